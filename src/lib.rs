@@ -1,0 +1,1 @@
+//! Citizen Window kiosk library (being built).

@@ -1,0 +1,52 @@
+//! The citizen as a session knows them: only what the screens and the ticket need.
+
+/// Who is at the kiosk. Built from the ID card; the full ID number is not kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Citizen {
+    /// Name as on the card (shown on the greeting).
+    pub name: String,
+    /// ID number with only the first 6 and last 4 characters shown.
+    pub masked_id: String,
+}
+
+impl std::fmt::Debug for Citizen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Logs may see a session start, never who it was.
+        f.debug_struct("Citizen")
+            .field("name", &"<redacted>")
+            .field("masked_id", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Masks a Chinese mobile number for screen and paper: `138****8000`.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_masking_keeps_three_and_four() {
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(mask_phone("123"), "***");
+    }
+
+    #[test]
+    fn debug_never_shows_the_citizen() {
+        let c = Citizen {
+            name: "张伟".into(),
+            masked_id: "110101********1234".into(),
+        };
+        let s = format!("{c:?}");
+        assert!(!s.contains("张伟") && !s.contains("1234"));
+    }
+}

@@ -1,0 +1,27 @@
+//! Device manager: owns the drivers on their own threads, reconnects them, reports events.
+//!
+//! The UI thread never waits on a device: the card reader pushes events, the printer takes
+//! jobs from a channel and answers on another.
+
+pub mod idcard_manager;
+pub mod printer_manager;
+
+use std::time::Duration;
+
+/// Reconnect delay after `failures` consecutive failures: 0.5 s doubling to 10 s.
+pub(crate) fn reconnect_delay(failures: u32) -> Duration {
+    let ms = 500u64.saturating_mul(1 << failures.min(5));
+    Duration::from_millis(ms.min(10_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_backs_off_to_ten_seconds() {
+        assert_eq!(reconnect_delay(0), Duration::from_millis(500));
+        assert_eq!(reconnect_delay(1), Duration::from_secs(1));
+        assert_eq!(reconnect_delay(10), Duration::from_secs(10));
+    }
+}

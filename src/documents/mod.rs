@@ -1,0 +1,3 @@
+//! Documents and receipts: layouts only (bytes out, no I/O).
+
+pub mod queue_ticket;

@@ -1,0 +1,122 @@
+//! The queue ticket as ESC/POS bytes for an 80 mm receipt printer.
+
+use chrono::NaiveDateTime;
+use printer::escpos::{Align, EscPosBuilder};
+
+/// Everything printed on a ticket. Personal data arrives already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketPrint {
+    /// Hall name (Chinese).
+    pub hall_name: String,
+    /// Area name (Chinese) as the staff call it.
+    pub area_name: String,
+    /// `A012`.
+    pub display_number: String,
+    /// People ahead.
+    pub people_ahead: u32,
+    /// Local time of issue.
+    pub issued_at: NaiveDateTime,
+    /// ID number, first 6 and last 4 shown.
+    pub masked_id: String,
+    /// Mobile number for the SMS, masked; None when the citizen left none.
+    pub masked_phone: Option<String>,
+    /// Link that follows the queue on a phone.
+    pub follow_url: String,
+}
+
+/// Lays the ticket out: hall, area, the number large, people ahead, time, masked ID, QR, cut.
+pub fn render(t: &TicketPrint) -> Vec<u8> {
+    let mut b = EscPosBuilder::new();
+    b.init()
+        .align(Align::Center)
+        .bold(true)
+        .size(1, 1)
+        .line(&t.hall_name)
+        .bold(false)
+        .line("排队号票 Queue Ticket")
+        .feed(1)
+        .size(2, 2)
+        .line(&t.area_name)
+        .bold(true)
+        .size(4, 4)
+        .line(&t.display_number)
+        .bold(false)
+        .size(1, 1)
+        .feed(1)
+        .line(&format!("您前面还有 {} 人 / {} ahead", t.people_ahead, t.people_ahead))
+        .feed(1)
+        .align(Align::Left)
+        .line(&format!("取号时间: {}", t.issued_at.format("%Y-%m-%d %H:%M")))
+        .line(&format!("身份证号: {}", t.masked_id));
+    if let Some(phone) = &t.masked_phone {
+        b.line(&format!("短信提醒: {phone}"));
+    }
+    b.feed(1)
+        .align(Align::Center)
+        .qr(&t.follow_url, 6)
+        .line("微信/手机扫码查看排队进度")
+        .line("Scan to follow the queue")
+        .feed(1)
+        .line("请留意叫号，过号请重新取号")
+        .feed(3)
+        .cut(true);
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TicketPrint {
+        TicketPrint {
+            hall_name: "示范市政务服务中心".into(),
+            area_name: "综合受理".into(),
+            display_number: "A012".into(),
+            people_ahead: 3,
+            issued_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+                .unwrap()
+                .and_hms_opt(9, 31, 0)
+                .unwrap(),
+            masked_id: "110101********0015".into(),
+            masked_phone: Some("138****8000".into()),
+            follow_url: "http://127.0.0.1:1/follow/abc".into(),
+        }
+    }
+
+    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+
+    #[test]
+    fn ticket_bytes_hold_the_number_large_the_qr_and_a_cut() {
+        let bytes = render(&sample());
+        // Starts with ESC @ (initialise).
+        assert_eq!(&bytes[..2], b"\x1b@");
+        // The number is printed at 4x4: GS ! 0x33, then the number, then LF.
+        let number = find(&bytes, b"A012\n").expect("number line");
+        let size = find(&bytes, &[0x1d, 0x21, 0x33]).expect("4x4 size");
+        assert!(size < number);
+        // Chinese text is GB18030: 综合受理.
+        let (gb, _, bad) = encoding_rs::GB18030.encode("综合受理");
+        assert!(!bad);
+        assert!(find(&bytes, &gb).is_some());
+        // The QR is stored with GS ( k fn 80, carrying the follow URL, then printed (fn 81).
+        let url = b"http://127.0.0.1:1/follow/abc";
+        let store = find(&bytes, &[0x1d, 0x28, 0x6b]).expect("GS ( k");
+        assert!(find(&bytes, url).unwrap() > store);
+        assert!(find(&bytes, &[0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x51, 0x30]).is_some());
+        // Ends with a cut (GS V).
+        assert!(find(&bytes[bytes.len() - 6..], &[0x1d, 0x56]).is_some());
+        // The full ID number never appears: only the masked one.
+        let (masked, _, _) = encoding_rs::GB18030.encode("110101********0015");
+        assert!(find(&bytes, &masked).is_some());
+    }
+
+    #[test]
+    fn no_phone_no_sms_line() {
+        let mut t = sample();
+        t.masked_phone = None;
+        let (sms, _, _) = encoding_rs::GB18030.encode("短信提醒");
+        assert!(find(&render(&t), &sms).is_none());
+    }
+}

@@ -1,0 +1,119 @@
+//! Starting the kiosk: the window, the controller, and the threads behind it.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use slint::ComponentHandle;
+
+use crate::app::{EventSink, SessionController};
+use crate::config::{Config, SerialDevice};
+use crate::devices::idcard_manager::IdCardManager;
+use crate::devices::printer_manager::PrinterManager;
+use crate::service::ticket_service::TicketServiceDeps;
+use crate::service::{ChannelTicketService, TicketServiceThread};
+use crate::store::Store;
+use crate::sync::SyncWorker;
+use crate::ui::{self, AppWindow, KioskUi};
+
+/// A running kiosk. Dropping it stops every thread.
+pub struct Kiosk {
+    // Field order is drop order: the UI (and with it the service channel) goes first, then
+    // the threads that feed it.
+    ui: Rc<KioskUi<ChannelTicketService>>,
+    window: AppWindow,
+    _sync: SyncWorker,
+    _idcard: IdCardManager,
+    _service: TicketServiceThread,
+    _printer: PrinterManager,
+}
+
+fn serial(dev: &SerialDevice, what: &str) -> anyhow::Result<(std::path::PathBuf, u32)> {
+    match dev {
+        SerialDevice::Serial { path, baud } => Ok((path.clone(), *baud)),
+        SerialDevice::Simulated => {
+            anyhow::bail!("{what}: simulated device has no port yet (start the SimRig first)")
+        }
+    }
+}
+
+impl Kiosk {
+    /// Database file in the data folder.
+    pub fn db_path(config: &Config) -> std::path::PathBuf {
+        config.data_dir.join("kiosk.sqlite")
+    }
+
+    /// Builds the window and starts the device, service and sync threads. Every device in
+    /// `config` must be a real port by now (the demo rig rewrites simulated ones).
+    pub fn start(config: &Config) -> anyhow::Result<Self> {
+        let db = Self::db_path(config);
+        // Migrations run once here, before any thread opens its own connection.
+        Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+
+        let window = AppWindow::new().context("creating the window")?;
+        let sink_ui = ui::UiSink::from_window(&window);
+        let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
+
+        let key = config.platform_key()?;
+        let client = kiosk_platform::client::PlatformClient::new(
+            &config.platform.base_url,
+            &config.platform.kiosk_id,
+            &key,
+            Duration::from_secs(config.platform.timeout_secs),
+        );
+        let sync = SyncWorker::spawn(&db, client, config.sync.clone(), sink.clone())?;
+
+        let (printer_path, printer_baud) = serial(&config.devices.printer, "printer")?;
+        let (printer_mgr, printer) = PrinterManager::spawn(printer_path, printer_baud);
+        let (service_thread, service) = TicketServiceThread::spawn(TicketServiceDeps {
+            db_path: db.clone(),
+            printer,
+            sink: sink.clone(),
+            kick: sync.kicker(),
+            follow_base: config.platform.base_url.clone(),
+        })?;
+
+        let controller = SessionController::new(
+            service,
+            config.idle(),
+            Duration::from_secs(config.session.countdown_secs),
+            Duration::from_secs(config.session.done_secs),
+        );
+        let ui = ui::connect_app(&window, controller, config.demo);
+
+        let (card_path, card_baud) = serial(&config.devices.idcard, "ID-card reader")?;
+        let idcard = IdCardManager::spawn(card_path, card_baud, sink);
+
+        Ok(Self {
+            ui,
+            window,
+            _sync: sync,
+            _idcard: idcard,
+            _service: service_thread,
+            _printer: printer_mgr,
+        })
+    }
+
+    /// The window (tests find elements in it).
+    pub fn window(&self) -> &AppWindow {
+        &self.window
+    }
+
+    /// The UI state (tests read the controller).
+    pub fn ui(&self) -> &Rc<KioskUi<ChannelTicketService>> {
+        &self.ui
+    }
+
+    /// Shows the window and runs the event loop until the window closes.
+    pub fn run(&self, fullscreen: bool) -> anyhow::Result<()> {
+        if fullscreen {
+            self.window.window().set_fullscreen(true);
+        } else {
+            self.window
+                .window()
+                .set_size(slint::LogicalSize::new(1920.0, 1080.0));
+        }
+        self.window.run().context("running the UI")
+    }
+}

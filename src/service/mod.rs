@@ -1,0 +1,6 @@
+//! The service thread: carries out citizens' orders against the store and the devices, off
+//! the UI thread, and reports the outcome as an event.
+
+pub mod ticket_service;
+
+pub use ticket_service::{ChannelTicketService, TicketServiceThread};

@@ -1,0 +1,136 @@
+//! SQLite: migrations, outbox, catalog cache, queue-number leases, queue tickets.
+//!
+//! One [`Store`] per thread (SQLite connections are not shared across threads); WAL lets the
+//! sync worker read and write while the service thread issues tickets. Every business write
+//! and its outbox row go in one transaction, so a crash leaves either both or neither.
+
+mod migrations;
+mod outbox;
+mod queue;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+pub use outbox::{OutboxCounts, OutboxRow, OutboxState};
+pub use queue::{IssuedTicket, LeaseInfo, NewTicket};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON value could not be read or written.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database file belongs to a newer version of the kiosk.
+    #[error("database schema version {found} is newer than this kiosk knows ({known})")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Latest version this build knows.
+        known: i64,
+    },
+    /// No leased queue number is left for that area today (and the platform is unreachable).
+    #[error("no queue numbers left for area {area} on {day}")]
+    NoNumbersLeft {
+        /// Area code.
+        area: String,
+        /// Service day.
+        day: chrono::NaiveDate,
+    },
+    /// The folder for the database could not be created.
+    #[error("cannot create {path}: {source}")]
+    Dir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A connection to the kiosk's database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        Self::from_connection(conn)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open_in_memory()?)
+    }
+
+    fn from_connection(mut conn: Connection) -> Result<Self, StoreError> {
+        // Another thread may hold the write lock for a moment: wait rather than fail.
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a ticket the citizen holds in hand must survive a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The cached catalog JSON and its ETag, if one was ever fetched.
+    pub fn cached_catalog(&self) -> Result<Option<(String, Option<String>)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT body, etag FROM catalog_cache WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Replaces the cached catalog.
+    pub fn save_catalog(
+        &self,
+        body: &str,
+        etag: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO catalog_cache (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3",
+            rusqlite::params![etag, body, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a device event (faults, reconnects) for staff and technicians. The detail must
+    /// hold no personal data.
+    pub fn record_device_event(
+        &self,
+        device: &str,
+        kind: &str,
+        detail: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO device_events (at, device, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![now.to_rfc3339(), device, kind, detail],
+        )?;
+        Ok(())
+    }
+
+    /// Direct access for tests and diagnostics in this crate.
+    #[cfg(test)]
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

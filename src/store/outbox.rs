@@ -1,0 +1,297 @@
+//! The outbox: every transaction the platform must receive, in creation order.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+
+use super::{Store, StoreError};
+
+/// Where a row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Waiting to be sent (or to be retried).
+    Pending,
+    /// Acknowledged by the platform.
+    Sent,
+    /// Refused by the platform for a reason a retry will not fix; a person must look.
+    Failed,
+}
+
+impl OutboxState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    /// Local row id (creation order).
+    pub id: i64,
+    /// Sent with the row; the platform de-duplicates by it.
+    pub idempotency_key: String,
+    /// Transaction kind, e.g. `queue_ticket`.
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+    /// When the business write happened.
+    pub created_at: DateTime<Utc>,
+    /// Send attempts so far.
+    pub attempts: u32,
+    /// Last error, for staff.
+    pub last_error: Option<String>,
+    /// Where it stands.
+    pub state: OutboxState,
+}
+
+/// How many rows stand where.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting.
+    pub pending: u64,
+    /// Acknowledged.
+    pub sent: u64,
+    /// Needing a person.
+    pub failed: u64,
+}
+
+/// Adds a row inside the caller's transaction (with the business write it belongs to).
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    kind: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let key = uuid::Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO outbox (idempotency_key, kind, payload, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![key, kind, payload, now.to_rfc3339()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+    let created: String = r.get(4)?;
+    let state: String = r.get(7)?;
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        idempotency_key: r.get(1)?,
+        kind: r.get(2)?,
+        payload: r.get(3)?,
+        created_at: DateTime::parse_from_rfc3339(&created)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+            })?,
+        attempts: r.get(5)?,
+        last_error: r.get(6)?,
+        state: OutboxState::parse(&state),
+    })
+}
+
+impl Store {
+    /// Pending rows that are due at `now`, oldest first.
+    ///
+    /// Order matters: once an older row is waiting for its backoff, younger rows wait too, so
+    /// the platform sees transactions in the order citizens made them.
+    pub fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, idempotency_key, kind, payload, created_at, attempts, last_error, state
+             FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], row_from)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let first_due = self.conn.query_row(
+            "SELECT next_attempt_at <= ?1 FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1",
+            [now.to_rfc3339()],
+            |r| r.get::<_, bool>(0),
+        );
+        match first_due {
+            Ok(true) => Ok(rows),
+            Ok(false) | Err(rusqlite::Error::QueryReturnedNoRows) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks rows acknowledged by the platform. Personal data the platform now holds is
+    /// scrubbed from the local payload at once.
+    pub fn mark_sent(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL,
+                 attempts = attempts + 1,
+                 payload = CASE WHEN json_valid(payload) THEN json_remove(payload, '$.phone')
+                           ELSE payload END
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, now.to_rfc3339()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a row refused for good: staff see it with the platform's reason.
+    pub fn mark_failed(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1
+             WHERE id = ?1",
+            params![id, reason],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt for rows that stay pending, and when to try again.
+    pub fn mark_retry(
+        &mut self,
+        ids: &[i64],
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, error, next_attempt_at.to_rfc3339()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts a failed row back in the queue (a person decided to retry it).
+    pub fn retry_failed(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2 WHERE id = ?1 AND state = 'failed'",
+            params![id, now.to_rfc3339()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Counts by state.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let state: String = r.get(0)?;
+            let n: u64 = r.get(1)?;
+            match OutboxState::parse(&state) {
+                OutboxState::Pending => counts.pending = n,
+                OutboxState::Sent => counts.sent = n,
+                OutboxState::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// One row by id.
+    pub fn outbox_row(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, idempotency_key, kind, payload, created_at, attempts, last_error, state
+                 FROM outbox WHERE id = ?1",
+                [id],
+                row_from,
+            )
+            .optional()?)
+    }
+}
+
+impl OutboxState {
+    /// The stored spelling, for display to staff.
+    pub fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(store: &mut Store, payload: &str, now: DateTime<Utc>) -> i64 {
+        let tx = store.conn.transaction().unwrap();
+        let id = enqueue(&tx, "test", payload, now).unwrap();
+        tx.commit().unwrap();
+        id
+    }
+
+    #[test]
+    fn rows_come_out_in_creation_order_and_leave_when_sent() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, r#"{"n":1}"#, now);
+        let b = add(&mut s, r#"{"n":2}"#, now);
+        let due = s.due_outbox(now, 10).unwrap();
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
+        assert_ne!(due[0].idempotency_key, due[1].idempotency_key);
+        s.mark_sent(&[a], now).unwrap();
+        let due = s.due_outbox(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            s.outbox_counts().unwrap(),
+            OutboxCounts { pending: 1, sent: 1, failed: 0 }
+        );
+    }
+
+    #[test]
+    fn a_row_in_backoff_holds_back_the_rows_after_it() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, "{}", now);
+        add(&mut s, "{}", now);
+        s.mark_retry(&[a], "connection refused", now + chrono::Duration::seconds(30))
+            .unwrap();
+        assert!(s.due_outbox(now, 10).unwrap().is_empty());
+        let later = now + chrono::Duration::seconds(31);
+        assert_eq!(s.due_outbox(later, 10).unwrap().len(), 2);
+        let row = s.outbox_row(a).unwrap().unwrap();
+        assert_eq!(row.attempts, 1);
+        assert_eq!(row.last_error.as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn failed_rows_wait_for_a_person_and_can_be_retried() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, "{}", now);
+        s.mark_failed(a, "unknown area").unwrap();
+        assert!(s.due_outbox(now, 10).unwrap().is_empty());
+        assert_eq!(s.outbox_counts().unwrap().failed, 1);
+        assert!(s.retry_failed(a, now).unwrap());
+        assert_eq!(s.due_outbox(now, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_phone_number_is_scrubbed_once_sent() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, r#"{"phone":"13800138000","area_code":"A"}"#, now);
+        s.mark_sent(&[a], now).unwrap();
+        let row = s.outbox_row(a).unwrap().unwrap();
+        assert!(!row.payload.contains("13800138000"), "{}", row.payload);
+        assert!(row.payload.contains("area_code"));
+    }
+}

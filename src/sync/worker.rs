@@ -1,0 +1,350 @@
+//! The sync worker thread. Each round: catalog (ETag), leases, outbox upload, queue status.
+//! It sleeps between rounds and wakes early when a transaction is written.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{Local, Utc};
+use kiosk_platform::api::{Catalog, LeaseRequest, Transaction, TransactionBatch, TxStatus};
+use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
+
+use super::backoff::Backoff;
+use crate::app::{Area, EventSink, KioskEvent};
+use crate::config::SyncConfig;
+use crate::store::{LeaseInfo, Store, StoreError};
+
+/// Wakes the worker early (after a write). Cheap to clone.
+#[derive(Clone)]
+pub struct SyncKick(Sender<()>);
+
+impl SyncKick {
+    /// Asks for a sync round now.
+    pub fn kick(&self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// The running worker; stops on drop.
+pub struct SyncWorker {
+    stop: Arc<AtomicBool>,
+    kick: SyncKick,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often the catalog is re-checked (a 304 costs little).
+const CATALOG_EVERY: Duration = Duration::from_secs(60);
+
+impl SyncWorker {
+    /// Opens its own store connection and starts the worker.
+    pub fn spawn(
+        db_path: &Path,
+        client: PlatformClient,
+        config: SyncConfig,
+        sink: Arc<dyn EventSink>,
+    ) -> Result<Self, StoreError> {
+        let store = Store::open(db_path)?;
+        let (tx, rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut state = State {
+            store,
+            client,
+            config,
+            sink,
+            online: None,
+            catalog_etag: None,
+            catalog_checked: None,
+            catalog: None,
+            failures: 0,
+        };
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || state.run(rx, flag))
+            .expect("spawn sync thread");
+        Ok(Self {
+            stop,
+            kick: SyncKick(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle that wakes the worker.
+    pub fn kicker(&self) -> SyncKick {
+        self.kick.clone()
+    }
+}
+
+impl Drop for SyncWorker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.kick.kick();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct State {
+    store: Store,
+    client: PlatformClient,
+    config: SyncConfig,
+    sink: Arc<dyn EventSink>,
+    online: Option<bool>,
+    catalog_etag: Option<String>,
+    catalog_checked: Option<Instant>,
+    catalog: Option<Catalog>,
+    failures: u32,
+}
+
+/// Outcome of one round's talk with the platform.
+#[derive(Debug)]
+enum RoundError {
+    Platform(ClientError),
+    Store(StoreError),
+}
+
+impl From<ClientError> for RoundError {
+    fn from(e: ClientError) -> Self {
+        Self::Platform(e)
+    }
+}
+impl From<StoreError> for RoundError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl State {
+    fn backoff(&self) -> Backoff {
+        Backoff {
+            base: Duration::from_secs_f64(self.config.backoff_base_secs),
+            cap: Duration::from_secs_f64(self.config.backoff_cap_secs),
+        }
+    }
+
+    fn run(&mut self, kicks: Receiver<()>, stop: Arc<AtomicBool>) {
+        self.load_cached_catalog();
+        let mut rng = rand::rng();
+        while !stop.load(Ordering::SeqCst) {
+            let wait = match self.round() {
+                Ok(()) => {
+                    self.failures = 0;
+                    self.set_online(true);
+                    Duration::from_secs(self.config.interval_secs)
+                }
+                Err(RoundError::Platform(e)) => {
+                    tracing::warn!("sync round failed: {e}");
+                    self.set_online(false);
+                    let retry_after = match &e {
+                        ClientError::Http { retry_after, .. } => *retry_after,
+                        _ => None,
+                    };
+                    let d = self.backoff().delay(self.failures, retry_after, &mut rng);
+                    self.failures = self.failures.saturating_add(1);
+                    d
+                }
+                Err(RoundError::Store(e)) => {
+                    tracing::error!("sync: local database error: {e}");
+                    Duration::from_secs(self.config.interval_secs)
+                }
+            };
+            match kicks.recv_timeout(wait) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {
+                    // Several kicks in a burst need one round only.
+                    while kicks.try_recv().is_ok() {}
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+
+    fn set_online(&mut self, online: bool) {
+        if self.online != Some(online) {
+            self.online = Some(online);
+            tracing::info!(online, "platform link");
+            self.sink.send(KioskEvent::Online(online));
+        }
+    }
+
+    fn load_cached_catalog(&mut self) {
+        match self.store.cached_catalog() {
+            Ok(Some((body, etag))) => match serde_json::from_str::<Catalog>(&body) {
+                Ok(c) => {
+                    self.catalog_etag = etag;
+                    self.publish_catalog(c);
+                }
+                Err(e) => tracing::warn!("cached catalog unreadable, refetching: {e}"),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::error!("cannot read cached catalog: {e}"),
+        }
+    }
+
+    fn publish_catalog(&mut self, c: Catalog) {
+        let waiting = self.waiting_counts();
+        self.sink.send(catalog_event(&c, &waiting));
+        self.catalog = Some(c);
+    }
+
+    fn waiting_counts(&self) -> Vec<(String, u32)> {
+        self.store
+            .queue_waiting(Local::now().date_naive())
+            .unwrap_or_default()
+    }
+
+    fn round(&mut self) -> Result<(), RoundError> {
+        let now = Utc::now();
+        let due_catalog = self
+            .catalog_checked
+            .is_none_or(|t| t.elapsed() >= CATALOG_EVERY)
+            || self.catalog.is_none();
+        if due_catalog {
+            match self.client.catalog(self.catalog_etag.as_deref())? {
+                CatalogFetch::Modified { catalog, etag } => {
+                    self.store
+                        .save_catalog(&serde_json::to_string(&catalog).map_err(StoreError::from)?, etag.as_deref(), now)?;
+                    self.catalog_etag = etag;
+                    self.publish_catalog(catalog);
+                }
+                CatalogFetch::NotModified => {}
+            }
+            self.catalog_checked = Some(Instant::now());
+        }
+
+        self.renew_leases()?;
+        self.upload()?;
+
+        let status = self.client.queue_status()?;
+        let mut changed = false;
+        for a in &status.areas {
+            self.store
+                .save_queue_status(&a.code, status.service_day, a.waiting, a.last_called, now)?;
+            changed = true;
+        }
+        if changed {
+            if let Some(c) = &self.catalog {
+                let waiting: Vec<(String, u32)> =
+                    status.areas.iter().map(|a| (a.code.clone(), a.waiting)).collect();
+                self.sink.send(catalog_event(c, &waiting));
+            }
+        }
+        Ok(())
+    }
+
+    fn renew_leases(&mut self) -> Result<(), RoundError> {
+        let Some(catalog) = &self.catalog else {
+            return Ok(());
+        };
+        let today = Local::now().date_naive();
+        let codes: Vec<String> = catalog.areas.iter().map(|a| a.code.clone()).collect();
+        for code in codes {
+            if self.store.numbers_left(&code, today)? >= self.config.lease_low_water {
+                continue;
+            }
+            let lease = self.client.lease(&LeaseRequest {
+                area_code: code.clone(),
+                service_day: today,
+                size: self.config.lease_size,
+            })?;
+            tracing::info!(area = %code, first = lease.first, last = lease.last, "queue numbers leased");
+            self.store.add_lease(
+                &LeaseInfo {
+                    lease_id: lease.lease_id,
+                    area_code: lease.area_code,
+                    service_day: lease.service_day,
+                    first: lease.first,
+                    last: lease.last,
+                },
+                Utc::now(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Sends due outbox rows in batches until none is due.
+    fn upload(&mut self) -> Result<(), RoundError> {
+        loop {
+            let now = Utc::now();
+            let rows = self.store.due_outbox(now, self.config.batch_size)?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let batch = TransactionBatch {
+                transactions: rows
+                    .iter()
+                    .map(|r| {
+                        Ok(Transaction {
+                            idempotency_key: r.idempotency_key.clone(),
+                            kind: r.kind.clone(),
+                            created_at: r.created_at,
+                            payload: serde_json::from_str(&r.payload)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, serde_json::Error>>()
+                    .map_err(StoreError::from)?,
+            };
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let result = match self.client.upload(&batch) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut rng = rand::rng();
+                    let attempt = rows.first().map(|r| r.attempts).unwrap_or(0);
+                    let retry_after = match &e {
+                        ClientError::Http { retry_after, .. } => *retry_after,
+                        _ => None,
+                    };
+                    let delay = self.backoff().delay(attempt, retry_after, &mut rng);
+                    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                    self.store.mark_retry(&ids, &e.to_string(), next)?;
+                    return Err(e.into());
+                }
+            };
+            let mut sent = Vec::new();
+            let mut refused = 0usize;
+            for (row, res) in rows.iter().zip(result.results.iter()) {
+                if res.idempotency_key != row.idempotency_key {
+                    tracing::error!("platform answered out of order; retrying the batch");
+                    break;
+                }
+                match res.status {
+                    TxStatus::Accepted | TxStatus::Duplicate => sent.push(row.id),
+                    TxStatus::Rejected => {
+                        let reason = res.reason.clone().unwrap_or_else(|| "rejected".into());
+                        tracing::error!(outbox_id = row.id, kind = %row.kind, %reason, "transaction refused by the platform");
+                        self.store.mark_failed(row.id, &reason)?;
+                        refused += 1;
+                    }
+                }
+            }
+            self.store.mark_sent(&sent, Utc::now())?;
+            tracing::info!(sent = sent.len(), "outbox batch acknowledged");
+            if sent.len() + refused < rows.len() {
+                // The platform answered for only part of the batch: try the rest next round.
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
+    KioskEvent::Catalog {
+        hall_zh: c.hall.name_zh.clone(),
+        hall_en: c.hall.name_en.clone(),
+        areas: c
+            .areas
+            .iter()
+            .map(|a| Area {
+                code: a.code.clone(),
+                name_zh: a.name_zh.clone(),
+                name_en: a.name_en.clone(),
+                description_zh: a.description_zh.clone(),
+                description_en: a.description_en.clone(),
+                waiting: waiting.iter().find(|(c, _)| c == &a.code).map(|(_, w)| *w),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,39 @@
+//! The demo operator panel: stands in for a citizen's card and for a technician's hands.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use super::{AppWindow, OperatorAdapter};
+
+/// What the panel can do to the simulated devices.
+pub trait DemoControls {
+    /// Names on the sample cards, in order.
+    fn card_names(&self) -> Vec<String>;
+    /// Places sample card `index` on the simulated reader.
+    fn place_card(&self, index: usize);
+    /// Takes the card off the reader.
+    fn remove_card(&self);
+    /// Makes the simulated printer run out of paper, or restocks it.
+    fn set_paper_out(&self, out: bool);
+}
+
+/// Wires the panel to the simulators.
+pub fn connect(window: &AppWindow, controls: Rc<dyn DemoControls>) {
+    let op = window.global::<OperatorAdapter>();
+    let names: Vec<SharedString> = controls.card_names().into_iter().map(Into::into).collect();
+    op.set_cards(ModelRc::new(VecModel::from(names)));
+    let c = controls.clone();
+    op.on_place_card(move |i| c.place_card(i.max(0) as usize));
+    let c = controls.clone();
+    op.on_remove_card(move || c.remove_card());
+    let weak = window.as_weak();
+    op.on_toggle_paper_out(move || {
+        if let Some(w) = weak.upgrade() {
+            let op = w.global::<OperatorAdapter>();
+            let out = !op.get_paper_out();
+            op.set_paper_out(out);
+            controls.set_paper_out(out);
+        }
+    });
+}

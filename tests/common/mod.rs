@@ -1,0 +1,167 @@
+//! The kiosk with its real threads, real serial code over pseudo-terminals, and the platform
+//! simulator over real HTTP on loopback; the UI on Slint's testing backend with mock time.
+
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::ElementHandle;
+use kiosk::config::{Config, SerialDevice, SyncConfig};
+use kiosk::kiosk::Kiosk;
+use kiosk::store::Store;
+use kiosk_platform::sim::{SimConfig, SimServer};
+
+/// Fail-safe for waits on background threads: generous, never a performance limit.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+pub struct Rig {
+    pub dir: tempfile::TempDir,
+    pub reader: idcard::sim::SimReader,
+    pub printer: printer::virtual_printer::SimPrinter,
+    pub platform: Option<SimServer>,
+    pub platform_addr: SocketAddr,
+    pub kiosk: Kiosk,
+}
+
+pub fn font() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/wqy-microhei.ttc"))
+        .expect("bundled font")
+}
+
+pub fn sim_config(dir: &std::path::Path) -> SimConfig {
+    SimConfig::demo(dir.join("platform.sqlite"))
+}
+
+impl Rig {
+    /// Starts everything; the platform is up.
+    pub fn start() -> Rig {
+        i_slint_backend_testing::init_integration_test_with_mock_time();
+        let dir = tempfile::tempdir().unwrap();
+        let reader = idcard::sim::SimReader::spawn().unwrap();
+        let printer =
+            printer::virtual_printer::SimPrinter::spawn(font(), Some(dir.path().join("printer")))
+                .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let platform_addr = listener.local_addr().unwrap();
+        let platform = SimServer::start(listener, sim_config(dir.path())).unwrap();
+
+        let mut config = Config::demo(dir.path().join("data"));
+        config.demo = false;
+        config.platform.base_url = format!("http://{platform_addr}");
+        config.devices.idcard = SerialDevice::Serial {
+            path: reader.port_path(),
+            baud: 115_200,
+        };
+        config.devices.printer = SerialDevice::Serial {
+            path: printer.port_path(),
+            baud: 115_200,
+        };
+        // Quick rounds and short backoff: the tests wait on real threads.
+        config.sync = SyncConfig {
+            interval_secs: 1,
+            backoff_base_secs: 0.05,
+            backoff_cap_secs: 0.5,
+            ..SyncConfig::default()
+        };
+        std::fs::create_dir_all(&config.data_dir).unwrap();
+        let kiosk = Kiosk::start(&config).unwrap();
+        Rig {
+            dir,
+            reader,
+            printer,
+            platform: Some(platform),
+            platform_addr,
+            kiosk,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data").join("kiosk.sqlite")
+    }
+
+    /// A second connection to the kiosk's database, as a technician would open it.
+    pub fn store(&self) -> Store {
+        Store::open(&self.db_path()).unwrap()
+    }
+
+    pub fn stop_platform(&mut self) {
+        if let Some(p) = self.platform.take() {
+            p.stop();
+        }
+    }
+
+    /// Brings the platform back on the same address with the same database.
+    pub fn start_platform(&mut self) {
+        let listener = TcpListener::bind(self.platform_addr).unwrap();
+        self.platform = Some(SimServer::start(listener, sim_config(self.dir.path())).unwrap());
+    }
+
+    pub fn holdings(&self) -> kiosk_platform::api::Holdings {
+        let client = kiosk_platform::client::PlatformClient::new(
+            &format!("http://{}", self.platform_addr),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(5),
+        );
+        client.holdings().unwrap()
+    }
+
+    pub fn page(&self) -> kiosk::app::Page {
+        self.kiosk.ui().with_controller(|c| c.page())
+    }
+
+    /// Runs every event background threads have posted to the UI thread so far.
+    pub fn pump(&self) {
+        slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        })
+        .unwrap();
+        slint::run_event_loop().unwrap();
+        // Lets Slint instantiate the page the new state shows.
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+    }
+
+    /// Pumps events until `cond` holds; panics after [`PATIENCE`] with `what`.
+    pub fn wait_for(&self, what: &str, mut cond: impl FnMut(&Rig) -> bool) {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            if cond(self) {
+                return;
+            }
+            assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The one element with this accessible label.
+    pub fn find(&self, label: &str) -> ElementHandle {
+        let mut found: Vec<_> =
+            ElementHandle::find_by_accessible_label(self.kiosk.window(), label).collect();
+        assert_eq!(found.len(), 1, "expected one element labelled {label:?}");
+        found.remove(0)
+    }
+
+    pub fn tap(&self, label: &str) {
+        self.find(label).invoke_accessible_default_action();
+        self.pump();
+    }
+
+    /// Waits until the platform leased numbers and the catalog reached the UI.
+    pub fn wait_until_ready(&self) {
+        let day = chrono::Local::now().date_naive();
+        self.wait_for("catalog and leased numbers", |r| {
+            r.kiosk.ui().with_controller(|c| !c.areas().is_empty())
+                && r.store().numbers_left("A", day).unwrap() > 0
+        });
+    }
+
+    /// Places the first sample card and waits for the greeting.
+    pub fn swipe_sample_card(&self) {
+        self.reader
+            .place_card(idcard::sim::sample_cards().into_iter().next().unwrap());
+        self.wait_for("the greeting", |r| r.page() == kiosk::app::Page::Menu);
+    }
+}

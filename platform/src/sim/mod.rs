@@ -1,0 +1,245 @@
+//! The platform simulator: a real HTTP server on a caller-provided listener, backed by
+//! its own SQLite database, implementing `docs/platform-api.md`.
+//!
+//! The demo, the tests and load tests talk to it exactly as a kiosk talks to the real
+//! platform. Its database survives a stop and restart on the same path, which is how
+//! tests simulate a platform outage.
+
+mod http;
+mod routes;
+mod store;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use routes::{Shared, Worker};
+
+/// Id of the kiosk every demo configuration knows.
+pub const DEMO_KIOSK_ID: &str = "demo-kiosk-001";
+/// Key of [`DEMO_KIOSK_ID`] (used as its UTF-8 bytes). Public on purpose: it only ever
+/// unlocks a simulator.
+pub const DEMO_KIOSK_KEY: &str = "demo-secret-change-me";
+
+/// Number of threads serving requests. SQLite serialises writers anyway; a few workers
+/// keep reads (status, follow pages) flowing beside a writer.
+const WORKERS: usize = 4;
+
+/// Why the simulator could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Opening, migrating or querying the database failed.
+    #[error("simulator database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A socket or thread operation failed.
+    #[error("simulator I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database was written by a newer simulator; refusing to touch it.
+    #[error("simulator database has schema version {found}, this build knows up to {known}")]
+    SchemaTooNew {
+        /// Version found in the file.
+        found: usize,
+        /// Highest version this build knows.
+        known: usize,
+    },
+    /// The serving thread panicked.
+    #[error("simulator thread panicked")]
+    Panicked,
+}
+
+/// Configuration of a simulator instance.
+#[derive(Clone)]
+pub struct SimConfig {
+    /// SQLite database file; created when missing, kept across restarts.
+    pub db_path: PathBuf,
+    /// Kiosks allowed to call, with their keys. Stored in the database at start (a
+    /// configured key replaces a stored one); kiosks stored earlier stay known.
+    pub kiosks: Vec<(String, Vec<u8>)>,
+    /// Base URL citizens' phones use to reach the follow pages (the address printed in
+    /// QR codes), when it differs from the listening address, e.g. the machine's LAN
+    /// address in the demo. Reported by [`SimServer::public_base_url`].
+    pub public_base_url: Option<String>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    // Hand-written so kiosk keys never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("db_path", &self.db_path)
+            .field(
+                "kiosks",
+                &self.kiosks.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            )
+            .field("public_base_url", &self.public_base_url)
+            .finish()
+    }
+}
+
+impl SimConfig {
+    /// The demo configuration: database at `db_path`, the demo kiosk
+    /// ([`DEMO_KIOSK_ID`] / [`DEMO_KIOSK_KEY`]), no public base URL.
+    pub fn demo(db_path: impl Into<PathBuf>) -> Self {
+        Self {
+            db_path: db_path.into(),
+            kiosks: vec![(DEMO_KIOSK_ID.to_owned(), DEMO_KIOSK_KEY.as_bytes().to_vec())],
+            public_base_url: None,
+        }
+    }
+
+    /// Adds (or re-keys) a kiosk.
+    pub fn with_kiosk(mut self, id: impl Into<String>, key: impl Into<Vec<u8>>) -> Self {
+        let id = id.into();
+        self.kiosks.retain(|(k, _)| *k != id);
+        self.kiosks.push((id, key.into()));
+        self
+    }
+}
+
+/// Everything `run` needs, prepared before any request is served so that database
+/// problems are reported by `serve`/`start` instead of by the first request.
+struct Prepared {
+    workers: Vec<Worker>,
+}
+
+fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
+    let mut conn = store::open(&config.db_path)?;
+    let before = store::migrate(&mut conn)?;
+    store::upsert_kiosks(&mut conn, &config.kiosks)?;
+    let shared = Arc::new(Shared {
+        keys: store::kiosk_keys(&conn)?,
+    });
+    tracing::info!(
+        db = %config.db_path.display(),
+        schema_from = before,
+        schema = store::SCHEMA_VERSION,
+        kiosks = shared.keys.len(),
+        "platform sim: database ready"
+    );
+    let mut workers = vec![Worker {
+        conn,
+        shared: Arc::clone(&shared),
+    }];
+    for _ in 1..WORKERS {
+        workers.push(Worker {
+            conn: store::open(&config.db_path)?,
+            shared: Arc::clone(&shared),
+        });
+    }
+    Ok(Prepared { workers })
+}
+
+fn run(
+    listener: TcpListener,
+    prepared: Prepared,
+    shutdown: Arc<AtomicBool>,
+) -> Result<(), SimError> {
+    let handler: Arc<http::Handler<Worker>> = Arc::new(routes::handle);
+    http::run(listener, shutdown, prepared.workers, handler)?;
+    Ok(())
+}
+
+/// Serves the platform API on `listener` until `shutdown` is set, then closes the
+/// listener and returns once every worker has finished (within a few hundred
+/// milliseconds). Blocks the calling thread.
+pub fn serve(
+    listener: TcpListener,
+    config: SimConfig,
+    shutdown: Arc<AtomicBool>,
+) -> Result<(), SimError> {
+    let prepared = prepare(&config)?;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "platform sim: serving");
+    }
+    run(listener, prepared, shutdown)
+}
+
+/// A simulator running on a background thread.
+///
+/// ```no_run
+/// use kiosk_platform::sim::{SimConfig, SimServer};
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// let sim = SimServer::start(listener, SimConfig::demo("/tmp/platform.sqlite")).unwrap();
+/// println!("platform at {}", sim.base_url());
+/// sim.stop();
+/// ```
+pub struct SimServer {
+    addr: SocketAddr,
+    public_base_url: Option<String>,
+    shutdown: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<(), SimError>>>,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("addr", &self.addr)
+            .field("running", &self.thread.is_some())
+            .finish()
+    }
+}
+
+impl SimServer {
+    /// Opens (and migrates) the database, then serves on `listener` in a background
+    /// thread. Database errors are returned here, not later.
+    pub fn start(listener: TcpListener, config: SimConfig) -> Result<SimServer, SimError> {
+        let addr = listener.local_addr()?;
+        let prepared = prepare(&config)?;
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&shutdown);
+        let thread = std::thread::Builder::new()
+            .name("platform-sim".to_owned())
+            .spawn(move || run(listener, prepared, flag))?;
+        tracing::info!(%addr, "platform sim: started");
+        Ok(SimServer {
+            addr,
+            public_base_url: config
+                .public_base_url
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT` of the listening address, for [`crate::client::PlatformClient`].
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Base URL for follow-page links: the configured public base URL, or
+    /// [`SimServer::base_url`].
+    pub fn public_base_url(&self) -> String {
+        self.public_base_url
+            .clone()
+            .unwrap_or_else(|| self.base_url())
+    }
+
+    /// Stops serving: closes the listener (the port is free when this returns), ends
+    /// open connections and joins all threads. The database stays on disk.
+    pub fn stop(mut self) {
+        self.shutdown_and_join();
+    }
+
+    fn shutdown_and_join(&mut self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let result = thread.join().unwrap_or(Err(SimError::Panicked));
+            match result {
+                Ok(()) => tracing::info!(addr = %self.addr, "platform sim: stopped"),
+                Err(e) => tracing::error!(error = %e, "platform sim: ended with an error"),
+            }
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.shutdown_and_join();
+    }
+}

@@ -1,0 +1,316 @@
+//! Routing, request authentication and the endpoints of the contract.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::Connection;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::http::{error_response, Request, Response};
+use super::store::{self, ApiError, FollowInfo};
+use crate::api::{self, CallRequest, Health, LeaseRequest, TransactionBatch, MAX_BATCH_LEN};
+use crate::sign;
+
+/// State shared by all workers (read-only after start).
+pub(crate) struct Shared {
+    pub keys: HashMap<String, Vec<u8>>,
+}
+
+/// One worker's state: its own database connection.
+pub(crate) struct Worker {
+    pub conn: Connection,
+    pub shared: Arc<Shared>,
+}
+
+/// Entry point for every request.
+pub(crate) fn handle(worker: &mut Worker, req: &Request) -> Response {
+    let response =
+        route(worker, req).unwrap_or_else(|e| error_response(e.status, e.code, &e.message));
+    tracing::debug!(
+        method = %req.method,
+        path = %req.path(),
+        status = response.status,
+        kiosk = req.header(sign::HEADER_KIOSK_ID).unwrap_or("-"),
+        "platform sim request"
+    );
+    response
+}
+
+fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
+    let path = req.path();
+    let method = req.method.as_str();
+
+    // Unsigned endpoints first: health for monitors, follow pages for citizens' phones.
+    if path == "/v1/health" {
+        expect_method(method, "GET")?;
+        return json(
+            200,
+            &Health {
+                status: "ok".to_owned(),
+            },
+        );
+    }
+    if let Some(ticket_id) = path.strip_prefix("/follow/") {
+        expect_method(method, "GET")?;
+        return follow_page(&worker.conn, ticket_id);
+    }
+    if !path.starts_with("/v1/") {
+        return Err(not_found());
+    }
+
+    let kiosk_id = authenticate(&worker.shared, req)?;
+    let conn = &mut worker.conn;
+    match path {
+        "/v1/catalog" => {
+            expect_method(method, "GET")?;
+            let catalog = store::catalog(conn)?;
+            let body = to_vec(&catalog)?;
+            // A strong etag from the content itself: it changes exactly when the
+            // catalog does, across restarts too.
+            let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+            if req
+                .header("if-none-match")
+                .is_some_and(|inm| etag_matches(inm, &etag))
+            {
+                return Ok(
+                    Response::new(304, "application/json", Vec::new()).with_header("ETag", etag)
+                );
+            }
+            Ok(Response::new(200, "application/json", body).with_header("ETag", etag))
+        }
+        "/v1/queue/leases" => {
+            expect_method(method, "POST")?;
+            let lease_req: LeaseRequest = parse_body(req)?;
+            let lease = store::lease(conn, &kiosk_id, &lease_req)?;
+            tracing::debug!(kiosk = %kiosk_id, area = %lease.area_code, first = lease.first, last = lease.last, "lease granted");
+            json(200, &lease)
+        }
+        "/v1/queue/status" => {
+            expect_method(method, "GET")?;
+            let day = day_param(req)?;
+            json(200, &store::queue_status(conn, day)?)
+        }
+        "/v1/queue/call" => {
+            expect_method(method, "POST")?;
+            let call: CallRequest = parse_body(req)?;
+            let day = day_param(req)?;
+            json(200, &store::call_next(conn, &call.area_code, day)?)
+        }
+        "/v1/transactions" => {
+            expect_method(method, "POST")?;
+            let batch: TransactionBatch = parse_body(req)?;
+            if batch.transactions.is_empty() || batch.transactions.len() > MAX_BATCH_LEN {
+                return Err(ApiError::new(
+                    400,
+                    "bad_batch_size",
+                    format!("a batch holds 1..={MAX_BATCH_LEN} transactions"),
+                ));
+            }
+            json(200, &store::upload(conn, &kiosk_id, &batch)?)
+        }
+        "/v1/admin/holdings" => {
+            expect_method(method, "GET")?;
+            json(200, &store::holdings(conn)?)
+        }
+        _ => Err(not_found()),
+    }
+}
+
+/// Checks the signature headers; returns the authenticated kiosk id.
+fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
+    let unauthorized = |code: &'static str, message: String| {
+        tracing::warn!(code, path = %req.path(), "platform sim: request refused");
+        ApiError::new(401, code, message)
+    };
+    let header = |name: &str| {
+        req.header(name)
+            .ok_or_else(|| unauthorized("missing_signature", format!("missing header {name}")))
+    };
+    let kiosk_id = header(sign::HEADER_KIOSK_ID)?;
+    let ts_text = header(sign::HEADER_TIMESTAMP)?;
+    let nonce = header(sign::HEADER_NONCE)?;
+    let signature = header(sign::HEADER_SIGNATURE)?;
+    let ts: i64 = ts_text.parse().map_err(|_| {
+        unauthorized(
+            "bad_timestamp",
+            format!("{} must be unix seconds", sign::HEADER_TIMESTAMP),
+        )
+    })?;
+    let key = shared
+        .keys
+        .get(kiosk_id)
+        .ok_or_else(|| unauthorized("unknown_kiosk", "unknown kiosk id".to_owned()))?;
+    if !sign::verify(
+        key,
+        &req.method,
+        &req.target,
+        ts,
+        nonce,
+        &req.body,
+        signature,
+    ) {
+        return Err(unauthorized(
+            "bad_signature",
+            "signature mismatch".to_owned(),
+        ));
+    }
+    // Checked after the signature so the server time is only told to genuine kiosks,
+    // which need it to notice their clock is wrong.
+    let now = Utc::now().timestamp();
+    if (now - ts).abs() > sign::MAX_CLOCK_SKEW_SECS {
+        return Err(unauthorized(
+            "clock_skew",
+            format!(
+                "timestamp {ts} is more than {} s from server time {now}",
+                sign::MAX_CLOCK_SKEW_SECS
+            ),
+        ));
+    }
+    Ok(kiosk_id.to_owned())
+}
+
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+fn day_param(req: &Request) -> Result<NaiveDate, ApiError> {
+    match req.query_param("day") {
+        None => Ok(api::hall_service_day(Utc::now())),
+        Some(d) => d
+            .parse()
+            .map_err(|_| ApiError::new(400, "bad_request", "day must be YYYY-MM-DD")),
+    }
+}
+
+fn expect_method(method: &str, allowed: &'static str) -> Result<(), ApiError> {
+    if method == allowed || (allowed == "GET" && method == "HEAD") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            format!("use {allowed}"),
+        ))
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(404, "not_found", "no such endpoint")
+}
+
+fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    serde_json::from_slice(&req.body)
+        .map_err(|e| ApiError::new(400, "bad_request", format!("invalid JSON body: {e}")))
+}
+
+fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(|_| ApiError::new(500, "internal", "serialisation failed"))
+}
+
+fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+    Ok(Response::new(status, "application/json", to_vec(value)?))
+}
+
+fn follow_page(conn: &Connection, ticket_id: &str) -> Result<Response, ApiError> {
+    let info = store::follow(conn, ticket_id)?;
+    let Some(info) = info else {
+        let html = page(
+            "未找到 / Not found",
+            "<p class=\"big\">?</p><p>未找到该号票。<br>This ticket is unknown.</p>",
+        );
+        return Ok(html_response(404, html));
+    };
+    Ok(html_response(
+        200,
+        page(&info.display_number, &follow_body(&info)),
+    ))
+}
+
+fn follow_body(info: &FollowInfo) -> String {
+    let status = if info.called {
+        "<p class=\"called\">已叫号，请前往窗口办理。<br>Your number has been called: please go to the counter.</p>".to_owned()
+    } else {
+        format!(
+            "<p>前面还有 <b>{n}</b> 人等候<br><b>{n}</b> {people} ahead of you</p>",
+            n = info.ahead,
+            people = if info.ahead == 1 { "person" } else { "people" }
+        )
+    };
+    let issued = info
+        .issued_at
+        .map(|t| {
+            let offset = chrono::FixedOffset::east_opt(api::HALL_UTC_OFFSET_SECS)
+                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+            t.with_timezone(&offset).format("%H:%M").to_string()
+        })
+        .unwrap_or_default();
+    format!(
+        "<p class=\"big\">{number}</p>\
+         <p>{area_zh}<br>{area_en}</p>\
+         {status}\
+         <p class=\"small\">{day} {issued} · 本页每 30 秒自动刷新 / refreshes every 30 s</p>",
+        number = escape(&info.display_number),
+        area_zh = escape(&info.area.name_zh),
+        area_en = escape(&info.area.name_en),
+        day = info.service_day,
+        issued = escape(&issued),
+    )
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"refresh\" content=\"30\">\
+         <title>{title}</title>\
+         <style>body{{font-family:sans-serif;text-align:center;margin:2em;color:#222}}\
+         .big{{font-size:4em;font-weight:bold;margin:.2em}}.called{{color:#b00}}\
+         .small{{font-size:.8em;color:#666}}</style></head>\
+         <body>{body}</body></html>\n",
+        title = escape(title),
+    )
+}
+
+fn html_response(status: u16, html: String) -> Response {
+    Response::new(status, "text/html; charset=utf-8", html.into_bytes())
+        // Counts change by the minute; a cached page would mislead.
+        .with_header("Cache-Control", "no-store")
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_and_escaping() {
+        assert!(etag_matches("\"abc\"", "\"abc\""));
+        assert!(etag_matches("W/\"abc\", \"x\"", "\"abc\""));
+        assert!(etag_matches("*", "\"abc\""));
+        assert!(!etag_matches("\"abd\"", "\"abc\""));
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -10,12 +10,14 @@
 //! - [`sync`]: outbox upload, catalog pull, number leases, queue status; backoff.
 //! - [`documents`]: receipt (and later PDF) layouts; bytes out, no I/O.
 //! - [`demo`]: simulators standing in for the devices and the platform.
+//! - [`clock`]: hall time (UTC+8), the service day.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
 //!
 //! The platform contract, client and simulator live in the `kiosk-platform` crate; the
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod devices;

@@ -19,16 +19,8 @@ impl std::fmt::Debug for Citizen {
     }
 }
 
-/// Masks a Chinese mobile number for screen and paper: `138****8000`.
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
-}
+/// Masks a mobile number for screen and paper: `138****8000` (the platform crate's rule).
+pub use kiosk_platform::api::mask_phone;
 
 #[cfg(test)]
 mod tests {
@@ -37,7 +29,7 @@ mod tests {
     #[test]
     fn phone_masking_keeps_three_and_four() {
         assert_eq!(mask_phone("13800138000"), "138****8000");
-        assert_eq!(mask_phone("123"), "***");
+        assert_eq!(mask_phone("123"), "****");
     }
 
     #[test]

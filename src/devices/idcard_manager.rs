@@ -76,7 +76,7 @@ fn run(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>, stop: Arc<AtomicBool>
             match poller.poll() {
                 Ok(Some(card)) => {
                     tracing::info!(device = "idcard", "card read");
-                    sink.send(card_event(&card, chrono::Local::now().date_naive()));
+                    sink.send(card_event(&card, crate::clock::service_day()));
                 }
                 Ok(None) => {}
                 Err(idcard::Error::Io(e)) => {

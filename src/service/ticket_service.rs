@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use chrono::{Local, Utc};
+use chrono::Utc;
 
 use crate::app::citizen::mask_phone;
 use crate::app::{EventSink, KioskEvent, TicketOrder, TicketProblem, TicketService, TicketView};
@@ -111,7 +111,7 @@ fn issue(
     order: &TicketOrder,
 ) -> crate::app::TicketOutcome {
     let now = Utc::now();
-    let local = now.with_timezone(&Local);
+    let local = now.with_timezone(&crate::clock::hall_offset());
     let issued = store.issue_ticket(
         &NewTicket {
             area_code: order.area_code.clone(),
@@ -134,11 +134,7 @@ fn issue(
     // The platform learns of the ticket as soon as possible.
     deps.kick.kick();
 
-    let follow_url = format!(
-        "{}/follow/{}",
-        deps.follow_base.trim_end_matches('/'),
-        ticket.ticket_id
-    );
+    let follow_url = kiosk_platform::api::follow_url(&deps.follow_base, &ticket.ticket_id);
     let view = TicketView {
         display_number: ticket.display_number.clone(),
         area_code: ticket.area_code.clone(),

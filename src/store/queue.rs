@@ -65,10 +65,7 @@ pub struct LeaseInfo {
     pub last: u32,
 }
 
-/// `A` and 12 → `A012`.
-pub fn display_number(area_code: &str, number: u32) -> String {
-    format!("{area_code}{number:03}")
-}
+use kiosk_platform::api::display_number;
 
 impl Store {
     /// Stores a block the platform leased to this kiosk.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chrono::{Local, Utc};
+use chrono::Utc;
 use kiosk_platform::api::{Catalog, LeaseRequest, Transaction, TransactionBatch, TxStatus};
 use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
 
@@ -192,7 +192,7 @@ impl State {
 
     fn waiting_counts(&self) -> Vec<(String, u32)> {
         self.store
-            .queue_waiting(Local::now().date_naive())
+            .queue_waiting(crate::clock::service_day())
             .unwrap_or_default()
     }
 
@@ -239,7 +239,7 @@ impl State {
         let Some(catalog) = &self.catalog else {
             return Ok(());
         };
-        let today = Local::now().date_naive();
+        let today = crate::clock::service_day();
         let codes: Vec<String> = catalog.areas.iter().map(|a| a.code.clone()).collect();
         for code in codes {
             if self.store.numbers_left(&code, today)? >= self.config.lease_low_water {

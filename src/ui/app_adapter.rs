@@ -154,7 +154,7 @@ impl<S: TicketService + 'static> KioskUi<S> {
         let Some(window) = self.window.upgrade() else {
             return;
         };
-        let now = chrono::Local::now();
+        let now = crate::clock::hall_now();
         let app = window.global::<AppAdapter>();
         app.set_time(now.format("%H:%M").to_string().into());
         app.set_date_zh(date_zh(now.date_naive()).into());

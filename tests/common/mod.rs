@@ -151,7 +151,7 @@ impl Rig {
 
     /// Waits until the platform leased numbers and the catalog reached the UI.
     pub fn wait_until_ready(&self) {
-        let day = chrono::Local::now().date_naive();
+        let day = kiosk::clock::service_day();
         self.wait_for("catalog and leased numbers", |r| {
             r.kiosk.ui().with_controller(|c| !c.areas().is_empty())
                 && r.store().numbers_left("A", day).unwrap() > 0

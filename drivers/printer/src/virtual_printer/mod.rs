@@ -1,0 +1,10 @@
+//! The virtual printer: an ESC/POS parser, a renderer to PNG, and [`SimPrinter`], which puts
+//! both behind a pseudo-terminal or a TCP socket so the real driver can be exercised end to end.
+
+mod parser;
+mod render;
+mod sim;
+
+pub use parser::{parse_all, Element, EscPosParser, ParserEvent, Receipt};
+pub use render::{encode_png, render, FontData, RgbaImage, BASE_GLYPH_HEIGHT, PAPER_WIDTH};
+pub use sim::{PrintedReceipt, SimPrinter};

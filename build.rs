@@ -1,8 +1,14 @@
 //! Compiles the Slint UI, with the translations bundled so a fresh machine needs no gettext.
 
 fn main() {
+    // Element debug info lets the UI tests find elements by accessible label; release builds
+    // (the kiosk itself) leave it out.
+    let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release");
     let config = slint_build::CompilerConfiguration::new()
-        .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/translations"));
+        .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/translations"))
+        .with_debug_info(debug_info)
+        // One translation per English string, whatever component it is in.
+        .with_default_translation_context(slint_build::DefaultTranslationContext::None);
     slint_build::compile_with_config("ui/app.slint", config).expect("ui/app.slint compiles");
     println!("cargo:rerun-if-changed=assets/translations");
 }

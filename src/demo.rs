@@ -66,11 +66,11 @@ impl SimRig {
     pub fn forward_receipts(&self, sink: Arc<dyn EventSink>) {
         if let Some(p) = &self.printer {
             p.on_receipt(Box::new(move |r| {
-                let img = r.image();
+                let img = &r.image;
                 sink.send(KioskEvent::ReceiptPrinted(RgbaImage {
-                    width: img.width,
-                    height: img.height,
-                    pixels: img.pixels.clone(),
+                    width: img.width(),
+                    height: img.height(),
+                    pixels: img.pixels().to_vec(),
                 }));
             }));
         }

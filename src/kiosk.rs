@@ -47,6 +47,11 @@ impl Kiosk {
     /// Builds the window and starts the device, service and sync threads. Every device in
     /// `config` must be a real port by now (the demo rig rewrites simulated ones).
     pub fn start(config: &Config) -> anyhow::Result<Self> {
+        Self::start_with_clock(config, ui::monotonic_clock())
+    }
+
+    /// [`Kiosk::start`] with the session clock given (tests pass Slint's mock clock).
+    pub fn start_with_clock(config: &Config, clock: ui::SessionClock) -> anyhow::Result<Self> {
         let db = Self::db_path(config);
         // Migrations run once here, before any thread opens its own connection.
         Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
@@ -80,7 +85,7 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
-        let ui = ui::connect_app(&window, controller, config.demo);
+        let ui = ui::connect_app(&window, controller, config.demo, clock);
 
         let (card_path, card_baud) = serial(&config.devices.idcard, "ID-card reader")?;
         let idcard = IdCardManager::spawn(card_path, card_baud, sink);

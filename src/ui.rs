@@ -9,5 +9,7 @@ mod app_adapter;
 mod operator_adapter;
 mod session_adapter;
 
-pub use app_adapter::{connect as connect_app, KioskUi, UiEvent, UiSink};
+pub use app_adapter::{
+    connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiEvent, UiSink,
+};
 pub use operator_adapter::{connect as connect_operator, DemoControls};

@@ -26,8 +26,8 @@ pub struct TicketPrint {
 
 /// Lays the ticket out: hall, area, the number large, people ahead, time, masked ID, QR, cut.
 pub fn render(t: &TicketPrint) -> Vec<u8> {
-    let mut b = EscPosBuilder::new();
-    b.init()
+    let mut b = EscPosBuilder::new()
+        .init()
         .align(Align::Center)
         .bold(true)
         .size(1, 1)
@@ -49,7 +49,7 @@ pub fn render(t: &TicketPrint) -> Vec<u8> {
         .line(&format!("取号时间: {}", t.issued_at.format("%Y-%m-%d %H:%M")))
         .line(&format!("身份证号: {}", t.masked_id));
     if let Some(phone) = &t.masked_phone {
-        b.line(&format!("短信提醒: {phone}"));
+        b = b.line(&format!("短信提醒: {phone}"));
     }
     b.feed(1)
         .align(Align::Center)
@@ -59,8 +59,8 @@ pub fn render(t: &TicketPrint) -> Vec<u8> {
         .feed(1)
         .line("请留意叫号，过号请重新取号")
         .feed(3)
-        .cut(true);
-    b.build()
+        .cut(true)
+        .build()
 }
 
 #[cfg(test)]

@@ -48,19 +48,30 @@ impl EventSink for UiSink {
 /// Events the UI thread handles itself (all else goes to the controller).
 pub type UiEvent = KioskEvent;
 
+/// Time since start for the session rules (idle timer, done screen). Monotonic in the
+/// kiosk; tests pass Slint's mock clock so no test waits for real seconds.
+pub type SessionClock = Rc<dyn Fn() -> Duration>;
+
+/// A monotonic clock starting now.
+pub fn monotonic_clock() -> SessionClock {
+    let start = std::time::Instant::now();
+    Rc::new(move || start.elapsed())
+}
+
 /// The UI's state on the UI thread: the window, the session controller, the language.
 pub struct KioskUi<S: TicketService> {
     window: slint::Weak<AppWindow>,
     controller: RefCell<SessionController<S>>,
     english: Cell<bool>,
     last_page: Cell<Page>,
-    clock: Timer,
+    ticker: Timer,
+    clock: SessionClock,
 }
 
 impl<S: TicketService + 'static> KioskUi<S> {
     /// Runs `f` on the controller with the current time, then re-renders.
     pub fn update(&self, f: impl FnOnce(&mut SessionController<S>, Duration)) {
-        let now = slint::platform::duration_since_start();
+        let now = (self.clock)();
         f(&mut self.controller.borrow_mut(), now);
         self.render();
     }
@@ -162,7 +173,7 @@ impl<S: TicketService + 'static> KioskUi<S> {
         let changed = self
             .controller
             .borrow_mut()
-            .tick(slint::platform::duration_since_start());
+            .tick((self.clock)());
         if changed {
             self.render();
         }
@@ -213,13 +224,15 @@ pub fn connect<S: TicketService + 'static>(
     window: &AppWindow,
     controller: SessionController<S>,
     demo: bool,
+    clock: SessionClock,
 ) -> Rc<KioskUi<S>> {
     let ui = Rc::new(KioskUi {
         window: window.as_weak(),
         controller: RefCell::new(controller),
         english: Cell::new(false),
         last_page: Cell::new(Page::Attract),
-        clock: Timer::default(),
+        ticker: Timer::default(),
+        clock,
     });
     ui.set_english(false);
 
@@ -269,7 +282,7 @@ pub fn connect<S: TicketService + 'static>(
     HANDLER.with(|h| *h.borrow_mut() = Some(handler));
 
     let weak = Rc::downgrade(&ui);
-    ui.clock
+    ui.ticker
         .start(TimerMode::Repeated, Duration::from_millis(250), move || {
             if let Some(ui) = weak.upgrade() {
                 ui.tick();

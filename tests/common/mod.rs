@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::ElementHandle;
+use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use kiosk::config::{Config, SerialDevice, SyncConfig};
 use kiosk::kiosk::Kiosk;
 use kiosk::store::Store;
@@ -66,7 +66,11 @@ impl Rig {
             ..SyncConfig::default()
         };
         std::fs::create_dir_all(&config.data_dir).unwrap();
-        let kiosk = Kiosk::start(&config).unwrap();
+        let clock: kiosk::ui::SessionClock = std::rc::Rc::new(|| {
+            Duration::from_millis(i_slint_backend_testing::get_mocked_time())
+        });
+        let kiosk = Kiosk::start_with_clock(&config, clock).unwrap();
+        slint::ComponentHandle::show(kiosk.window()).unwrap();
         Rig {
             dir,
             reader,
@@ -136,11 +140,38 @@ impl Rig {
         }
     }
 
-    /// The one element with this accessible label.
+    /// The one element with this accessible label (a button's own text repeats its label,
+    /// so where there are several the button is the one meant).
     pub fn find(&self, label: &str) -> ElementHandle {
         let mut found: Vec<_> =
             ElementHandle::find_by_accessible_label(self.kiosk.window(), label).collect();
-        assert_eq!(found.len(), 1, "expected one element labelled {label:?}");
+        if found.len() > 1 {
+            let button = |e: &ElementHandle| {
+                e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
+            };
+            if found.iter().any(button) {
+                found.retain(button);
+            } else {
+                // A labelled box and the text in it: the same thing on screen.
+                found.truncate(1);
+            }
+        }
+        if found.len() != 1 {
+            let all: Vec<String> = self
+                .kiosk
+                .window()
+                .root_element()
+                .query_descendants()
+                .find_all()
+                .iter()
+                .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+                .filter(|l| !l.is_empty())
+                .collect();
+            panic!(
+                "expected one element labelled {label:?}, found {}; labels on screen: {all:?}",
+                found.len()
+            );
+        }
         found.remove(0)
     }
 

@@ -25,11 +25,16 @@ mod tests {
 
     #[test]
     fn the_service_day_turns_at_midnight_in_the_hall() {
-        let t = DateTime::parse_from_rfc3339("2026-11-24T16:30:00Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-11-24T16:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(
             kiosk_platform::api::hall_service_day(t),
             NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
         );
-        assert_eq!(t.with_timezone(&hall_offset()).format("%H:%M").to_string(), "00:30");
+        assert_eq!(
+            t.with_timezone(&hall_offset()).format("%H:%M").to_string(),
+            "00:30"
+        );
     }
 }

@@ -279,7 +279,10 @@ mod tests {
         let cfg = Config::parse(text).expect("kiosk.example.toml parses");
         assert!(!cfg.demo);
         assert_eq!(cfg.session.idle_secs, 60);
-        assert!(matches!(cfg.devices.idcard, SerialDevice::Serial { baud: 115_200, .. }));
+        assert!(matches!(
+            cfg.devices.idcard,
+            SerialDevice::Serial { baud: 115_200, .. }
+        ));
     }
 
     #[test]

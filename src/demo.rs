@@ -84,13 +84,17 @@ impl SimRig {
 
 impl DemoControls for SimRig {
     fn card_names(&self) -> Vec<String> {
-        idcard::sim::sample_cards().into_iter().map(|c| c.name).collect()
+        idcard::sim::sample_cards()
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     }
 
     fn place_card(&self, index: usize) {
-        if let (Some(reader), Some(card)) =
-            (&self.reader, idcard::sim::sample_cards().into_iter().nth(index))
-        {
+        if let (Some(reader), Some(card)) = (
+            &self.reader,
+            idcard::sim::sample_cards().into_iter().nth(index),
+        ) {
             reader.place_card(card);
         }
     }

@@ -71,7 +71,11 @@ fn run_kiosk(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let _log = kiosk::logging::init(&config.data_dir);
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), demo = config.demo, "starting");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        demo = config.demo,
+        "starting"
+    );
 
     let rig = Rc::new(SimRig::start(&mut config)?);
     let kiosk = Kiosk::start(&config)?;

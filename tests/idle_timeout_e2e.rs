@@ -29,10 +29,7 @@ fn the_idle_countdown_wipes_the_session() {
     // 60 s: the countdown shows 10.
     seconds(1);
     rig.pump();
-    assert_eq!(
-        rig.find("倒计时").accessible_value().as_deref(),
-        Some("10")
-    );
+    assert_eq!(rig.find("倒计时").accessible_value().as_deref(), Some("10"));
     // A touch ("continue") cancels it.
     rig.tap("继续办理");
     assert_eq!(ElementCount::of(&rig, "倒计时"), 0);

@@ -43,7 +43,10 @@ fn a_citizen_takes_a_ticket_and_the_platform_holds_exactly_one() {
     assert!(text.contains(&number), "{text}");
     assert!(text.contains("综合受理"), "{text}");
     assert!(text.contains("138****8000"), "{text}");
-    assert!(!text.contains(&card.id_number), "full ID number printed: {text}");
+    assert!(
+        !text.contains(&card.id_number),
+        "full ID number printed: {text}"
+    );
     let qr = receipts[0].qr_payloads();
     assert_eq!(qr.len(), 1);
     assert!(qr[0].contains("/follow/"), "{qr:?}");

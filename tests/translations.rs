@@ -74,6 +74,10 @@ fn every_ui_string_has_a_chinese_translation() {
     assert!(missing.is_empty(), "no Chinese for: {missing:#?}");
     // Placeholders survive translation.
     for (id, s) in &entries {
-        assert_eq!(id.matches("{}").count(), s.matches("{}").count(), "{id} → {s}");
+        assert_eq!(
+            id.matches("{}").count(),
+            s.matches("{}").count(),
+            "{id} → {s}"
+        );
     }
 }

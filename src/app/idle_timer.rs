@@ -66,7 +66,10 @@ mod tests {
         t.touch(S(100));
         assert_eq!(t.state(S(159)), IdleState::Active);
         assert_eq!(t.state(S(160)), IdleState::Countdown(10));
-        assert_eq!(t.state(S(160) + Duration::from_millis(1)), IdleState::Countdown(10));
+        assert_eq!(
+            t.state(S(160) + Duration::from_millis(1)),
+            IdleState::Countdown(10)
+        );
         assert_eq!(t.state(S(169)), IdleState::Countdown(1));
         assert_eq!(t.state(S(170)), IdleState::Expired);
     }

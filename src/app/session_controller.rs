@@ -141,7 +141,12 @@ const PHONE_LEN: usize = 11;
 
 impl<S: TicketService> SessionController<S> {
     /// A controller showing the attract screen.
-    pub fn new(service: S, idle_after: Duration, countdown: Duration, done_after: Duration) -> Self {
+    pub fn new(
+        service: S,
+        idle_after: Duration,
+        countdown: Duration,
+        done_after: Duration,
+    ) -> Self {
         Self {
             service,
             idle: IdleTimer::new(idle_after, countdown),
@@ -461,7 +466,10 @@ mod tests {
         c.ticket_finished(Ok(view.clone()), S(6));
         assert_eq!(c.page(), Page::TicketDone);
         assert_eq!(c.ticket(), Some(&view));
-        assert!(c.citizen().is_none(), "citizen forgotten once the ticket is out");
+        assert!(
+            c.citizen().is_none(),
+            "citizen forgotten once the ticket is out"
+        );
         // Back to the attract screen after the done delay.
         assert!(!c.tick(S(13)));
         assert!(c.tick(S(14)));

@@ -68,7 +68,10 @@ fn run(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>, stop: Arc<AtomicBool>
             }
         };
         if failures > 0 {
-            tracing::info!(device = "idcard", "reader back after {failures} failed attempts");
+            tracing::info!(
+                device = "idcard",
+                "reader back after {failures} failed attempts"
+            );
         }
         failures = 0;
         let mut poller = idcard::CardPoller::new(reader);

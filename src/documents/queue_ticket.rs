@@ -43,10 +43,16 @@ pub fn render(t: &TicketPrint) -> Vec<u8> {
         .bold(false)
         .size(1, 1)
         .feed(1)
-        .line(&format!("您前面还有 {} 人 / {} ahead", t.people_ahead, t.people_ahead))
+        .line(&format!(
+            "您前面还有 {} 人 / {} ahead",
+            t.people_ahead, t.people_ahead
+        ))
         .feed(1)
         .align(Align::Left)
-        .line(&format!("取号时间: {}", t.issued_at.format("%Y-%m-%d %H:%M")))
+        .line(&format!(
+            "取号时间: {}",
+            t.issued_at.format("%Y-%m-%d %H:%M")
+        ))
         .line(&format!("身份证号: {}", t.masked_id));
     if let Some(phone) = &t.masked_phone {
         b = b.line(&format!("短信提醒: {phone}"));

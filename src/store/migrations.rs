@@ -67,7 +67,8 @@ mod tests {
     #[test]
     fn a_newer_database_is_refused_not_downgraded() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
         assert!(matches!(
             apply(&mut conn),
             Err(StoreError::SchemaTooNew { .. })

@@ -106,7 +106,11 @@ impl Store {
     ///
     /// Order matters: once an older row is waiting for its backoff, younger rows wait too, so
     /// the platform sees transactions in the order citizens made them.
-    pub fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+    pub fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, idempotency_key, kind, payload, created_at, attempts, last_error, state
              FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?1",
@@ -252,7 +256,11 @@ mod tests {
         assert_eq!(due.len(), 1);
         assert_eq!(
             s.outbox_counts().unwrap(),
-            OutboxCounts { pending: 1, sent: 1, failed: 0 }
+            OutboxCounts {
+                pending: 1,
+                sent: 1,
+                failed: 0
+            }
         );
     }
 
@@ -262,8 +270,12 @@ mod tests {
         let now = Utc::now();
         let a = add(&mut s, "{}", now);
         add(&mut s, "{}", now);
-        s.mark_retry(&[a], "connection refused", now + chrono::Duration::seconds(30))
-            .unwrap();
+        s.mark_retry(
+            &[a],
+            "connection refused",
+            now + chrono::Duration::seconds(30),
+        )
+        .unwrap();
         assert!(s.due_outbox(now, 10).unwrap().is_empty());
         let later = now + chrono::Duration::seconds(31);
         assert_eq!(s.due_outbox(later, 10).unwrap().len(), 2);

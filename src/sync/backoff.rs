@@ -23,7 +23,12 @@ impl Backoff {
     }
 
     /// A random delay under the ceiling, no shorter than the platform's Retry-After.
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
+    pub fn delay(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        rng: &mut impl Rng,
+    ) -> Duration {
         let ceiling = self.ceiling(attempt).as_secs_f64();
         let jittered = Duration::from_secs_f64(rng.random_range(0.0..=ceiling));
         match retry_after {

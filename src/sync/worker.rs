@@ -205,8 +205,11 @@ impl State {
         if due_catalog {
             match self.client.catalog(self.catalog_etag.as_deref())? {
                 CatalogFetch::Modified { catalog, etag } => {
-                    self.store
-                        .save_catalog(&serde_json::to_string(&catalog).map_err(StoreError::from)?, etag.as_deref(), now)?;
+                    self.store.save_catalog(
+                        &serde_json::to_string(&catalog).map_err(StoreError::from)?,
+                        etag.as_deref(),
+                        now,
+                    )?;
                     self.catalog_etag = etag;
                     self.publish_catalog(catalog);
                 }
@@ -221,14 +224,22 @@ impl State {
         let status = self.client.queue_status()?;
         let mut changed = false;
         for a in &status.areas {
-            self.store
-                .save_queue_status(&a.code, status.service_day, a.waiting, a.last_called, now)?;
+            self.store.save_queue_status(
+                &a.code,
+                status.service_day,
+                a.waiting,
+                a.last_called,
+                now,
+            )?;
             changed = true;
         }
         if changed {
             if let Some(c) = &self.catalog {
-                let waiting: Vec<(String, u32)> =
-                    status.areas.iter().map(|a| (a.code.clone(), a.waiting)).collect();
+                let waiting: Vec<(String, u32)> = status
+                    .areas
+                    .iter()
+                    .map(|a| (a.code.clone(), a.waiting))
+                    .collect();
                 self.sink.send(catalog_event(c, &waiting));
             }
         }

@@ -120,7 +120,10 @@ impl<S: TicketService + 'static> KioskUi<S> {
         });
         app.set_countdown(c.countdown().map(|s| s as i32).unwrap_or(0));
         super::session_adapter::render(&window, &c, self.english.get());
-        let qr = c.ticket().map(|t| qr_image(&t.follow_url)).unwrap_or_default();
+        let qr = c
+            .ticket()
+            .map(|t| qr_image(&t.follow_url))
+            .unwrap_or_default();
         window.global::<TicketAdapter>().set_follow_qr(qr);
     }
 
@@ -170,10 +173,7 @@ impl<S: TicketService + 'static> KioskUi<S> {
         app.set_time(now.format("%H:%M").to_string().into());
         app.set_date_zh(date_zh(now.date_naive()).into());
         app.set_date_en(now.format("%a %-d %b %Y").to_string().into());
-        let changed = self
-            .controller
-            .borrow_mut()
-            .tick((self.clock)());
+        let changed = self.controller.borrow_mut().tick((self.clock)());
         if changed {
             self.render();
         }

@@ -6,11 +6,14 @@ use super::{
     AppWindow, AreaAdapter, AreaItem, AttractAdapter, AttractNotice, MenuAdapter, PhoneAdapter,
     TicketAdapter, TicketProblemKind,
 };
-use crate::app::{Notice, TicketProblem, TicketService};
 use crate::app::SessionController;
+use crate::app::{Notice, TicketProblem, TicketService};
 
 /// Wires the session pages' callbacks to the controller.
-pub fn connect<S: TicketService + 'static>(window: &AppWindow, ui: &std::rc::Rc<super::KioskUi<S>>) {
+pub fn connect<S: TicketService + 'static>(
+    window: &AppWindow,
+    ui: &std::rc::Rc<super::KioskUi<S>>,
+) {
     let menu = window.global::<MenuAdapter>();
     let weak = std::rc::Rc::downgrade(ui);
     menu.on_take_ticket(move || {
@@ -98,7 +101,13 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
 
     let area_label: SharedString = c
         .chosen_area()
-        .map(|a| format!("{}  {}", a.code, if english { &a.name_en } else { &a.name_zh }))
+        .map(|a| {
+            format!(
+                "{}  {}",
+                a.code,
+                if english { &a.name_en } else { &a.name_zh }
+            )
+        })
         .unwrap_or_default()
         .into();
     let phone = window.global::<PhoneAdapter>();
@@ -113,9 +122,15 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
             ticket.set_people_ahead(t.people_ahead as i32);
             let area = c.areas().iter().find(|a| a.code == t.area_code);
             ticket.set_area_label(
-                area.map(|a| if english { a.name_en.clone() } else { a.name_zh.clone() })
-                    .unwrap_or_else(|| t.area_code.clone())
-                    .into(),
+                area.map(|a| {
+                    if english {
+                        a.name_en.clone()
+                    } else {
+                        a.name_zh.clone()
+                    }
+                })
+                .unwrap_or_else(|| t.area_code.clone())
+                .into(),
             );
         }
         None => {

@@ -26,8 +26,11 @@ pub struct Rig {
 }
 
 pub fn font() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/wqy-microhei.ttc"))
-        .expect("bundled font")
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/fonts/wqy-microhei.ttc"
+    ))
+    .expect("bundled font")
 }
 
 pub fn sim_config(dir: &std::path::Path) -> SimConfig {
@@ -66,9 +69,8 @@ impl Rig {
             ..SyncConfig::default()
         };
         std::fs::create_dir_all(&config.data_dir).unwrap();
-        let clock: kiosk::ui::SessionClock = std::rc::Rc::new(|| {
-            Duration::from_millis(i_slint_backend_testing::get_mocked_time())
-        });
+        let clock: kiosk::ui::SessionClock =
+            std::rc::Rc::new(|| Duration::from_millis(i_slint_backend_testing::get_mocked_time()));
         let kiosk = Kiosk::start_with_clock(&config, clock).unwrap();
         slint::ComponentHandle::show(kiosk.window()).unwrap();
         Rig {

@@ -75,8 +75,13 @@ fn run(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>, stop: Arc<AtomicBool>
         }
         failures = 0;
         let mut poller = idcard::CardPoller::new(reader);
+        // A card that cannot be read fails on every poll until it is taken away: tell the
+        // citizen and the log once, not five times a second.
+        let mut failing = false;
         while !stop.load(Ordering::SeqCst) {
-            match poller.poll() {
+            let result = poller.poll();
+            let was_failing = std::mem::replace(&mut failing, result.is_err());
+            match result {
                 Ok(Some(card)) => {
                     tracing::info!(device = "idcard", "card read");
                     sink.send(card_event(&card, crate::clock::service_day()));
@@ -87,6 +92,7 @@ fn run(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>, stop: Arc<AtomicBool>
                     tracing::error!(device = "idcard", "reader lost: {e}");
                     break;
                 }
+                Err(_) if was_failing => {}
                 Err(e) => {
                     // A bad frame or a status from the reader: the citizen places the card
                     // again; technicians see the cause in the log.
@@ -106,5 +112,37 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
         let d = left.min(step);
         std::thread::sleep(d);
         left -= d;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_card_starts_a_session_with_the_masked_number_only() {
+        let card = idcard::sim::sample_cards().remove(0);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        match card_event(&card, today) {
+            KioskEvent::CardRead(c) => {
+                assert_eq!(c.name, card.name);
+                assert_eq!(c.masked_id, idcard::id_number::mask(&card.id_number));
+                assert_ne!(c.masked_id, card.id_number);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_expired_card_is_refused_with_its_own_notice() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let expired = idcard::sim::sample_cards()
+            .into_iter()
+            .find(|c| c.is_expired(today))
+            .expect("an expired sample card");
+        assert!(matches!(
+            card_event(&expired, today),
+            KioskEvent::CardRefused(Notice::CardExpired)
+        ));
     }
 }

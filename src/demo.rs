@@ -15,8 +15,8 @@ pub static RECEIPT_FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.tt
 
 /// Simulators started for whatever the configuration leaves simulated.
 pub struct SimRig {
-    /// Simulated ID-card reader.
-    pub reader: Option<idcard::sim::SimReader>,
+    /// Simulated ID-card reader (shared with the panel's helper threads).
+    pub reader: Option<Arc<idcard::sim::SimReader>>,
     /// Virtual receipt printer.
     pub printer: Option<printer::virtual_printer::SimPrinter>,
     /// Built-in platform simulator.
@@ -37,7 +37,7 @@ impl SimRig {
                 path: reader.port_path(),
                 baud: 115_200,
             };
-            rig.reader = Some(reader);
+            rig.reader = Some(Arc::new(reader));
         }
         if matches!(config.devices.printer, SerialDevice::Simulated) {
             let out = config.data_dir.join("printer");
@@ -91,12 +91,19 @@ impl DemoControls for SimRig {
     }
 
     fn place_card(&self, index: usize) {
-        if let (Some(reader), Some(card)) = (
-            &self.reader,
+        let (Some(reader), Some(card)) = (
+            self.reader.clone(),
             idcard::sim::sample_cards().into_iter().nth(index),
-        ) {
+        ) else {
+            return;
+        };
+        // Like a hand swapping cards: the previous card leaves the field first, long enough
+        // for the reader to notice, then the new one arrives. Off the UI thread.
+        std::thread::spawn(move || {
+            reader.remove_card();
+            std::thread::sleep(std::time::Duration::from_millis(600));
             reader.place_card(card);
-        }
+        });
     }
 
     fn remove_card(&self) {

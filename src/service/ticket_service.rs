@@ -155,7 +155,12 @@ fn issue(
     let printed = deps.printer.print(bytes);
     let record = match &printed {
         Ok(()) => store.record_ticket_print(&ticket.ticket_id, Ok(Utc::now())),
-        Err(e) => store.record_ticket_print(&ticket.ticket_id, Err(&e.to_string())),
+        Err(e) => store
+            .record_ticket_print(&ticket.ticket_id, Err(&e.to_string()))
+            .and_then(|()| {
+                // For the staff screen: the printer needs a person.
+                store.record_device_event("printer", "fault", &e.to_string(), Utc::now())
+            }),
     };
     if let Err(e) = record {
         tracing::error!("cannot record print outcome: {e}");

@@ -43,7 +43,7 @@ impl SimRig {
             let out = config.data_dir.join("printer");
             std::fs::create_dir_all(&out)?;
             let printer =
-                printer::virtual_printer::SimPrinter::spawn(RECEIPT_FONT.to_vec(), Some(out))?;
+                printer::virtual_printer::SimPrinter::spawn(RECEIPT_FONT, Some(out))?;
             config.devices.printer = SerialDevice::Serial {
                 path: printer.port_path(),
                 baud: 115_200,

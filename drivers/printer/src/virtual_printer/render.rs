@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ab_glyph::{point, Font, FontVec, PxScale, ScaleFont};
+use ab_glyph::{point, Font, FontArc, FontRef, FontVec, PxScale, ScaleFont};
 use qrcode::{Color, EcLevel, QrCode};
 
 use super::parser::{Element, Receipt};
@@ -30,7 +30,7 @@ const QR_PAD: u32 = 8;
 /// A font for the renderer, loaded at run time (so the binary does not embed megabytes of CJK
 /// glyphs and the kiosk can ship whichever font its licence allows).
 pub struct FontData {
-    font: FontVec,
+    font: FontArc,
 }
 
 impl std::fmt::Debug for FontData {
@@ -42,9 +42,19 @@ impl std::fmt::Debug for FontData {
 impl FontData {
     /// Parses a TrueType/OpenType font or the first face (index 0) of a collection
     /// (`.ttc`, such as WenQuanYi Micro Hei).
-    pub fn from_bytes(data: Vec<u8>) -> io::Result<FontData> {
-        FontVec::try_from_vec_and_index(data, 0)
-            .map(|font| FontData { font })
+    ///
+    /// A `&'static` font (one built into the binary) is used in place, without a copy: a
+    /// CJK font is several megabytes.
+    pub fn from_bytes(data: impl Into<std::borrow::Cow<'static, [u8]>>) -> io::Result<FontData> {
+        let font = match data.into() {
+            std::borrow::Cow::Borrowed(slice) => {
+                FontRef::try_from_slice_and_index(slice, 0).map(FontArc::new)
+            }
+            std::borrow::Cow::Owned(vec) => {
+                FontVec::try_from_vec_and_index(vec, 0).map(FontArc::new)
+            }
+        };
+        font.map(|font| FontData { font })
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 }

@@ -157,7 +157,10 @@ impl SimPrinter {
     /// and serialport clears `TIOCEXCL` again when the driver's port is dropped, so the port
     /// can be reopened any number of times.
     #[cfg(unix)]
-    pub fn spawn(font_bytes: Vec<u8>, out_dir: Option<PathBuf>) -> io::Result<SimPrinter> {
+    pub fn spawn(
+        font_bytes: impl Into<std::borrow::Cow<'static, [u8]>>,
+        out_dir: Option<PathBuf>,
+    ) -> io::Result<SimPrinter> {
         use serialport::{SerialPort, TTYPort};
         let font = FontData::from_bytes(font_bytes)?;
         let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
@@ -197,7 +200,10 @@ impl SimPrinter {
     /// Starts a virtual network printer listening on `127.0.0.1` (a free port); connect with
     /// [`crate::open_tcp`] to [`SimPrinter::addr`]. One connection is served at a time, with
     /// the parser state carried over between connections like a real printer's.
-    pub fn spawn_tcp(font_bytes: Vec<u8>, out_dir: Option<PathBuf>) -> io::Result<SimPrinter> {
+    pub fn spawn_tcp(
+        font_bytes: impl Into<std::borrow::Cow<'static, [u8]>>,
+        out_dir: Option<PathBuf>,
+    ) -> io::Result<SimPrinter> {
         let font = FontData::from_bytes(font_bytes)?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;

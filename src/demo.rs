@@ -42,8 +42,7 @@ impl SimRig {
         if matches!(config.devices.printer, SerialDevice::Simulated) {
             let out = config.data_dir.join("printer");
             std::fs::create_dir_all(&out)?;
-            let printer =
-                printer::virtual_printer::SimPrinter::spawn(RECEIPT_FONT, Some(out))?;
+            let printer = printer::virtual_printer::SimPrinter::spawn(RECEIPT_FONT, Some(out))?;
             config.devices.printer = SerialDevice::Serial {
                 path: printer.port_path(),
                 baud: 115_200,

@@ -132,9 +132,13 @@ pub struct SessionController<S: TicketService> {
     ticket: Option<TicketView>,
     problem: Option<TicketProblem>,
     done_since: Duration,
+    notice_since: Duration,
     countdown: Option<u32>,
     now: Duration,
 }
+
+/// How long an attract-screen notice (card unreadable, card expired) stays.
+const NOTICE_FOR: Duration = Duration::from_secs(10);
 
 /// Longest phone number accepted on the keypad.
 const PHONE_LEN: usize = 11;
@@ -161,6 +165,7 @@ impl<S: TicketService> SessionController<S> {
             ticket: None,
             problem: None,
             done_since: Duration::ZERO,
+            notice_since: Duration::ZERO,
             countdown: None,
             now: Duration::ZERO,
         }
@@ -240,10 +245,12 @@ impl<S: TicketService> SessionController<S> {
         self.touch(now);
     }
 
-    /// A card could not start a session.
-    pub fn card_refused(&mut self, notice: Notice) {
+    /// A card could not start a session. The notice clears by itself after a while, so the
+    /// next citizen does not read the previous one's message.
+    pub fn card_refused(&mut self, notice: Notice, now: Duration) {
         if self.page == Page::Attract {
             self.notice = notice;
+            self.notice_since = now;
         }
     }
 
@@ -355,9 +362,15 @@ impl<S: TicketService> SessionController<S> {
     /// The clock ticked. Returns true when anything on screen changed.
     pub fn tick(&mut self, now: Duration) -> bool {
         self.now = now;
-        let before = (self.page, self.countdown);
+        let before = (self.page, self.countdown, self.notice);
         match self.page {
-            Page::Attract | Page::Printing => self.countdown = None,
+            Page::Attract => {
+                self.countdown = None;
+                if now.saturating_sub(self.notice_since) >= NOTICE_FOR {
+                    self.notice = Notice::None;
+                }
+            }
+            Page::Printing => self.countdown = None,
             Page::TicketDone => {
                 if now.saturating_sub(self.done_since) >= self.done_after {
                     self.wipe();
@@ -369,7 +382,7 @@ impl<S: TicketService> SessionController<S> {
                 IdleState::Expired => self.wipe(),
             },
         }
-        before != (self.page, self.countdown)
+        before != (self.page, self.countdown, self.notice)
     }
 
     /// Forgets the citizen and everything they typed, and shows the attract screen.
@@ -548,6 +561,21 @@ mod tests {
         assert_eq!(c.ticket().unwrap().display_number, "A002");
         c.finish();
         assert_eq!(c.page(), Page::Attract);
+    }
+
+    #[test]
+    fn a_refused_card_notice_clears_itself() {
+        let mut c = controller();
+        c.card_refused(Notice::CardExpired, S(100));
+        assert_eq!(c.notice(), Notice::CardExpired);
+        assert!(!c.tick(S(109)));
+        assert!(c.tick(S(110)));
+        assert_eq!(c.notice(), Notice::None);
+        // A good card after a refused one starts a session with no notice left.
+        c.card_refused(Notice::CardUnreadable, S(120));
+        c.card_read(citizen(), S(121));
+        assert_eq!(c.page(), Page::Menu);
+        assert_eq!(c.notice(), Notice::None);
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl<S: TicketService + 'static> KioskUi<S> {
         };
         match event {
             KioskEvent::CardRead(citizen) => self.update(|c, now| c.card_read(citizen, now)),
-            KioskEvent::CardRefused(notice) => self.update(|c, _| c.card_refused(notice)),
+            KioskEvent::CardRefused(notice) => self.update(|c, now| c.card_refused(notice, now)),
             KioskEvent::TicketFinished(outcome) => {
                 self.update(|c, now| c.ticket_finished(outcome, now))
             }

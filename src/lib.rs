@@ -11,12 +11,14 @@
 //! - [`documents`]: receipt (and later PDF) layouts; bytes out, no I/O.
 //! - [`demo`]: simulators standing in for the devices and the platform.
 //! - [`clock`]: hall time (UTC+8), the service day.
+//! - [`cli`]: the subcommands (`diag`, `doc`, `soak`), one module each.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
 //!
 //! The platform contract, client and simulator live in the `kiosk-platform` crate; the
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
 
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;

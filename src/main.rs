@@ -40,12 +40,23 @@ enum Command {
         #[arg(long, default_value = "platform-sim.sqlite")]
         db: PathBuf,
     },
+    /// Technicians' checks of devices and links.
+    #[command(subcommand)]
+    Diag(kiosk::cli::diag::DiagCommand),
+    /// Renders documents and receipts from sample data.
+    #[command(subcommand)]
+    Doc(kiosk::cli::doc::DocCommand),
+    /// Drives the store and sync headlessly, for load and crash tests.
+    Soak(kiosk::cli::soak::SoakArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::PlatformSim { listen, db }) => platform_sim(&listen, db),
+        Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
+        Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
+        Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         None => run_kiosk(cli.config, cli.data_dir, cli.fullscreen),
     }
 }

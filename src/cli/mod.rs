@@ -1,0 +1,6 @@
+//! Subcommands of `kiosk` other than running the kiosk: each lives in its own module so the
+//! technicians' and operators' tools grow without touching `main.rs`.
+
+pub mod diag;
+pub mod doc;
+pub mod soak;

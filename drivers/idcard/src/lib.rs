@@ -1,5 +1,5 @@
 //! Driver for Chinese 2nd-generation resident ID card readers that speak the SAM protocol
-//! of GA/T 467 over a serial line.
+//! of GA/T 467 over a serial line or USB bulk endpoints.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), idcard::Error> {
@@ -20,7 +20,11 @@
 //! - [`nation`]: the nation code table.
 //! - `card` (re-exported): [`IdCard`], [`Sex`], [`Validity`] — the checked card.
 //! - `reader` (re-exported): [`IdCardReader`], [`CardPoller`], [`open_serial`].
-//! - [`sim`]: [`sim::SimReader`], a simulated reader on a pseudo-terminal, and sample cards.
+//! - [`usb`]: the same protocol over USB bulk endpoints ([`usb::BulkTransport`], and with
+//!   the `usb` feature the `rusb` backend and [`usb::open_usb`]).
+//! - [`photo`]: WLT photo decoding through the vendor's library, loaded at run time.
+//! - [`sim`]: [`sim::SimReader`], a simulated reader on a pseudo-terminal (with faults and
+//!   unplug/replug), and sample cards.
 //!
 //! # Personal data
 //!
@@ -34,16 +38,18 @@ use std::io;
 mod card;
 pub mod id_number;
 pub mod nation;
+pub mod photo;
 mod reader;
 pub mod sam_frame;
 pub mod sim;
 pub mod text_block;
+pub mod usb;
 
 pub use card::{IdCard, Sex, Validity};
 pub use id_number::IdNumberError;
 pub use reader::{
-    open_serial, open_serial_with_timeout, CardPoller, Direction, IdCardReader, DEFAULT_TIMEOUT,
-    RAW_LOG_CAPACITY,
+    open_serial, open_serial_with_timeout, CardPoller, Direction, Fingerprint, IdCardReader,
+    RawFrame, SamId, DEFAULT_TIMEOUT, RAW_LOG_CAPACITY,
 };
 pub use sam_frame::{Command, FrameError, Status};
 pub use text_block::TextBlockError;
@@ -74,6 +80,42 @@ pub enum Error {
     /// The card's ID number is malformed or inconsistent.
     #[error("invalid ID number on the card: {0}")]
     IdNumber(#[from] IdNumberError),
+    /// The reader reported success but sent less data than the command returns.
+    #[error("ID card reader: {command} answered with {actual} data bytes, expected {expected}")]
+    ShortAnswer {
+        /// The command.
+        command: Command,
+        /// Bytes the command returns.
+        expected: usize,
+        /// Bytes received.
+        actual: usize,
+    },
+}
+
+impl Error {
+    /// Whether the error says the reader itself is gone or broken (a device fault for staff)
+    /// rather than something about the card in front of it (the citizen tries again).
+    ///
+    /// Transport failures, silence, and the SAM module's own failures (self-test, not
+    /// authorised, command refused) are device faults; a bad frame, a card the SAM
+    /// cannot read, or invalid card data are not.
+    pub fn is_device_fault(&self) -> bool {
+        match self {
+            Error::Io(_) | Error::Timeout => true,
+            Error::Status { status, .. } => matches!(
+                status,
+                Status::SamSelfTestFailed
+                    | Status::SamNotAuthorised
+                    | Status::CommandError
+                    | Status::NotPermitted
+                    | Status::UnknownError
+            ),
+            Error::Frame(_)
+            | Error::TextBlock(_)
+            | Error::IdNumber(_)
+            | Error::ShortAnswer { .. } => false,
+        }
+    }
 }
 
 /// Prints `<redacted>` (without quotes) in hand-written `Debug` impls.

@@ -3,15 +3,16 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serialport::{ClearBuffer, SerialPort, TTYPort};
 
 use crate::card::IdCard;
 use crate::sam_frame::{
-    decode_response, encode_command, Command, FrameError, Response, Status, MAX_LEN,
+    decode_response, encode_command, encode_command_with_data, Command, FrameError, Response,
+    Status, MAX_LEN,
 };
-use crate::text_block::{decode_text_block, split_text_photo};
+use crate::text_block::{decode_text_block, split_text_photo, split_text_photo_fingerprint};
 use crate::Error;
 
 /// How many frames [`IdCardReader::raw_log`] keeps.
@@ -42,6 +43,50 @@ pub enum Direction {
     Received,
 }
 
+/// One logged frame with the time it was sent or completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFrame {
+    /// Which way it went.
+    pub direction: Direction,
+    /// Time since the reader was created.
+    pub at: Duration,
+    /// The bytes (card payloads zeroed, see [`IdCardReader::raw_log`]).
+    pub bytes: Vec<u8>,
+}
+
+/// Fingerprint templates from a `30 10` read: biometric data, so `Debug` shows the size only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fingerprint(pub Vec<u8>);
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fingerprint(<{} bytes>)", self.0.len())
+    }
+}
+
+/// The SAM module's 16-byte serial number (answer to `12 FF`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SamId(pub [u8; 16]);
+
+impl std::fmt::Display for SamId {
+    /// The form printed on SAM labels: `05.01-20240115-0000305252-0000022136` (two u16 and
+    /// three u32, little-endian).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = &self.0;
+        let u16le = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32le = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        write!(
+            f,
+            "{:02}.{:02}-{:08}-{:010}-{:010}",
+            u16le(0),
+            u16le(2),
+            u32le(4),
+            u32le(8),
+            u32le(12)
+        )
+    }
+}
+
 /// A SAM-protocol ID card reader on a byte transport (a serial port, or anything else that
 /// reads and writes bytes).
 ///
@@ -50,7 +95,8 @@ pub enum Direction {
 pub struct IdCardReader<T: Read + Write> {
     transport: T,
     rx: Vec<u8>,
-    log: VecDeque<(Direction, Vec<u8>)>,
+    log: VecDeque<RawFrame>,
+    started: Instant,
 }
 
 impl<T: Read + Write> IdCardReader<T> {
@@ -60,6 +106,7 @@ impl<T: Read + Write> IdCardReader<T> {
             transport,
             rx: Vec::new(),
             log: VecDeque::with_capacity(RAW_LOG_CAPACITY),
+            started: Instant::now(),
         }
     }
 
@@ -80,6 +127,15 @@ impl<T: Read + Write> IdCardReader<T> {
     /// everything after their first 14 bytes zeroed, so the log shows lengths and status but
     /// no personal data.
     pub fn raw_log(&self) -> Vec<(Direction, Vec<u8>)> {
+        self.log
+            .iter()
+            .map(|f| (f.direction, f.bytes.clone()))
+            .collect()
+    }
+
+    /// [`raw_log`](Self::raw_log) with the time of each frame since the reader was made,
+    /// for the technicians' `diag idcard read`.
+    pub fn raw_frames(&self) -> Vec<RawFrame> {
         self.log.iter().cloned().collect()
     }
 
@@ -93,7 +149,11 @@ impl<T: Read + Write> IdCardReader<T> {
         if self.log.len() == RAW_LOG_CAPACITY {
             self.log.pop_front();
         }
-        self.log.push_back((direction, bytes));
+        self.log.push_back(RawFrame {
+            direction,
+            at: self.started.elapsed(),
+            bytes,
+        });
     }
 
     fn take_rx_into_log(&mut self) {
@@ -105,9 +165,17 @@ impl<T: Read + Write> IdCardReader<T> {
     ///
     /// The building block of the typed methods; useful for commands they do not cover.
     pub fn transact(&mut self, cmd: Command) -> Result<Response, Error> {
+        self.transact_frame(encode_command(cmd))
+    }
+
+    /// Like [`transact`](Self::transact) for a command that carries data.
+    pub fn transact_with_data(&mut self, cmd: Command, data: &[u8]) -> Result<Response, Error> {
+        self.transact_frame(encode_command_with_data(cmd, data))
+    }
+
+    fn transact_frame(&mut self, frame: Vec<u8>) -> Result<Response, Error> {
         // Bytes left from an earlier failed exchange would be taken for this answer.
         self.take_rx_into_log();
-        let frame = encode_command(cmd);
         self.record(Direction::Sent, frame.clone());
         self.transport
             .write_all(&frame)
@@ -166,6 +234,10 @@ impl<T: Read + Write> IdCardReader<T> {
     /// Sends `cmd` and fails with [`Error::Status`] unless the answer has `ok` status.
     fn expect(&mut self, cmd: Command) -> Result<Response, Error> {
         let response = self.transact(cmd)?;
+        Self::check(cmd, response)
+    }
+
+    fn check(cmd: Command, response: Response) -> Result<Response, Error> {
         if response.status == cmd.ok_status() {
             Ok(response)
         } else {
@@ -202,6 +274,52 @@ impl<T: Read + Write> IdCardReader<T> {
         let text = decode_text_block(text)?;
         let photo = (!photo.is_empty()).then(|| photo.to_vec());
         IdCard::from_text(&text, photo)
+    }
+
+    /// Reads text, photo and fingerprint (`30 10`) of the selected card and checks every
+    /// field; the fingerprint is `None` when the card holds none (length word 0).
+    ///
+    /// Readers whose SAM cannot read fingerprints answer `21` (command error).
+    pub fn read_text_photo_fingerprint(&mut self) -> Result<(IdCard, Option<Fingerprint>), Error> {
+        let response = self.expect(Command::ReadTextPhotoFingerprint)?;
+        let parts = split_text_photo_fingerprint(&response.data)?;
+        let text = decode_text_block(parts.text)?;
+        let photo = (!parts.photo.is_empty()).then(|| parts.photo.to_vec());
+        let fingerprint =
+            (!parts.fingerprint.is_empty()).then(|| Fingerprint(parts.fingerprint.to_vec()));
+        Ok((IdCard::from_text(&text, photo)?, fingerprint))
+    }
+
+    /// Resets the SAM module (`10 FF`).
+    pub fn reset_sam(&mut self) -> Result<(), Error> {
+        self.expect(Command::ResetSam).map(drop)
+    }
+
+    /// Asks the SAM module for its status (`11 FF`); `Ok` when it is healthy.
+    pub fn sam_status(&mut self) -> Result<(), Error> {
+        self.expect(Command::SamStatus).map(drop)
+    }
+
+    /// Reads the SAM module's serial number (`12 FF`).
+    pub fn read_sam_id(&mut self) -> Result<SamId, Error> {
+        let response = self.expect(Command::ReadSamId)?;
+        let id: [u8; 16] = response
+            .data
+            .get(..16)
+            .and_then(|d| d.try_into().ok())
+            .ok_or(Error::ShortAnswer {
+                command: Command::ReadSamId,
+                expected: 16,
+                actual: response.data.len(),
+            })?;
+        Ok(SamId(id))
+    }
+
+    /// Sets the largest number of bytes the SAM exchanges with the card in one RF frame
+    /// (`61 FF n`). Some readers need a smaller value with weak antennas.
+    pub fn set_max_rf_bytes(&mut self, bytes: u8) -> Result<(), Error> {
+        let response = self.transact_with_data(Command::SetMaxRfBytes, &[bytes])?;
+        Self::check(Command::SetMaxRfBytes, response).map(drop)
     }
 
     /// Find, select and read in one go; `None` when there is no card.

@@ -41,17 +41,25 @@ pub enum Command {
     SelectCard,
     /// `30 01`: read the text block and the WLT photo of the selected card.
     ReadTextPhoto,
+    /// `30 10`: read text block, WLT photo and fingerprint data (readers with a
+    /// fingerprint-capable SAM; the answer has a third length word).
+    ReadTextPhotoFingerprint,
+    /// `61 FF` + one data byte: set the largest number of bytes the SAM exchanges with the
+    /// card's RF module in one frame.
+    SetMaxRfBytes,
 }
 
 impl Command {
     /// Every command, for tables and tests.
-    pub const ALL: [Command; 6] = [
+    pub const ALL: [Command; 8] = [
         Command::ResetSam,
         Command::SamStatus,
         Command::ReadSamId,
         Command::FindCard,
         Command::SelectCard,
         Command::ReadTextPhoto,
+        Command::ReadTextPhotoFingerprint,
+        Command::SetMaxRfBytes,
     ];
 
     /// The `CMD PARA` pair sent on the wire.
@@ -63,6 +71,8 @@ impl Command {
             Command::FindCard => [0x20, 0x01],
             Command::SelectCard => [0x20, 0x02],
             Command::ReadTextPhoto => [0x30, 0x01],
+            Command::ReadTextPhotoFingerprint => [0x30, 0x10],
+            Command::SetMaxRfBytes => [0x61, 0xFF],
         }
     }
 
@@ -88,6 +98,8 @@ impl Command {
             Command::FindCard => "find card",
             Command::SelectCard => "select card",
             Command::ReadTextPhoto => "read text and photo",
+            Command::ReadTextPhotoFingerprint => "read text, photo and fingerprint",
+            Command::SetMaxRfBytes => "set maximum RF frame bytes",
         }
     }
 }
@@ -143,6 +155,28 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status code the protocol defines, in the order of GA/T 467's table.
+    pub const ALL: [Status; 18] = [
+        Status::Ok,
+        Status::CardFound,
+        Status::ItemEmpty,
+        Status::ChecksumError,
+        Status::LengthError,
+        Status::CommandError,
+        Status::NotPermitted,
+        Status::UnknownError,
+        Status::CardAuthSamFailed,
+        Status::SamAuthCardFailed,
+        Status::VerifyFailed,
+        Status::UnknownCardType,
+        Status::ReadFailed,
+        Status::RandomFailed,
+        Status::SamSelfTestFailed,
+        Status::SamNotAuthorised,
+        Status::NoCard,
+        Status::SelectFailed,
+    ];
+
     /// The status for a SW3 byte.
     pub const fn from_code(code: u8) -> Status {
         match code {
@@ -345,6 +379,13 @@ pub fn encode_command(cmd: Command) -> Vec<u8> {
     encode_frame(&cmd.code())
 }
 
+/// The bytes of a command frame that carries data after `CMD PARA` (only
+/// [`Command::SetMaxRfBytes`] does, with one byte).
+pub fn encode_command_with_data(cmd: Command, data: &[u8]) -> Vec<u8> {
+    let [c, p] = cmd.code();
+    encode_raw_command(c, p, data)
+}
+
 /// A command frame with arbitrary `CMD PARA data`, for probing readers and the simulator.
 ///
 /// Data beyond what LEN can describe ([`MAX_LEN`]) is cut off.
@@ -473,12 +514,27 @@ mod tests {
         let reset = [0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x10, 0xFF, 0xEC];
         let status = [0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x11, 0xFF, 0xED];
         let sam_id = [0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x12, 0xFF, 0xEE];
+        let read_fp = [0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x30, 0x10, 0x23];
+        // 61 FF with 0x50 (80 bytes): LEN 4, XOR 00^04^61^FF^50 = 0xCA.
+        let max_rf = [
+            0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x04, 0x61, 0xFF, 0x50, 0xCA,
+        ];
         assert_eq!(encode_command(Command::FindCard), find);
         assert_eq!(encode_command(Command::SelectCard), select);
         assert_eq!(encode_command(Command::ReadTextPhoto), read);
         assert_eq!(encode_command(Command::ResetSam), reset);
         assert_eq!(encode_command(Command::SamStatus), status);
         assert_eq!(encode_command(Command::ReadSamId), sam_id);
+        assert_eq!(encode_command(Command::ReadTextPhotoFingerprint), read_fp);
+        assert_eq!(
+            encode_command_with_data(Command::SetMaxRfBytes, &[0x50]),
+            max_rf
+        );
+        assert_eq!(
+            Command::from_code(0x30, 0x10),
+            Some(Command::ReadTextPhotoFingerprint)
+        );
+        assert_eq!(Command::from_code(0x61, 0xFF), Some(Command::SetMaxRfBytes));
     }
 
     #[test]
@@ -509,6 +565,11 @@ mod tests {
 
     #[test]
     fn every_status_code_decodes_to_its_variant() {
+        assert_eq!(
+            Status::ALL.map(Status::code),
+            ALL_STATUS_CODES,
+            "Status::ALL lists every code"
+        );
         for code in ALL_STATUS_CODES {
             let (resp, _) = decode_response(&encode_response(code, &[])).expect("decodes");
             assert_eq!(resp.status.code(), code);

@@ -206,6 +206,79 @@ pub fn encode_text_photo(text: &[u8; TEXT_BLOCK_LEN], photo: &[u8]) -> Vec<u8> {
     data
 }
 
+/// The parts of a read-text+photo+fingerprint (`30 10`) answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TextPhotoFingerprint<'a> {
+    /// The 256-byte text block.
+    pub text: &'a [u8],
+    /// The WLT photo.
+    pub photo: &'a [u8],
+    /// Fingerprint templates (empty when the card holds none).
+    pub fingerprint: &'a [u8],
+}
+
+// Every part is personal (biometric) data: only sizes go to a log.
+impl fmt::Debug for TextPhotoFingerprint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextPhotoFingerprint")
+            .field("text_len", &self.text.len())
+            .field("photo_len", &self.photo.len())
+            .field("fingerprint_len", &self.fingerprint.len())
+            .finish()
+    }
+}
+
+/// Splits the data of a `30 10` answer: `text len | photo len | fingerprint len` (u16 BE
+/// each), then text, photo and fingerprint. The third length word is what shifts the text
+/// two bytes further than in a `30 01` answer.
+pub fn split_text_photo_fingerprint(
+    data: &[u8],
+) -> Result<TextPhotoFingerprint<'_>, TextBlockError> {
+    let [t0, t1, p0, p1, f0, f1, rest @ ..] = data else {
+        return Err(TextBlockError::Truncated {
+            declared: 6,
+            actual: data.len(),
+        });
+    };
+    let text_len = usize::from(u16::from_be_bytes([*t0, *t1]));
+    let photo_len = usize::from(u16::from_be_bytes([*p0, *p1]));
+    let fp_len = usize::from(u16::from_be_bytes([*f0, *f1]));
+    if rest.len() < text_len + photo_len + fp_len {
+        return Err(TextBlockError::Truncated {
+            declared: 6 + text_len + photo_len + fp_len,
+            actual: data.len(),
+        });
+    }
+    let (text, rest) = rest.split_at(text_len);
+    let (photo, rest) = rest.split_at(photo_len);
+    Ok(TextPhotoFingerprint {
+        text,
+        photo,
+        fingerprint: &rest[..fp_len],
+    })
+}
+
+/// Joins text block, photo and fingerprint into `30 10` answer data (the simulator's side).
+///
+/// Photo and fingerprint are each cut to 65535 bytes, the most a length word announces.
+pub fn encode_text_photo_fingerprint(
+    text: &[u8; TEXT_BLOCK_LEN],
+    photo: &[u8],
+    fingerprint: &[u8],
+) -> Vec<u8> {
+    let photo = &photo[..photo.len().min(usize::from(u16::MAX))];
+    let fingerprint = &fingerprint[..fingerprint.len().min(usize::from(u16::MAX))];
+    let word = |n: usize| u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes();
+    let mut data = Vec::with_capacity(6 + TEXT_BLOCK_LEN + photo.len() + fingerprint.len());
+    data.extend_from_slice(&word(TEXT_BLOCK_LEN));
+    data.extend_from_slice(&word(photo.len()));
+    data.extend_from_slice(&word(fingerprint.len()));
+    data.extend_from_slice(text);
+    data.extend_from_slice(photo);
+    data.extend_from_slice(fingerprint);
+    data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +389,34 @@ mod tests {
             })
         );
         assert!(split_text_photo(&[1, 0]).is_err());
+    }
+
+    #[test]
+    fn fingerprint_payload_has_three_length_words() {
+        let block = encode_text_block(&sample());
+        let photo = [0x57u8; PHOTO_LEN];
+        let fp = [0x46u8; 1024];
+        let data = encode_text_photo_fingerprint(&block, &photo, &fp);
+        // text 0x0100, photo 0x0400, fingerprint 0x0400: the text starts at byte 6, not 4.
+        assert_eq!(&data[..6], &[0x01, 0x00, 0x04, 0x00, 0x04, 0x00]);
+        assert_eq!(&data[6..262], &block[..]);
+        let parts = split_text_photo_fingerprint(&data).expect("splits");
+        assert_eq!(parts.text, &block[..]);
+        assert_eq!(parts.photo, &photo[..]);
+        assert_eq!(parts.fingerprint, &fp[..]);
+        let none = encode_text_photo_fingerprint(&block, &photo, &[]);
+        let parts = split_text_photo_fingerprint(&none).expect("splits");
+        assert!(parts.fingerprint.is_empty());
+        assert_eq!(
+            split_text_photo_fingerprint(&data[..2000]),
+            Err(TextBlockError::Truncated {
+                declared: 2310,
+                actual: 2000
+            })
+        );
+        assert!(split_text_photo_fingerprint(&[1, 0, 4, 0]).is_err());
+        let shown = format!("{parts:?}");
+        assert!(shown.contains("fingerprint_len: 0"), "{shown}");
     }
 
     #[test]

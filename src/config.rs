@@ -25,6 +25,9 @@ pub struct Config {
     /// Sync behaviour.
     #[serde(default)]
     pub sync: SyncConfig,
+    /// The local database.
+    #[serde(default)]
+    pub store: StoreConfig,
     /// True only for the built-in demo: shows the operator panel (F2).
     #[serde(skip)]
     pub demo: bool,
@@ -66,9 +69,136 @@ impl std::fmt::Debug for PlatformConfig {
 #[serde(deny_unknown_fields)]
 pub struct DevicesConfig {
     /// ID-card reader.
-    pub idcard: SerialDevice,
+    pub idcard: IdCardDevice,
     /// Receipt printer.
     pub printer: SerialDevice,
+    /// Receipt printer on another transport than serial (TCP 9100, USB, `/dev/usb/lp0`):
+    /// when given, it is used instead of `printer`. See docs/devices/printer.md.
+    #[serde(default)]
+    pub printer_link: Option<PrinterLinkConfig>,
+    /// The A4 printer (certificates, forms, ID copies), over IPP.
+    #[serde(default)]
+    pub a4_printer: Option<A4PrinterConfig>,
+}
+
+/// A receipt printer that is not on a serial port.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum PrinterLinkConfig {
+    /// Raw TCP (JetDirect): `host:port`, or a host alone for port 9100.
+    Tcp {
+        /// Address.
+        addr: String,
+    },
+    /// USB printer class through libusb, by vendor and product id (hex strings: `"0416"`).
+    Usb {
+        /// Vendor id, hex.
+        vid: String,
+        /// Product id, hex.
+        pid: String,
+    },
+    /// A device file such as `/dev/usb/lp0`.
+    Device {
+        /// Path.
+        path: PathBuf,
+    },
+}
+
+impl PrinterLinkConfig {
+    /// The printer thread's link; `None` when a USB id is not 4 hex digits.
+    pub fn to_link(&self) -> Option<crate::devices::printer_manager::PrinterLink> {
+        use crate::devices::printer_manager::PrinterLink;
+        Some(match self {
+            PrinterLinkConfig::Tcp { addr } => PrinterLink::Tcp { addr: addr.clone() },
+            PrinterLinkConfig::Usb { vid, pid } => PrinterLink::Usb {
+                vid: u16::from_str_radix(vid.trim_start_matches("0x"), 16).ok()?,
+                pid: u16::from_str_radix(pid.trim_start_matches("0x"), 16).ok()?,
+            },
+            PrinterLinkConfig::Device { path } => PrinterLink::DeviceFile { path: path.clone() },
+        })
+    }
+}
+
+/// The A4 printer: a network printer or a CUPS queue, over IPP.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct A4PrinterConfig {
+    /// `ipp://printer.lan/ipp/print`, `ipp://localhost:631/printers/A4`, or `http(s)://…`.
+    pub uri: String,
+    /// How long to follow a job before telling the citizen to ask staff.
+    #[serde(default = "default_a4_job_secs")]
+    pub job_timeout_secs: u64,
+}
+
+fn default_a4_job_secs() -> u64 {
+    120
+}
+
+/// The ID-card reader: the same SAM protocol on a serial port or on USB bulk endpoints, or
+/// the simulator. `wlt_library` is the reader vendor's WLT photo decoder (`libwlt2bmp.so`);
+/// without it cards are read without a decoded photo (never a failed read).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum IdCardDevice {
+    /// A reader on a serial port: `/dev/ttyUSB0`, `/dev/serial/by-id/...` (8N1).
+    Serial {
+        /// Port path.
+        path: PathBuf,
+        /// Baud rate.
+        #[serde(default = "default_baud")]
+        baud: u32,
+        /// Vendor WLT photo library.
+        #[serde(default)]
+        wlt_library: Option<PathBuf>,
+    },
+    /// A reader on USB bulk endpoints (default `0400:c35a`, OUT `0x02`, IN `0x81`).
+    Usb {
+        /// Vendor id.
+        #[serde(default = "default_idcard_vid")]
+        vid: u16,
+        /// Product id.
+        #[serde(default = "default_idcard_pid")]
+        pid: u16,
+        /// Bulk OUT endpoint.
+        #[serde(default = "default_idcard_out_endpoint")]
+        out_endpoint: u8,
+        /// Bulk IN endpoint.
+        #[serde(default = "default_idcard_in_endpoint")]
+        in_endpoint: u8,
+        /// Vendor WLT photo library.
+        #[serde(default)]
+        wlt_library: Option<PathBuf>,
+    },
+    /// The built-in simulator on a pseudo-terminal (demo and tests).
+    Simulated {
+        /// Vendor WLT photo library (to try one with simulated cards).
+        #[serde(default)]
+        wlt_library: Option<PathBuf>,
+    },
+}
+
+impl IdCardDevice {
+    /// The configured WLT photo library, if any.
+    pub fn wlt_library(&self) -> Option<&Path> {
+        match self {
+            IdCardDevice::Serial { wlt_library, .. }
+            | IdCardDevice::Usb { wlt_library, .. }
+            | IdCardDevice::Simulated { wlt_library } => wlt_library.as_deref(),
+        }
+    }
+}
+
+fn default_idcard_vid() -> u16 {
+    idcard::usb::DEFAULT_VID
+}
+fn default_idcard_pid() -> u16 {
+    idcard::usb::DEFAULT_PID
+}
+fn default_idcard_out_endpoint() -> u8 {
+    idcard::usb::DEFAULT_OUT_ENDPOINT
+}
+fn default_idcard_in_endpoint() -> u8 {
+    idcard::usb::DEFAULT_IN_ENDPOINT
 }
 
 /// A device on a serial port (or the simulator, in the demo).
@@ -134,6 +264,21 @@ pub struct SyncConfig {
     /// Longest retry delay, seconds.
     #[serde(default = "default_backoff_cap")]
     pub backoff_cap_secs: f64,
+    /// Seconds between heartbeats (device health, outbox depth, version, uptime).
+    #[serde(default = "default_heartbeat_secs")]
+    pub heartbeat_secs: u64,
+    /// Days a sent outbox row (and its ticket) is kept before it is purged.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+/// The local database.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// File holding the key that seals personal data in the database (created 0600 when
+    /// missing). Default: `store.key` in the data folder.
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for SyncConfig {
@@ -145,6 +290,8 @@ impl Default for SyncConfig {
             lease_low_water: default_lease_low_water(),
             backoff_base_secs: default_backoff_base(),
             backoff_cap_secs: default_backoff_cap(),
+            heartbeat_secs: default_heartbeat_secs(),
+            retention_days: default_retention_days(),
         }
     }
 }
@@ -185,6 +332,12 @@ fn default_backoff_base() -> f64 {
 fn default_backoff_cap() -> f64 {
     300.0
 }
+fn default_heartbeat_secs() -> u64 {
+    30
+}
+fn default_retention_days() -> u32 {
+    7
+}
 
 /// Errors loading the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -223,11 +376,14 @@ impl Config {
                 timeout_secs: 5,
             },
             devices: DevicesConfig {
-                idcard: SerialDevice::Simulated,
+                idcard: IdCardDevice::Simulated { wlt_library: None },
                 printer: SerialDevice::Simulated,
+                printer_link: None,
+                a4_printer: None,
             },
             session: SessionConfig::default(),
             sync: SyncConfig::default(),
+            store: StoreConfig::default(),
             demo: true,
         }
     }
@@ -263,6 +419,14 @@ impl Config {
             .ok_or_else(|| ConfigError::Key("set platform.key_file".into()))
     }
 
+    /// The store key file: `store.key_file`, or `store.key` in the data folder.
+    pub fn store_key_file(&self) -> PathBuf {
+        self.store
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::store::crypto::DEFAULT_KEY_FILE))
+    }
+
     /// Idle time before the countdown.
     pub fn idle(&self) -> Duration {
         Duration::from_secs(self.session.idle_secs)
@@ -281,7 +445,65 @@ mod tests {
         assert_eq!(cfg.session.idle_secs, 60);
         assert!(matches!(
             cfg.devices.idcard,
-            SerialDevice::Serial { baud: 115_200, .. }
+            IdCardDevice::Serial { baud: 115_200, .. }
+        ));
+    }
+
+    #[test]
+    fn idcard_reader_on_usb_takes_defaults_and_a_photo_library() {
+        let text = include_str!("../kiosk.example.toml");
+        let start = text.find("[devices.idcard]").expect("idcard table");
+        let end = start + text[start..].find("\n\n").expect("table ends");
+        let usb = "[devices.idcard]\nkind = \"usb\"\npid = 0xc35b\nwlt_library = \"/opt/vendor/libwlt2bmp.so\"";
+        let cfg = Config::parse(&format!("{}{usb}{}", &text[..start], &text[end..]))
+            .expect("usb reader parses");
+        match &cfg.devices.idcard {
+            IdCardDevice::Usb {
+                vid,
+                pid,
+                out_endpoint,
+                in_endpoint,
+                ..
+            } => assert_eq!(
+                (*vid, *pid, *out_endpoint, *in_endpoint),
+                (0x0400, 0xC35B, 0x02, 0x81)
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            cfg.devices.idcard.wlt_library(),
+            Some(Path::new("/opt/vendor/libwlt2bmp.so"))
+        );
+    }
+
+    #[test]
+    fn example_config_printers() {
+        let cfg = Config::parse(include_str!("../kiosk.example.toml")).expect("parses");
+        assert_eq!(cfg.devices.printer_link, None);
+        let a4 = cfg.devices.a4_printer.expect("a4 printer in the example");
+        assert_eq!(a4.uri, "ipp://localhost:631/printers/A4");
+        assert_eq!(a4.job_timeout_secs, 120);
+        let text = include_str!("../kiosk.example.toml").replace(
+            "# [devices.printer_link]\n# kind = \"usb\"\n# vid = \"0416\"\n# pid = \"5011\"",
+            "[devices.printer_link]\nkind = \"usb\"\nvid = \"0416\"\npid = \"5011\"",
+        );
+        let cfg = Config::parse(&text).expect("parses with a USB link");
+        let link = cfg.devices.printer_link.expect("link").to_link();
+        assert_eq!(
+            link,
+            Some(crate::devices::printer_manager::PrinterLink::Usb {
+                vid: 0x0416,
+                pid: 0x5011
+            })
+        );
+        let tcp: DevicesConfig = toml::from_str(
+            "idcard = { kind = 'simulated' }\nprinter = { kind = 'simulated' }\n\
+             printer_link = { kind = 'tcp', addr = '10.0.0.9' }",
+        )
+        .expect("tcp link");
+        assert!(matches!(
+            tcp.printer_link,
+            Some(PrinterLinkConfig::Tcp { .. })
         ));
     }
 

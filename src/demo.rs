@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::app::{EventSink, KioskEvent, RgbaImage};
-use crate::config::{Config, SerialDevice};
+use crate::config::{Config, IdCardDevice, SerialDevice};
 use crate::ui::DemoControls;
 
 /// The font the virtual printer renders receipts with (the UI embeds the same one).
@@ -31,11 +31,13 @@ impl SimRig {
             printer: None,
             platform: None,
         };
-        if matches!(config.devices.idcard, SerialDevice::Simulated) {
+        if let IdCardDevice::Simulated { wlt_library } = &config.devices.idcard {
+            let wlt_library = wlt_library.clone();
             let reader = idcard::sim::SimReader::spawn()?;
-            config.devices.idcard = SerialDevice::Serial {
+            config.devices.idcard = IdCardDevice::Serial {
                 path: reader.port_path(),
                 baud: 115_200,
+                wlt_library,
             };
             rig.reader = Some(Arc::new(reader));
         }

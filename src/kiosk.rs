@@ -54,7 +54,10 @@ impl Kiosk {
     pub fn start_with_clock(config: &Config, clock: ui::SessionClock) -> anyhow::Result<Self> {
         let db = Self::db_path(config);
         // Migrations run once here, before any thread opens its own connection.
-        Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+        // Every connection to this database seals payloads under the configured key; the
+        // first open runs quick_check and moves a damaged file aside with an alarm.
+        crate::store::use_key_file(&db, &config.store_key_file());
+        Store::open_at_start(&db).with_context(|| format!("opening {}", db.display()))?;
 
         let window = AppWindow::new().context("creating the window")?;
         let sink_ui = ui::UiSink::from_window(&window);
@@ -87,8 +90,7 @@ impl Kiosk {
         );
         let ui = ui::connect_app(&window, controller, config.demo, clock);
 
-        let (card_path, card_baud) = serial(&config.devices.idcard, "ID-card reader")?;
-        let idcard = IdCardManager::spawn(card_path, card_baud, sink);
+        let idcard = IdCardManager::start(&config.devices.idcard, sink)?;
 
         Ok(Self {
             ui,

@@ -1,20 +1,127 @@
-//! The ID-card reader thread: polls the reader, turns a card into a session start.
+//! The ID-card reader thread: polls the reader, turns a card into a session start, and keeps
+//! the reader's health for staff: a reader that disappears (cable pulled, USB gone, SAM
+//! failing) is a device fault, reopened with backoff until it answers again, without a
+//! restart of the app.
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::app::{Citizen, EventSink, KioskEvent, Notice};
+use crate::config::IdCardDevice;
 
 /// How often the reader is asked whether a card is there.
 const POLL: Duration = Duration::from_millis(200);
+
+/// Timeouts in a row after which the port is closed and reopened (a USB reader that reset
+/// itself needs a new handle; a serial one loses nothing by it).
+const TIMEOUTS_BEFORE_REOPEN: u32 = 3;
+
+/// Where the reader is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderPort {
+    /// A serial port (or the simulator's pseudo-terminal).
+    Serial {
+        /// Port path.
+        path: PathBuf,
+        /// Baud rate.
+        baud: u32,
+    },
+    /// USB bulk endpoints.
+    Usb(idcard::usb::UsbConfig),
+}
+
+impl ReaderPort {
+    /// The port a configured reader is on; a simulated reader must have been given its pty
+    /// by the demo rig first.
+    pub fn from_config(device: &IdCardDevice) -> anyhow::Result<ReaderPort> {
+        match device {
+            IdCardDevice::Serial { path, baud, .. } => Ok(ReaderPort::Serial {
+                path: path.clone(),
+                baud: *baud,
+            }),
+            IdCardDevice::Usb {
+                vid,
+                pid,
+                out_endpoint,
+                in_endpoint,
+                ..
+            } => Ok(ReaderPort::Usb(idcard::usb::UsbConfig {
+                vid: *vid,
+                pid: *pid,
+                out_endpoint: *out_endpoint,
+                in_endpoint: *in_endpoint,
+            })),
+            IdCardDevice::Simulated { .. } => anyhow::bail!(
+                "ID-card reader: simulated device has no port yet (start the SimRig first)"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ReaderPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReaderPort::Serial { path, baud } => write!(f, "{} at {baud} baud", path.display()),
+            ReaderPort::Usb(c) => write!(f, "USB {:04x}:{:04x}", c.vid, c.pid),
+        }
+    }
+}
+
+/// A byte stream to a reader, whichever transport it is.
+pub trait ReaderTransport: Read + Write + Send {}
+impl<T: Read + Write + Send> ReaderTransport for T {}
+
+/// The driver on a boxed transport, so serial and USB share the polling loop.
+pub type AnyReader = idcard::IdCardReader<Box<dyn ReaderTransport>>;
+
+/// Opens the reader on `port`.
+pub fn open_reader(port: &ReaderPort) -> Result<AnyReader, idcard::Error> {
+    let transport: Box<dyn ReaderTransport> = match port {
+        ReaderPort::Serial { path, baud } => Box::new(idcard::open_serial(path, *baud)?.release()),
+        ReaderPort::Usb(config) => open_usb(config)?,
+    };
+    Ok(idcard::IdCardReader::new(transport))
+}
+
+fn open_usb(config: &idcard::usb::UsbConfig) -> Result<Box<dyn ReaderTransport>, idcard::Error> {
+    Ok(Box::new(
+        idcard::usb::open_usb(config, idcard::DEFAULT_TIMEOUT)?.release(),
+    ))
+}
+
+/// What staff and technicians see of the reader. Never holds personal data: fault texts are
+/// the driver's messages, which name fields and codes, never their contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderHealth {
+    /// Opening the port for the first time.
+    Connecting,
+    /// The reader answers.
+    Ready,
+    /// The reader is missing or failing; the text says why, for a technician.
+    Fault(String),
+}
+
+/// Whether the vendor photo library could be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoSupport {
+    /// None configured: cards are read without a decoded photo (the UI shows a silhouette).
+    NotConfigured,
+    /// Loaded.
+    Ready(PathBuf),
+    /// Configured but unusable; cards are still read, without a decoded photo.
+    Unavailable(String),
+}
 
 /// The running reader thread; stops on drop.
 pub struct IdCardManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    health: Arc<Mutex<ReaderHealth>>,
+    photo: PhotoSupport,
 }
 
 /// What a read card means for the session.
@@ -29,18 +136,63 @@ pub fn card_event(card: &idcard::IdCard, today: chrono::NaiveDate) -> KioskEvent
 }
 
 impl IdCardManager {
-    /// Starts polling the reader on `path`.
+    /// Starts polling a serial reader on `path`.
     pub fn spawn(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>) -> Self {
+        Self::spawn_port(ReaderPort::Serial { path, baud }, None, sink)
+    }
+
+    /// Starts polling the reader a configuration describes.
+    pub fn start(device: &IdCardDevice, sink: Arc<dyn EventSink>) -> anyhow::Result<Self> {
+        let port = ReaderPort::from_config(device)?;
+        Ok(Self::spawn_port(
+            port,
+            device.wlt_library().map(PathBuf::from),
+            sink,
+        ))
+    }
+
+    /// Starts polling the reader on `port`; `wlt_library` is the vendor's photo decoder.
+    pub fn spawn_port(
+        port: ReaderPort,
+        wlt_library: Option<PathBuf>,
+        sink: Arc<dyn EventSink>,
+    ) -> Self {
+        let photo = match wlt_library {
+            None => PhotoSupport::NotConfigured,
+            Some(path) => match idcard::photo::WltDecoder::load(&path) {
+                Ok(_) => PhotoSupport::Ready(path),
+                Err(e) => {
+                    tracing::warn!(device = "idcard", "photos will not be decoded: {e}");
+                    PhotoSupport::Unavailable(e.to_string())
+                }
+            },
+        };
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let health = Arc::new(Mutex::new(ReaderHealth::Connecting));
         let thread = std::thread::Builder::new()
             .name("idcard".into())
-            .spawn(move || run(path, baud, sink, flag))
+            .spawn({
+                let stop = stop.clone();
+                let health = health.clone();
+                move || run(&port, &*sink, &stop, &health)
+            })
             .expect("spawn idcard thread");
         Self {
             stop,
             thread: Some(thread),
+            health,
+            photo,
         }
+    }
+
+    /// The reader's state now.
+    pub fn health(&self) -> ReaderHealth {
+        lock(&self.health).clone()
+    }
+
+    /// Whether photos can be decoded.
+    pub fn photo_support(&self) -> &PhotoSupport {
+        &self.photo
     }
 }
 
@@ -53,55 +205,104 @@ impl Drop for IdCardManager {
     }
 }
 
-fn run(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>, stop: Arc<AtomicBool>) {
+fn lock(health: &Mutex<ReaderHealth>) -> std::sync::MutexGuard<'_, ReaderHealth> {
+    health.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Records a fault; logs it only when it is new, so a dead reader does not flood the log.
+fn set_fault(health: &Mutex<ReaderHealth>, text: String) {
+    let mut h = lock(health);
+    if *h != ReaderHealth::Fault(text.clone()) {
+        tracing::error!(device = "idcard", "reader fault: {text}");
+        *h = ReaderHealth::Fault(text);
+    }
+}
+
+fn set_ready(health: &Mutex<ReaderHealth>) {
+    let mut h = lock(health);
+    if *h != ReaderHealth::Ready {
+        if matches!(*h, ReaderHealth::Fault(_)) {
+            tracing::info!(device = "idcard", "reader recovered");
+        }
+        *h = ReaderHealth::Ready;
+    }
+}
+
+fn run(port: &ReaderPort, sink: &dyn EventSink, stop: &AtomicBool, health: &Mutex<ReaderHealth>) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
-        let reader = match idcard::open_serial(&path, baud) {
+        let reader = match open_reader(port) {
             Ok(r) => r,
             Err(e) => {
-                if failures == 0 {
-                    tracing::error!(device = "idcard", port = %path.display(), "cannot open reader: {e}");
-                }
+                set_fault(health, format!("cannot open {port}: {e}"));
                 failures += 1;
-                sleep_unless_stopped(super::reconnect_delay(failures), &stop);
+                sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
             }
         };
         if failures > 0 {
             tracing::info!(
                 device = "idcard",
-                "reader back after {failures} failed attempts"
+                "reader on {port} opened after {failures} failed attempts"
             );
         }
         failures = 0;
-        let mut poller = idcard::CardPoller::new(reader);
-        // A card that cannot be read fails on every poll until it is taken away: tell the
-        // citizen and the log once, not five times a second.
-        let mut failing = false;
-        while !stop.load(Ordering::SeqCst) {
-            let result = poller.poll();
-            let was_failing = std::mem::replace(&mut failing, result.is_err());
-            match result {
-                Ok(Some(card)) => {
+        poll_until_lost(idcard::CardPoller::new(reader), sink, stop, health);
+        if !stop.load(Ordering::SeqCst) {
+            sleep_unless_stopped(super::reconnect_delay(0), stop);
+        }
+    }
+}
+
+/// Polls until stopped or until the reader is lost (then the caller reopens it).
+fn poll_until_lost(
+    mut poller: idcard::CardPoller<Box<dyn ReaderTransport>>,
+    sink: &dyn EventSink,
+    stop: &AtomicBool,
+    health: &Mutex<ReaderHealth>,
+) {
+    // A card that cannot be read fails on every poll until it is taken away: tell the
+    // citizen and the log once, not five times a second.
+    let mut card_failing = false;
+    let mut timeouts = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        let result = poller.poll();
+        match &result {
+            Err(idcard::Error::Timeout) => timeouts += 1,
+            _ => timeouts = 0,
+        }
+        match result {
+            Ok(found) => {
+                set_ready(health);
+                card_failing = false;
+                if let Some(card) = found {
                     tracing::info!(device = "idcard", "card read");
                     sink.send(card_event(&card, crate::clock::service_day()));
                 }
-                Ok(None) => {}
-                Err(idcard::Error::Io(e)) => {
-                    // Cable pulled or port gone: reopen with backoff.
-                    tracing::error!(device = "idcard", "reader lost: {e}");
-                    break;
+            }
+            Err(e @ idcard::Error::Io(_)) => {
+                // Cable pulled or port gone: reopen with backoff.
+                set_fault(health, format!("reader lost: {e}"));
+                return;
+            }
+            Err(e) if e.is_device_fault() => {
+                // Silence or the SAM failing: the reader's problem, not the citizen's card.
+                set_fault(health, e.to_string());
+                if timeouts >= TIMEOUTS_BEFORE_REOPEN {
+                    return;
                 }
-                Err(_) if was_failing => {}
-                Err(e) => {
-                    // A bad frame or a status from the reader: the citizen places the card
-                    // again; technicians see the cause in the log.
+            }
+            Err(e) => {
+                // The reader works; the card in front of it could not be read. The citizen
+                // places it again; technicians see the cause in the log.
+                set_ready(health);
+                if !std::mem::replace(&mut card_failing, true) {
                     tracing::warn!(device = "idcard", "read failed: {e}");
                     sink.send(KioskEvent::CardRefused(Notice::CardUnreadable));
                 }
             }
-            sleep_unless_stopped(POLL, &stop);
         }
+        sleep_unless_stopped(POLL, stop);
     }
 }
 
@@ -144,5 +345,25 @@ mod tests {
             card_event(&expired, today),
             KioskEvent::CardRefused(Notice::CardExpired)
         ));
+    }
+
+    #[test]
+    fn usb_config_becomes_a_usb_port_and_simulated_is_refused() {
+        let usb = IdCardDevice::Usb {
+            vid: 0x0400,
+            pid: 0xC35A,
+            out_endpoint: 0x02,
+            in_endpoint: 0x81,
+            wlt_library: None,
+        };
+        assert_eq!(
+            ReaderPort::from_config(&usb).expect("usb"),
+            ReaderPort::Usb(idcard::usb::UsbConfig::default())
+        );
+        assert_eq!(
+            ReaderPort::Usb(idcard::usb::UsbConfig::default()).to_string(),
+            "USB 0400:c35a"
+        );
+        assert!(ReaderPort::from_config(&IdCardDevice::Simulated { wlt_library: None }).is_err());
     }
 }

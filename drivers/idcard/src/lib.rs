@@ -57,8 +57,8 @@ pub use text_block::TextBlockError;
 /// Everything that can go wrong talking to a reader or reading a card.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The serial port (or other transport) failed: unplugged, no permission, busy.
-    #[error("serial I/O error: {0}")]
+    /// The serial port or USB device failed: unplugged, no permission, busy.
+    #[error("I/O error talking to the reader: {0}")]
     Io(#[from] io::Error),
     /// The reader did not answer, or stopped mid-answer, within the port's timeout.
     #[error("the ID card reader did not answer in time (check cable, power and baud rate)")]

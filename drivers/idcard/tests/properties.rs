@@ -4,8 +4,14 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 use idcard::id_number::{check_digit, mask, validate};
-use idcard::sam_frame::{decode_command, decode_response, encode_response, FrameError, Status};
-use idcard::text_block::{decode_text_block, encode_text_block, split_text_photo, IdCardText};
+use idcard::sam_frame::{
+    decode_command, decode_response, encode_command, encode_command_with_data, encode_response,
+    Command, FrameError, Status,
+};
+use idcard::text_block::{
+    decode_text_block, encode_text_block, encode_text_photo_fingerprint, split_text_photo,
+    split_text_photo_fingerprint, IdCardText,
+};
 use idcard::IdCardReader;
 use proptest::prelude::*;
 
@@ -61,6 +67,39 @@ proptest! {
     }
 
     #[test]
+    fn every_command_round_trips_with_any_data(
+        index in 0..Command::ALL.len(),
+        data in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let cmd = Command::ALL[index];
+        let bytes = encode_command_with_data(cmd, &data);
+        let (frame, used) = decode_command(&bytes).expect("decodes");
+        prop_assert_eq!(used, bytes.len());
+        prop_assert_eq!(frame.command(), Some(cmd));
+        prop_assert_eq!(&frame.data, &data);
+        if data.is_empty() {
+            prop_assert_eq!(bytes, encode_command(cmd));
+        }
+    }
+
+    #[test]
+    fn fingerprint_answers_round_trip(
+        photo in proptest::collection::vec(any::<u8>(), 0..1100),
+        fingerprint in proptest::collection::vec(any::<u8>(), 0..1100),
+        name in field(15),
+    ) {
+        let text = IdCardText { name, ..IdCardText::default() };
+        let block = encode_text_block(&text);
+        let data = encode_text_photo_fingerprint(&block, &photo, &fingerprint);
+        let (resp, _) = decode_response(&encode_response(0x90, &data)).expect("frame");
+        let parts = split_text_photo_fingerprint(&resp.data).expect("splits");
+        prop_assert_eq!(parts.text, &block[..]);
+        prop_assert_eq!(parts.photo, &photo[..]);
+        prop_assert_eq!(parts.fingerprint, &fingerprint[..]);
+        prop_assert_eq!(decode_text_block(parts.text).expect("text"), text);
+    }
+
+    #[test]
     fn noise_before_a_response_is_skipped(
         noise in proptest::collection::vec(0u8..0xAA, 0..50),
         status: u8,
@@ -79,6 +118,7 @@ proptest! {
         let _ = decode_command(&bytes);
         let _ = decode_text_block(&bytes);
         let _ = split_text_photo(&bytes);
+        let _ = split_text_photo_fingerprint(&bytes);
         // Behind a valid preamble the length and checksum paths get exercised too.
         let mut framed = vec![0xAA, 0xAA, 0xAA, 0x96, 0x69];
         framed.extend_from_slice(&bytes);
@@ -99,8 +139,12 @@ proptest! {
 
     #[test]
     fn reader_survives_any_answer(answer in proptest::collection::vec(any::<u8>(), 0..1500)) {
-        let mut reader = IdCardReader::new(Chunks(VecDeque::from([answer])));
+        let mut reader = IdCardReader::new(Chunks(VecDeque::from([answer.clone()])));
         let _ = reader.read_card();
+        let mut reader = IdCardReader::new(Chunks(VecDeque::from([answer.clone()])));
+        let _ = reader.read_text_photo_fingerprint();
+        let mut reader = IdCardReader::new(Chunks(VecDeque::from([answer])));
+        let _ = reader.read_sam_id();
     }
 
     #[test]

@@ -442,3 +442,56 @@ mod tests {
         );
     }
 }
+
+/// `POST /v1/heartbeat` body: how the kiosk is, sent every `sync.heartbeat_secs` (30 s).
+/// No personal data.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// The kiosk software version (`CARGO_PKG_VERSION`).
+    pub app_version: String,
+    /// Seconds since the kiosk process started.
+    pub uptime_secs: u64,
+    /// Outbox rows waiting to be sent.
+    pub outbox_pending: u64,
+    /// Outbox rows refused for good, waiting for a person.
+    pub outbox_failed: u64,
+    /// Health of each device as last seen (`"ok"`, `"paper_out"`, …), by device name.
+    #[serde(default)]
+    pub devices: Vec<DeviceHealth>,
+}
+
+/// One device's health in a [`Heartbeat`].
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct DeviceHealth {
+    /// Device name, e.g. `printer`.
+    pub device: String,
+    /// Last known state, e.g. `ok`, `paper_out`, `disconnected`.
+    pub status: String,
+}
+
+/// `POST /v1/heartbeat` response.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatAck {
+    /// The platform's clock when it received the heartbeat (lets a kiosk see its own skew).
+    pub server_time: DateTime<Utc>,
+}
+
+/// `GET /v1/admin/heartbeats` response: the last heartbeat of every kiosk.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatList {
+    /// One entry per kiosk that ever sent one, ordered by kiosk id.
+    pub kiosks: Vec<KioskHeartbeat>,
+}
+
+/// The last heartbeat of one kiosk.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct KioskHeartbeat {
+    /// Kiosk id.
+    pub kiosk_id: String,
+    /// When the platform received it.
+    pub received_at: DateTime<Utc>,
+    /// How many heartbeats this kiosk sent in all.
+    pub count: u64,
+    /// The heartbeat itself.
+    pub heartbeat: Heartbeat,
+}

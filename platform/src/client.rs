@@ -200,6 +200,33 @@ impl PlatformClient {
         decode(self.send("GET", "/v1/admin/holdings", None, None, true)?)
     }
 
+    /// `POST /v1/heartbeat`: how the kiosk is.
+    pub fn heartbeat(
+        &self,
+        beat: &crate::api::Heartbeat,
+    ) -> Result<crate::api::HeartbeatAck, ClientError> {
+        self.post_json("/v1/heartbeat", beat)
+    }
+
+    /// `GET /v1/admin/heartbeats` (operator/test): the last heartbeat of every kiosk.
+    pub fn heartbeats(&self) -> Result<crate::api::HeartbeatList, ClientError> {
+        decode(self.send("GET", "/v1/admin/heartbeats", None, None, true)?)
+    }
+
+    /// Simulator only: `GET /control/stats` (unsigned).
+    pub fn sim_stats(&self) -> Result<crate::sim::SimStats, ClientError> {
+        decode(self.send("GET", "/control/stats", None, None, false)?)
+    }
+
+    /// Simulator only: `POST /control/faults` (unsigned).
+    pub fn set_sim_faults(
+        &self,
+        faults: &crate::sim::FaultConfig,
+    ) -> Result<crate::sim::FaultConfig, ClientError> {
+        let bytes = serde_json::to_vec(faults).map_err(|e| ClientError::Decode(e.to_string()))?;
+        decode(self.send("POST", "/control/faults", Some(bytes), None, false)?)
+    }
+
     /// `GET /v1/health` (unsigned).
     pub fn health(&self) -> Result<Health, ClientError> {
         decode(self.send("GET", "/v1/health", None, None, false)?)

@@ -4,3 +4,4 @@
 pub mod diag;
 pub mod doc;
 pub mod soak;
+pub mod soak_fleet;

@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Migration N is at index N-1. Never edit a shipped one; append.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_outbox_purge_index.sql"),
+];
 
 /// The schema version this build brings the database to.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -61,6 +64,33 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(n, 1, "table {table}");
+        }
+    }
+
+    #[test]
+    fn a_version_1_database_with_rows_is_brought_forward() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.commit().unwrap();
+        conn.execute(
+            "INSERT INTO outbox (idempotency_key, kind, payload, created_at, next_attempt_at)
+             VALUES ('k', 'test', '{}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        // Every migration file is numbered in order and starts with its own number.
+        let files = ["0001_initial.sql", "0002_outbox_purge_index.sql"];
+        assert_eq!(files.len(), MIGRATIONS.len());
+        for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", i + 1)));
+            assert!(sql.starts_with(&format!("-- {:04}:", i + 1)), "{name}");
         }
     }
 

@@ -4,15 +4,20 @@
 //! sync worker read and write while the service thread issues tickets. Every business write
 //! and its outbox row go in one transaction, so a crash leaves either both or neither.
 
+pub mod crypto;
+mod maintenance;
 mod migrations;
 mod outbox;
 mod queue;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use crypto::{use_key_file, CryptoError, PayloadCipher};
+pub use maintenance::{CorruptAlarm, PurgeReport};
 pub use outbox::{OutboxCounts, OutboxRow, OutboxState};
 pub use queue::{IssuedTicket, LeaseInfo, NewTicket};
 
@@ -41,6 +46,17 @@ pub enum StoreError {
         /// Service day.
         day: chrono::NaiveDate,
     },
+    /// The store key is missing or unreadable, or a payload does not decrypt.
+    #[error("store encryption: {0}")]
+    Crypto(#[from] CryptoError),
+    /// A database file could not be moved aside.
+    #[error("cannot move the damaged database {path} aside: {source}")]
+    MoveAside {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The folder for the database could not be created.
     #[error("cannot create {path}: {source}")]
     Dir {
@@ -54,10 +70,13 @@ pub enum StoreError {
 /// A connection to the kiosk's database.
 pub struct Store {
     conn: Connection,
+    cipher: Arc<PayloadCipher>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Payloads are sealed under the key file named for it with [`use_key_file`], else
+    /// `store.key` beside it (created 0600 when missing).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
@@ -65,24 +84,35 @@ impl Store {
                 source,
             })?;
         }
+        let cipher = PayloadCipher::load_or_create(&crypto::key_file_for(path))?;
         let conn = Connection::open(path)?;
-        Self::from_connection(conn)
+        Self::from_connection(conn, Arc::new(cipher))
     }
 
-    /// An in-memory database, for tests.
+    /// An in-memory database with a throw-away key, for tests.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::from_connection(Connection::open_in_memory()?)
+        Self::from_connection(
+            Connection::open_in_memory()?,
+            Arc::new(PayloadCipher::ephemeral()),
+        )
     }
 
-    fn from_connection(mut conn: Connection) -> Result<Self, StoreError> {
+    fn from_connection(
+        mut conn: Connection,
+        cipher: Arc<PayloadCipher>,
+    ) -> Result<Self, StoreError> {
         // Another thread may hold the write lock for a moment: wait rather than fail.
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a ticket the citizen holds in hand must survive a power cut.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted rows are overwritten with zeros, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         migrations::apply(&mut conn)?;
-        Ok(Self { conn })
+        let mut store = Self { conn, cipher };
+        store.seal_legacy_payloads()?;
+        Ok(store)
     }
 
     /// The cached catalog JSON and its ETag, if one was ever fetched.

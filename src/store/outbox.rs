@@ -1,9 +1,9 @@
 //! The outbox: every transaction the platform must receive, in creation order.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{Store, StoreError};
+use super::{PayloadCipher, Store, StoreError};
 
 /// Where a row stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub struct OutboxRow {
     pub idempotency_key: String,
     /// Transaction kind, e.g. `queue_ticket`.
     pub kind: String,
-    /// JSON payload.
+    /// JSON payload (decrypted; sealed in the database).
     pub payload: String,
     /// When the business write happened.
     pub created_at: DateTime<Utc>,
@@ -67,18 +67,21 @@ pub struct OutboxCounts {
 }
 
 /// Adds a row inside the caller's transaction (with the business write it belongs to).
+/// The payload is sealed before it reaches SQLite.
 pub(crate) fn enqueue(
     tx: &Transaction<'_>,
+    cipher: &PayloadCipher,
     kind: &str,
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let key = uuid::Uuid::new_v4().to_string();
-    tx.execute(
+    let sealed = cipher.seal(payload, &key);
+    tx.prepare_cached(
         "INSERT INTO outbox (idempotency_key, kind, payload, created_at, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![key, kind, payload, now.to_rfc3339()],
-    )?;
+    )?
+    .execute(params![key, kind, sealed, now.to_rfc3339()])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -102,6 +105,50 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
 }
 
 impl Store {
+    /// Durably adds one outbox row in its own transaction (for transactions that have no
+    /// other business write; ticket issuing uses the ticket's transaction instead).
+    pub fn enqueue(
+        &mut self,
+        kind: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let id = enqueue(&tx, &self.cipher, kind, payload, now)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn unseal(&self, mut row: OutboxRow) -> Result<OutboxRow, StoreError> {
+        row.payload = self.cipher.open(&row.payload, &row.idempotency_key)?;
+        Ok(row)
+    }
+
+    /// Seals payloads written before encryption existed (a database from an older build).
+    pub(super) fn seal_legacy_payloads(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let rows: Vec<(i64, String, String)> = {
+            let mut stmt = tx.prepare("SELECT id, idempotency_key, payload FROM outbox")?;
+            let all = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            all.into_iter()
+                .filter(|(_, _, p): &(i64, String, String)| !PayloadCipher::is_sealed(p))
+                .collect()
+        };
+        for (id, key, payload) in &rows {
+            tx.execute(
+                "UPDATE outbox SET payload = ?2 WHERE id = ?1",
+                params![id, self.cipher.seal(payload, key)],
+            )?;
+        }
+        tx.commit()?;
+        if !rows.is_empty() {
+            tracing::info!(rows = rows.len(), "outbox payloads sealed");
+        }
+        Ok(())
+    }
+
     /// Pending rows that are due at `now`, oldest first.
     ///
     /// Order matters: once an older row is waiting for its backoff, younger rows wait too, so
@@ -118,32 +165,50 @@ impl Store {
         let rows = stmt
             .query_map([limit as i64], row_from)?
             .collect::<Result<Vec<_>, _>>()?;
+        drop(stmt);
         let first_due = self.conn.query_row(
             "SELECT next_attempt_at <= ?1 FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1",
             [now.to_rfc3339()],
             |r| r.get::<_, bool>(0),
         );
         match first_due {
-            Ok(true) => Ok(rows),
+            Ok(true) => rows.into_iter().map(|r| self.unseal(r)).collect(),
             Ok(false) | Err(rusqlite::Error::QueryReturnedNoRows) => Ok(Vec::new()),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Marks rows acknowledged by the platform. Personal data the platform now holds is
-    /// scrubbed from the local payload at once.
+    /// scrubbed from the local payload at once (the rest is purged after the retention).
     pub fn mark_sent(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
+            let mut read = tx.prepare_cached(
+                "SELECT idempotency_key, payload FROM outbox WHERE id = ?1 AND state = 'pending'",
+            )?;
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL,
-                 attempts = attempts + 1,
-                 payload = CASE WHEN json_valid(payload) THEN json_remove(payload, '$.phone')
-                           ELSE payload END
+                 attempts = attempts + 1, payload = ?3
                  WHERE id = ?1 AND state = 'pending'",
             )?;
             for id in ids {
-                stmt.execute(params![id, now.to_rfc3339()])?;
+                let row: Option<(String, String)> = read
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                let Some((key, stored)) = row else { continue };
+                let plain = self.cipher.open(&stored, &key)?;
+                let scrubbed = match serde_json::from_str::<serde_json::Value>(&plain) {
+                    Ok(serde_json::Value::Object(mut m)) => {
+                        m.remove("phone");
+                        serde_json::Value::Object(m).to_string()
+                    }
+                    _ => plain,
+                };
+                stmt.execute(params![
+                    id,
+                    now.to_rfc3339(),
+                    self.cipher.seal(&scrubbed, &key)
+                ])?;
             }
         }
         tx.commit()?;
@@ -181,6 +246,42 @@ impl Store {
         Ok(())
     }
 
+    /// Marks rows refused for good, all with the same reason (a whole batch the platform
+    /// refused with a final 4xx).
+    pub fn mark_all_failed(&mut self, ids: &[i64], reason: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1
+                 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, reason])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts every failed row back in the queue (staff fixed the cause); returns how many.
+    pub fn retry_all_failed(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?1 WHERE state = 'failed'",
+            params![now.to_rfc3339()],
+        )?)
+    }
+
+    /// Failed rows for staff: id, kind, reason (no payload: it may hold personal data).
+    pub fn failed_outbox(&self) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, last_error FROM outbox WHERE state = 'failed' ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Puts a failed row back in the queue (a person decided to retry it).
     pub fn retry_failed(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let n = self.conn.execute(
@@ -211,8 +312,7 @@ impl Store {
 
     /// One row by id.
     pub fn outbox_row(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
-        use rusqlite::OptionalExtension;
-        Ok(self
+        let row = self
             .conn
             .query_row(
                 "SELECT id, idempotency_key, kind, payload, created_at, attempts, last_error, state
@@ -220,7 +320,8 @@ impl Store {
                 [id],
                 row_from,
             )
-            .optional()?)
+            .optional()?;
+        row.map(|r| self.unseal(r)).transpose()
     }
 }
 
@@ -236,10 +337,7 @@ mod tests {
     use super::*;
 
     fn add(store: &mut Store, payload: &str, now: DateTime<Utc>) -> i64 {
-        let tx = store.conn.transaction().unwrap();
-        let id = enqueue(&tx, "test", payload, now).unwrap();
-        tx.commit().unwrap();
-        id
+        store.enqueue("test", payload, now).unwrap()
     }
 
     #[test]
@@ -294,6 +392,40 @@ mod tests {
         assert_eq!(s.outbox_counts().unwrap().failed, 1);
         assert!(s.retry_failed(a, now).unwrap());
         assert_eq!(s.due_outbox(now, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_refused_batch_fails_together_and_staff_can_retry_it() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, "{}", now);
+        let b = add(&mut s, "{}", now);
+        s.mark_all_failed(&[a, b], "HTTP 400 bad_request").unwrap();
+        let failed = s.failed_outbox().unwrap();
+        assert_eq!(failed.len(), 2);
+        assert_eq!(failed[0].2.as_deref(), Some("HTTP 400 bad_request"));
+        assert_eq!(s.retry_all_failed(now).unwrap(), 2);
+        assert_eq!(s.due_outbox(now, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn payloads_are_sealed_in_the_table() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = add(&mut s, r#"{"phone":"13800138000"}"#, Utc::now());
+        let raw: String = s
+            .conn
+            .query_row("SELECT payload FROM outbox WHERE id = ?1", [a], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(PayloadCipher::is_sealed(&raw));
+        assert!(!raw.contains("13800138000"));
+        assert!(s
+            .outbox_row(a)
+            .unwrap()
+            .unwrap()
+            .payload
+            .contains("13800138000"));
     }
 
     #[test]

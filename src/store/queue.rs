@@ -186,6 +186,7 @@ impl Store {
         };
         let outbox_id = outbox::enqueue(
             &tx,
+            &self.cipher,
             kiosk_platform::api::KIND_QUEUE_TICKET,
             &serde_json::to_string(&payload)?,
             now,

@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use kiosk_platform::api::{Catalog, LeaseRequest, Transaction, TransactionBatch, TxStatus};
+use kiosk_platform::api::{
+    Catalog, DeviceHealth, Heartbeat, LeaseRequest, Transaction, TransactionBatch, TxStatus,
+};
 use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
 
 use super::backoff::Backoff;
@@ -37,6 +39,8 @@ pub struct SyncWorker {
 
 /// How often the catalog is re-checked (a 304 costs little).
 const CATALOG_EVERY: Duration = Duration::from_secs(60);
+/// How often sent rows past their retention are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 impl SyncWorker {
     /// Opens its own store connection and starts the worker.
@@ -59,6 +63,9 @@ impl SyncWorker {
             catalog_checked: None,
             catalog: None,
             failures: 0,
+            started: Instant::now(),
+            last_heartbeat: None,
+            last_purge: None,
         };
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -98,6 +105,16 @@ struct State {
     catalog_checked: Option<Instant>,
     catalog: Option<Catalog>,
     failures: u32,
+    started: Instant,
+    last_heartbeat: Option<Instant>,
+    last_purge: Option<Instant>,
+}
+
+/// A platform answer that no retry can change: a 4xx other than 401 (a key or clock to fix,
+/// after which the same rows go through), 408 and 429 (both retryable).
+fn is_final_refusal(e: &ClientError) -> bool {
+    matches!(e, ClientError::Http { status, .. }
+        if (400..500).contains(status) && !matches!(status, 401 | 408 | 429))
 }
 
 /// Outcome of one round's talk with the platform.
@@ -220,6 +237,8 @@ impl State {
 
         self.renew_leases()?;
         self.upload()?;
+        self.heartbeat()?;
+        self.purge();
 
         let status = self.client.queue_status()?;
         let mut changed = false;
@@ -244,6 +263,42 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Every `heartbeat_secs`: device health, outbox depth, version, uptime.
+    fn heartbeat(&mut self) -> Result<(), RoundError> {
+        let every = Duration::from_secs(self.config.heartbeat_secs.max(1));
+        if self.last_heartbeat.is_some_and(|t| t.elapsed() < every) {
+            return Ok(());
+        }
+        let (pending, failed) = self.store.outbox_depth()?;
+        let devices = self
+            .store
+            .device_health()?
+            .into_iter()
+            .map(|(device, status)| DeviceHealth { device, status })
+            .collect();
+        self.client.heartbeat(&Heartbeat {
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            outbox_pending: pending,
+            outbox_failed: failed,
+            devices,
+        })?;
+        self.last_heartbeat = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Hourly: sent rows past their retention go, with their pages overwritten.
+    fn purge(&mut self) {
+        if self.last_purge.is_some_and(|t| t.elapsed() < PURGE_EVERY) {
+            return;
+        }
+        self.last_purge = Some(Instant::now());
+        let retention = chrono::Duration::days(i64::from(self.config.retention_days));
+        if let Err(e) = self.store.purge_sent(Utc::now(), retention) {
+            tracing::error!("purging sent outbox rows failed: {e}");
+        }
     }
 
     fn renew_leases(&mut self) -> Result<(), RoundError> {
@@ -301,6 +356,14 @@ impl State {
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let result = match self.client.upload(&batch) {
                 Ok(r) => r,
+                Err(e) if is_final_refusal(&e) => {
+                    // E.g. 400 bad_request or 409 idempotency_conflict: sending the same rows
+                    // again gets the same answer. Staff see them and retry after a fix.
+                    let reason = e.to_string();
+                    tracing::error!(rows = ids.len(), %reason, "batch refused by the platform");
+                    self.store.mark_all_failed(&ids, &reason)?;
+                    continue;
+                }
                 Err(e) => {
                     let mut rng = rand::rng();
                     let attempt = rows.first().map(|r| r.attempts).unwrap_or(0);
@@ -338,6 +401,28 @@ impl State {
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_final_4xx_refusals_fail_rows() {
+        let http = |status| ClientError::Http {
+            status,
+            code: None,
+            message: None,
+            retry_after: None,
+        };
+        assert!(is_final_refusal(&http(400)));
+        assert!(is_final_refusal(&http(409)));
+        assert!(!is_final_refusal(&http(401)));
+        assert!(!is_final_refusal(&http(408)));
+        assert!(!is_final_refusal(&http(429)));
+        assert!(!is_final_refusal(&http(503)));
+        assert!(!is_final_refusal(&ClientError::Network("reset".into())));
     }
 }
 

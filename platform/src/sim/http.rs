@@ -80,6 +80,8 @@ pub(crate) struct Response {
     pub content_type: &'static str,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// Fault injection: close the connection without answering.
+    pub drop_connection: bool,
 }
 
 impl Response {
@@ -89,6 +91,15 @@ impl Response {
             content_type,
             headers: Vec::new(),
             body,
+            drop_connection: false,
+        }
+    }
+
+    /// No answer at all: the connection is closed (an injected fault).
+    pub fn dropped() -> Self {
+        Self {
+            drop_connection: true,
+            ..Self::new(500, "application/json", Vec::new())
         }
     }
 
@@ -386,6 +397,10 @@ fn serve_connection<S>(
                 tracing::error!(method = %request.method, path = %request.path(), "platform sim: handler panicked");
                 error_response(500, "internal", "internal error")
             });
+        if response.drop_connection {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
         if shutdown.load(Ordering::SeqCst) || queue.waiting() {
             keep_alive = false;
         }
@@ -464,6 +479,7 @@ fn reason(status: u16) -> &'static str {
         409 => "Conflict",
         411 => "Length Required",
         413 => "Payload Too Large",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",

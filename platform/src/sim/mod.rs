@@ -5,14 +5,17 @@
 //! platform. Its database survives a stop and restart on the same path, which is how
 //! tests simulate a platform outage.
 
+mod faults;
 mod http;
 mod routes;
 mod store;
 
+pub use faults::{FaultConfig, SimStats};
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use routes::{Shared, Worker};
@@ -22,6 +25,15 @@ pub const DEMO_KIOSK_ID: &str = "demo-kiosk-001";
 /// Key of [`DEMO_KIOSK_ID`] (used as its UTF-8 bytes). Public on purpose: it only ever
 /// unlocks a simulator.
 pub const DEMO_KIOSK_KEY: &str = "demo-secret-change-me";
+
+/// Id and key of load-test kiosk `index` (0-based): `soak-00001`, key `soak-key-00001`.
+/// Only a simulator started with [`SimConfig::with_soak_kiosks`] (or
+/// `KIOSK_SIM_SOAK_KIOSKS=n kiosk platform-sim`) knows them.
+pub fn soak_kiosk(index: usize) -> (String, Vec<u8>) {
+    let id = format!("soak-{:05}", index + 1);
+    let key = format!("soak-key-{:05}", index + 1).into_bytes();
+    (id, key)
+}
 
 /// Number of threads serving requests. SQLite serialises writers anyway; a few workers
 /// keep reads (status, follow pages) flowing beside a writer.
@@ -61,6 +73,9 @@ pub struct SimConfig {
     /// QR codes), when it differs from the listening address, e.g. the machine's LAN
     /// address in the demo. Reported by [`SimServer::public_base_url`].
     pub public_base_url: Option<String>,
+    /// Faults to inject from the start (changeable later through `POST /control/faults`
+    /// or [`SimServer::set_faults`]).
+    pub faults: FaultConfig,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -73,6 +88,7 @@ impl std::fmt::Debug for SimConfig {
                 &self.kiosks.iter().map(|(id, _)| id).collect::<Vec<_>>(),
             )
             .field("public_base_url", &self.public_base_url)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -85,7 +101,24 @@ impl SimConfig {
             db_path: db_path.into(),
             kiosks: vec![(DEMO_KIOSK_ID.to_owned(), DEMO_KIOSK_KEY.as_bytes().to_vec())],
             public_base_url: None,
+            faults: FaultConfig::default(),
         }
+    }
+
+    /// Adds the load-test kiosks `soak-00001` … with their keys ([`soak_kiosk`]), which
+    /// `kiosk soak --kiosks n` uses.
+    pub fn with_soak_kiosks(mut self, n: usize) -> Self {
+        for i in 0..n {
+            let (id, key) = soak_kiosk(i);
+            self.kiosks.push((id, key));
+        }
+        self
+    }
+
+    /// Sets the faults to inject from the start.
+    pub fn with_faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
     }
 
     /// Adds (or re-keys) a kiosk.
@@ -101,6 +134,7 @@ impl SimConfig {
 /// problems are reported by `serve`/`start` instead of by the first request.
 struct Prepared {
     workers: Vec<Worker>,
+    shared: Arc<Shared>,
 }
 
 fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
@@ -109,6 +143,9 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
     store::upsert_kiosks(&mut conn, &config.kiosks)?;
     let shared = Arc::new(Shared {
         keys: store::kiosk_keys(&conn)?,
+        faults: Mutex::new(config.faults.clone()),
+        meter: faults::Meter::new(),
+        nonces: Mutex::new(routes::NonceStore::default()),
     });
     tracing::info!(
         db = %config.db_path.display(),
@@ -127,7 +164,7 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
             shared: Arc::clone(&shared),
         });
     }
-    Ok(Prepared { workers })
+    Ok(Prepared { workers, shared })
 }
 
 fn run(
@@ -141,13 +178,31 @@ fn run(
 }
 
 /// Serves the platform API on `listener` until `shutdown` is set, then closes the
-/// listener and returns once every worker has finished (within a few hundred
+/// listener (faults from `KIOSK_SIM_FAULTS` when `config` names none) and returns once every worker has finished (within a few hundred
 /// milliseconds). Blocks the calling thread.
 pub fn serve(
     listener: TcpListener,
     config: SimConfig,
     shutdown: Arc<AtomicBool>,
 ) -> Result<(), SimError> {
+    let mut config = config;
+    if config.faults == FaultConfig::default() {
+        if let Ok(text) = std::env::var("KIOSK_SIM_FAULTS") {
+            config.faults = FaultConfig::parse(&text).map_err(|e| {
+                SimError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+            })?;
+            tracing::warn!(faults = ?config.faults, "platform sim: injecting faults");
+        }
+    }
+    if let Ok(n) = std::env::var("KIOSK_SIM_SOAK_KIOSKS") {
+        let n: usize = n.trim().parse().map_err(|_| {
+            SimError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "KIOSK_SIM_SOAK_KIOSKS must be a number",
+            ))
+        })?;
+        config = config.with_soak_kiosks(n);
+    }
     let prepared = prepare(&config)?;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "platform sim: serving");
@@ -168,6 +223,7 @@ pub struct SimServer {
     addr: SocketAddr,
     public_base_url: Option<String>,
     shutdown: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<Result<(), SimError>>>,
 }
 
@@ -186,6 +242,7 @@ impl SimServer {
     pub fn start(listener: TcpListener, config: SimConfig) -> Result<SimServer, SimError> {
         let addr = listener.local_addr()?;
         let prepared = prepare(&config)?;
+        let shared = Arc::clone(&prepared.shared);
         let shutdown = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&shutdown);
         let thread = std::thread::Builder::new()
@@ -198,8 +255,21 @@ impl SimServer {
                 .public_base_url
                 .map(|u| u.trim_end_matches('/').to_owned()),
             shutdown,
+            shared,
             thread: Some(thread),
         })
+    }
+
+    /// Replaces the faults being injected (same as `POST /control/faults`).
+    pub fn set_faults(&self, faults: FaultConfig) {
+        if let Ok(mut f) = self.shared.faults.lock() {
+            *f = faults;
+        }
+    }
+
+    /// Load and fault counters so far (same as `GET /control/stats`).
+    pub fn stats(&self) -> SimStats {
+        self.shared.meter.snapshot()
     }
 
     /// The listening address.

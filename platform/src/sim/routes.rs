@@ -1,7 +1,8 @@
 //! Routing, request authentication and the endpoints of the contract.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::Connection;
@@ -9,14 +10,59 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::faults::{Fault, FaultConfig, Meter};
 use super::http::{error_response, Request, Response};
 use super::store::{self, ApiError, FollowInfo};
-use crate::api::{self, CallRequest, Health, LeaseRequest, TransactionBatch, MAX_BATCH_LEN};
+use crate::api::{
+    self, CallRequest, Health, Heartbeat, HeartbeatAck, LeaseRequest, TransactionBatch,
+    MAX_BATCH_LEN,
+};
 use crate::sign;
 
-/// State shared by all workers (read-only after start).
+/// State shared by all workers.
 pub(crate) struct Shared {
+    /// Kiosk keys (read-only after start).
     pub keys: HashMap<String, Vec<u8>>,
+    /// Faults being injected.
+    pub faults: Mutex<FaultConfig>,
+    /// Load counters.
+    pub meter: Meter,
+    /// Nonces seen within the clock-skew window.
+    pub nonces: Mutex<NonceStore>,
+}
+
+/// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds
+/// (counted by the request's own timestamp), so a captured request cannot be replayed:
+/// older requests are refused by the timestamp check, newer ones by this store. Kept in
+/// memory: a simulator restart forgets it (the real platform keeps it in shared storage).
+#[derive(Default)]
+pub(crate) struct NonceStore {
+    seen: HashSet<(String, String)>,
+    by_time: VecDeque<(i64, String, String)>,
+}
+
+impl NonceStore {
+    /// Records a nonce; false when it was seen before.
+    fn check_and_insert(&mut self, kiosk: &str, nonce: &str, ts: i64, now: i64) -> bool {
+        // Forget what the timestamp check refuses anyway. Timestamps arrive nearly in
+        // order; an out-of-order early one only stays remembered a little longer.
+        while let Some((t, _, _)) = self.by_time.front() {
+            if *t >= now - 2 * sign::MAX_CLOCK_SKEW_SECS {
+                break;
+            }
+            if let Some((_, k, n)) = self.by_time.pop_front() {
+                self.seen.remove(&(k, n));
+            }
+        }
+        let key = (kiosk.to_owned(), nonce.to_owned());
+        if self.seen.contains(&key) {
+            return false;
+        }
+        self.seen.insert(key);
+        self.by_time
+            .push_back((ts.max(now), kiosk.to_owned(), nonce.to_owned()));
+        true
+    }
 }
 
 /// One worker's state: its own database connection.
@@ -27,8 +73,48 @@ pub(crate) struct Worker {
 
 /// Entry point for every request.
 pub(crate) fn handle(worker: &mut Worker, req: &Request) -> Response {
+    if req.path().starts_with("/control/") {
+        return control(&worker.shared, req)
+            .unwrap_or_else(|e| error_response(e.status, e.code, &e.message));
+    }
+    let shared = Arc::clone(&worker.shared);
+    let _in_flight = shared.meter.enter();
+    let faults = shared.faults.lock().map(|f| f.clone()).unwrap_or_default();
+    let fault = if req.path().starts_with("/v1/") {
+        faults.draw(&mut rand::rng())
+    } else {
+        None
+    };
+    if faults.latency_ms > 0 {
+        std::thread::sleep(Duration::from_millis(faults.latency_ms));
+    }
+    if fault.is_some() {
+        shared
+            .meter
+            .faults
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let retry_after = faults.retry_after_secs.to_string();
+    match fault {
+        Some(Fault::DropBefore) => return Response::dropped(),
+        Some(Fault::Status500) => return error_response(500, "internal", "injected fault"),
+        Some(Fault::Status503) => {
+            return error_response(503, "unavailable", "injected fault")
+                .with_header("Retry-After", retry_after)
+        }
+        Some(Fault::Status429) => {
+            return error_response(429, "too_many_requests", "injected fault")
+                .with_header("Retry-After", retry_after)
+        }
+        Some(Fault::DropAfter) | None => {}
+    }
     let response =
         route(worker, req).unwrap_or_else(|e| error_response(e.status, e.code, &e.message));
+    if fault == Some(Fault::DropAfter) {
+        // Processed (and stored) but the answer is lost: the kiosk must send again and the
+        // platform must not count it twice.
+        return Response::dropped();
+    }
     tracing::debug!(
         method = %req.method,
         path = %req.path(),
@@ -62,6 +148,7 @@ fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
     }
 
     let kiosk_id = authenticate(&worker.shared, req)?;
+    let shared = Arc::clone(&worker.shared);
     let conn = &mut worker.conn;
     match path {
         "/v1/catalog" => {
@@ -109,7 +196,25 @@ fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
                     format!("a batch holds 1..={MAX_BATCH_LEN} transactions"),
                 ));
             }
-            json(200, &store::upload(conn, &kiosk_id, &batch)?)
+            let result = store::upload(conn, &kiosk_id, &batch);
+            if matches!(&result, Err(e) if e.code == "idempotency_conflict") {
+                shared
+                    .meter
+                    .conflicts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            json(200, &result?)
+        }
+        "/v1/heartbeat" => {
+            expect_method(method, "POST")?;
+            let beat: Heartbeat = parse_body(req)?;
+            let now = Utc::now();
+            store::record_heartbeat(conn, &kiosk_id, &beat, now)?;
+            json(200, &HeartbeatAck { server_time: now })
+        }
+        "/v1/admin/heartbeats" => {
+            expect_method(method, "GET")?;
+            json(200, &store::heartbeats(conn)?)
         }
         "/v1/admin/holdings" => {
             expect_method(method, "GET")?;
@@ -169,7 +274,54 @@ fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
             ),
         ));
     }
+    let fresh = shared
+        .nonces
+        .lock()
+        .map(|mut n| n.check_and_insert(kiosk_id, nonce, ts, now))
+        .unwrap_or(false);
+    if !fresh {
+        shared
+            .meter
+            .replays
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(unauthorized(
+            "replayed_nonce",
+            "this nonce was already used".to_owned(),
+        ));
+    }
     Ok(kiosk_id.to_owned())
+}
+
+/// `/control/…`: the simulator's own knobs (not part of the platform; unsigned, loopback).
+fn control(shared: &Shared, req: &Request) -> Result<Response, ApiError> {
+    match (req.method.as_str(), req.path()) {
+        ("GET", "/control/faults") => {
+            let f = shared.faults.lock().map(|f| f.clone()).unwrap_or_default();
+            json(200, &f)
+        }
+        ("POST", "/control/faults") => {
+            let f: FaultConfig = parse_body(req)?;
+            if !(0.0..=1.0).contains(&f.error_rate) {
+                return Err(ApiError::new(
+                    400,
+                    "bad_request",
+                    "error_rate must be within 0..=1",
+                ));
+            }
+            tracing::warn!(faults = ?f, "platform sim: faults changed");
+            if let Ok(mut cur) = shared.faults.lock() {
+                *cur = f.clone();
+            }
+            json(200, &f)
+        }
+        ("GET", "/control/stats") => json(200, &shared.meter.snapshot()),
+        (_, "/control/faults" | "/control/stats") => Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            "GET or POST /control/faults, GET /control/stats",
+        )),
+        _ => Err(not_found()),
+    }
 }
 
 fn etag_matches(if_none_match: &str, etag: &str) -> bool {
@@ -301,6 +453,18 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nonce_is_accepted_once_and_forgotten_after_the_window() {
+        let mut n = NonceStore::default();
+        assert!(n.check_and_insert("k1", "aa", 1_000, 1_000));
+        assert!(!n.check_and_insert("k1", "aa", 1_000, 1_001));
+        // Another kiosk may use the same nonce.
+        assert!(n.check_and_insert("k2", "aa", 1_000, 1_001));
+        // Long after, the timestamp check refuses the old request; the store forgets it.
+        assert!(n.check_and_insert("k1", "bb", 2_000, 2_000));
+        assert!(!n.seen.contains(&("k1".to_owned(), "aa".to_owned())));
+    }
 
     #[test]
     fn etags_and_escaping() {

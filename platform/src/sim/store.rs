@@ -11,11 +11,25 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use sha2::{Digest, Sha256};
+
 use crate::api::{
-    AreaStatus, BatchResult, CallResult, Catalog, Hall, HeldTicket, Holdings, Lease, LeaseRequest,
-    QueueStatus, QueueTicketTx, ServiceArea, TransactionBatch, TxResult, TxStatus,
-    KIND_QUEUE_TICKET, MAX_LEASE_SIZE,
+    AreaStatus, BatchResult, CallResult, Catalog, Hall, Heartbeat, HeartbeatList, HeldTicket,
+    Holdings, KioskHeartbeat, Lease, LeaseRequest, QueueStatus, QueueTicketTx, ServiceArea,
+    Transaction, TransactionBatch, TxResult, TxStatus, KIND_QUEUE_TICKET, MAX_LEASE_SIZE,
 };
+
+/// Hash of what a transaction says (kind, created_at, payload), to tell a replay of the
+/// same upload from a different transaction reusing its key. `serde_json` keeps object
+/// keys sorted, so the same content always hashes the same.
+fn body_hash(t: &Transaction) -> String {
+    let canonical = serde_json::json!({
+        "kind": t.kind,
+        "created_at": t.created_at.to_rfc3339(),
+        "payload": t.payload,
+    });
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
 
 /// Schema migrations; migration `i` brings `PRAGMA user_version` from `i` to `i + 1`.
 /// Append only: a released migration is never edited, so every existing database can
@@ -102,6 +116,17 @@ const MIGRATIONS: &[&str] = &[
          '户口登记、居民身份证与居住证办理', 'Household registration, resident ID cards and residence permits'),
         ('D', 4, '不动产登记', 'Real Estate Registration',
          '不动产权属登记与证明查询', 'Registration of property rights and certificates');
+    "#,
+    // 2: the body hash of each idempotency key (a repeated key with another body is
+    // refused), and the last heartbeat of each kiosk.
+    r#"
+    ALTER TABLE transactions ADD COLUMN body_sha256 TEXT;
+    CREATE TABLE heartbeats (
+        kiosk_id    TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    );
     "#,
 ];
 
@@ -385,12 +410,28 @@ pub(crate) fn upload(
     let mut results = Vec::with_capacity(batch.transactions.len());
     let mut duplicates = 0i64;
     for t in &batch.transactions {
-        let seen = tx
+        let hash = body_hash(t);
+        let seen: Option<Option<String>> = tx
             .prepare_cached(
-                "SELECT 1 FROM transactions WHERE kiosk_id = ?1 AND idempotency_key = ?2",
+                "SELECT body_sha256 FROM transactions WHERE kiosk_id = ?1 AND idempotency_key = ?2",
             )?
-            .exists(params![kiosk_id, t.idempotency_key])?;
-        let (status, reason) = if seen {
+            .query_row(params![kiosk_id, t.idempotency_key], |r| r.get(0))
+            .optional()?;
+        if let Some(Some(first)) = &seen {
+            if *first != hash {
+                // As Stripe does: a key is bound to its first body. Nothing of this batch
+                // is stored (the transaction rolls back on drop).
+                return Err(ApiError::new(
+                    409,
+                    "idempotency_conflict",
+                    format!(
+                        "idempotency_key {} was first used with a different body",
+                        t.idempotency_key
+                    ),
+                ));
+            }
+        }
+        let (status, reason) = if seen.is_some() {
             duplicates += 1;
             (TxStatus::Duplicate, None)
         } else if t.idempotency_key.is_empty() {
@@ -406,8 +447,9 @@ pub(crate) fn upload(
                 Ok(ticket) => {
                     tx.prepare_cached(
                         "INSERT INTO transactions
-                           (kiosk_id, idempotency_key, kind, created_at, received_at, payload)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           (kiosk_id, idempotency_key, kind, created_at, received_at, payload,
+                            body_sha256)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     )?
                     .execute(params![
                         kiosk_id,
@@ -415,7 +457,8 @@ pub(crate) fn upload(
                         t.kind,
                         t.created_at.to_rfc3339(),
                         now,
-                        t.payload.to_string()
+                        t.payload.to_string(),
+                        hash
                     ])?;
                     tx.prepare_cached(
                         "INSERT INTO tickets
@@ -550,6 +593,52 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         tickets,
         duplicates_refused: duplicates.max(0) as u64,
     })
+}
+
+/// Keeps the last heartbeat of a kiosk.
+pub(crate) fn record_heartbeat(
+    conn: &mut Connection,
+    kiosk_id: &str,
+    beat: &Heartbeat,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let body = serde_json::to_string(beat)
+        .map_err(|_| ApiError::new(500, "internal", "serialisation failed"))?;
+    conn.execute(
+        "INSERT INTO heartbeats (kiosk_id, received_at, count, body) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (kiosk_id) DO UPDATE
+         SET received_at = excluded.received_at, count = count + 1, body = excluded.body",
+        params![kiosk_id, now.to_rfc3339(), body],
+    )?;
+    Ok(())
+}
+
+/// The last heartbeat of every kiosk.
+pub(crate) fn heartbeats(conn: &Connection) -> Result<HeartbeatList, ApiError> {
+    let mut stmt = conn
+        .prepare("SELECT kiosk_id, received_at, count, body FROM heartbeats ORDER BY kiosk_id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut kiosks = Vec::new();
+    for row in rows {
+        let (kiosk_id, at, count, body) = row?;
+        let bad = |_| ApiError::new(500, "internal", "stored heartbeat unreadable");
+        kiosks.push(KioskHeartbeat {
+            kiosk_id,
+            received_at: DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| bad(e.to_string()))?
+                .with_timezone(&Utc),
+            count: count.max(0) as u64,
+            heartbeat: serde_json::from_str(&body).map_err(|e| bad(e.to_string()))?,
+        });
+    }
+    Ok(HeartbeatList { kiosks })
 }
 
 fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {

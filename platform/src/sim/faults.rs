@@ -1,0 +1,212 @@
+//! Faults the simulator can inject, and the load it has seen.
+//!
+//! Faults come from [`SimConfig::faults`](super::SimConfig) at start (the
+//! `KIOSK_SIM_FAULTS` environment variable for `kiosk platform-sim`, e.g.
+//! `error_rate=0.3,latency_ms=20,retry_after_secs=1`) and can be changed while running
+//! through `POST /control/faults` (see `docs/platform-api.md`, "Simulator control").
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// What goes wrong, and how often. The default is a healthy platform.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Delay added before every `/v1/` answer, milliseconds.
+    pub latency_ms: u64,
+    /// Share of `/v1/` requests (0.0..=1.0) that fail. A failing request fails in one of five
+    /// ways, equally likely: 500; 503 with `Retry-After`; 429 with `Retry-After`; the
+    /// connection dropped before the request is processed; the request processed (and
+    /// stored) but the connection dropped before the answer — the case that tests
+    /// exactly-once.
+    pub error_rate: f64,
+    /// `Retry-After` seconds sent with injected 429 and 503 answers.
+    pub retry_after_secs: u64,
+    /// Down: every `/v1/` connection is dropped unanswered, as if the platform were off.
+    pub down: bool,
+}
+
+impl FaultConfig {
+    /// Parses `key=value` pairs separated by commas (`error_rate=0.3,down=false`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut f = FaultConfig {
+            retry_after_secs: 1,
+            ..Default::default()
+        };
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("fault {pair:?}: expected key=value"))?;
+            fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, String> {
+                v.trim()
+                    .parse()
+                    .map_err(|_| format!("fault {k}: bad value {v:?}"))
+            }
+            match k.trim() {
+                "latency_ms" => f.latency_ms = num(k, v)?,
+                "error_rate" => f.error_rate = num(k, v)?,
+                "retry_after_secs" => f.retry_after_secs = num(k, v)?,
+                "down" => f.down = num(k, v)?,
+                other => return Err(format!("unknown fault {other:?}")),
+            }
+        }
+        if !(0.0..=1.0).contains(&f.error_rate) {
+            return Err("error_rate must be within 0..=1".into());
+        }
+        Ok(f)
+    }
+}
+
+/// One injected failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Status500,
+    Status503,
+    Status429,
+    DropBefore,
+    DropAfter,
+}
+
+impl FaultConfig {
+    /// Draws the fault (if any) for one request.
+    pub(crate) fn draw(&self, rng: &mut impl Rng) -> Option<Fault> {
+        if self.down {
+            return Some(Fault::DropBefore);
+        }
+        if self.error_rate <= 0.0 || !rng.random_bool(self.error_rate.min(1.0)) {
+            return None;
+        }
+        Some(match rng.random_range(0..5) {
+            0 => Fault::Status500,
+            1 => Fault::Status503,
+            2 => Fault::Status429,
+            3 => Fault::DropBefore,
+            _ => Fault::DropAfter,
+        })
+    }
+}
+
+/// Load and fault counters, for `GET /control/stats`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct SimStats {
+    /// `/v1/` requests received since start.
+    pub requests: u64,
+    /// The most `/v1/` requests answered in any one second since start (or the last reset).
+    pub peak_requests_per_sec: u64,
+    /// The most requests being handled at the same moment.
+    pub peak_in_flight: u64,
+    /// Faults injected so far.
+    pub faults_injected: u64,
+    /// Requests refused because their nonce was seen before.
+    pub replays_refused: u64,
+    /// Upload requests refused because a key came back with a different body.
+    pub idempotency_conflicts: u64,
+}
+
+/// Shared, lock-light counters.
+pub(crate) struct Meter {
+    started: Instant,
+    pub requests: AtomicU64,
+    pub faults: AtomicU64,
+    pub replays: AtomicU64,
+    pub conflicts: AtomicU64,
+    in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+    second: Mutex<(u64, u64, u64)>, // (second index, count in it, peak)
+}
+
+impl Meter {
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            requests: AtomicU64::new(0),
+            faults: AtomicU64::new(0),
+            replays: AtomicU64::new(0),
+            conflicts: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            peak_in_flight: AtomicU64::new(0),
+            second: Mutex::new((0, 0, 0)),
+        }
+    }
+
+    /// Counts a request in; the guard counts it out.
+    pub fn enter(&self) -> InFlight<'_> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+        let sec = self.started.elapsed().as_secs();
+        if let Ok(mut s) = self.second.lock() {
+            if s.0 != sec {
+                s.0 = sec;
+                s.1 = 0;
+            }
+            s.1 += 1;
+            s.2 = s.2.max(s.1);
+        }
+        InFlight(self)
+    }
+
+    pub fn snapshot(&self) -> SimStats {
+        SimStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            peak_requests_per_sec: self.second.lock().map(|s| s.2).unwrap_or(0),
+            peak_in_flight: self.peak_in_flight.load(Ordering::Relaxed),
+            faults_injected: self.faults.load(Ordering::Relaxed),
+            replays_refused: self.replays.load(Ordering::Relaxed),
+            idempotency_conflicts: self.conflicts.load(Ordering::Relaxed),
+        }
+    }
+}
+
+pub(crate) struct InFlight<'a>(&'a Meter);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn parses_flags_and_refuses_nonsense() {
+        let f = FaultConfig::parse("error_rate=0.3, latency_ms=20,retry_after_secs=2").unwrap();
+        assert_eq!(f.error_rate, 0.3);
+        assert_eq!(f.latency_ms, 20);
+        assert_eq!(f.retry_after_secs, 2);
+        assert!(!f.down);
+        assert!(FaultConfig::parse("error_rate=2").is_err());
+        assert!(FaultConfig::parse("bogus=1").is_err());
+        assert!(FaultConfig::parse("down").is_err());
+    }
+
+    #[test]
+    fn draws_every_kind_at_about_the_rate() {
+        let f = FaultConfig::parse("error_rate=0.3").unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let draws: Vec<_> = (0..10_000).map(|_| f.draw(&mut rng)).collect();
+        let failed = draws.iter().filter(|d| d.is_some()).count();
+        assert!((2_700..3_300).contains(&failed), "{failed}");
+        for kind in [
+            Fault::Status500,
+            Fault::Status503,
+            Fault::Status429,
+            Fault::DropBefore,
+            Fault::DropAfter,
+        ] {
+            assert!(draws.contains(&Some(kind)), "{kind:?}");
+        }
+        let down = FaultConfig {
+            down: true,
+            ..Default::default()
+        };
+        assert_eq!(down.draw(&mut rng), Some(Fault::DropBefore));
+    }
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
-use kiosk::config::{Config, SerialDevice, SyncConfig};
+use kiosk::config::{Config, IdCardDevice, SerialDevice, SyncConfig};
 use kiosk::kiosk::Kiosk;
 use kiosk::store::Store;
 use kiosk_platform::sim::{SimConfig, SimServer};
@@ -53,9 +53,10 @@ impl Rig {
         let mut config = Config::demo(dir.path().join("data"));
         config.demo = false;
         config.platform.base_url = format!("http://{platform_addr}");
-        config.devices.idcard = SerialDevice::Serial {
+        config.devices.idcard = IdCardDevice::Serial {
             path: reader.port_path(),
             baud: 115_200,
+            wlt_library: None,
         };
         config.devices.printer = SerialDevice::Serial {
             path: printer.port_path(),

@@ -61,7 +61,7 @@ impl BulkTransport for FakeBulk {
         for packet in answer.chunks(MAX_PACKET) {
             self.packets.push_back(packet.to_vec());
         }
-        if answer.len() % MAX_PACKET == 0 {
+        if answer.len().is_multiple_of(MAX_PACKET) {
             self.packets.push_back(Vec::new());
         }
         Ok(data.len())

@@ -113,7 +113,7 @@ impl Store {
         payload: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = enqueue(&tx, &self.cipher, kind, payload, now)?;
         tx.commit()?;
         Ok(id)
@@ -126,7 +126,16 @@ impl Store {
 
     /// Seals payloads written before encryption existed (a database from an older build).
     pub(super) fn seal_legacy_payloads(&mut self) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        // Usually there is nothing to do: check without taking the write lock.
+        let unsealed: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE substr(payload, 1, 3) <> 'x1:'",
+            [],
+            |r| r.get(0),
+        )?;
+        if unsealed == 0 {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let rows: Vec<(i64, String, String)> = {
             let mut stmt = tx.prepare("SELECT id, idempotency_key, payload FROM outbox")?;
             let all = stmt
@@ -181,7 +190,7 @@ impl Store {
     /// Marks rows acknowledged by the platform. Personal data the platform now holds is
     /// scrubbed from the local payload at once (the rest is purged after the retention).
     pub fn mark_sent(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut read = tx.prepare_cached(
                 "SELECT idempotency_key, payload FROM outbox WHERE id = ?1 AND state = 'pending'",
@@ -232,7 +241,7 @@ impl Store {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
@@ -249,7 +258,7 @@ impl Store {
     /// Marks rows refused for good, all with the same reason (a whole batch the platform
     /// refused with a final 4xx).
     pub fn mark_all_failed(&mut self, ids: &[i64], reason: &str) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1

@@ -440,9 +440,8 @@ fn restart_on_same_database_keeps_everything() {
     let addr = sim.addr();
     let client = demo_client(&sim);
     let lease = client.lease(&lease_req("D", 10)).unwrap();
-    let r = client
-        .upload(&batch(vec![ticket_tx("k1", "D", 1, &lease.lease_id)]))
-        .unwrap();
+    let first = ticket_tx("k1", "D", 1, &lease.lease_id);
+    let r = client.upload(&batch(vec![first.clone()])).unwrap();
     assert_eq!(r.results[0].status, TxStatus::Accepted);
     sim.stop();
 
@@ -455,10 +454,9 @@ fn restart_on_same_database_keeps_everything() {
     let h = client.holdings().unwrap();
     assert_eq!(h.transactions, 1);
     assert_eq!(h.tickets[0].display_number, "D001");
-    // Idempotency and leases survived: no duplicate storage, no reused numbers.
-    let r = client
-        .upload(&batch(vec![ticket_tx("k1", "D", 1, &lease.lease_id)]))
-        .unwrap();
+    // Idempotency and leases survived: no duplicate storage, no reused numbers. (The same
+    // upload again: a key with another body would be refused with 409.)
+    let r = client.upload(&batch(vec![first])).unwrap();
     assert_eq!(r.results[0].status, TxStatus::Duplicate);
     let r = client
         .upload(&batch(vec![ticket_tx("k2", "D", 2, &lease.lease_id)]))

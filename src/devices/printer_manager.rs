@@ -1,14 +1,31 @@
 //! The receipt-printer thread: takes jobs from a channel, answers each with the printer's
 //! verdict. A job is reported printed only when the printer said so.
+//!
+//! - Transports: serial, TCP 9100, USB (VID:PID) and a device file such as `/dev/usb/lp0`
+//!   ([`PrinterLink`]).
+//! - Status (`DLE EOT 1..=4`) is read before each job (by [`printer::ReceiptPrinter::print`])
+//!   and every [`PrinterOptions::idle_poll`] when idle, so staff see cover open, paper out or
+//!   offline before a citizen is refused.
+//! - Paper: [`printer::paper::PaperMeter`] counts mm used since the last restock.
+//! - Paper out mid-job: the caller hears [`PrintFault::PaperOut`] (the citizen is told where to
+//!   get help) and the job is kept; once the printer has paper again (staff restock, or the
+//!   status shows paper back) it is printed again from the start.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
+
+use printer::paper::PaperMeter;
+use printer::virtual_printer::{parse_all, Element};
+use printer::{PrinterError, PrinterStatus, ReceiptPrinter};
 
 /// Why a job did not print.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrintFault {
-    /// Out of paper (before or during the job).
+    /// Out of paper (before or during the job; a job cut short is kept and reprinted after
+    /// the restock).
     #[error("paper out")]
     PaperOut,
     /// Cover open, offline, cutter error, unplugged, no answer.
@@ -16,27 +33,122 @@ pub enum PrintFault {
     Device(String),
 }
 
-struct Job {
-    bytes: Vec<u8>,
-    reply: Sender<Result<(), PrintFault>>,
+/// How the receipt printer is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterLink {
+    /// A serial port (or a USB-serial adapter): text and the printer's own QR command only.
+    Serial {
+        /// `/dev/ttyUSB0`, `/dev/serial/by-id/…`.
+        path: PathBuf,
+        /// Baud rate.
+        baud: u32,
+    },
+    /// A network printer's raw port: `host:port`, or a host alone for port 9100.
+    Tcp {
+        /// Address.
+        addr: String,
+    },
+    /// A USB printer-class device, through libusb.
+    Usb {
+        /// Vendor id.
+        vid: u16,
+        /// Product id.
+        pid: u16,
+    },
+    /// A device file such as `/dev/usb/lp0`.
+    DeviceFile {
+        /// Path.
+        path: PathBuf,
+    },
+}
+
+impl std::fmt::Display for PrinterLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrinterLink::Serial { path, baud } => write!(f, "serial {} @{baud}", path.display()),
+            PrinterLink::Tcp { addr } => write!(f, "tcp {addr}"),
+            PrinterLink::Usb { vid, pid } => write!(f, "usb {vid:04x}:{pid:04x}"),
+            PrinterLink::DeviceFile { path } => write!(f, "device {}", path.display()),
+        }
+    }
+}
+
+/// Largest raster (bytes of `GS v 0` data) sent over a serial line: at 115200 baud a
+/// full-width bitmap crawls out at ~20 mm/s, so a job carrying more is refused rather than
+/// keep a citizen waiting. Layouts send text and `GS ( k` QR codes instead.
+pub const SERIAL_RASTER_LIMIT: usize = 8 * 1024;
+
+/// Tuning of the printer thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrinterOptions {
+    /// Status poll interval while no job comes.
+    pub idle_poll: Duration,
+    /// Length of a full roll (mm), for the paper estimate.
+    pub roll_mm: f32,
+}
+
+impl Default for PrinterOptions {
+    fn default() -> Self {
+        PrinterOptions {
+            idle_poll: Duration::from_secs(5),
+            roll_mm: printer::paper::DEFAULT_ROLL_MM,
+        }
+    }
+}
+
+/// What staff and technicians see of the printer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrinterState {
+    /// The last status read; `None` until the first answer, or after the printer stopped
+    /// answering.
+    pub status: Option<PrinterStatus>,
+    /// Paper used since the last restock.
+    pub paper: PaperMeter,
+    /// A job cut short by paper out waits for a reprint.
+    pub job_held: bool,
+    /// Jobs printed (confirmed by the printer) since start, reprints included.
+    pub printed: u64,
+    /// Held jobs printed again after a restock, since start.
+    pub reprinted: u64,
+    /// Status polls made while idle, since start.
+    pub idle_polls: u64,
+}
+
+enum Command {
+    Job {
+        bytes: Vec<u8>,
+        reply: Sender<Result<(), PrintFault>>,
+    },
+    Restock,
 }
 
 /// Sends jobs to the printer thread. Cheap to clone.
 #[derive(Clone)]
 pub struct PrinterHandle {
-    jobs: Sender<Job>,
+    commands: Sender<Command>,
+    state: Arc<Mutex<PrinterState>>,
 }
 
 impl PrinterHandle {
     /// Prints and waits for the verdict. Call from a worker thread, never the UI thread.
     pub fn print(&self, bytes: Vec<u8>) -> Result<(), PrintFault> {
         let (reply, answer) = mpsc::channel();
-        self.jobs
-            .send(Job { bytes, reply })
+        self.commands
+            .send(Command::Job { bytes, reply })
             .map_err(|_| PrintFault::Device("printer thread stopped".into()))?;
         answer
             .recv()
             .map_err(|_| PrintFault::Device("printer thread stopped".into()))?
+    }
+
+    /// Staff loaded a new roll: reset the paper count and print any held job again.
+    pub fn restock(&self) {
+        let _ = self.commands.send(Command::Restock);
+    }
+
+    /// The printer as last seen.
+    pub fn state(&self) -> PrinterState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -46,18 +158,44 @@ pub struct PrinterManager {
 }
 
 impl PrinterManager {
-    /// Starts the thread for the printer on `path`.
+    /// Starts the thread for a serial printer on `path`, with the default options.
     pub fn spawn(path: PathBuf, baud: u32) -> (Self, PrinterHandle) {
+        Self::spawn_link(
+            PrinterLink::Serial { path, baud },
+            PrinterOptions::default(),
+        )
+    }
+
+    /// Starts the thread for the printer on `link`.
+    pub fn spawn_link(link: PrinterLink, options: PrinterOptions) -> (Self, PrinterHandle) {
         let (tx, rx) = mpsc::channel();
+        let state = Arc::new(Mutex::new(PrinterState {
+            status: None,
+            paper: PaperMeter::new(options.roll_mm),
+            job_held: false,
+            printed: 0,
+            reprinted: 0,
+            idle_polls: 0,
+        }));
+        let worker = Worker {
+            link,
+            options,
+            port: None,
+            held: None,
+            state: Arc::clone(&state),
+        };
         let thread = std::thread::Builder::new()
             .name("printer".into())
-            .spawn(move || run(path, baud, rx))
+            .spawn(move || worker.run(rx))
             .expect("spawn printer thread");
         (
             Self {
                 thread: Some(thread),
             },
-            PrinterHandle { jobs: tx },
+            PrinterHandle {
+                commands: tx,
+                state,
+            },
         )
     }
 }
@@ -74,33 +212,224 @@ impl Drop for PrinterManager {
     }
 }
 
-fn run(path: PathBuf, baud: u32, jobs: Receiver<Job>) {
-    let mut port: Option<printer::ReceiptPrinter<serialport::TTYPort>> = None;
-    for job in jobs {
-        if port.is_none() {
-            match printer::open_serial(&path, baud) {
-                Ok(p) => port = Some(p),
-                Err(e) => {
-                    tracing::error!(device = "printer", port = %path.display(), "cannot open printer: {e}");
-                    let _ = job.reply.send(Err(PrintFault::Device(e.to_string())));
-                    continue;
+/// Any transport the driver can use.
+trait Transport: std::io::Read + std::io::Write + Send {}
+impl<T: std::io::Read + std::io::Write + Send> Transport for T {}
+
+type Port = ReceiptPrinter<Box<dyn Transport>>;
+
+fn open(link: &PrinterLink) -> Result<Port, PrinterError> {
+    Ok(match link {
+        PrinterLink::Serial { path, baud } => {
+            ReceiptPrinter::new(Box::new(printer::open_serial(path, *baud)?.release()))
+        }
+        PrinterLink::Tcp { addr } => {
+            ReceiptPrinter::new(Box::new(printer::open_tcp(addr)?.release()))
+        }
+        PrinterLink::Usb { vid, pid } => {
+            ReceiptPrinter::new(Box::new(printer::open_usb(*vid, *pid)?.release()))
+        }
+        PrinterLink::DeviceFile { path } => {
+            ReceiptPrinter::new(Box::new(printer::open_device_file(path)?.release()))
+        }
+    })
+}
+
+/// Bytes of raster image data in a job.
+fn raster_bytes(job: &[u8]) -> usize {
+    parse_all(job)
+        .iter()
+        .flat_map(|r| &r.elements)
+        .map(|e| match e {
+            Element::Raster { bits, .. } => bits.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
+struct Worker {
+    link: PrinterLink,
+    options: PrinterOptions,
+    port: Option<Port>,
+    /// A job cut short by paper out, to print again from the start.
+    held: Option<Vec<u8>>,
+    state: Arc<Mutex<PrinterState>>,
+}
+
+impl Worker {
+    fn state(&self) -> std::sync::MutexGuard<'_, PrinterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run(mut self, commands: Receiver<Command>) {
+        loop {
+            match commands.recv_timeout(self.options.idle_poll) {
+                Ok(Command::Job { bytes, reply }) => {
+                    let result = self.job(bytes);
+                    let _ = reply.send(result);
+                }
+                Ok(Command::Restock) => {
+                    self.state().paper.restock();
+                    tracing::info!(device = "printer", "paper restocked");
+                    self.retry_held();
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.idle_poll();
+                    self.retry_held();
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+
+    fn port(&mut self) -> Result<&mut Port, PrinterError> {
+        if self.port.is_none() {
+            self.port = Some(open(&self.link)?);
+        }
+        // Just set above when it was empty.
+        self.port
+            .as_mut()
+            .ok_or_else(|| PrinterError::Io(std::io::Error::other("no port")))
+    }
+
+    fn idle_poll(&mut self) {
+        let status = self.port().and_then(|p| p.status());
+        let mut st = self.state();
+        st.idle_polls += 1;
+        match status {
+            Ok(s) => {
+                if st.status != Some(s) {
+                    tracing::info!(device = "printer", status = ?s, "printer status changed");
+                }
+                st.status = Some(s);
+            }
+            Err(e) => {
+                if st.status.is_some() {
+                    tracing::warn!(device = "printer", link = %self.link, "printer not answering: {e}");
+                }
+                st.status = None;
+                drop(st);
+                self.port = None;
+            }
+        }
+    }
+
+    /// Prints the held job again once the printer reports paper and no other fault.
+    fn retry_held(&mut self) {
+        let Some(job) = self.held.take() else { return };
+        let ready = self
+            .port()
+            .and_then(|p| p.status())
+            .map(|s| s.blocking_error().is_none());
+        if !matches!(ready, Ok(true)) {
+            self.held = Some(job);
+            return;
+        }
+        match self.send(&job) {
+            Ok(()) => {
+                tracing::info!(device = "printer", "held job printed again after restock");
+                let mut st = self.state();
+                st.reprinted += 1;
+                st.job_held = false;
+            }
+            Err(_) => {
+                // `send` kept it again if the paper ran out once more; any other fault keeps
+                // it too: a citizen was promised this paper.
+                if self.held.is_none() {
+                    self.held = Some(job);
                 }
             }
         }
-        let Some(p) = port.as_mut() else { continue };
-        let result = p.print(&job.bytes).map_err(|e| {
-            tracing::error!(device = "printer", "job failed: {e}");
-            match e {
-                printer::PrinterError::PaperOut | printer::PrinterError::PaperOutDuringJob => {
-                    PrintFault::PaperOut
-                }
-                other => PrintFault::Device(other.to_string()),
-            }
-        });
-        if matches!(&result, Err(PrintFault::Device(_))) {
-            // Reopen the port for the next job: the fault may have been a pulled cable.
-            port = None;
+    }
+
+    fn job(&mut self, bytes: Vec<u8>) -> Result<(), PrintFault> {
+        if matches!(self.link, PrinterLink::Serial { .. })
+            && raster_bytes(&bytes) > SERIAL_RASTER_LIMIT
+        {
+            return Err(PrintFault::Device(
+                "job carries a bitmap too large for a serial printer".into(),
+            ));
         }
-        let _ = job.reply.send(result);
+        self.send(&bytes)
+    }
+
+    /// Sends one job and books the outcome: paper used, status, held job.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), PrintFault> {
+        let result = match self.port() {
+            Ok(p) => p.print(bytes),
+            Err(e) => Err(e),
+        };
+        let sent = matches!(
+            result,
+            Ok(()) | Err(PrinterError::PaperOutDuringJob) | Err(PrinterError::CutterError)
+        );
+        {
+            let mut st = self.state();
+            if sent {
+                st.paper.add_job(bytes);
+            }
+            if result.is_ok() {
+                st.printed += 1;
+            }
+        }
+        match result {
+            Ok(()) => Ok(()),
+            Err(PrinterError::PaperOutDuringJob) => {
+                tracing::warn!(
+                    device = "printer",
+                    "paper ran out during a job; job kept for a reprint"
+                );
+                self.held = Some(bytes.to_vec());
+                let mut st = self.state();
+                st.job_held = true;
+                if let Some(s) = st.status.as_mut() {
+                    s.paper_out = true;
+                }
+                Err(PrintFault::PaperOut)
+            }
+            Err(PrinterError::PaperOut) => {
+                tracing::warn!(device = "printer", "job refused: paper out");
+                Err(PrintFault::PaperOut)
+            }
+            Err(other) => {
+                tracing::error!(device = "printer", link = %self.link, "job failed: {other}");
+                if matches!(
+                    other,
+                    PrinterError::Io(_) | PrinterError::Timeout | PrinterError::BadStatusByte(_)
+                ) {
+                    // Reopen for the next job: the fault may have been a pulled cable.
+                    self.port = None;
+                }
+                Err(PrintFault::Device(other.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raster_bytes_counts_images_only() {
+        let job = printer::EscPosBuilder::new()
+            .line("A")
+            .raster(16, 4, &[0xFF; 8])
+            .qr("x", 4)
+            .cut(true)
+            .build();
+        assert_eq!(raster_bytes(&job), 8);
+    }
+
+    #[test]
+    fn link_display_has_no_secrets() {
+        assert_eq!(
+            PrinterLink::Usb {
+                vid: 0x0416,
+                pid: 0x5011
+            }
+            .to_string(),
+            "usb 0416:5011"
+        );
     }
 }

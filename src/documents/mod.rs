@@ -1,3 +1,34 @@
 //! Documents and receipts: layouts only (bytes out, no I/O).
+//!
+//! - [`queue_ticket`]: the queue ticket as ESC/POS bytes (80 mm receipt printer).
+//! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
+//!   proof) with a signed verification QR code ([`verification`]).
+//! - [`form`]: A4 forms, blank or pre-filled from the ID card.
+//! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
+//! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).
+//! - [`samples`]: sample data for `kiosk doc render`, the tests and the benches.
 
+pub mod certificate;
+pub mod form;
+pub mod id_copy;
+pub mod pdf;
 pub mod queue_ticket;
+pub mod samples;
+pub mod verification;
+
+/// Why a document could not be laid out. None of these carries personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The font could not be parsed or embedded.
+    #[error("font: {0}")]
+    Font(String),
+    /// printpdf could not write the document.
+    #[error("PDF: {0}")]
+    Pdf(String),
+    /// The QR payload does not fit a QR code.
+    #[error("QR code: {0}")]
+    Qr(String),
+    /// An input image is not usable.
+    #[error("image: {0}")]
+    Image(String),
+}

@@ -157,6 +157,34 @@ impl EscPosBuilder {
         self
     }
 
+    /// The same QR code (model 2, error correction M) drawn as a `GS v 0` raster, for printers
+    /// without `GS ( k`: `module_size` dots per module (clamped to `1..=16`), 4-module quiet
+    /// zone. Over a serial line prefer [`EscPosBuilder::qr`]: a raster is far more bytes.
+    /// Data that fits no QR version prints nothing.
+    pub fn qr_raster(self, data: &str, module_size: u8) -> Self {
+        let Ok(code) =
+            qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
+        else {
+            return self;
+        };
+        let m = usize::from(module_size.clamp(1, 16));
+        let n = code.width();
+        let side = (n + 8) * m;
+        let row_bytes = side.div_ceil(8);
+        let colors = code.to_colors();
+        let mut bits = vec![0u8; row_bytes * side];
+        for y in 0..side {
+            for x in 0..side {
+                let (mx, my) = ((x / m).wrapping_sub(4), (y / m).wrapping_sub(4));
+                if mx < n && my < n && colors[my * n + mx] == qrcode::Color::Dark {
+                    bits[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+                }
+            }
+        }
+        let side = u16::try_from(side).unwrap_or(u16::MAX);
+        self.raster(side, side, &bits)
+    }
+
     /// `GS v 0`: a 1-bit raster image, `width_px` × `height_px`, rows packed MSB first and
     /// padded to whole bytes (set bit = black). Missing bytes are sent as white, extra bytes
     /// are dropped, so the byte count always matches what the header announces.
@@ -346,6 +374,23 @@ mod tests {
         let wide = b().raster(576, 256, &[]).build();
         assert_eq!(&wide[..8], &[0x1D, 0x76, 0x30, 0, 72, 0, 0, 1]);
         assert_eq!(wide.len(), 8 + 72 * 256);
+    }
+
+    #[test]
+    fn qr_raster_bytes() {
+        // "A" at EC level M is a 21×21 version 1 symbol; with the quiet zone, 29 modules of
+        // 2 dots = 58 dots square, 8 bytes per row.
+        let got = b().qr_raster("A", 2).build();
+        assert_eq!(&got[..8], &[0x1D, 0x76, 0x30, 0, 8, 0, 58, 0]);
+        assert_eq!(got.len(), 8 + 8 * 58);
+        // Quiet zone: the first 8 rows are white.
+        assert!(got[8..8 + 8 * 8].iter().all(|&b| b == 0));
+        // Row 8 starts the finder pattern: dots 8..22 (7 modules × 2) black, so byte 1 is
+        // 0xFF (dots 8..16), byte 2 0xFC (16..22), and byte 0 white.
+        let row8 = &got[8 + 8 * 8..8 + 9 * 8];
+        assert_eq!(&row8[..3], &[0x00, 0xFF, 0xFC]);
+        // Too much data for any version: nothing.
+        assert!(b().qr_raster(&"x".repeat(5000), 2).build().is_empty());
     }
 
     #[test]

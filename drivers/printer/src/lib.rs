@@ -9,6 +9,10 @@
 //! - `driver` (re-exported here): [`ReceiptPrinter`] over any `Read + Write` transport,
 //!   status-checked [`ReceiptPrinter::print`], and [`open_serial`] / [`open_tcp`].
 //! - `error` (re-exported here): [`PrinterError`].
+//! - `device_file` (re-exported here): [`open_device_file`] for `/dev/usb/lp0` and the like.
+//! - `usb` (feature `usb`, re-exported here): `open_usb` by VID:PID through libusb.
+//! - [`ipp`]: A4 printing over IPP/1.1 (`Print-Job`, then `Get-Job-Attributes` to the end).
+//! - [`paper`]: [`paper::PaperMeter`], paper used (mm) since the last restock, from the jobs.
 //! - [`virtual_printer`]: [`virtual_printer::EscPosParser`] (streaming, never panics),
 //!   [`virtual_printer::render`] / [`virtual_printer::encode_png`], and
 //!   [`virtual_printer::SimPrinter`], a simulated printer on a pseudo-terminal or TCP socket
@@ -33,15 +37,23 @@
 //! # Ok::<(), printer::PrinterError>(())
 //! ```
 
+mod device_file;
 mod driver;
 mod error;
 pub mod escpos;
+pub mod ipp;
+pub mod paper;
 pub mod status;
+#[cfg(feature = "usb")]
+mod usb;
 pub mod virtual_printer;
 
+pub use device_file::{open_device_file, DeviceFile};
 #[cfg(unix)]
 pub use driver::open_serial;
 pub use driver::{open_tcp, ReceiptPrinter, DEFAULT_TCP_PORT, DEFAULT_TIMEOUT};
 pub use error::PrinterError;
 pub use escpos::{Align, EscPosBuilder};
 pub use status::PrinterStatus;
+#[cfg(feature = "usb")]
+pub use usb::{open_usb, UsbTransport};

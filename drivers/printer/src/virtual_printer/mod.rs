@@ -6,5 +6,7 @@ mod render;
 mod sim;
 
 pub use parser::{parse_all, Element, EscPosParser, ParserEvent, Receipt};
-pub use render::{encode_png, render, FontData, RgbaImage, BASE_GLYPH_HEIGHT, PAPER_WIDTH};
+pub use render::{
+    encode_png, paper_length_dots, render, FontData, RgbaImage, BASE_GLYPH_HEIGHT, PAPER_WIDTH,
+};
 pub use sim::{PrintedReceipt, SimPrinter};

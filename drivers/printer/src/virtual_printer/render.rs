@@ -310,6 +310,51 @@ fn draw_qr(canvas: &mut Canvas, top: u32, data: &str) -> u32 {
     top + QR_PAD + size + QR_PAD
 }
 
+/// Length of paper, in dots (8 per mm at 203 dpi), that `receipt` uses from the top margin
+/// to the cut, computed from the printer's own cell sizes (12×24 ASCII, 24×24 Chinese) rather
+/// than a font, so the paper model needs no font and no drawing. Matches [`render`]'s height
+/// except where a line wraps differently in the rendering font.
+pub fn paper_length_dots(receipt: &Receipt) -> u32 {
+    let mut y = TOP_MARGIN;
+    for element in &receipt.elements {
+        y += match element {
+            Element::Text {
+                text,
+                width_mult,
+                height_mult,
+                ..
+            } => {
+                let cells: u32 = text
+                    .chars()
+                    .map(|c| if c.is_ascii() { 12 } else { 24 })
+                    .sum::<u32>()
+                    * u32::from((*width_mult).clamp(1, 8));
+                let lines = cells.div_ceil(PAPER_WIDTH).max(1);
+                lines * (BASE_GLYPH_HEIGHT * u32::from((*height_mult).clamp(1, 8)) + LINE_GAP)
+            }
+            Element::Qr { data } => {
+                match QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M) {
+                    Ok(code) => {
+                        let total = code.width() as u32 + 2 * QR_QUIET;
+                        let module = QR_MODULE.min(PAPER_WIDTH / total).max(1);
+                        2 * QR_PAD + total * module
+                    }
+                    Err(_) => 0,
+                }
+            }
+            Element::Raster { w, h, bits } => {
+                if *w < 8 || bits.is_empty() {
+                    0
+                } else {
+                    *h
+                }
+            }
+            Element::Feed(n) => u32::from(*n) * (BASE_GLYPH_HEIGHT + LINE_GAP),
+        };
+    }
+    y + BOTTOM_MARGIN + CUT_AREA
+}
+
 /// A `GS v 0` image from the left edge, clipped to the paper; returns the next `y`.
 fn draw_raster(canvas: &mut Canvas, top: u32, w: u32, h: u32, bits: &[u8]) -> u32 {
     let row_bytes = (w / 8) as usize;

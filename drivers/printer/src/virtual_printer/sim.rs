@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::parser::{EscPosParser, ParserEvent, Receipt};
-use super::render::{encode_png, render, FontData, RgbaImage};
+use super::render::{encode_png, paper_length_dots, render, FontData, RgbaImage};
 use crate::PrinterStatus;
 
 /// How long the I/O thread blocks in one read before it looks at the stop flag again.
@@ -56,6 +56,8 @@ struct Faults {
     offline: bool,
     /// Receipts left on the roll, if a run-out is scheduled.
     receipts_left: Option<usize>,
+    /// Paper left on the roll in dots, if a run-out by length is scheduled.
+    dots_left: Option<u32>,
 }
 
 impl Faults {
@@ -105,9 +107,21 @@ impl Core {
             match event {
                 ParserEvent::StatusRequest(n) => replies.extend(status.reply(n)),
                 // A printer that cannot print drops the job: nothing comes out.
-                ParserEvent::Receipt(r) if status.blocking_error().is_none() => {
+                ParserEvent::Receipt(mut r) if status.blocking_error().is_none() => {
                     {
                         let mut f = lock(&self.shared.faults);
+                        if let Some(left) = f.dots_left {
+                            let need = paper_length_dots(&r);
+                            if need >= left {
+                                // The roll ends inside this receipt: what fits comes out,
+                                // cut short, and the printer reports paper out.
+                                truncate_to(&mut r, left);
+                                f.dots_left = None;
+                                f.paper_out = true;
+                            } else {
+                                f.dots_left = Some(left - need);
+                            }
+                        }
                         if let Some(left) = f.receipts_left {
                             let left = left.saturating_sub(1);
                             f.receipts_left = (left > 0).then_some(left);
@@ -318,6 +332,7 @@ impl SimPrinter {
         let mut f = lock(&self.shared.faults);
         f.paper_out = on;
         f.receipts_left = None;
+        f.dots_left = None;
     }
 
     /// Schedules the roll to run out: after `receipts` more receipts have printed, paper-out
@@ -326,6 +341,16 @@ impl SimPrinter {
         let mut f = lock(&self.shared.faults);
         f.receipts_left = (receipts > 0).then_some(receipts);
         f.paper_out |= receipts == 0;
+    }
+
+    /// Schedules the roll to run out after `mm` more millimetres of paper (8 dots per mm, as
+    /// [`super::paper_length_dots`] counts them): the receipt during which it runs out is
+    /// printed only up to that point and paper-out is set, as a real roll ends mid-receipt.
+    pub fn run_out_of_paper_after_mm(&self, mm: f32) {
+        let mut f = lock(&self.shared.faults);
+        let dots = (mm.max(0.0) * 8.0) as u32;
+        f.dots_left = (dots > 0).then_some(dots);
+        f.paper_out |= dots == 0;
     }
 
     /// Simulates the near-end sensor (printing continues).
@@ -419,4 +444,19 @@ fn write_png(dir: &Path, seq: u64, image: &RgbaImage) -> io::Result<PathBuf> {
     let path = dir.join(format!("receipt-{seq}.png"));
     std::fs::write(&path, encode_png(image))?;
     Ok(path)
+}
+
+/// Keeps the elements of `r` that fit in `dots` of paper (the rest never printed).
+fn truncate_to(r: &mut Receipt, dots: u32) {
+    let mut keep = 0;
+    for n in 1..=r.elements.len() {
+        let partial = Receipt {
+            elements: r.elements[..n].to_vec(),
+        };
+        if paper_length_dots(&partial) > dots {
+            break;
+        }
+        keep = n;
+    }
+    r.elements.truncate(keep);
 }

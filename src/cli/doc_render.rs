@@ -1,0 +1,71 @@
+//! Rendering of each document kind from sample data, shared by `kiosk doc render`, the tests
+//! and the benches.
+
+use crate::demo::RECEIPT_FONT;
+use crate::documents::certificate::{self, CertificateKind};
+use crate::documents::{form, id_copy, queue_ticket, samples};
+
+/// The documents `kiosk doc render` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocKind {
+    /// Queue ticket (receipt, PNG).
+    QueueTicket,
+    /// Social-insurance contribution proof (A4 PDF).
+    SocialInsuranceProof,
+    /// No-housing-property proof (A4 PDF).
+    NoHousingProof,
+    /// Residence-permit form, blank (A4 PDF).
+    FormBlank,
+    /// Residence-permit form, pre-filled from the ID card (A4 PDF).
+    FormFilled,
+    /// ID-card copy page (A4 PDF).
+    IdCopy,
+}
+
+impl DocKind {
+    /// `png` for receipts, `pdf` for A4.
+    pub fn extension(self) -> &'static str {
+        match self {
+            DocKind::QueueTicket => "png",
+            _ => "pdf",
+        }
+    }
+}
+
+/// The sample of `kind`: PNG bytes (receipts, through the virtual printer's parser and
+/// renderer) or PDF bytes (A4).
+pub fn render_sample(kind: DocKind) -> anyhow::Result<Vec<u8>> {
+    Ok(match kind {
+        DocKind::QueueTicket => receipt_png(&queue_ticket::render(&samples::ticket()))?,
+        DocKind::SocialInsuranceProof => certificate::render(
+            &samples::certificate(CertificateKind::SocialInsuranceContribution),
+            RECEIPT_FONT,
+        )?,
+        DocKind::NoHousingProof => certificate::render(
+            &samples::certificate(CertificateKind::NoHousingProperty),
+            RECEIPT_FONT,
+        )?,
+        DocKind::FormBlank => form::render(
+            &samples::form_template(),
+            &form::FormFill::blank(),
+            RECEIPT_FONT,
+        )?,
+        DocKind::FormFilled => form::render(
+            &samples::form_template(),
+            &samples::form_fill(),
+            RECEIPT_FONT,
+        )?,
+        DocKind::IdCopy => id_copy::render(&samples::id_copy(), RECEIPT_FONT)?,
+    })
+}
+
+/// ESC/POS bytes → PNG, the way the virtual printer does it (first receipt of the job).
+pub fn receipt_png(job: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let font = printer::virtual_printer::FontData::from_bytes(RECEIPT_FONT)?;
+    let receipt = printer::virtual_printer::parse_all(job)
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("the job has no cut receipt"))?;
+    let image = printer::virtual_printer::render(&receipt, &font);
+    Ok(printer::virtual_printer::encode_png(&image))
+}

@@ -71,7 +71,10 @@ fn killed_at_random_moments_the_platform_still_holds_each_transaction_once() {
                 // Everything was already written and sent: it has nothing left to crash in.
                 assert!(status.success(), "soak failed: {status}");
                 finished_early += 1;
-                assert!(finished_early < 5, "the workload is too small to kill {kills} times");
+                assert!(
+                    finished_early < 5,
+                    "the workload is too small to kill {kills} times"
+                );
             }
         }
     }
@@ -85,7 +88,10 @@ fn killed_at_random_moments_the_platform_still_holds_each_transaction_once() {
     let (id, key) = soak_kiosk(0);
     let client = PlatformClient::new(&sim.base_url(), &id, &key, Duration::from_secs(10));
     let held = client.holdings().unwrap();
-    assert_eq!(held.transactions, TRANSACTIONS, "exactly N transactions held");
+    assert_eq!(
+        held.transactions, TRANSACTIONS,
+        "exactly N transactions held"
+    );
     let mut ids: Vec<&str> = held.tickets.iter().map(|t| t.ticket_id.as_str()).collect();
     assert_eq!(ids.len() as u64, TRANSACTIONS);
     ids.sort_unstable();

@@ -121,8 +121,18 @@ fn a_repeated_key_replays_with_the_same_body_and_is_refused_with_another() {
         .unwrap();
     assert_eq!(r.results[0].status, TxStatus::Duplicate);
     // Same key, another body: 409, and nothing of that batch is stored.
-    let other = ticket("k-1", lease.first + 1, &lease.lease_id, &uuid::Uuid::new_v4().to_string());
-    let fresh = ticket("k-2", lease.first + 2, &lease.lease_id, &uuid::Uuid::new_v4().to_string());
+    let other = ticket(
+        "k-1",
+        lease.first + 1,
+        &lease.lease_id,
+        &uuid::Uuid::new_v4().to_string(),
+    );
+    let fresh = ticket(
+        "k-2",
+        lease.first + 2,
+        &lease.lease_id,
+        &uuid::Uuid::new_v4().to_string(),
+    );
     let e = c
         .upload(&TransactionBatch {
             transactions: vec![fresh, other],
@@ -232,5 +242,8 @@ fn faults_come_from_config_and_the_control_endpoint() {
 #[test]
 fn fault_flags_parse() {
     let f = FaultConfig::parse("error_rate=0.3,retry_after_secs=2,latency_ms=5").unwrap();
-    assert_eq!((f.error_rate, f.retry_after_secs, f.latency_ms), (0.3, 2, 5));
+    assert_eq!(
+        (f.error_rate, f.retry_after_secs, f.latency_ms),
+        (0.3, 2, 5)
+    );
 }

@@ -180,7 +180,10 @@ fn write_offline(m: &Member, platform: &str, deadline: Instant) -> anyhow::Resul
     let mut have = u64::from(store.numbers_left(area, day)?);
     while have < missing {
         if Instant::now() > deadline {
-            anyhow::bail!("kiosk {}: could not lease numbers before the deadline", m.id);
+            anyhow::bail!(
+                "kiosk {}: could not lease numbers before the deadline",
+                m.id
+            );
         }
         let size = (missing - have).min(200) as u32;
         match client.lease(&LeaseRequest {
@@ -221,7 +224,11 @@ fn start_worker(m: &Member, plan: &FleetPlan) -> anyhow::Result<SyncWorker> {
 }
 
 /// Waits until every outbox is empty of pending rows; returns the failed count.
-fn wait_drained(members: &[Member], workers: &[SyncWorker], deadline: Instant) -> anyhow::Result<u64> {
+fn wait_drained(
+    members: &[Member],
+    workers: &[SyncWorker],
+    deadline: Instant,
+) -> anyhow::Result<u64> {
     let stores: Vec<Store> = members
         .iter()
         .map(|m| Store::open(&m.db))
@@ -303,8 +310,8 @@ fn members(plan: &FleetPlan) -> Vec<Member> {
 fn prepare_dirs(members: &[Member]) -> anyhow::Result<()> {
     for m in members {
         // Opening at start checks the file and moves a damaged one aside, as the app does.
-        let (_s, alarm) = Store::open_at_start(&m.db)
-            .with_context(|| format!("opening {}", m.db.display()))?;
+        let (_s, alarm) =
+            Store::open_at_start(&m.db).with_context(|| format!("opening {}", m.db.display()))?;
         if let Some(a) = alarm {
             tracing::error!(kiosk = %m.id, moved_to = %a.moved_to.display(), "soak: database was damaged");
         }
@@ -347,7 +354,9 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
                 let hs: Vec<_> = members
                     .iter()
                     .zip(&kicks)
-                    .map(|(m, k)| scope.spawn(move || write_tickets(m, Some(k), plan.pace, deadline)))
+                    .map(|(m, k)| {
+                        scope.spawn(move || write_tickets(m, Some(k), plan.pace, deadline))
+                    })
                     .collect();
                 let mut total = 0;
                 for h in hs {
@@ -397,8 +406,7 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
                         .filter(|t| t.kiosk_id.starts_with("soak-"))
                         .map(|t| t.ticket_id.as_str())
                         .collect();
-                    let distinct: std::collections::HashSet<&str> =
-                        fleet.iter().copied().collect();
+                    let distinct: std::collections::HashSet<&str> = fleet.iter().copied().collect();
                     report.platform_transactions = Some(h.transactions);
                     report.platform_fleet_tickets = Some(fleet.len() as u64);
                     report.platform_fleet_distinct = Some(distinct.len() as u64);

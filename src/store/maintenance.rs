@@ -106,7 +106,9 @@ impl Store {
         retention: chrono::Duration,
     ) -> Result<PurgeReport, StoreError> {
         let cutoff = (now - retention).to_rfc3339();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let tickets = tx.execute(
             "DELETE FROM queue_tickets WHERE outbox_id IN
                (SELECT id FROM outbox WHERE state = 'sent' AND sent_at < ?1)",

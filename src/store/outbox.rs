@@ -113,7 +113,9 @@ impl Store {
         payload: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = enqueue(&tx, &self.cipher, kind, payload, now)?;
         tx.commit()?;
         Ok(id)
@@ -135,7 +137,9 @@ impl Store {
         if unsealed == 0 {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let rows: Vec<(i64, String, String)> = {
             let mut stmt = tx.prepare("SELECT id, idempotency_key, payload FROM outbox")?;
             let all = stmt
@@ -190,7 +194,9 @@ impl Store {
     /// Marks rows acknowledged by the platform. Personal data the platform now holds is
     /// scrubbed from the local payload at once (the rest is purged after the retention).
     pub fn mark_sent(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut read = tx.prepare_cached(
                 "SELECT idempotency_key, payload FROM outbox WHERE id = ?1 AND state = 'pending'",
@@ -241,7 +247,9 @@ impl Store {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
@@ -258,7 +266,9 @@ impl Store {
     /// Marks rows refused for good, all with the same reason (a whole batch the platform
     /// refused with a final 4xx).
     pub fn mark_all_failed(&mut self, ids: &[i64], reason: &str) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1

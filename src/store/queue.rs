@@ -134,7 +134,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<IssuedTicket, StoreError> {
         let day = req.service_day.to_string();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let lease: Option<(String, u32)> = tx
             .query_row(
                 "SELECT lease_id, next FROM number_leases

@@ -404,6 +404,25 @@ impl State {
     }
 }
 
+fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
+    KioskEvent::Catalog {
+        hall_zh: c.hall.name_zh.clone(),
+        hall_en: c.hall.name_en.clone(),
+        areas: c
+            .areas
+            .iter()
+            .map(|a| Area {
+                code: a.code.clone(),
+                name_zh: a.name_zh.clone(),
+                name_en: a.name_en.clone(),
+                description_zh: a.description_zh.clone(),
+                description_en: a.description_en.clone(),
+                waiting: waiting.iter().find(|(c, _)| c == &a.code).map(|(_, w)| *w),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,24 +442,5 @@ mod tests {
         assert!(!is_final_refusal(&http(429)));
         assert!(!is_final_refusal(&http(503)));
         assert!(!is_final_refusal(&ClientError::Network("reset".into())));
-    }
-}
-
-fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
-    KioskEvent::Catalog {
-        hall_zh: c.hall.name_zh.clone(),
-        hall_en: c.hall.name_en.clone(),
-        areas: c
-            .areas
-            .iter()
-            .map(|a| Area {
-                code: a.code.clone(),
-                name_zh: a.name_zh.clone(),
-                name_en: a.name_en.clone(),
-                description_zh: a.description_zh.clone(),
-                description_en: a.description_en.clone(),
-                waiting: waiting.iter().find(|(c, _)| c == &a.code).map(|(_, w)| *w),
-            })
-            .collect(),
     }
 }

@@ -6,27 +6,28 @@
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kiosk_platform::sim::{soak_kiosk, SimConfig, SimServer};
 use kiosk_platform::PlatformClient;
 use rand::Rng;
 
 const KIOSKS: usize = 2;
-const TRANSACTIONS: u64 = 1_000;
+/// Transactions per kill: enough that no run finishes before it is killed.
+const PER_KILL: u64 = 100;
 
-fn soak(base_url: &str, data: &std::path::Path) -> Command {
+fn soak(base_url: &str, data: &std::path::Path, transactions: u64) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kiosk"));
     c.args([
         "soak",
         "--platform",
         base_url,
         "--transactions",
-        &TRANSACTIONS.to_string(),
+        &transactions.to_string(),
         "--kiosks",
         &KIOSKS.to_string(),
         "--pace-ms",
-        "3",
+        "5",
         "--backoff-cap-secs",
         "0.5",
         "--batch-size",
@@ -47,6 +48,7 @@ fn killed_at_random_moments_the_platform_still_holds_each_transaction_once() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    let transactions = PER_KILL * kills as u64;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("fleet");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -59,7 +61,7 @@ fn killed_at_random_moments_the_platform_still_holds_each_transaction_once() {
     let mut killed = 0;
     let mut finished_early = 0;
     while killed < kills {
-        let mut child = soak(&sim.base_url(), &data).spawn().unwrap();
+        let mut child = soak(&sim.base_url(), &data, transactions).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(rng.random_range(50..450)));
         match child.try_wait().unwrap() {
             None => {
@@ -78,25 +80,41 @@ fn killed_at_random_moments_the_platform_still_holds_each_transaction_once() {
             }
         }
     }
+    // The kills landed mid-work: part of the transactions is written, not all.
+    let mut written = 0;
+    let mut sent = 0;
+    for i in 0..KIOSKS {
+        let db = kiosk::cli::soak_fleet::kiosk_db(&data, i);
+        let c = kiosk::store::Store::open(&db)
+            .unwrap()
+            .outbox_counts()
+            .unwrap();
+        written += c.pending + c.sent + c.failed;
+        sent += c.sent;
+    }
+    assert!(
+        written > 0 && written < transactions,
+        "{written} of {transactions}"
+    );
+    assert!(sent > 0, "uploads ran between the kills");
     // The last run goes to the end.
-    let out = soak(&sim.base_url(), &data).output().unwrap();
+    let out = soak(&sim.base_url(), &data, transactions).output().unwrap();
     assert!(out.status.success(), "final soak run failed");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["transactions"], TRANSACTIONS);
+    assert_eq!(report["transactions"], transactions);
     assert_eq!(report["failed_rows"], 0);
 
     let (id, key) = soak_kiosk(0);
     let client = PlatformClient::new(&sim.base_url(), &id, &key, Duration::from_secs(10));
     let held = client.holdings().unwrap();
     assert_eq!(
-        held.transactions, TRANSACTIONS,
+        held.transactions, transactions,
         "exactly N transactions held"
     );
     let mut ids: Vec<&str> = held.tickets.iter().map(|t| t.ticket_id.as_str()).collect();
-    assert_eq!(ids.len() as u64, TRANSACTIONS);
+    assert_eq!(ids.len() as u64, transactions);
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len() as u64, TRANSACTIONS, "no transaction twice");
-    let _ = Instant::now();
+    assert_eq!(ids.len() as u64, transactions, "no transaction twice");
     sim.stop();
 }

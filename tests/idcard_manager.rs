@@ -22,16 +22,31 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// What the citizen's session sees.
 fn events(sink: &RecordingSink) -> Vec<String> {
     sink.0
         .lock()
         .expect("sink")
         .iter()
-        .map(|e| match e {
-            KioskEvent::CardRead(c) => format!("read {}", c.masked_id),
-            KioskEvent::CardRefused(Notice::CardExpired) => "expired".into(),
-            KioskEvent::CardRefused(Notice::CardUnreadable) => "unreadable".into(),
-            other => format!("{other:?}"),
+        .filter_map(|e| match e {
+            KioskEvent::CardRead(c) => Some(format!("read {}", c.masked_id)),
+            KioskEvent::CardRefused(Notice::CardExpired) => Some("expired".into()),
+            KioskEvent::CardRefused(Notice::CardUnreadable) => Some("unreadable".into()),
+            KioskEvent::OperatorStatus(_) => None,
+            other => Some(format!("{other:?}")),
+        })
+        .collect()
+}
+
+/// What the operator panel was told about the reader.
+fn operator_lines(sink: &RecordingSink) -> Vec<String> {
+    sink.0
+        .lock()
+        .expect("sink")
+        .iter()
+        .filter_map(|e| match e {
+            KioskEvent::OperatorStatus(line) => Some(line.clone()),
+            _ => None,
         })
         .collect()
 }
@@ -126,6 +141,21 @@ fn an_unplugged_reader_is_a_fault_and_comes_back_when_replugged() {
     );
     sim.replug();
     wait_until("reconnected", || manager.health() == ReaderHealth::Ready);
+    let lines = operator_lines(&sink);
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some("ID-card reader: ready")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ID-card reader: FAULT: ")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("ID-card reader: ready")
+    );
     sim.place_card(sample_cards()[3].clone());
     wait_until("card read after replug", || !events(&sink).is_empty());
     assert_eq!(events(&sink), ["read 510107********4228"]);

@@ -209,21 +209,26 @@ fn lock(health: &Mutex<ReaderHealth>) -> std::sync::MutexGuard<'_, ReaderHealth>
     health.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Records a fault; logs it only when it is new, so a dead reader does not flood the log.
-fn set_fault(health: &Mutex<ReaderHealth>, text: String) {
+/// Records a fault; logs it and tells the operator panel only when it is new, so a dead
+/// reader does not flood the log.
+fn set_fault(health: &Mutex<ReaderHealth>, sink: &dyn EventSink, text: String) {
     let mut h = lock(health);
     if *h != ReaderHealth::Fault(text.clone()) {
         tracing::error!(device = "idcard", "reader fault: {text}");
+        sink.send(KioskEvent::OperatorStatus(format!(
+            "ID-card reader: FAULT: {text}"
+        )));
         *h = ReaderHealth::Fault(text);
     }
 }
 
-fn set_ready(health: &Mutex<ReaderHealth>) {
+fn set_ready(health: &Mutex<ReaderHealth>, sink: &dyn EventSink) {
     let mut h = lock(health);
     if *h != ReaderHealth::Ready {
         if matches!(*h, ReaderHealth::Fault(_)) {
             tracing::info!(device = "idcard", "reader recovered");
         }
+        sink.send(KioskEvent::OperatorStatus("ID-card reader: ready".into()));
         *h = ReaderHealth::Ready;
     }
 }
@@ -234,7 +239,7 @@ fn run(port: &ReaderPort, sink: &dyn EventSink, stop: &AtomicBool, health: &Mute
         let reader = match open_reader(port) {
             Ok(r) => r,
             Err(e) => {
-                set_fault(health, format!("cannot open {port}: {e}"));
+                set_fault(health, sink, format!("cannot open {port}: {e}"));
                 failures += 1;
                 sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
@@ -273,7 +278,7 @@ fn poll_until_lost(
         }
         match result {
             Ok(found) => {
-                set_ready(health);
+                set_ready(health, sink);
                 card_failing = false;
                 if let Some(card) = found {
                     tracing::info!(device = "idcard", "card read");
@@ -282,12 +287,12 @@ fn poll_until_lost(
             }
             Err(e @ idcard::Error::Io(_)) => {
                 // Cable pulled or port gone: reopen with backoff.
-                set_fault(health, format!("reader lost: {e}"));
+                set_fault(health, sink, format!("reader lost: {e}"));
                 return;
             }
             Err(e) if e.is_device_fault() => {
                 // Silence or the SAM failing: the reader's problem, not the citizen's card.
-                set_fault(health, e.to_string());
+                set_fault(health, sink, e.to_string());
                 if timeouts >= TIMEOUTS_BEFORE_REOPEN {
                     return;
                 }
@@ -295,7 +300,7 @@ fn poll_until_lost(
             Err(e) => {
                 // The reader works; the card in front of it could not be read. The citizen
                 // places it again; technicians see the cause in the log.
-                set_ready(health);
+                set_ready(health, sink);
                 if !std::mem::replace(&mut card_failing, true) {
                     tracing::warn!(device = "idcard", "read failed: {e}");
                     sink.send(KioskEvent::CardRefused(Notice::CardUnreadable));

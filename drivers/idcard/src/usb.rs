@@ -198,6 +198,17 @@ mod rusb_backend {
         io::Error::new(kind, format!("USB: {e}"))
     }
 
+    /// A libusb context; failing here usually means no USB bus is visible (a container
+    /// without `/dev/bus/usb`), which is worth saying in so many words.
+    fn new_context() -> io::Result<rusb::Context> {
+        rusb::Context::new().map_err(|e| {
+            io::Error::new(
+                to_io(e).kind(),
+                format!("USB: cannot start libusb ({e}); is /dev/bus/usb present?"),
+            )
+        })
+    }
+
     impl BulkTransport for RusbBulk {
         fn write_bulk(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
             self.handle
@@ -213,8 +224,8 @@ mod rusb_backend {
     }
 
     /// Every USB device on the bus; with `filter`, only those with that VID:PID.
-    pub fn list_usb_devices(filter: Option<(u16, u16)>) -> Result<Vec<UsbDeviceInfo>, Error> {
-        let context = rusb::Context::new().map_err(to_io)?;
+    pub fn list_usb_devices(filter: Option<(u16, u16)>) -> io::Result<Vec<UsbDeviceInfo>> {
+        let context = new_context()?;
         let mut found = Vec::new();
         for device in context.devices().map_err(to_io)?.iter() {
             let Ok(desc) = device.device_descriptor() else {
@@ -239,7 +250,7 @@ mod rusb_backend {
         config: &UsbConfig,
         timeout: Duration,
     ) -> Result<IdCardReader<UsbBulk<RusbBulk>>, Error> {
-        let context = rusb::Context::new().map_err(to_io)?;
+        let context = new_context()?;
         let device = context
             .devices()
             .map_err(to_io)?

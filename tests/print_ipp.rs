@@ -208,7 +208,7 @@ fn unreachable_printer_is_a_transport_error() {
     .unwrap();
     assert!(matches!(
         printer.print_pdf(b"%PDF-1.4", "x", Duration::from_secs(1)),
-        Err(IppError::Http(_))
+        Err(IppError::Exchange(_))
     ));
     assert!(matches!(
         IppPrinter::new("lpd://x/q", Duration::from_secs(1)),

@@ -316,6 +316,22 @@ mod tests {
     }
 
     #[test]
+    fn text_rare_characters_are_gb18030() {
+        // U+20000 (CJK extension B; such characters turn up in names) is a four-byte code.
+        assert_eq!(b().text("𠀀").build(), vec![0x95, 0x32, 0x82, 0x36]);
+        // 䶮 (U+4DAE, extension A, a given name in the news): GB18030-2022 moved it from a
+        // four-byte code to FE 9F; what matters on paper is that the printer decodes it back.
+        let bytes = b().text("䶮").build();
+        assert_eq!(
+            encoding_rs::GB18030.decode_without_bom_handling(&bytes).0,
+            "䶮",
+            "{bytes:02x?}"
+        );
+        // The euro sign is A2 E3 in GB18030 (0x80 only in some GBK variants).
+        assert_eq!(b().text("€").build(), vec![0xA2, 0xE3]);
+    }
+
+    #[test]
     fn text_control_characters_become_question_marks() {
         assert_eq!(b().text("a\x1b@b\tc").build(), b"a?@b?c".to_vec());
         assert_eq!(b().text("a\nb").build(), b"a\nb".to_vec());

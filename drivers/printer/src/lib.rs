@@ -11,7 +11,8 @@
 //! - `error` (re-exported here): [`PrinterError`].
 //! - `device_file` (re-exported here): [`open_device_file`] for `/dev/usb/lp0` and the like.
 //! - `usb` (feature `usb`, re-exported here): `open_usb` by VID:PID through libusb.
-//! - [`ipp`]: A4 printing over IPP/1.1 (`Print-Job`, then `Get-Job-Attributes` to the end).
+//! - [`ipp`]: A4 printing over IPP (the `ipp` crate's blocking client): `Print-Job`, then
+//!   `Get-Job-Attributes` until the job is done or failed.
 //! - [`paper`]: [`paper::PaperMeter`], paper used (mm) since the last restock, from the jobs.
 //! - [`virtual_printer`]: [`virtual_printer::EscPosParser`] (streaming, never panics),
 //!   [`virtual_printer::render`] / [`virtual_printer::encode_png`], and

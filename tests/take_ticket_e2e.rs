@@ -22,6 +22,9 @@ fn a_citizen_takes_a_ticket_and_the_platform_holds_exactly_one() {
         assert_eq!(citizen.masked_id, idcard::id_number::mask(&card.id_number));
     });
 
+    // No vendor photo decoder in the rig: a neutral silhouette, never a failed read.
+    rig.find("无照片");
+
     rig.tap("取号");
     assert_eq!(rig.page(), Page::AreaSelect);
     rig.tap("A  综合受理");

@@ -7,6 +7,9 @@ pub struct Citizen {
     pub name: String,
     /// ID number with only the first 6 and last 4 characters shown.
     pub masked_id: String,
+    /// The card's photo, when the vendor decoder is installed; the screen shows a neutral
+    /// silhouette otherwise.
+    pub photo: Option<super::RgbaImage>,
 }
 
 impl std::fmt::Debug for Citizen {
@@ -15,6 +18,7 @@ impl std::fmt::Debug for Citizen {
         f.debug_struct("Citizen")
             .field("name", &"<redacted>")
             .field("masked_id", &"<redacted>")
+            .field("photo", &self.photo.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -37,6 +41,7 @@ mod tests {
         let c = Citizen {
             name: "张伟".into(),
             masked_id: "110101********1234".into(),
+            photo: None,
         };
         let s = format!("{c:?}");
         assert!(!s.contains("张伟") && !s.contains("1234"));

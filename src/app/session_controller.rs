@@ -446,6 +446,7 @@ mod tests {
         Citizen {
             name: "张伟".into(),
             masked_id: "110101********1234".into(),
+            photo: None,
         }
     }
 
@@ -537,6 +538,7 @@ mod tests {
             Citizen {
                 name: "李四".into(),
                 masked_id: "x".into(),
+                photo: None,
             },
             S(4),
         );

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::app::{Citizen, EventSink, KioskEvent, Notice};
+use crate::app::{Citizen, EventSink, KioskEvent, Notice, RgbaImage};
 use crate::config::IdCardDevice;
 
 /// How often the reader is asked whether a card is there.
@@ -124,14 +124,56 @@ pub struct IdCardManager {
     photo: PhotoSupport,
 }
 
-/// What a read card means for the session.
-pub fn card_event(card: &idcard::IdCard, today: chrono::NaiveDate) -> KioskEvent {
+/// What a read card means for the session. The photo is decoded with the vendor library
+/// when there is one; without it (or when it fails) the session goes on without a photo.
+pub fn card_event(
+    card: &idcard::IdCard,
+    today: chrono::NaiveDate,
+    decoder: Option<&idcard::photo::WltDecoder>,
+) -> KioskEvent {
     if card.is_expired(today) {
         return KioskEvent::CardRefused(Notice::CardExpired);
+    }
+    let (bmp, error) = idcard::photo::decode_optional(decoder, card.photo.as_deref());
+    if let Some(e) = error {
+        tracing::warn!(device = "idcard", "photo not decoded: {e}");
     }
     KioskEvent::CardRead(Citizen {
         name: card.name.clone(),
         masked_id: card.masked_id(),
+        photo: bmp.as_deref().and_then(bmp_to_rgba),
+    })
+}
+
+/// A 24-bit uncompressed BMP (the vendor library's 102×126 output) as RGBA.
+pub fn bmp_to_rgba(bmp: &[u8]) -> Option<RgbaImage> {
+    let u32_at = |i: usize| {
+        bmp.get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let offset = u32_at(10)? as usize;
+    let width = u32_at(18)? as i32;
+    let height = u32_at(22)? as i32;
+    let bpp = bmp.get(28..30).map(|b| u16::from_le_bytes([b[0], b[1]]))?;
+    if bpp != 24 || width <= 0 || height == 0 || width > 4096 || height.abs() > 4096 {
+        return None;
+    }
+    let (w, h) = (width as usize, height.unsigned_abs() as usize);
+    let stride = (w * 3).div_ceil(4) * 4;
+    let mut pixels = Vec::with_capacity(w * h * 4);
+    for y in 0..h {
+        // Positive height: rows are stored bottom-up.
+        let row = if height > 0 { h - 1 - y } else { y };
+        let start = offset + row * stride;
+        let line = bmp.get(start..start + w * 3)?;
+        for bgr in line.chunks_exact(3) {
+            pixels.extend_from_slice(&[bgr[2], bgr[1], bgr[0], 255]);
+        }
+    }
+    Some(RgbaImage {
+        width: w as u32,
+        height: h as u32,
+        pixels,
     })
 }
 
@@ -157,13 +199,13 @@ impl IdCardManager {
         wlt_library: Option<PathBuf>,
         sink: Arc<dyn EventSink>,
     ) -> Self {
-        let photo = match wlt_library {
-            None => PhotoSupport::NotConfigured,
+        let (photo, decoder) = match wlt_library {
+            None => (PhotoSupport::NotConfigured, None),
             Some(path) => match idcard::photo::WltDecoder::load(&path) {
-                Ok(_) => PhotoSupport::Ready(path),
+                Ok(decoder) => (PhotoSupport::Ready(path), Some(decoder)),
                 Err(e) => {
                     tracing::warn!(device = "idcard", "photos will not be decoded: {e}");
-                    PhotoSupport::Unavailable(e.to_string())
+                    (PhotoSupport::Unavailable(e.to_string()), None)
                 }
             },
         };
@@ -174,7 +216,7 @@ impl IdCardManager {
             .spawn({
                 let stop = stop.clone();
                 let health = health.clone();
-                move || run(&port, &*sink, &stop, &health)
+                move || run(&port, &*sink, &stop, &health, decoder.as_ref())
             })
             .expect("spawn idcard thread");
         Self {
@@ -233,7 +275,13 @@ fn set_ready(health: &Mutex<ReaderHealth>, sink: &dyn EventSink) {
     }
 }
 
-fn run(port: &ReaderPort, sink: &dyn EventSink, stop: &AtomicBool, health: &Mutex<ReaderHealth>) {
+fn run(
+    port: &ReaderPort,
+    sink: &dyn EventSink,
+    stop: &AtomicBool,
+    health: &Mutex<ReaderHealth>,
+    decoder: Option<&idcard::photo::WltDecoder>,
+) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         let reader = match open_reader(port) {
@@ -252,7 +300,7 @@ fn run(port: &ReaderPort, sink: &dyn EventSink, stop: &AtomicBool, health: &Mute
             );
         }
         failures = 0;
-        poll_until_lost(idcard::CardPoller::new(reader), sink, stop, health);
+        poll_until_lost(idcard::CardPoller::new(reader), sink, stop, health, decoder);
         if !stop.load(Ordering::SeqCst) {
             sleep_unless_stopped(super::reconnect_delay(0), stop);
         }
@@ -265,6 +313,7 @@ fn poll_until_lost(
     sink: &dyn EventSink,
     stop: &AtomicBool,
     health: &Mutex<ReaderHealth>,
+    decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     // A card that cannot be read fails on every poll until it is taken away: tell the
     // citizen and the log once, not five times a second.
@@ -282,7 +331,7 @@ fn poll_until_lost(
                 card_failing = false;
                 if let Some(card) = found {
                     tracing::info!(device = "idcard", "card read");
-                    sink.send(card_event(&card, crate::clock::service_day()));
+                    sink.send(card_event(&card, crate::clock::service_day(), decoder));
                 }
             }
             Err(e @ idcard::Error::Io(_)) => {
@@ -329,7 +378,7 @@ mod tests {
     fn a_valid_card_starts_a_session_with_the_masked_number_only() {
         let card = idcard::sim::sample_cards().remove(0);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        match card_event(&card, today) {
+        match card_event(&card, today, None) {
             KioskEvent::CardRead(c) => {
                 assert_eq!(c.name, card.name);
                 assert_eq!(c.masked_id, idcard::id_number::mask(&card.id_number));
@@ -347,7 +396,7 @@ mod tests {
             .find(|c| c.is_expired(today))
             .expect("an expired sample card");
         assert!(matches!(
-            card_event(&expired, today),
+            card_event(&expired, today, None),
             KioskEvent::CardRefused(Notice::CardExpired)
         ));
     }
@@ -370,5 +419,47 @@ mod tests {
             "USB 0400:c35a"
         );
         assert!(ReaderPort::from_config(&IdCardDevice::Simulated { wlt_library: None }).is_err());
+    }
+}
+
+#[cfg(test)]
+mod photo_tests {
+    use super::bmp_to_rgba;
+
+    /// A 2×2 24-bit BMP, bottom-up, rows padded to 4 bytes.
+    fn tiny_bmp() -> Vec<u8> {
+        let mut b = vec![0u8; 54];
+        b[0..2].copy_from_slice(b"BM");
+        b[10..14].copy_from_slice(&54u32.to_le_bytes());
+        b[14..18].copy_from_slice(&40u32.to_le_bytes());
+        b[18..22].copy_from_slice(&2i32.to_le_bytes());
+        b[22..26].copy_from_slice(&2i32.to_le_bytes());
+        b[26..28].copy_from_slice(&1u16.to_le_bytes());
+        b[28..30].copy_from_slice(&24u16.to_le_bytes());
+        // Bottom row: blue, green (BGR); then 2 bytes padding.
+        b.extend_from_slice(&[255, 0, 0, 0, 255, 0, 0, 0]);
+        // Top row: red, white.
+        b.extend_from_slice(&[0, 0, 255, 255, 255, 255, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn a_bottom_up_bmp_becomes_top_down_rgba() {
+        let img = bmp_to_rgba(&tiny_bmp()).expect("decodes");
+        assert_eq!((img.width, img.height), (2, 2));
+        assert_eq!(
+            img.pixels,
+            vec![255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 255, 0, 255]
+        );
+    }
+
+    #[test]
+    fn short_or_odd_bmps_are_refused_not_panicked_on() {
+        let bmp = tiny_bmp();
+        assert!(bmp_to_rgba(&bmp[..60]).is_none());
+        assert!(bmp_to_rgba(&[]).is_none());
+        let mut eight_bit = bmp.clone();
+        eight_bit[28] = 8;
+        assert!(bmp_to_rgba(&eight_bit).is_none());
     }
 }

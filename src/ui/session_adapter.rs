@@ -82,6 +82,22 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
         .unwrap_or_default();
     menu.set_citizen_name(name.into());
     menu.set_masked_id(masked.into());
+    match c.citizen().and_then(|z| z.photo.as_ref()) {
+        Some(img) => {
+            let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                &img.pixels,
+                img.width,
+                img.height,
+            );
+            menu.set_photo(slint::Image::from_rgba8(buffer));
+            menu.set_has_photo(true);
+        }
+        None => {
+            // The image goes with the session: nothing of the last citizen stays in the UI.
+            menu.set_photo(slint::Image::default());
+            menu.set_has_photo(false);
+        }
+    }
 
     let items: Vec<AreaItem> = c
         .areas()

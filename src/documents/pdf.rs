@@ -205,7 +205,7 @@ pub fn text_width_mm(s: &str, size_pt: f32) -> f32 {
 }
 
 /// Splits `s` into lines no wider than `width` mm (breaking anywhere: Chinese has no spaces;
-/// an ASCII word is kept whole when it fits on a line).
+/// an ASCII word, punctuation included, is kept whole when it fits on a line).
 pub fn wrap(s: &str, size_pt: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
@@ -216,8 +216,10 @@ pub fn wrap(s: &str, size_pt: f32, width: f32) -> Vec<String> {
         let closing = "，。、；：？！）》」』”’".contains(c);
         if text_width_mm(&next, size_pt) > width && !cur.is_empty() && !closing {
             // Move a trailing ASCII word to the next line rather than split it.
-            let split = if c.is_ascii_alphanumeric() {
-                cur.rfind(|ch: char| !ch.is_ascii_alphanumeric())
+            // An ASCII word (a case number such as `SB-20261124-000042`, a URL) runs up to
+            // the last space or Chinese character.
+            let split = if c.is_ascii_graphic() {
+                cur.rfind(|ch: char| !ch.is_ascii_graphic())
                     .map(|i| i + cur[i..].chars().next().map_or(1, char::len_utf8))
                     .filter(|&i| i > 0 && i < cur.len())
             } else {

@@ -422,6 +422,25 @@ mod tests {
     }
 
     #[test]
+    fn serial_refuses_a_big_bitmap_before_opening_the_port() {
+        let (_m, h) = PrinterManager::spawn(PathBuf::from("/nonexistent/tty"), 115_200);
+        // A full-width 576 x 200 dot image: 14 400 bytes of raster.
+        let job = printer::EscPosBuilder::new()
+            .raster(576, 200, &[0xAA; 14_400])
+            .cut(true)
+            .build();
+        match h.print(job) {
+            Err(PrintFault::Device(msg)) => assert!(msg.contains("bitmap"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+        // A text job gets as far as opening the (missing) port.
+        match h.print(printer::EscPosBuilder::new().line("A").cut(true).build()) {
+            Err(PrintFault::Device(msg)) => assert!(!msg.contains("bitmap"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn link_display_has_no_secrets() {
         assert_eq!(
             PrinterLink::Usb {

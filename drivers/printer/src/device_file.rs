@@ -4,6 +4,10 @@
 //! A device file has no read timeout, and a printer that never answers would block a read
 //! forever; so a reader thread forwards what the device sends through a channel, and reads
 //! wait on the channel with [`DEFAULT_TIMEOUT`].
+//!
+//! Known limit: dropping a `DeviceFile` cannot interrupt that thread's blocking read, so it
+//! (and its duplicate of the file descriptor) lives on until the device sends a byte, closes
+//! or is unplugged. Each reopen after a fault can leave one such thread behind.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};

@@ -21,6 +21,8 @@ pub struct SimRig {
     pub printer: Option<printer::virtual_printer::SimPrinter>,
     /// Built-in platform simulator.
     pub platform: Option<kiosk_platform::sim::SimServer>,
+    /// The kiosk's printer thread, once started: "restock" on the panel tells it too.
+    pub printer_handle: std::sync::Mutex<Option<crate::devices::printer_manager::PrinterHandle>>,
 }
 
 impl SimRig {
@@ -30,6 +32,7 @@ impl SimRig {
             reader: None,
             printer: None,
             platform: None,
+            printer_handle: std::sync::Mutex::new(None),
         };
         if let IdCardDevice::Simulated { wlt_library } = &config.devices.idcard {
             let wlt_library = wlt_library.clone();
@@ -116,6 +119,12 @@ impl DemoControls for SimRig {
     fn set_paper_out(&self, out: bool) {
         if let Some(p) = &self.printer {
             p.set_paper_out(out);
+        }
+        if !out {
+            // A restock: the printer thread resets its paper meter and reprints a held job.
+            if let Some(handle) = self.printer_handle.lock().ok().and_then(|h| h.clone()) {
+                handle.restock();
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 use crate::app::{EventSink, SessionController};
 use crate::config::{Config, SerialDevice};
 use crate::devices::idcard_manager::IdCardManager;
-use crate::devices::printer_manager::PrinterManager;
+use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::service::ticket_service::TicketServiceDeps;
 use crate::service::{ChannelTicketService, TicketServiceThread};
 use crate::store::Store;
@@ -27,6 +27,7 @@ pub struct Kiosk {
     _idcard: IdCardManager,
     _service: TicketServiceThread,
     _printer: PrinterManager,
+    printer: PrinterHandle,
 }
 
 fn serial(dev: &SerialDevice, what: &str) -> anyhow::Result<(std::path::PathBuf, u32)> {
@@ -72,8 +73,19 @@ impl Kiosk {
         );
         let sync = SyncWorker::spawn(&db, client, config.sync.clone(), sink.clone())?;
 
-        let (printer_path, printer_baud) = serial(&config.devices.printer, "printer")?;
-        let (printer_mgr, printer) = PrinterManager::spawn(printer_path, printer_baud);
+        let link = match &config.devices.printer_link {
+            // TCP 9100, USB or a device file, when configured, instead of the serial port.
+            Some(link) => link.to_link().ok_or_else(|| {
+                anyhow::anyhow!("devices.printer_link: a USB vid/pid must be 4 hex digits")
+            })?,
+            None => {
+                let (path, baud) = serial(&config.devices.printer, "printer")?;
+                PrinterLink::Serial { path, baud }
+            }
+        };
+        tracing::info!(printer = %link, "receipt printer");
+        let (printer_mgr, printer) = PrinterManager::spawn_link(link, PrinterOptions::default());
+        let printer_handle = printer.clone();
         let (service_thread, service) = TicketServiceThread::spawn(TicketServiceDeps {
             db_path: db.clone(),
             printer,
@@ -99,7 +111,13 @@ impl Kiosk {
             _idcard: idcard,
             _service: service_thread,
             _printer: printer_mgr,
+            printer: printer_handle,
         })
+    }
+
+    /// The receipt printer's thread: its state for staff, `restock()` after new paper.
+    pub fn printer(&self) -> &PrinterHandle {
+        &self.printer
     }
 
     /// The window (tests find elements in it).

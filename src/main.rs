@@ -91,6 +91,9 @@ fn run_kiosk(
     let rig = Rc::new(SimRig::start(&mut config)?);
     let kiosk = Kiosk::start(&config)?;
     rig.forward_receipts(Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())));
+    if let Ok(mut handle) = rig.printer_handle.lock() {
+        *handle = Some(kiosk.printer().clone());
+    }
     if config.demo {
         kiosk::ui::connect_operator(kiosk.window(), rig.clone());
         tracing::info!(

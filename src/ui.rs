@@ -9,7 +9,15 @@ mod app_adapter;
 mod operator_adapter;
 mod session_adapter;
 
-pub use app_adapter::{
-    connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiEvent, UiSink,
-};
+pub use app_adapter::{connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiSink};
 pub use operator_adapter::{connect as connect_operator, DemoControls};
+
+/// A domain picture (receipt, card photo) as a Slint image.
+fn slint_image(img: &crate::app::RgbaImage) -> slint::Image {
+    let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+        &img.pixels,
+        img.width,
+        img.height,
+    );
+    slint::Image::from_rgba8(buffer)
+}

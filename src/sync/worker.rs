@@ -241,7 +241,6 @@ impl State {
         self.purge();
 
         let status = self.client.queue_status()?;
-        let mut changed = false;
         for a in &status.areas {
             self.store.save_queue_status(
                 &a.code,
@@ -250,9 +249,8 @@ impl State {
                 a.last_called,
                 now,
             )?;
-            changed = true;
         }
-        if changed {
+        if !status.areas.is_empty() {
             if let Some(c) = &self.catalog {
                 let waiting: Vec<(String, u32)> = status
                     .areas

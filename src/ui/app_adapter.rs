@@ -45,9 +45,6 @@ impl EventSink for UiSink {
     }
 }
 
-/// Events the UI thread handles itself (all else goes to the controller).
-pub type UiEvent = KioskEvent;
-
 /// Time since start for the session rules (idle timer, done screen). Monotonic in the
 /// kiosk; tests pass Slint's mock clock so no test waits for real seconds.
 pub type SessionClock = Rc<dyn Fn() -> Duration>;
@@ -66,6 +63,9 @@ pub struct KioskUi<S: TicketService> {
     last_page: Cell<Page>,
     ticker: Timer,
     clock: SessionClock,
+    // The follow-the-queue QR of the ticket on screen, drawn once per ticket, not on every
+    // re-render (each touch re-renders).
+    follow_qr: RefCell<Option<(String, slint::Image)>>,
 }
 
 impl<S: TicketService + 'static> KioskUi<S> {
@@ -120,10 +120,22 @@ impl<S: TicketService + 'static> KioskUi<S> {
         });
         app.set_countdown(c.countdown().map(|s| s as i32).unwrap_or(0));
         super::session_adapter::render(&window, &c, self.english.get());
-        let qr = c
-            .ticket()
-            .map(|t| qr_image(&t.follow_url))
-            .unwrap_or_default();
+        let qr = match c.ticket() {
+            Some(t) => {
+                let mut cached = self.follow_qr.borrow_mut();
+                if cached.as_ref().is_none_or(|(url, _)| url != &t.follow_url) {
+                    *cached = Some((t.follow_url.clone(), qr_image(&t.follow_url)));
+                }
+                cached
+                    .as_ref()
+                    .map(|(_, img)| img.clone())
+                    .unwrap_or_default()
+            }
+            None => {
+                self.follow_qr.borrow_mut().take();
+                slint::Image::default()
+            }
+        };
         window.global::<TicketAdapter>().set_follow_qr(qr);
     }
 
@@ -148,16 +160,9 @@ impl<S: TicketService + 'static> KioskUi<S> {
                 self.update(|c, _| c.set_areas(areas));
             }
             KioskEvent::Online(online) => window.global::<AppAdapter>().set_online(online),
-            KioskEvent::ReceiptPrinted(img) => {
-                let buffer = SharedPixelBuffer::<Rgba8Pixel>::clone_from_slice(
-                    &img.pixels,
-                    img.width,
-                    img.height,
-                );
-                window
-                    .global::<OperatorAdapter>()
-                    .set_last_receipt(slint::Image::from_rgba8(buffer));
-            }
+            KioskEvent::ReceiptPrinted(img) => window
+                .global::<OperatorAdapter>()
+                .set_last_receipt(super::slint_image(&img)),
             KioskEvent::OperatorStatus(line) => {
                 window.global::<OperatorAdapter>().set_status(line.into())
             }
@@ -233,6 +238,7 @@ pub fn connect<S: TicketService + 'static>(
         last_page: Cell::new(Page::Attract),
         ticker: Timer::default(),
         clock,
+        follow_qr: RefCell::new(None),
     });
     ui.set_english(false);
 

@@ -84,12 +84,7 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
     menu.set_masked_id(masked.into());
     match c.citizen().and_then(|z| z.photo.as_ref()) {
         Some(img) => {
-            let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-                &img.pixels,
-                img.width,
-                img.height,
-            );
-            menu.set_photo(slint::Image::from_rgba8(buffer));
+            menu.set_photo(super::slint_image(img));
             menu.set_has_photo(true);
         }
         None => {

@@ -195,6 +195,60 @@ impl PlatformClient {
         )
     }
 
+    /// `GET /v1/cases/{case_number}`: a citizen's case and its progress; `None` when the
+    /// platform knows no such case (404 `unknown_case`), or when `case_number` cannot be
+    /// one (not 1..=40 ASCII letters, digits, hyphens: nothing is sent then).
+    pub fn case_progress(
+        &self,
+        case_number: &str,
+    ) -> Result<Option<crate::api::CaseProgress>, ClientError> {
+        let number = case_number.trim();
+        if !crate::api::is_case_number(number) {
+            return Ok(None);
+        }
+        let path = format!("/v1/cases/{}", number.to_ascii_uppercase());
+        match self.send("GET", &path, None, None, true) {
+            Ok(reply) => decode(reply).map(Some),
+            Err(ClientError::Http {
+                status: 404,
+                code: Some(code),
+                ..
+            }) if code == "unknown_case" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /v1/cases?holder=…`: the cases of the holder whose
+    /// [`holder_hash`](crate::api::holder_hash) is given (never a raw ID number), newest
+    /// change first; empty when none.
+    pub fn cases_of_holder(
+        &self,
+        holder_hash: &str,
+    ) -> Result<Vec<crate::api::CaseProgress>, ClientError> {
+        if !crate::api::is_holder_hash(holder_hash) {
+            // Refused before sending: a wrong value here might be a raw ID number, which
+            // must not go into a URL.
+            return Err(ClientError::Http {
+                status: 400,
+                code: Some("bad_request".to_owned()),
+                message: Some("holder must be the 64-hex-digit holder hash".to_owned()),
+                retry_after: None,
+            });
+        }
+        let path = format!("/v1/cases?holder={}", holder_hash.to_ascii_lowercase());
+        let list: crate::api::CaseList = decode(self.send("GET", &path, None, None, true)?)?;
+        Ok(list.cases)
+    }
+
+    /// Simulator only: `POST /control/cases` (unsigned), adds or replaces a case.
+    pub fn add_sim_case(
+        &self,
+        new: &crate::api::NewCase,
+    ) -> Result<crate::api::CaseProgress, ClientError> {
+        let bytes = serde_json::to_vec(new).map_err(|e| ClientError::Decode(e.to_string()))?;
+        decode(self.send("POST", "/control/cases", Some(bytes), None, false)?)
+    }
+
     /// `GET /v1/admin/holdings` (operator/test): everything the platform stores.
     pub fn holdings(&self) -> Result<Holdings, ClientError> {
         decode(self.send("GET", "/v1/admin/holdings", None, None, true)?)

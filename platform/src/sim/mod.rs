@@ -5,6 +5,7 @@
 //! platform. Its database survives a stop and restart on the same path, which is how
 //! tests simulate a platform outage.
 
+pub mod cases;
 mod faults;
 mod http;
 mod routes;
@@ -141,6 +142,14 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
     let mut conn = store::open(&config.db_path)?;
     let before = store::migrate(&mut conn)?;
     store::upsert_kiosks(&mut conn, &config.kiosks)?;
+    for new in cases::seed() {
+        store::seed_case(&conn, &new).map_err(|e| {
+            SimError::Io(std::io::Error::other(format!(
+                "seeding cases: {}",
+                e.message
+            )))
+        })?;
+    }
     let shared = Arc::new(Shared {
         keys: store::kiosk_keys(&conn)?,
         faults: Mutex::new(config.faults.clone()),

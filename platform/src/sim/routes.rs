@@ -74,7 +74,7 @@ pub(crate) struct Worker {
 /// Entry point for every request.
 pub(crate) fn handle(worker: &mut Worker, req: &Request) -> Response {
     if req.path().starts_with("/control/") {
-        return control(&worker.shared, req)
+        return control(&worker.shared, &worker.conn, req)
             .unwrap_or_else(|e| error_response(e.status, e.code, &e.message));
     }
     let shared = Arc::clone(&worker.shared);
@@ -216,6 +216,35 @@ fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
             expect_method(method, "GET")?;
             json(200, &store::heartbeats(conn)?)
         }
+        "/v1/cases" => {
+            expect_method(method, "GET")?;
+            let holder = req.query_param("holder").unwrap_or("");
+            if !api::is_holder_hash(holder) {
+                return Err(ApiError::new(
+                    400,
+                    "bad_request",
+                    "holder must be the 64-hex-digit holder hash",
+                ));
+            }
+            json(200, &store::cases_of_holder(conn, holder)?)
+        }
+        _ if path.starts_with("/v1/cases/") => {
+            expect_method(method, "GET")?;
+            let number = &path["/v1/cases/".len()..];
+            let found = if api::is_case_number(number) {
+                store::case(conn, number)?
+            } else {
+                None
+            };
+            match found {
+                Some(case) => json(200, &case),
+                None => Err(ApiError::new(
+                    404,
+                    "unknown_case",
+                    "no case with that number",
+                )),
+            }
+        }
         "/v1/admin/holdings" => {
             expect_method(method, "GET")?;
             json(200, &store::holdings(conn)?)
@@ -293,7 +322,7 @@ fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
 }
 
 /// `/control/…`: the simulator's own knobs (not part of the platform; unsigned, loopback).
-fn control(shared: &Shared, req: &Request) -> Result<Response, ApiError> {
+fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response, ApiError> {
     match (req.method.as_str(), req.path()) {
         ("GET", "/control/faults") => {
             let f = shared.faults.lock().map(|f| f.clone()).unwrap_or_default();
@@ -315,10 +344,22 @@ fn control(shared: &Shared, req: &Request) -> Result<Response, ApiError> {
             json(200, &f)
         }
         ("GET", "/control/stats") => json(200, &shared.meter.snapshot()),
-        (_, "/control/faults" | "/control/stats") => Err(ApiError::new(
+        ("POST", "/control/cases") => {
+            let new: api::NewCase = parse_body(req)?;
+            if !api::is_holder_hash(&new.holder) || !api::is_case_number(&new.case.case_number) {
+                return Err(ApiError::new(
+                    400,
+                    "bad_request",
+                    "holder must be a holder hash and case_number 1..=40 of A-Z, 0-9, -",
+                ));
+            }
+            store::put_case(conn, &new)?;
+            json(200, &new.case)
+        }
+        (_, "/control/faults" | "/control/stats" | "/control/cases") => Err(ApiError::new(
             405,
             "method_not_allowed",
-            "GET or POST /control/faults, GET /control/stats",
+            "GET or POST /control/faults, GET /control/stats, POST /control/cases",
         )),
         _ => Err(not_found()),
     }

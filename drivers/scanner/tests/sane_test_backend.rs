@@ -312,3 +312,20 @@ fn a_grandchild_holding_the_pipe_does_not_block_the_timeout() {
     // Failure guard: waiting for the grandchild would take the whole 60 s.
     assert!(elapsed < Duration::from_secs(55), "{elapsed:?}");
 }
+
+#[test]
+fn an_empty_glass_from_the_backend_has_no_card() {
+    // End to end: the test backend's blank page through the card finder.
+    for picture in ["Solid white", "Solid black"] {
+        let mut c = test_device(ColorMode::Color, 100, Some((0.0, 0.0, 148.0, 200.0)))
+            .config()
+            .clone();
+        c.extra_args = vec!["--test-picture".into(), picture.into()];
+        let img = DocScanner::new(c).scan().expect("scan");
+        assert_eq!(
+            scanner::crop::find_card(&img, &scanner::crop::CropOptions::default()),
+            Err(scanner::crop::CropError::NoCardFound),
+            "{picture}"
+        );
+    }
+}

@@ -212,13 +212,22 @@ pub fn find_card(img: &ScannedImage, opts: &CropOptions) -> Result<CardCrop, Cro
         if sl <= max_long && ss <= max_short {
             join_pieces(&mut bbox, &objects, gap, max_long, max_short);
         }
-        let crop = refine(&mask, w, h, b, bbox);
+        let crop = refine(&mask, w, h, b, bbox, [2; 4]);
         let wmm = f64::from(crop.w) / px_per_mm;
         let hmm = f64::from(crop.h) / px_per_mm;
         if fits(wmm, hmm) {
             return Ok(crop);
         }
         first.get_or_insert((wmm, hmm));
+        // A card against a dark strip (the glass's frame, a shadow along an edge) is one
+        // object with it: peel off the thin parts and look again.
+        let (trimmed, expand) = trim_thin(&grid, gw, bbox);
+        if trimmed != bbox {
+            let crop = refine(&mask, w, h, b, trimmed, expand);
+            if fits(f64::from(crop.w) / px_per_mm, f64::from(crop.h) / px_per_mm) {
+                return Ok(crop);
+            }
+        }
     }
     match first {
         Some((w_mm, h_mm)) if w_mm.max(h_mm) >= 20.0 => Err(CropError::NotCardSized { w_mm, h_mm }),
@@ -322,18 +331,19 @@ fn background(img: &ScannedImage, which: Background, b: usize) -> ([u8; 3], u8) 
         }
     }
     let bg = match which {
+        // The most common colour (within ±6) of each channel: unlike the median, it is not
+        // pulled towards a card or strip that covers part of the border.
         Background::Auto => {
-            let n = border.len() as u32;
             let mut bg = [0u8; 3];
             for c in 0..3 {
-                let mut seen = 0;
-                for (v, &k) in hist[c].iter().enumerate() {
-                    seen += k;
-                    if seen * 2 >= n {
-                        bg[c] = v as u8;
-                        break;
+                let mut best = (0u32, 0usize);
+                for v in 0..256usize {
+                    let sum: u32 = hist[c][v.saturating_sub(6)..(v + 7).min(256)].iter().sum();
+                    if sum > best.0 {
+                        best = (sum, v);
                     }
                 }
+                bg[c] = best.1 as u8;
             }
             bg
         }
@@ -349,10 +359,17 @@ fn background(img: &ScannedImage, which: Background, b: usize) -> ([u8; 3], u8) 
             .max(p[2].abs_diff(bg[2]));
         dh[usize::from(d)] += 1;
     }
-    let n = border.len() as u32;
+    // The noise is the median difference of the border pixels that are background at all
+    // (within 48); the others are things lying on the border.
+    let near: u32 = dh[..=48].iter().sum();
+    let (hist, n) = if near > 0 {
+        (&dh[..=48], near)
+    } else {
+        (&dh[..], border.len() as u32)
+    };
     let mut seen = 0;
     let mut noise = 0u8;
-    for (v, &k) in dh.iter().enumerate() {
+    for (v, &k) in hist.iter().enumerate() {
         seen += k;
         if seen * 2 >= n {
             noise = v as u8;
@@ -444,13 +461,65 @@ fn join_pieces(bbox: &mut BBox, objects: &[Object], gap: usize, max_long: usize,
     }
 }
 
-/// The object's edges to the pixel: within its blocks' box and two blocks around it, the first
-/// and last rows and columns with a few foreground pixels.
-fn refine(mask: &[bool], w: usize, h: usize, b: usize, bbox: BBox) -> CardCrop {
-    let x0 = bbox.0.saturating_sub(2) * b;
-    let y0 = bbox.1.saturating_sub(2) * b;
-    let x1 = ((bbox.2 + 3) * b).min(w);
-    let y1 = ((bbox.3 + 3) * b).min(h);
+/// Shrinks the box while an edge row or column of blocks is less than a third foreground (a
+/// thin strip or line running on from the object), emptiest edge first. Also says by how many blocks
+/// [`refine`] may look beyond each side (left, top, right, bottom): none where it was trimmed.
+fn trim_thin(grid: &[bool], gw: usize, bbox: BBox) -> (BBox, [usize; 4]) {
+    let (mut x0, mut y0, mut x1, mut y1) = bbox;
+    // Fill of a row or column of blocks, as a fraction of its length.
+    let fill_row = |y: usize, x0: usize, x1: usize| {
+        (x0..=x1).filter(|&x| grid[y * gw + x]).count() as f64 / (x1 - x0 + 1) as f64
+    };
+    let fill_col = |x: usize, y0: usize, y1: usize| {
+        (y0..=y1).filter(|&y| grid[y * gw + x]).count() as f64 / (y1 - y0 + 1) as f64
+    };
+    // Peel the emptiest edge first, one row or column at a time, so that a strip's rows go
+    // before the card's own columns (which fill up as the strip's rows are peeled).
+    while x0 < x1 && y0 < y1 {
+        let edges = [
+            fill_col(x0, y0, y1),
+            fill_row(y0, x0, x1),
+            fill_col(x1, y0, y1),
+            fill_row(y1, x0, x1),
+        ];
+        let (side, fill) = edges
+            .iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, f64::MAX),
+                |best, (i, f)| if f < best.1 { (i, f) } else { best },
+            );
+        if fill * 3.0 >= 1.0 {
+            break;
+        }
+        match side {
+            0 => x0 += 1,
+            1 => y0 += 1,
+            2 => x1 -= 1,
+            _ => y1 -= 1,
+        }
+    }
+    let keep = |trimmed: bool| if trimmed { 0 } else { 2 };
+    (
+        (x0, y0, x1, y1),
+        [
+            keep(x0 != bbox.0),
+            keep(y0 != bbox.1),
+            keep(x1 != bbox.2),
+            keep(y1 != bbox.3),
+        ],
+    )
+}
+
+/// The object's edges to the pixel: within its blocks' box and `expand` blocks around it
+/// (left, top, right, bottom), the first and last rows and columns with a few foreground
+/// pixels.
+fn refine(mask: &[bool], w: usize, h: usize, b: usize, bbox: BBox, expand: [usize; 4]) -> CardCrop {
+    let x0 = bbox.0.saturating_sub(expand[0]) * b;
+    let y0 = bbox.1.saturating_sub(expand[1]) * b;
+    let x1 = ((bbox.2 + 1 + expand[2]) * b).min(w);
+    let y1 = ((bbox.3 + 1 + expand[3]) * b).min(h);
     let row_need = 3.max((x1 - x0) / 200);
     let rows: Vec<usize> = (y0..y1)
         .map(|y| mask[y * w + x0..y * w + x1].iter().filter(|&&m| m).count())

@@ -380,3 +380,43 @@ proptest! {
         prop_assert_eq!(crop.portrait, portrait);
     }
 }
+
+#[test]
+fn a_card_against_a_dark_strip_along_the_edge() {
+    // The glass's frame shows as a dark strip down the left edge; the card is pushed against
+    // it, so the two touch.
+    let frame = Thing {
+        cx: 1.5,
+        cy: 105.0,
+        w: 3.0,
+        h: 210.0,
+        angle_deg: 0.0,
+        card: true,
+    };
+    let frame = Thing {
+        card: true,
+        ..frame
+    };
+    for (dpi, bg) in [(300, WHITE), (150, WHITE)] {
+        let (img, truth) = render(A5.0, A5.1, dpi, bg, &[frame, card(45.8, 100.0, 0.0)], 14);
+        let crop =
+            find_card(&img, &CropOptions::default()).unwrap_or_else(|e| panic!("{dpi} dpi: {e}"));
+        // The strip's width may stay on the left; the other edges are the card's.
+        let strip = 3.0 * f64::from(dpi) / 25.4 + 2.0;
+        assert!(f64::from(crop.x) <= truth[1].0 + 2.0, "{crop:?} {truth:?}");
+        assert!(
+            f64::from(crop.x) >= truth[1].0 - strip,
+            "{crop:?} {truth:?}"
+        );
+        let right = f64::from(crop.x + crop.w);
+        assert!((right - truth[1].2).abs() <= 3.0, "{crop:?} {truth:?}");
+        assert!(
+            (f64::from(crop.y) - truth[1].1).abs() <= 3.0,
+            "{crop:?} {truth:?}"
+        );
+        assert!(
+            (f64::from(crop.y + crop.h) - truth[1].3).abs() <= 3.0,
+            "{crop:?} {truth:?}"
+        );
+    }
+}

@@ -326,6 +326,9 @@ struct RunOutput {
     stderr: String,
 }
 
+/// The most image data read from `scanimage` (an A4 colour scan at 1200 dpi is 400 MiB): more
+/// ends the scan with [`ScanError::BadImage`] instead of exhausting memory.
+const MAX_IMAGE_BYTES: u64 = 512 << 20;
 /// `scanimage`'s error output kept (the end of it).
 const STDERR_KEEP: usize = 8 * 1024;
 
@@ -363,7 +366,10 @@ fn run(
                 .name("scanimage-out".into())
                 .spawn(move || {
                     let mut buf = Vec::new();
-                    let r = stdout.read_to_end(&mut buf).map(|_| buf);
+                    let r = (&mut stdout)
+                        .take(MAX_IMAGE_BYTES + 1)
+                        .read_to_end(&mut buf)
+                        .map(|_| buf);
                     let _ = out_tx.send(r);
                 });
             let b = thread::Builder::new()
@@ -384,6 +390,13 @@ fn run(
     }
 
     let stdout = match out_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Ok(v)) if v.len() as u64 > MAX_IMAGE_BYTES => {
+            kill(&mut child);
+            return Err(ScanError::BadImage(format!(
+                "more than {} MiB of image data (resolution or area too large?)",
+                MAX_IMAGE_BYTES >> 20
+            )));
+        }
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
             kill(&mut child);

@@ -28,6 +28,9 @@ pub struct Config {
     /// The local database.
     #[serde(default)]
     pub store: StoreConfig,
+    /// The hall staff screen.
+    #[serde(default)]
+    pub staff: StaffConfig,
     /// True only for the built-in demo: shows the operator panel (F2).
     #[serde(skip)]
     pub demo: bool,
@@ -281,6 +284,19 @@ pub struct StoreConfig {
     pub key_file: Option<PathBuf>,
 }
 
+/// The hall staff screen (`[staff]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    /// `sha256$<salt>$<hex of sha256(salt + PIN)>` (see docs/operations.md). Without it the
+    /// staff screen cannot be opened.
+    pub pin_hash: Option<String>,
+}
+
+/// The demo's staff PIN, 246810, under the salt `citizen-window-demo`.
+pub const DEMO_STAFF_PIN_HASH: &str =
+    "sha256$citizen-window-demo$bb215b25b8f6b221726348d368852b2c7657c4d98ce690c8c26eb1958c165cd5";
+
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
@@ -384,6 +400,9 @@ impl Config {
             session: SessionConfig::default(),
             sync: SyncConfig::default(),
             store: StoreConfig::default(),
+            staff: StaffConfig {
+                pin_hash: Some(DEMO_STAFF_PIN_HASH.to_owned()),
+            },
             demo: true,
         }
     }

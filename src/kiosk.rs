@@ -22,10 +22,12 @@ pub struct Kiosk {
     // Field order is drop order: the UI (and with it the service channel) goes first, then
     // the threads that feed it.
     ui: Rc<KioskUi<ChannelTicketService>>,
+    staff: Rc<ui::StaffUi>,
     window: AppWindow,
     _sync: SyncWorker,
     _idcard: IdCardManager,
     _service: TicketServiceThread,
+    _staff_service: crate::service::StaffServiceThread,
     _printer: PrinterManager,
     printer: PrinterHandle,
 }
@@ -100,16 +102,53 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
+        let (staff_thread, staff_service) = crate::service::StaffServiceThread::spawn(
+            crate::service::staff_service::StaffServiceDeps {
+                db_path: db.clone(),
+                data_dir: config.data_dir.clone(),
+                printer: printer_handle.clone(),
+                sink: sink.clone(),
+                kick: sync.kicker(),
+            },
+        )?;
+        let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config
+            .staff
+            .pin_hash
+            .as_deref()
+            .map(crate::service::staff_service::PinHash::parse)
+        {
+            Some(Ok(hash)) => Some(Box::new(hash)),
+            Some(Err(e)) => anyhow::bail!("staff.pin_hash: {e}"),
+            None => {
+                tracing::warn!("no staff.pin_hash: the staff screen cannot be opened");
+                None
+            }
+        };
+        let out_of_service = crate::service::staff_service::out_of_service(&config.data_dir);
+        if out_of_service {
+            tracing::warn!("the kiosk starts out of service (staff took it out)");
+        }
+        let staff = ui::connect_staff(
+            &window,
+            crate::app::staff::StaffController::new(
+                Box::new(staff_service),
+                pin_check,
+                out_of_service,
+            ),
+            clock.clone(),
+        );
         let ui = ui::connect_app(&window, controller, config.demo, clock);
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink)?;
 
         Ok(Self {
             ui,
+            staff,
             window,
             _sync: sync,
             _idcard: idcard,
             _service: service_thread,
+            _staff_service: staff_thread,
             _printer: printer_mgr,
             printer: printer_handle,
         })
@@ -118,6 +157,11 @@ impl Kiosk {
     /// The receipt printer's thread: its state for staff, `restock()` after new paper.
     pub fn printer(&self) -> &PrinterHandle {
         &self.printer
+    }
+
+    /// The staff screen's state (tests read its controller).
+    pub fn staff(&self) -> &Rc<ui::StaffUi> {
+        &self.staff
     }
 
     /// The window (tests find elements in it).

@@ -8,9 +8,11 @@ slint::include_modules!();
 mod app_adapter;
 mod operator_adapter;
 mod session_adapter;
+mod staff_adapter;
 
 pub use app_adapter::{connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiSink};
 pub use operator_adapter::{connect as connect_operator, DemoControls};
+pub use staff_adapter::{connect as connect_staff, StaffUi};
 
 /// A domain picture (receipt, card photo) as a Slint image.
 fn slint_image(img: &crate::app::RgbaImage) -> slint::Image {

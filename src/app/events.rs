@@ -39,8 +39,11 @@ pub enum KioskEvent {
         /// Service areas.
         areas: Vec<Area>,
     },
-    /// Whether the platform answered the last sync round.
-    Online(bool),
+    /// The platform link and the outbox after a sync round (the header's online dot, the
+    /// staff screen's detail).
+    SyncStatus(super::staff::SyncStatus),
+    /// The staff service thread's answer.
+    Staff(super::staff::StaffReport),
     /// Demo: the virtual printer cut a receipt.
     ReceiptPrinted(RgbaImage),
     /// Demo: a line for the operator panel (device states; no personal data).

@@ -6,6 +6,7 @@ pub mod citizen;
 pub mod events;
 pub mod idle_timer;
 pub mod session_controller;
+pub mod staff;
 
 pub use citizen::Citizen;
 pub use events::{EventSink, KioskEvent, RecordingSink, RgbaImage};

@@ -120,6 +120,7 @@ enum Command {
         reply: Sender<Result<(), PrintFault>>,
     },
     Restock,
+    Reconnect,
 }
 
 /// Sends jobs to the printer thread. Cheap to clone.
@@ -144,6 +145,11 @@ impl PrinterHandle {
     /// Staff loaded a new roll: reset the paper count and print any held job again.
     pub fn restock(&self) {
         let _ = self.commands.send(Command::Restock);
+    }
+
+    /// Staff asked to reset the printer: close its port and open it again.
+    pub fn reconnect(&self) {
+        let _ = self.commands.send(Command::Reconnect);
     }
 
     /// The printer as last seen.
@@ -272,6 +278,11 @@ impl Worker {
                     self.state().paper.restock();
                     tracing::info!(device = "printer", "paper restocked");
                     self.retry_held();
+                }
+                Ok(Command::Reconnect) => {
+                    tracing::info!(device = "printer", link = %self.link, "port reopened by staff");
+                    self.port = None;
+                    self.idle_poll();
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.idle_poll();

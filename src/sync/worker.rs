@@ -15,6 +15,7 @@ use kiosk_platform::api::{
 use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
 
 use super::backoff::Backoff;
+use crate::app::staff::SyncStatus;
 use crate::app::{Area, EventSink, KioskEvent};
 use crate::config::SyncConfig;
 use crate::store::{LeaseInfo, Store, StoreError};
@@ -66,6 +67,8 @@ impl SyncWorker {
             started: Instant::now(),
             last_heartbeat: None,
             last_purge: None,
+            last_contact: None,
+            last_error: None,
         };
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -108,7 +111,12 @@ struct State {
     started: Instant,
     last_heartbeat: Option<Instant>,
     last_purge: Option<Instant>,
+    last_contact: Option<chrono::DateTime<Utc>>,
+    last_error: Option<(chrono::DateTime<Utc>, String)>,
 }
+
+/// The longest error text kept for the staff screen.
+const ERROR_SHOWN: usize = 160;
 
 /// A platform answer that no retry can change: a 4xx other than 401 (a key or clock to fix,
 /// after which the same rows go through), 408 and 429 (both retryable).
@@ -150,11 +158,13 @@ impl State {
             let wait = match self.round() {
                 Ok(()) => {
                     self.failures = 0;
+                    self.last_contact = Some(Utc::now());
                     self.set_online(true);
                     Duration::from_secs(self.config.interval_secs)
                 }
                 Err(RoundError::Platform(e)) => {
                     tracing::warn!("sync round failed: {e}");
+                    self.note_error(e.to_string());
                     self.set_online(false);
                     let retry_after = match &e {
                         ClientError::Http { retry_after, .. } => *retry_after,
@@ -166,9 +176,11 @@ impl State {
                 }
                 Err(RoundError::Store(e)) => {
                     tracing::error!("sync: local database error: {e}");
+                    self.note_error(format!("local database: {e}"));
                     Duration::from_secs(self.config.interval_secs)
                 }
             };
+            self.send_status();
             match kicks.recv_timeout(wait) {
                 Ok(()) | Err(RecvTimeoutError::Timeout) => {
                     // Several kicks in a burst need one round only.
@@ -183,8 +195,39 @@ impl State {
         if self.online != Some(online) {
             self.online = Some(online);
             tracing::info!(online, "platform link");
-            self.sink.send(KioskEvent::Online(online));
         }
+    }
+
+    /// Keeps a short error for the staff screen (client errors carry status, code and
+    /// message, never a payload).
+    fn note_error(&mut self, text: String) {
+        let short: String = text.chars().take(ERROR_SHOWN).collect();
+        self.last_error = Some((Utc::now(), short));
+    }
+
+    /// After every round: the link, the outbox and the numbers left, for the header's dot and
+    /// the staff screen.
+    fn send_status(&self) {
+        let counts = self.store.outbox_counts().unwrap_or_default();
+        let today = crate::clock::service_day();
+        let numbers_left = self
+            .catalog
+            .iter()
+            .flat_map(|c| &c.areas)
+            .map(|a| {
+                let left = self.store.numbers_left(&a.code, today).unwrap_or(0);
+                (a.code.clone(), left)
+            })
+            .collect();
+        self.sink.send(KioskEvent::SyncStatus(SyncStatus {
+            online: self.online.unwrap_or(false),
+            last_contact: self.last_contact,
+            last_error: self.last_error.clone(),
+            pending: counts.pending,
+            sent: counts.sent,
+            failed: counts.failed,
+            numbers_left,
+        }));
     }
 
     fn load_cached_catalog(&mut self) {

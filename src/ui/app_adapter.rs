@@ -143,6 +143,10 @@ impl<S: TicketService + 'static> KioskUi<S> {
         let Some(window) = self.window.upgrade() else {
             return;
         };
+        // The staff screen's share (and cards held back while out of service).
+        if super::staff_adapter::intercept(&event) {
+            return;
+        }
         match event {
             KioskEvent::CardRead(citizen) => self.update(|c, now| c.card_read(citizen, now)),
             KioskEvent::CardRefused(notice) => self.update(|c, now| c.card_refused(notice, now)),
@@ -159,7 +163,8 @@ impl<S: TicketService + 'static> KioskUi<S> {
                 app.set_hall_name_en(hall_en.into());
                 self.update(|c, _| c.set_areas(areas));
             }
-            KioskEvent::Online(online) => window.global::<AppAdapter>().set_online(online),
+            KioskEvent::SyncStatus(s) => window.global::<AppAdapter>().set_online(s.online),
+            KioskEvent::Staff(_) => {}
             KioskEvent::ReceiptPrinted(img) => window
                 .global::<OperatorAdapter>()
                 .set_last_receipt(super::slint_image(&img)),

@@ -199,3 +199,38 @@ impl Rig {
         self.wait_for("the greeting", |r| r.page() == kiosk::app::Page::Menu);
     }
 }
+
+/// The demo configuration's staff PIN (docs/operations.md).
+pub const STAFF_PIN: &str = "246810";
+
+impl Rig {
+    /// F3 on a keyboard: the staff PIN pad (from the attract screen).
+    pub fn press_f3(&self) {
+        use slint::platform::{Key, WindowEvent};
+        let text: slint::SharedString = Key::F3.into();
+        let w = slint::ComponentHandle::window(self.kiosk.window());
+        w.dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        w.dispatch_event(WindowEvent::KeyReleased { text });
+        self.pump();
+    }
+
+    /// Types `pin` on the staff PIN pad and signs in ("登录").
+    pub fn type_staff_pin(&self, pin: &str) {
+        for d in pin.chars() {
+            self.tap(&d.to_string());
+        }
+        self.tap("登录");
+    }
+
+    /// The staff screen's mode.
+    pub fn staff_mode(&self) -> kiosk::app::staff::StaffMode {
+        self.kiosk.staff().with_controller(|c| c.mode())
+    }
+
+    /// Opens the staff screen with the demo PIN.
+    pub fn open_staff(&self) {
+        self.press_f3();
+        self.type_staff_pin(STAFF_PIN);
+        assert_eq!(self.staff_mode(), kiosk::app::staff::StaffMode::Open);
+    }
+}

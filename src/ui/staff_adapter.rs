@@ -1,0 +1,240 @@
+//! The hall staff screen and its PIN pad: maps the staff controller to `StaffAdapter`, wires
+//! the pad and the actions, and takes the staff's share of background events (sync status,
+//! the staff service's answers, device lines; cards are held back while the kiosk is out of
+//! service or staff are at the screen).
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
+
+use super::{AppWindow, SessionClock, StaffAdapter, StaffFailedItem, StaffMode, StaffNoteKind};
+use crate::app::staff::{
+    DeviceHealth, PinMessage, StaffController, StaffMode as Mode, StaffNote, StaffService,
+};
+use crate::app::KioskEvent;
+
+/// The staff screen's state on the UI thread.
+pub struct StaffUi {
+    window: slint::Weak<AppWindow>,
+    controller: RefCell<StaffController<Box<dyn StaffService>>>,
+    clock: SessionClock,
+    ticker: Timer,
+}
+
+thread_local! {
+    static STAFF: RefCell<Option<Weak<StaffUi>>> = const { RefCell::new(None) };
+}
+
+impl StaffService for Box<dyn StaffService> {
+    fn send(&self, command: crate::app::staff::StaffCommand) {
+        (**self).send(command)
+    }
+}
+
+impl StaffUi {
+    /// Runs `f` on the controller with the current time, then re-renders.
+    pub fn update(&self, f: impl FnOnce(&mut StaffController<Box<dyn StaffService>>, Duration)) {
+        let now = (self.clock)();
+        f(&mut self.controller.borrow_mut(), now);
+        self.render();
+    }
+
+    /// Read access to the controller (tests).
+    pub fn with_controller<R>(
+        &self,
+        f: impl FnOnce(&StaffController<Box<dyn StaffService>>) -> R,
+    ) -> R {
+        f(&self.controller.borrow())
+    }
+
+    fn render(&self) {
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
+        let c = self.controller.borrow();
+        let s = window.global::<StaffAdapter>();
+        s.set_mode(match c.mode() {
+            Mode::Closed => StaffMode::Closed,
+            Mode::Pin => StaffMode::Pin,
+            Mode::Open => StaffMode::Open,
+        });
+        s.set_out_of_service(c.out_of_service());
+        s.set_pin_dots("●".repeat(c.typed_len()).into());
+        let (kind, n) = match c.pin_message() {
+            PinMessage::None => (0, 0),
+            PinMessage::Wrong(left) => (1, left),
+            PinMessage::Locked(secs) => (2, secs),
+            PinMessage::NotConfigured => (3, 0),
+        };
+        s.set_pin_message(kind);
+        s.set_pin_number(n as i32);
+        if c.mode() != Mode::Open {
+            return;
+        }
+
+        let sync = c.sync();
+        s.set_online(sync.online);
+        s.set_last_contact(sync.last_contact.map(hall_time).unwrap_or_default().into());
+        s.set_last_error(
+            sync.last_error
+                .as_ref()
+                .map(|(at, text)| format!("{} {text}", hall_time(*at)))
+                .unwrap_or_default()
+                .into(),
+        );
+        s.set_pending(sync.pending as i32);
+        s.set_sent(sync.sent as i32);
+        s.set_failed(sync.failed as i32);
+        let left: Vec<String> = sync
+            .numbers_left
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        s.set_numbers_left(left.join("  ·  ").into());
+
+        let rows: Vec<StaffFailedItem> = c
+            .failed()
+            .iter()
+            .map(|r| StaffFailedItem {
+                id: r.id as i32,
+                kind: r.kind.clone().into(),
+                created: hall_time(r.created_at).into(),
+                attempts: r.attempts as i32,
+                reason: r.reason.clone().into(),
+            })
+            .collect();
+        s.set_failed_rows(ModelRc::new(VecModel::from(rows)));
+
+        let (reader_ok, reader_detail) = match c.reader() {
+            DeviceHealth::Unknown => (false, String::new()),
+            DeviceHealth::Ok => (true, String::new()),
+            DeviceHealth::Fault(why) => (false, why.clone()),
+        };
+        s.set_reader_known(*c.reader() != DeviceHealth::Unknown);
+        s.set_reader_ok(reader_ok);
+        s.set_reader_detail(reader_detail.into());
+        match c.printer() {
+            Some(p) => {
+                s.set_printer_known(true);
+                s.set_printer_ok(p.ok);
+                s.set_printer_detail(p.fault.clone().into());
+                s.set_paper_percent(i32::from(p.paper_percent));
+                s.set_job_held(p.job_held);
+            }
+            None => s.set_printer_known(false),
+        }
+
+        let (kind, detail) = match c.note() {
+            None => (StaffNoteKind::None, String::new()),
+            Some(StaffNote::Retried(n)) => (StaffNoteKind::Retried, n.to_string()),
+            Some(StaffNote::Restocked) => (StaffNoteKind::Restocked, String::new()),
+            Some(StaffNote::SlipPrinted) => (StaffNoteKind::SlipPrinted, String::new()),
+            Some(StaffNote::SlipFailed(why)) => (StaffNoteKind::SlipFailed, why.clone()),
+            Some(StaffNote::PrinterReset) => (StaffNoteKind::PrinterReset, String::new()),
+            Some(StaffNote::OutOfService) => (StaffNoteKind::OutOfService, String::new()),
+            Some(StaffNote::InService) => (StaffNoteKind::InService, String::new()),
+            Some(StaffNote::Error(why)) => (StaffNoteKind::Error, why.clone()),
+        };
+        s.set_note(kind);
+        s.set_note_detail(SharedString::from(detail));
+    }
+
+    /// Takes the staff's share of an event; true when the event must go no further.
+    fn intercept(&self, event: &KioskEvent) -> bool {
+        match event {
+            KioskEvent::CardRead(_) | KioskEvent::CardRefused(_) => {
+                self.controller.borrow().blocks_cards()
+            }
+            KioskEvent::SyncStatus(status) => {
+                let status = status.clone();
+                self.update(|c, now| c.sync_status(status, now));
+                false
+            }
+            KioskEvent::Staff(report) => {
+                let report = report.clone();
+                self.update(|c, _| c.report(report));
+                true
+            }
+            KioskEvent::OperatorStatus(line) => {
+                self.update(|c, _| c.device_line(line));
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn tick(&self) {
+        let changed = self.controller.borrow_mut().tick((self.clock)());
+        if changed {
+            self.render();
+        }
+    }
+}
+
+/// `11-24 09:30:05` in hall time.
+fn hall_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&crate::clock::hall_offset())
+        .format("%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Called first for every background event on the UI thread; true when the event must go no
+/// further (a card while out of service, the staff service's answers).
+pub(super) fn intercept(event: &KioskEvent) -> bool {
+    let staff = STAFF.with(|s| s.borrow().as_ref().and_then(Weak::upgrade));
+    staff.is_some_and(|s| s.intercept(event))
+}
+
+/// Wires the staff screen. The returned `Rc` must live as long as the window.
+pub fn connect(
+    window: &AppWindow,
+    controller: StaffController<Box<dyn StaffService>>,
+    clock: SessionClock,
+) -> Rc<StaffUi> {
+    let ui = Rc::new(StaffUi {
+        window: window.as_weak(),
+        controller: RefCell::new(controller),
+        clock,
+        ticker: Timer::default(),
+    });
+    STAFF.with(|s| *s.borrow_mut() = Some(Rc::downgrade(&ui)));
+
+    let s = window.global::<StaffAdapter>();
+    macro_rules! wire {
+        ($on:ident, |$c:ident, $now:ident $(, $arg:ident)*| $body:expr) => {{
+            let weak = Rc::downgrade(&ui);
+            s.$on(move |$($arg),*| {
+                if let Some(ui) = weak.upgrade() {
+                    ui.update(|$c, $now| $body);
+                }
+            });
+        }};
+    }
+    wire!(on_corner_tap, |c, now| c.corner_tap(now));
+    wire!(on_open_pin, |c, now| c.open_pin(now));
+    wire!(on_digit, |c, now, d| for ch in d.chars() {
+        c.digit(ch, now)
+    });
+    wire!(on_backspace, |c, now| c.backspace(now));
+    wire!(on_submit, |c, now| c.submit(now));
+    wire!(on_touched, |c, now| c.touch(now));
+    wire!(on_close, |c, _now| c.close());
+    wire!(on_retry, |c, now, id| c.retry(i64::from(id), now));
+    wire!(on_retry_all, |c, now| c.retry_all(now));
+    wire!(on_restock, |c, now| c.restock(now));
+    wire!(on_test_slip, |c, now| c.test_slip(now));
+    wire!(on_reset_printer, |c, now| c.reset_printer(now));
+    wire!(on_toggle_service, |c, now| c.toggle_service(now));
+
+    let weak = Rc::downgrade(&ui);
+    ui.ticker
+        .start(TimerMode::Repeated, Duration::from_millis(500), move || {
+            if let Some(ui) = weak.upgrade() {
+                ui.tick();
+            }
+        });
+    ui.render();
+    ui
+}

@@ -703,6 +703,16 @@ impl HeaderReader<'_> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn can_move_to_a_worker_thread() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<DocScanner>();
+        send_sync::<ScannedImage>();
+        send_sync::<ScanError>();
+        send_sync::<crate::crop::CroppedCard>();
+        send_sync::<crate::crop::CropError>();
+    }
+
     fn classify(stderr: &str, code: i32) -> ScanError {
         classify_failure(stderr, Some(code), "dev:0")
     }

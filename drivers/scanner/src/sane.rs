@@ -375,9 +375,7 @@ fn run(
             let b = thread::Builder::new()
                 .name("scanimage-err".into())
                 .spawn(move || {
-                    let mut buf = Vec::new();
-                    let r = stderr.read_to_end(&mut buf).map(|_| buf);
-                    let _ = err_tx.send(r);
+                    let _ = err_tx.send(read_tail(&mut stderr, STDERR_KEEP));
                 });
             a.and(b)
                 .map_err(|e| format!("starting a reader thread: {e}"))
@@ -429,6 +427,26 @@ fn run(
         stdout,
         stderr,
     })
+}
+
+/// Reads to the end, keeping only about the last `keep` bytes (a backend's debug output,
+/// `SANE_DEBUG_*`, can run to megabytes).
+fn read_tail(r: &mut impl Read, keep: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match r.read(&mut chunk) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.len() > 2 * keep {
+                    buf.drain(..buf.len() - keep);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn timed_out(child: &mut Child, timeout: Duration) -> ScanError {
@@ -702,6 +720,15 @@ impl HeaderReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_the_end_of_long_error_output() {
+        let long: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let kept = read_tail(&mut &long[..], 1000).unwrap();
+        assert!(kept.len() >= 1000 && kept.len() <= 2000, "{}", kept.len());
+        assert!(long.ends_with(&kept));
+        assert_eq!(read_tail(&mut &b"short"[..], 1000).unwrap(), b"short");
+    }
 
     #[test]
     fn can_move_to_a_worker_thread() {

@@ -20,6 +20,7 @@
 
 pub mod api;
 pub mod client;
+pub mod codes;
 pub mod sign;
 pub mod sim;
 

@@ -31,6 +31,9 @@ pub struct Config {
     /// The hall staff screen.
     #[serde(default)]
     pub staff: StaffConfig,
+    /// The hall's QR codes (needed with a code scanner).
+    #[serde(default)]
+    pub codes: Option<CodesConfig>,
     /// True only for the built-in demo: shows the operator panel (F2).
     #[serde(skip)]
     pub demo: bool,
@@ -82,6 +85,221 @@ pub struct DevicesConfig {
     /// The A4 printer (certificates, forms, ID copies), over IPP.
     #[serde(default)]
     pub a4_printer: Option<A4PrinterConfig>,
+    /// The QR/barcode scanner (receipts, case numbers).
+    #[serde(default)]
+    pub code_scanner: Option<CodeScannerDevice>,
+    /// The document scanner (ID-card copies), through SANE.
+    #[serde(default)]
+    pub doc_scanner: Option<DocScannerDevice>,
+}
+
+/// The QR/barcode scanner. See docs/devices/scanner.md.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum CodeScannerDevice {
+    /// Serial or USB virtual COM port: each code is a line ending in CR and/or LF.
+    Serial {
+        /// Port path, e.g. `/dev/serial/by-id/usb-…-if00`.
+        path: PathBuf,
+        /// Baud rate.
+        #[serde(default = "default_scanner_baud")]
+        baud: u32,
+        /// Text the scanner is set to put before each code.
+        #[serde(default)]
+        prefix: Option<String>,
+        /// Text the scanner is set to put after each code.
+        #[serde(default)]
+        suffix: Option<String>,
+        /// Longest code accepted, bytes.
+        #[serde(default)]
+        max_len: Option<usize>,
+        /// `"utf-8"` (default) or `"gbk"`.
+        #[serde(default)]
+        encoding: Option<String>,
+    },
+    /// USB HID keyboard mode: the scanner's own input device, grabbed exclusively.
+    Hid {
+        /// `/dev/input/by-id/usb-…-event-kbd`.
+        path: PathBuf,
+        /// Text the scanner is set to put before each code.
+        #[serde(default)]
+        prefix: Option<String>,
+        /// Text the scanner is set to put after each code.
+        #[serde(default)]
+        suffix: Option<String>,
+        /// Longest code accepted, bytes.
+        #[serde(default)]
+        max_len: Option<usize>,
+    },
+    /// The built-in simulator on a pseudo-terminal (demo and tests).
+    Simulated,
+}
+
+impl CodeScannerDevice {
+    /// The driver's framing settings.
+    pub fn line(&self) -> scanner::line::LineConfig {
+        let mut line = scanner::line::LineConfig::default();
+        let (prefix, suffix, max_len, encoding) = match self {
+            CodeScannerDevice::Serial {
+                prefix,
+                suffix,
+                max_len,
+                encoding,
+                ..
+            } => (prefix, suffix, max_len, encoding.as_deref()),
+            CodeScannerDevice::Hid {
+                prefix,
+                suffix,
+                max_len,
+                ..
+            } => (prefix, suffix, max_len, None),
+            CodeScannerDevice::Simulated => return line,
+        };
+        line.prefix = prefix.clone();
+        line.suffix = suffix.clone();
+        if let Some(max) = max_len {
+            line.max_len = *max;
+        }
+        if encoding
+            .is_some_and(|e| e.eq_ignore_ascii_case("gbk") || e.eq_ignore_ascii_case("gb18030"))
+        {
+            line.encoding = scanner::line::Encoding::Gbk;
+        }
+        line
+    }
+
+    /// The manager's port; `None` for the simulator (the demo rig rewrites it first).
+    pub fn port(&self) -> Option<crate::devices::scanner_manager::CodeScannerPort> {
+        use crate::devices::scanner_manager::CodeScannerPort;
+        match self {
+            CodeScannerDevice::Serial { path, baud, .. } => Some(CodeScannerPort::Serial {
+                path: path.clone(),
+                baud: *baud,
+            }),
+            CodeScannerDevice::Hid { path, .. } => {
+                Some(CodeScannerPort::Hid { path: path.clone() })
+            }
+            CodeScannerDevice::Simulated => None,
+        }
+    }
+}
+
+fn default_scanner_baud() -> u32 {
+    9600
+}
+
+/// The document scanner. See docs/devices/document-scanner.md.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum DocScannerDevice {
+    /// A SANE device driven through `scanimage`.
+    Sane {
+        /// SANE device name (`scanimage -L`), e.g. `genesys:libusb:001:004`.
+        device: String,
+        /// `"color"` (default) or `"gray"`.
+        #[serde(default)]
+        mode: Option<String>,
+        /// Resolution, dpi (300 suits ID copies).
+        #[serde(default = "default_scan_dpi")]
+        resolution_dpi: u32,
+        /// Area of the glass to scan, mm from its top-left corner: `[left, top, width, height]`.
+        #[serde(default)]
+        area_mm: Option<[f64; 4]>,
+        /// Longest a scan may take.
+        #[serde(default = "default_scan_secs")]
+        timeout_secs: u64,
+        /// The `scanimage` program.
+        #[serde(default)]
+        scanimage: Option<PathBuf>,
+        /// Extra `scanimage` arguments (backend options).
+        #[serde(default)]
+        extra_args: Vec<String>,
+    },
+    /// The demo's simulated scanner: a sample card on the glass.
+    Simulated,
+}
+
+fn default_scan_dpi() -> u32 {
+    300
+}
+fn default_scan_secs() -> u64 {
+    60
+}
+
+impl DocScannerDevice {
+    /// The driver's settings, for a SANE device.
+    pub fn to_sane(&self) -> Option<scanner::sane::DocScannerConfig> {
+        let DocScannerDevice::Sane {
+            device,
+            mode,
+            resolution_dpi,
+            area_mm,
+            timeout_secs,
+            scanimage,
+            extra_args,
+        } = self
+        else {
+            return None;
+        };
+        let mut c = scanner::sane::DocScannerConfig::new(device.clone());
+        if mode
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("gray"))
+        {
+            c.mode = scanner::sane::ColorMode::Gray;
+        }
+        c.resolution_dpi = *resolution_dpi;
+        c.area_mm = area_mm.map(|[l, t, w, h]| (l, t, w, h));
+        c.timeout = Duration::from_secs(*timeout_secs);
+        if let Some(p) = scanimage {
+            c.scanimage = p.clone();
+        }
+        c.extra_args = extra_args.clone();
+        Some(c)
+    }
+}
+
+/// The QR codes the hall prints (receipts and certificates): their verification page and the
+/// key that signs them, so the kiosk can tell its own codes, and forged ones, when scanned.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    /// The verification page the codes point at, e.g. `https://zwfw.example.gov.cn/verify`.
+    pub verify_base: String,
+    /// File holding the signing key (readable by the kiosk's user only).
+    #[serde(default)]
+    pub verify_key_file: Option<PathBuf>,
+    /// The key itself, demo only.
+    #[serde(default)]
+    pub verify_key: Option<String>,
+}
+
+impl std::fmt::Debug for CodesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodesConfig")
+            .field("verify_base", &self.verify_base)
+            .field("verify_key_file", &self.verify_key_file)
+            .field(
+                "verify_key",
+                &self.verify_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+impl CodesConfig {
+    /// The signing key.
+    pub fn key(&self) -> Result<Vec<u8>, ConfigError> {
+        if let Some(path) = &self.verify_key_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
+            return Ok(text.trim().as_bytes().to_vec());
+        }
+        self.verify_key
+            .as_ref()
+            .map(|k| k.as_bytes().to_vec())
+            .ok_or_else(|| ConfigError::Key("set codes.verify_key_file".into()))
+    }
 }
 
 /// A receipt printer that is not on a serial port.
@@ -396,6 +614,8 @@ impl Config {
                 printer: SerialDevice::Simulated,
                 printer_link: None,
                 a4_printer: None,
+                code_scanner: Some(CodeScannerDevice::Simulated),
+                doc_scanner: Some(DocScannerDevice::Simulated),
             },
             session: SessionConfig::default(),
             sync: SyncConfig::default(),
@@ -403,6 +623,14 @@ impl Config {
             staff: StaffConfig {
                 pin_hash: Some(DEMO_STAFF_PIN_HASH.to_owned()),
             },
+            codes: Some(CodesConfig {
+                verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
+                verify_key_file: None,
+                verify_key: Some(
+                    String::from_utf8_lossy(crate::documents::samples::SAMPLE_SIGNING_KEY)
+                        .into_owned(),
+                ),
+            }),
             demo: true,
         }
     }

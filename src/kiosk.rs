@@ -27,6 +27,9 @@ pub struct Kiosk {
     _sync: SyncWorker,
     _idcard: IdCardManager,
     _service: TicketServiceThread,
+    _cases: crate::service::CaseServiceThread,
+    _copies: crate::service::CopyServiceThread,
+    _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: crate::service::StaffServiceThread,
     _printer: PrinterManager,
     printer: PrinterHandle,
@@ -55,6 +58,16 @@ impl Kiosk {
 
     /// [`Kiosk::start`] with the session clock given (tests pass Slint's mock clock).
     pub fn start_with_clock(config: &Config, clock: ui::SessionClock) -> anyhow::Result<Self> {
+        Self::start_with(config, clock, KioskExtras::default())
+    }
+
+    /// [`Kiosk::start_with_clock`] with simulated devices that cannot be described in a
+    /// config file (the demo's glass, the demo's A4 folder).
+    pub fn start_with(
+        config: &Config,
+        clock: ui::SessionClock,
+        extras: KioskExtras,
+    ) -> anyhow::Result<Self> {
         let db = Self::db_path(config);
         // Migrations run once here, before any thread opens its own connection.
         // Every connection to this database seals payloads under the configured key; the
@@ -73,6 +86,7 @@ impl Kiosk {
             &key,
             Duration::from_secs(config.platform.timeout_secs),
         );
+        let client_for_cases = client.clone();
         let sync = SyncWorker::spawn(&db, client, config.sync.clone(), sink.clone())?;
 
         let link = match &config.devices.printer_link {
@@ -102,6 +116,24 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
+        let (cases_thread, cases) =
+            crate::service::CaseServiceThread::spawn(client_for_cases, sink.clone());
+        let (copies_thread, copies) = crate::service::CopyServiceThread::spawn(
+            crate::service::copy_service::CopyServiceDeps {
+                source: extras.doc_source.or_else(|| doc_scanner(config)),
+                output: match extras.a4_folder {
+                    Some(dir) => crate::service::copy_service::A4Output::Folder(dir),
+                    None => a4_output(config)?,
+                },
+                font: crate::demo::RECEIPT_FONT,
+                sink: sink.clone(),
+                db_path: db.clone(),
+            },
+        );
+        let controller = controller
+            .with_case_service(cases)
+            .with_copy_service(copies);
+        let code_scanner = code_scanner(config, sink.clone())?;
         let (staff_thread, staff_service) = crate::service::StaffServiceThread::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
@@ -148,6 +180,9 @@ impl Kiosk {
             _sync: sync,
             _idcard: idcard,
             _service: service_thread,
+            _cases: cases_thread,
+            _copies: copies_thread,
+            _code_scanner: code_scanner,
             _staff_service: staff_thread,
             _printer: printer_mgr,
             printer: printer_handle,
@@ -185,4 +220,81 @@ impl Kiosk {
         }
         self.window.run().context("running the UI")
     }
+}
+
+/// The SANE document scanner, when one is configured.
+fn doc_scanner(config: &Config) -> Option<Box<dyn crate::service::copy_service::DocumentSource>> {
+    match &config.devices.doc_scanner {
+        Some(dev) => match dev.to_sane() {
+            Some(c) => {
+                tracing::info!(device = %c.device, "document scanner (SANE)");
+                Some(Box::new(scanner::sane::DocScanner::new(c)))
+            }
+            None => {
+                tracing::warn!("simulated document scanner without the demo rig: none");
+                None
+            }
+        },
+        None => None,
+    }
+}
+
+/// Simulated devices handed to [`Kiosk::start_with`] by the demo rig and the tests.
+#[derive(Default)]
+pub struct KioskExtras {
+    /// A document scanner instead of `devices.doc_scanner`.
+    pub doc_source: Option<Box<dyn crate::service::copy_service::DocumentSource>>,
+    /// A folder where A4 pages land as PDF, instead of `devices.a4_printer`.
+    pub a4_folder: Option<std::path::PathBuf>,
+}
+
+/// Where A4 pages go: the IPP printer, or nowhere.
+fn a4_output(config: &Config) -> anyhow::Result<crate::service::copy_service::A4Output> {
+    use crate::service::copy_service::A4Output;
+    Ok(match &config.devices.a4_printer {
+        Some(a4) => A4Output::Ipp {
+            printer: printer::ipp::IppPrinter::new(&a4.uri, Duration::from_secs(30))
+                .map_err(|e| anyhow::anyhow!("devices.a4_printer.uri: {e}"))?,
+            job_timeout: Duration::from_secs(a4.job_timeout_secs),
+        },
+        None => A4Output::None,
+    })
+}
+
+/// The QR/barcode scanner's thread, classifying codes with the hall's signing key.
+fn code_scanner(
+    config: &Config,
+    sink: Arc<dyn EventSink>,
+) -> anyhow::Result<Option<crate::devices::scanner_manager::ScannerManager>> {
+    use crate::app::ScannedCode;
+    use kiosk_platform::codes::{classify, CodeRules, ScannedCode as Code};
+    let Some(dev) = &config.devices.code_scanner else {
+        return Ok(None);
+    };
+    let Some(port) = dev.port() else {
+        tracing::warn!("simulated code scanner without the demo rig: none");
+        return Ok(None);
+    };
+    let codes = config
+        .codes
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("a code scanner needs the [codes] section"))?;
+    let rules = CodeRules {
+        verify_base: codes.verify_base.clone(),
+        verify_key: codes.key()?,
+        follow_base: config.platform.base_url.clone(),
+    };
+    tracing::info!(scanner = %port, "code scanner");
+    let classifier: crate::devices::scanner_manager::Classifier =
+        Box::new(move |text| match classify(text, &rules) {
+            Code::Receipt { case_number } | Code::CaseNumber(case_number) => {
+                ScannedCode::Case(case_number)
+            }
+            Code::ForgedReceipt => ScannedCode::Forged,
+            Code::QueueTicket { .. } => ScannedCode::QueueTicket,
+            Code::Other => ScannedCode::Foreign,
+        });
+    Ok(Some(
+        crate::devices::scanner_manager::ScannerManager::start(port, dev.line(), classifier, sink),
+    ))
 }

@@ -89,7 +89,11 @@ fn run_kiosk(
     );
 
     let rig = Rc::new(SimRig::start(&mut config)?);
-    let kiosk = Kiosk::start(&config)?;
+    let kiosk = Kiosk::start_with(
+        &config,
+        kiosk::ui::monotonic_clock(),
+        rig.take_extras(&config),
+    )?;
     rig.forward_receipts(Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())));
     if let Ok(mut handle) = rig.printer_handle.lock() {
         *handle = Some(kiosk.printer().clone());

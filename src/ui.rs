@@ -7,11 +7,12 @@ slint::include_modules!();
 
 mod app_adapter;
 mod operator_adapter;
+mod services_adapter;
 mod session_adapter;
 mod staff_adapter;
 
 pub use app_adapter::{connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiSink};
-pub use operator_adapter::{connect as connect_operator, DemoControls};
+pub use operator_adapter::{connect as connect_operator, DemoCode, DemoControls};
 pub use staff_adapter::{connect as connect_staff, StaffUi};
 
 /// A domain picture (receipt, card photo) as a Slint image.

@@ -10,6 +10,9 @@ pub struct Citizen {
     /// The card's photo, when the vendor decoder is installed; the screen shows a neutral
     /// silhouette otherwise.
     pub photo: Option<super::RgbaImage>,
+    /// The holder's opaque key for looking up their applications on the platform (a keyed
+    /// hash of the ID number, see docs/platform-api.md); never the number itself.
+    pub case_holder: Option<String>,
 }
 
 impl std::fmt::Debug for Citizen {
@@ -19,6 +22,7 @@ impl std::fmt::Debug for Citizen {
             .field("name", &"<redacted>")
             .field("masked_id", &"<redacted>")
             .field("photo", &self.photo.as_ref().map(|_| "<redacted>"))
+            .field("case_holder", &self.case_holder.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -42,6 +46,7 @@ mod tests {
             name: "张伟".into(),
             masked_id: "110101********1234".into(),
             photo: None,
+            case_holder: Some("9f2c".into()),
         };
         let s = format!("{c:?}");
         assert!(!s.contains("张伟") && !s.contains("1234"));

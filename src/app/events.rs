@@ -1,7 +1,9 @@
 //! What background threads report to the UI thread. Plain data: no Slint types, so the
 //! threads that send them are tested without a window.
 
-use super::session_controller::{Area, Notice, TicketOutcome};
+use super::id_copy::{CardSide, CopyPrintProblem, ScanProblem};
+use super::progress::CaseOutcome;
+use super::session_controller::{Area, Notice, ScannedCode, TicketOutcome};
 use super::Citizen;
 
 /// An RGBA picture (a printed receipt, for the demo panel).
@@ -39,6 +41,14 @@ pub enum KioskEvent {
         /// Service areas.
         areas: Vec<Area>,
     },
+    /// The code scanner read a code (already classified).
+    CodeScanned(ScannedCode),
+    /// The platform's answer to a progress query.
+    CaseAnswer(CaseOutcome),
+    /// The document scanner's answer for one side of the card.
+    CopyScanned(CardSide, Result<RgbaImage, ScanProblem>),
+    /// The A4 printer's answer for an ID-card copy.
+    CopyPrinted(Result<(), CopyPrintProblem>),
     /// The platform link and the outbox after a sync round (the header's online dot, the
     /// staff screen's detail).
     SyncStatus(super::staff::SyncStatus),

@@ -4,7 +4,13 @@
 use std::time::Duration;
 
 use super::citizen::{mask_phone, Citizen};
+use super::id_copy::{
+    CardSide, CopyJob, CopyPrintProblem, CopyPrintState, CopyService, NoCopyService, ScanProblem,
+    SideState, COPY_PURPOSES,
+};
 use super::idle_timer::{IdleState, IdleTimer};
+use super::progress::{CaseEntry, CaseOutcome, CaseProblem, CaseQuery, CaseService, NoCaseService};
+use super::RgbaImage;
 
 /// The page on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +29,45 @@ pub enum Page {
     TicketDone,
     /// Something went wrong: what to do next.
     Problem,
+    /// Follow an application: scan the receipt, use the card, or type the number.
+    Progress,
+    /// Type the case number.
+    CaseEntry,
+    /// The platform's answer about a case (or why there is none).
+    ProgressResult,
+    /// ID-card copy: what is the copy for.
+    CopyPurpose,
+    /// ID-card copy: scan a side.
+    CopyScan,
+    /// ID-card copy: the page before printing.
+    CopyPreview,
+    /// ID-card copy: printing and collecting.
+    CopyDone,
+}
+
+/// What a scanned code is, as the session needs to know (the scanner thread classifies it
+/// with the platform's rules and verifies receipt signatures before it gets here).
+#[derive(Clone, PartialEq, Eq)]
+pub enum ScannedCode {
+    /// The hall's own receipt or certificate (signature verified), or a bare case number.
+    Case(String),
+    /// Looks like the hall's receipt but the signature does not verify.
+    Forged,
+    /// A queue ticket's follow-the-queue code.
+    QueueTicket,
+    /// Not one of the hall's codes.
+    Foreign,
+}
+
+impl std::fmt::Debug for ScannedCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScannedCode::Case(_) => f.write_str("Case(<redacted>)"),
+            ScannedCode::Forged => f.write_str("Forged"),
+            ScannedCode::QueueTicket => f.write_str("QueueTicket"),
+            ScannedCode::Foreign => f.write_str("Foreign"),
+        }
+    }
 }
 
 /// A service area as the citizen chooses it.
@@ -107,6 +152,12 @@ pub enum Notice {
     CardUnreadable,
     /// The card is expired.
     CardExpired,
+    /// A scanned code looks like a receipt but was altered or forged.
+    CodeForged,
+    /// A scanned code is not one of the hall's.
+    CodeForeign,
+    /// A queue ticket's code was scanned: it follows the queue on a phone.
+    CodeQueueTicket,
 }
 
 /// Why a typed phone number is refused.
@@ -135,6 +186,12 @@ pub struct SessionController<S: TicketService> {
     notice_since: Duration,
     countdown: Option<u32>,
     now: Duration,
+    cases: Box<dyn CaseService>,
+    copier: Box<dyn CopyService>,
+    case_entry: CaseEntry,
+    /// `None` while the platform is being asked.
+    case_outcome: Option<CaseOutcome>,
+    copy: CopyJob,
 }
 
 /// How long an attract-screen notice (card unreadable, card expired) stays.
@@ -168,7 +225,24 @@ impl<S: TicketService> SessionController<S> {
             notice_since: Duration::ZERO,
             countdown: None,
             now: Duration::ZERO,
+            cases: Box::new(NoCaseService),
+            copier: Box::new(NoCopyService),
+            case_entry: CaseEntry::default(),
+            case_outcome: None,
+            copy: CopyJob::default(),
         }
+    }
+
+    /// Where progress queries go.
+    pub fn with_case_service(mut self, cases: impl CaseService + 'static) -> Self {
+        self.cases = Box::new(cases);
+        self
+    }
+
+    /// Where ID-card copies are scanned and printed.
+    pub fn with_copy_service(mut self, copier: impl CopyService + 'static) -> Self {
+        self.copier = Box::new(copier);
+        self
     }
 
     // ---- what the screens show ----
@@ -213,6 +287,18 @@ impl<S: TicketService> SessionController<S> {
     /// Seconds left of the idle countdown, when it shows.
     pub fn countdown(&self) -> Option<u32> {
         self.countdown
+    }
+    /// The case number being typed.
+    pub fn case_entry(&self) -> &CaseEntry {
+        &self.case_entry
+    }
+    /// The platform's answer about a case; `None` while asking.
+    pub fn case_outcome(&self) -> Option<&CaseOutcome> {
+        self.case_outcome.as_ref()
+    }
+    /// The ID-card copy being made.
+    pub fn copy_job(&self) -> &CopyJob {
+        &self.copy
     }
     /// The service, for tests.
     pub fn service(&self) -> &S {
@@ -344,12 +430,248 @@ impl<S: TicketService> SessionController<S> {
         }
     }
 
+    // ---- progress of an application ----
+
+    /// "Check the progress of an application" on the menu.
+    pub fn choose_progress(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page == Page::Menu {
+            self.page = Page::Progress;
+        }
+    }
+
+    /// "My applications": every case of the card holder.
+    pub fn progress_by_card(&mut self, now: Duration) {
+        self.touch(now);
+        let Some(holder) = self.citizen.as_ref().and_then(|c| c.case_holder.clone()) else {
+            return;
+        };
+        if self.page == Page::Progress {
+            self.ask(CaseQuery::Holder(holder));
+        }
+    }
+
+    /// "Type the case number".
+    pub fn progress_type_number(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page == Page::Progress {
+            self.case_entry = CaseEntry::default();
+            self.page = Page::CaseEntry;
+        }
+    }
+
+    /// A prefix chip on the case-number page.
+    pub fn case_prefix(&mut self, prefix: &str, now: Duration) {
+        self.touch(now);
+        if self.page == Page::CaseEntry {
+            self.case_entry.set_prefix(prefix);
+        }
+    }
+
+    /// A digit key on the case-number page.
+    pub fn case_digit(&mut self, digit: char, now: Duration) {
+        self.touch(now);
+        if self.page == Page::CaseEntry {
+            self.case_entry.digit(digit);
+        }
+    }
+
+    /// Backspace on the case-number page.
+    pub fn case_backspace(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page == Page::CaseEntry {
+            self.case_entry.backspace();
+        }
+    }
+
+    /// "Look it up" on the case-number page.
+    pub fn case_submit(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page != Page::CaseEntry {
+            return;
+        }
+        if let Some(number) = self.case_entry.complete() {
+            self.ask(CaseQuery::Number(number));
+        }
+    }
+
+    /// The code scanner read a code. On the attract screen a receipt starts a session of its
+    /// own (no card needed to follow a case); on the progress pages it asks at once; anywhere
+    /// else it is ignored so that it cannot hijack someone's ticket or copy.
+    pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
+        let attract = self.page == Page::Attract;
+        let progress = matches!(
+            self.page,
+            Page::Progress | Page::CaseEntry | Page::ProgressResult
+        );
+        if !attract && !progress {
+            return;
+        }
+        let refused = |p: CaseProblem, n: Notice| (p, n);
+        let problem = match code {
+            ScannedCode::Case(number) => {
+                if attract {
+                    self.wipe();
+                }
+                self.touch(now);
+                self.ask(CaseQuery::Number(number));
+                return;
+            }
+            ScannedCode::Forged => refused(CaseProblem::ForgedCode, Notice::CodeForged),
+            ScannedCode::Foreign => refused(CaseProblem::ForeignCode, Notice::CodeForeign),
+            ScannedCode::QueueTicket => {
+                refused(CaseProblem::QueueTicketCode, Notice::CodeQueueTicket)
+            }
+        };
+        if attract {
+            self.notice = problem.1;
+            self.notice_since = now;
+        } else {
+            self.touch(now);
+            self.case_outcome = Some(Err(problem.0));
+            self.page = Page::ProgressResult;
+        }
+    }
+
+    fn ask(&mut self, query: CaseQuery) {
+        self.case_outcome = None;
+        self.page = Page::ProgressResult;
+        self.cases.query(query);
+    }
+
+    /// The platform's answer (or why there is none).
+    pub fn case_answer(&mut self, outcome: CaseOutcome, now: Duration) {
+        if self.page == Page::ProgressResult && self.case_outcome.is_none() {
+            self.touch(now);
+            self.case_outcome = Some(outcome);
+        }
+    }
+
+    // ---- ID-card copy ----
+
+    /// "Copy my ID card" on the menu.
+    pub fn choose_copy(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page == Page::Menu {
+            self.copy = CopyJob::default();
+            self.page = Page::CopyPurpose;
+        }
+    }
+
+    /// The purpose the overlay will name (index into [`COPY_PURPOSES`]).
+    pub fn copy_purpose(&mut self, index: usize, now: Duration) {
+        self.touch(now);
+        if self.page == Page::CopyPurpose && index < COPY_PURPOSES.len() {
+            self.copy.purpose = Some(index);
+            self.copy.side = CardSide::Front;
+            self.page = Page::CopyScan;
+        }
+    }
+
+    /// "Scan" (or "scan again") for the side on screen.
+    pub fn copy_scan(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page != Page::CopyScan {
+            return;
+        }
+        let side = self.copy.side;
+        let state = self.copy.side_state_mut(side);
+        if *state != SideState::Scanning {
+            *state = SideState::Scanning;
+            self.copier.scan(side);
+        }
+    }
+
+    /// The scanner's answer for `side`: the cropped card, or why not.
+    pub fn copy_scanned(
+        &mut self,
+        side: CardSide,
+        result: Result<RgbaImage, ScanProblem>,
+        now: Duration,
+    ) {
+        if self.page != Page::CopyScan || self.copy.side_state(side) != &SideState::Scanning {
+            return;
+        }
+        self.touch(now);
+        *self.copy.side_state_mut(side) = match result {
+            Ok(img) => SideState::Done(img),
+            Err(p) => SideState::Failed(p),
+        };
+    }
+
+    /// "Next": from the front to the back, from the back to the page preview.
+    pub fn copy_next(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page != Page::CopyScan
+            || !matches!(self.copy.side_state(self.copy.side), SideState::Done(_))
+        {
+            return;
+        }
+        match self.copy.side {
+            CardSide::Front => self.copy.side = CardSide::Back,
+            CardSide::Back => self.page = Page::CopyPreview,
+        }
+    }
+
+    /// "Print" on the preview.
+    pub fn copy_print(&mut self, now: Duration) {
+        self.touch(now);
+        if self.page != Page::CopyPreview {
+            return;
+        }
+        if let Some(order) = self.copy.order() {
+            self.copy.print = CopyPrintState::Printing;
+            self.page = Page::CopyDone;
+            self.copier.print(order);
+        }
+    }
+
+    /// The A4 printer's answer.
+    pub fn copy_printed(&mut self, result: Result<(), CopyPrintProblem>, now: Duration) {
+        if self.page != Page::CopyDone || self.copy.print != CopyPrintState::Printing {
+            return;
+        }
+        self.touch(now);
+        match result {
+            Ok(()) => {
+                self.copy.print = CopyPrintState::Printed;
+                self.done_since = now;
+                // Nothing of the card stays once the copy is out.
+                self.copy.front = SideState::Waiting;
+                self.copy.back = SideState::Waiting;
+            }
+            Err(p) => {
+                // Staff must sort out the printer: the citizen is not kept waiting with their
+                // card's images on the kiosk.
+                self.copy.print = CopyPrintState::Failed(p);
+                self.copy.front = SideState::Waiting;
+                self.copy.back = SideState::Waiting;
+            }
+        }
+    }
+
     /// "Back".
     pub fn back(&mut self, now: Duration) {
         self.touch(now);
         self.page = match self.page {
             Page::AreaSelect => Page::Menu,
             Page::Phone => Page::AreaSelect,
+            Page::Progress if self.citizen.is_none() => {
+                // A session started by scanning a receipt has no menu to go back to.
+                self.wipe();
+                Page::Attract
+            }
+            Page::Progress | Page::CopyPurpose => Page::Menu,
+            Page::CaseEntry | Page::ProgressResult => Page::Progress,
+            Page::CopyScan if self.copy.side == CardSide::Back => {
+                self.copy.side = CardSide::Front;
+                Page::CopyScan
+            }
+            Page::CopyScan => Page::CopyPurpose,
+            Page::CopyPreview => {
+                self.copy.side = CardSide::Back;
+                Page::CopyScan
+            }
             p => p,
         };
     }
@@ -371,6 +693,12 @@ impl<S: TicketService> SessionController<S> {
                 }
             }
             Page::Printing => self.countdown = None,
+            Page::CopyDone if self.copy.print == CopyPrintState::Printing => self.countdown = None,
+            Page::CopyDone if self.copy.print == CopyPrintState::Printed => {
+                if now.saturating_sub(self.done_since) >= self.done_after {
+                    self.wipe();
+                }
+            }
             Page::TicketDone => {
                 if now.saturating_sub(self.done_since) >= self.done_after {
                     self.wipe();
@@ -396,6 +724,10 @@ impl<S: TicketService> SessionController<S> {
         self.ticket = None;
         self.problem = None;
         self.countdown = None;
+        self.case_entry = CaseEntry::default();
+        self.case_outcome = None;
+        // The scans go with the session: nothing of the card is kept.
+        self.copy = CopyJob::default();
     }
 
     /// The phone as shown on the ticket-done page.
@@ -447,6 +779,7 @@ mod tests {
             name: "张伟".into(),
             masked_id: "110101********1234".into(),
             photo: None,
+            case_holder: None,
         }
     }
 
@@ -539,6 +872,7 @@ mod tests {
                 name: "李四".into(),
                 masked_id: "x".into(),
                 photo: None,
+                case_holder: None,
             },
             S(4),
         );
@@ -588,6 +922,241 @@ mod tests {
         assert_eq!(c.page(), Page::AreaSelect);
         c.back(S(5));
         assert_eq!(c.page(), Page::Menu);
+    }
+
+    use crate::app::id_copy::{CopyOrder, SideState};
+    use std::rc::Rc;
+
+    #[derive(Default, Clone)]
+    struct FakeCases(Rc<RefCell<Vec<CaseQuery>>>);
+    impl CaseService for FakeCases {
+        fn query(&self, q: CaseQuery) {
+            self.0.borrow_mut().push(q);
+        }
+    }
+
+    #[derive(Default, Clone)]
+    struct FakeCopier {
+        scans: Rc<RefCell<Vec<CardSide>>>,
+        prints: Rc<RefCell<Vec<CopyOrder>>>,
+    }
+    impl CopyService for FakeCopier {
+        fn scan(&self, side: CardSide) {
+            self.scans.borrow_mut().push(side);
+        }
+        fn print(&self, order: CopyOrder) {
+            self.prints.borrow_mut().push(order);
+        }
+    }
+
+    fn card_holder() -> Citizen {
+        Citizen {
+            case_holder: Some("ab".repeat(32)),
+            ..citizen()
+        }
+    }
+
+    fn case_view(n: &str) -> crate::app::CaseView {
+        crate::app::CaseView {
+            case_number: n.into(),
+            matter_zh: "居住证签注".into(),
+            matter_en: "Residence permit".into(),
+            state: crate::app::progress::CaseState::InReview,
+            status_zh: "审核中".into(),
+            status_en: "In review".into(),
+            updated_at: "2026-11-24 09:00".into(),
+            steps: Vec::new(),
+            pickup_zh: String::new(),
+            pickup_en: String::new(),
+        }
+    }
+
+    #[test]
+    fn progress_by_typed_number_by_card_and_back() {
+        let cases = FakeCases::default();
+        let mut c = controller().with_case_service(cases.clone());
+        c.card_read(card_holder(), S(1));
+        c.choose_progress(S(2));
+        assert_eq!(c.page(), Page::Progress);
+        c.progress_type_number(S(3));
+        assert_eq!(c.page(), Page::CaseEntry);
+        c.case_prefix("SB", S(4));
+        for d in "2026112400004".chars() {
+            c.case_digit(d, S(4));
+        }
+        c.case_submit(S(5));
+        assert_eq!(c.page(), Page::CaseEntry, "13 digits are not a case number");
+        c.case_digit('2', S(5));
+        c.case_submit(S(6));
+        assert_eq!(c.page(), Page::ProgressResult);
+        assert!(c.case_outcome().is_none(), "loading");
+        assert_eq!(
+            cases.0.borrow().last(),
+            Some(&CaseQuery::Number("SB-20261124-000042".into()))
+        );
+        c.case_answer(Ok(vec![case_view("SB-20261124-000042")]), S(7));
+        assert_eq!(c.case_outcome().unwrap().as_ref().unwrap().len(), 1);
+        // A late second answer does not replace the one on screen.
+        c.case_answer(Err(CaseProblem::Unreachable), S(8));
+        assert!(c.case_outcome().unwrap().is_ok());
+        c.back(S(9));
+        assert_eq!(c.page(), Page::Progress);
+        c.progress_by_card(S(10));
+        assert_eq!(
+            cases.0.borrow().last(),
+            Some(&CaseQuery::Holder("ab".repeat(32)))
+        );
+        c.case_answer(Err(CaseProblem::NoneForHolder), S(11));
+        assert_eq!(c.case_outcome(), Some(&Err(CaseProblem::NoneForHolder)));
+        c.finish();
+        assert!(c.case_outcome().is_none());
+        assert_eq!(c.case_entry().digits_len(), 0);
+    }
+
+    #[test]
+    fn a_receipt_scanned_on_the_attract_screen_starts_a_query_without_a_card() {
+        let cases = FakeCases::default();
+        let mut c = controller().with_case_service(cases.clone());
+        c.code_scanned(ScannedCode::Case("SB-20261124-000042".into()), S(1));
+        assert_eq!(c.page(), Page::ProgressResult);
+        assert!(c.citizen().is_none());
+        assert_eq!(cases.0.borrow().len(), 1);
+        // Back goes to the ways of asking, and back again ends the session.
+        c.back(S(2));
+        assert_eq!(c.page(), Page::Progress);
+        c.back(S(3));
+        assert_eq!(c.page(), Page::Attract);
+    }
+
+    #[test]
+    fn forged_and_foreign_codes_are_refused_and_never_asked_about() {
+        let cases = FakeCases::default();
+        let mut c = controller().with_case_service(cases.clone());
+        c.code_scanned(ScannedCode::Forged, S(1));
+        assert_eq!(c.page(), Page::Attract);
+        assert_eq!(c.notice(), Notice::CodeForged);
+        c.code_scanned(ScannedCode::Foreign, S(2));
+        assert_eq!(c.notice(), Notice::CodeForeign);
+        c.card_read(citizen(), S(3));
+        c.choose_progress(S(4));
+        c.code_scanned(ScannedCode::QueueTicket, S(5));
+        assert_eq!(c.page(), Page::ProgressResult);
+        assert_eq!(c.case_outcome(), Some(&Err(CaseProblem::QueueTicketCode)));
+        assert!(cases.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_scan_during_a_ticket_is_ignored() {
+        let cases = FakeCases::default();
+        let mut c = controller().with_case_service(cases.clone());
+        to_phone_page(&mut c);
+        c.code_scanned(ScannedCode::Case("SB-20261124-000042".into()), S(4));
+        assert_eq!(c.page(), Page::Phone);
+        assert!(cases.0.borrow().is_empty());
+    }
+
+    fn img(v: u8) -> RgbaImage {
+        RgbaImage {
+            width: 1,
+            height: 1,
+            pixels: vec![v, v, v, 255],
+        }
+    }
+
+    #[test]
+    fn an_id_copy_end_to_end_keeps_nothing() {
+        let copier = FakeCopier::default();
+        let mut c = controller().with_copy_service(copier.clone());
+        c.card_read(citizen(), S(1));
+        c.choose_copy(S(2));
+        assert_eq!(c.page(), Page::CopyPurpose);
+        c.copy_purpose(1, S(3));
+        assert_eq!(c.page(), Page::CopyScan);
+        c.copy_next(S(3));
+        assert_eq!(c.copy_job().side, CardSide::Front, "nothing scanned yet");
+        c.copy_scan(S(4));
+        c.copy_scan(S(4));
+        assert_eq!(
+            *copier.scans.borrow(),
+            vec![CardSide::Front],
+            "one scan at a time"
+        );
+        c.copy_scanned(CardSide::Front, Err(ScanProblem::CoverOpen), S(5));
+        assert_eq!(
+            c.copy_job().front,
+            SideState::Failed(ScanProblem::CoverOpen)
+        );
+        c.copy_scan(S(6));
+        c.copy_scanned(CardSide::Front, Ok(img(1)), S(7));
+        c.copy_next(S(8));
+        assert_eq!(c.copy_job().side, CardSide::Back);
+        c.copy_scan(S(9));
+        c.copy_scanned(CardSide::Back, Ok(img(2)), S(10));
+        c.copy_next(S(11));
+        assert_eq!(c.page(), Page::CopyPreview);
+        c.copy_print(S(12));
+        assert_eq!(c.page(), Page::CopyDone);
+        let prints = copier.prints.borrow().clone();
+        assert_eq!(prints.len(), 1);
+        assert_eq!(prints[0].purpose, COPY_PURPOSES[1].0);
+        assert_eq!(prints[0].front, img(1));
+        assert_eq!(prints[0].back, img(2));
+        // No idle wipe while printing.
+        assert!(!c.tick(S(300)));
+        c.copy_printed(Ok(()), S(301));
+        assert_eq!(c.copy_job().print, CopyPrintState::Printed);
+        assert_eq!(c.copy_job().front, SideState::Waiting, "scans dropped");
+        c.tick(S(309));
+        assert_eq!(c.page(), Page::Attract);
+        assert_eq!(c.copy_job(), &CopyJob::default());
+    }
+
+    #[test]
+    fn a_failed_copy_drops_the_scans_and_back_walks_the_copy_pages() {
+        let copier = FakeCopier::default();
+        let mut c = controller().with_copy_service(copier.clone());
+        c.card_read(citizen(), S(1));
+        c.choose_copy(S(2));
+        c.copy_purpose(0, S(3));
+        c.copy_scan(S(4));
+        c.copy_scanned(CardSide::Front, Ok(img(1)), S(5));
+        c.copy_next(S(6));
+        c.copy_scan(S(7));
+        c.copy_scanned(CardSide::Back, Ok(img(2)), S(8));
+        c.copy_next(S(9));
+        c.back(S(10));
+        assert_eq!(
+            (c.page(), c.copy_job().side),
+            (Page::CopyScan, CardSide::Back)
+        );
+        c.back(S(11));
+        assert_eq!(
+            (c.page(), c.copy_job().side),
+            (Page::CopyScan, CardSide::Front)
+        );
+        c.copy_next(S(12));
+        c.copy_next(S(13));
+        c.copy_print(S(14));
+        c.copy_printed(Err(CopyPrintProblem::PaperOut), S(15));
+        assert_eq!(
+            c.copy_job().print,
+            CopyPrintState::Failed(CopyPrintProblem::PaperOut)
+        );
+        assert_eq!(c.copy_job().back, SideState::Waiting);
+    }
+
+    // A scan answer for a session that has ended is dropped.
+    #[test]
+    fn a_late_scan_does_not_reach_the_next_session() {
+        let copier = FakeCopier::default();
+        let mut c = controller().with_copy_service(copier.clone());
+        c.card_read(citizen(), S(1));
+        c.choose_copy(S(2));
+        c.copy_purpose(0, S(3));
+        c.copy_scan(S(4));
+        c.finish();
+        c.copy_scanned(CardSide::Front, Ok(img(1)), S(5));
+        assert_eq!(c.copy_job().front, SideState::Waiting);
     }
 
     #[test]

@@ -142,6 +142,9 @@ pub fn card_event(
         name: card.name.clone(),
         masked_id: card.masked_id(),
         photo: bmp.as_deref().and_then(bmp_to_rgba),
+        // The platform keys a holder's cases by a keyed hash of the number; the number
+        // itself goes nowhere.
+        case_holder: Some(kiosk_platform::api::holder_hash(&card.id_number)),
     })
 }
 

@@ -5,6 +5,7 @@
 
 pub mod idcard_manager;
 pub mod printer_manager;
+pub mod scanner_manager;
 
 use std::time::Duration;
 

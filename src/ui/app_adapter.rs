@@ -117,9 +117,17 @@ impl<S: TicketService + 'static> KioskUi<S> {
             Page::Printing => PageId::Printing,
             Page::TicketDone => PageId::TicketDone,
             Page::Problem => PageId::Problem,
+            Page::Progress => PageId::Progress,
+            Page::CaseEntry => PageId::CaseEntry,
+            Page::ProgressResult => PageId::ProgressResult,
+            Page::CopyPurpose => PageId::CopyPurpose,
+            Page::CopyScan => PageId::CopyScan,
+            Page::CopyPreview => PageId::CopyPreview,
+            Page::CopyDone => PageId::CopyDone,
         });
         app.set_countdown(c.countdown().map(|s| s as i32).unwrap_or(0));
         super::session_adapter::render(&window, &c, self.english.get());
+        super::services_adapter::render(&window, &c, self.english.get());
         let qr = match c.ticket() {
             Some(t) => {
                 let mut cached = self.follow_qr.borrow_mut();
@@ -163,6 +171,12 @@ impl<S: TicketService + 'static> KioskUi<S> {
                 app.set_hall_name_en(hall_en.into());
                 self.update(|c, _| c.set_areas(areas));
             }
+            KioskEvent::CodeScanned(code) => self.update(|c, now| c.code_scanned(code, now)),
+            KioskEvent::CaseAnswer(outcome) => self.update(|c, now| c.case_answer(outcome, now)),
+            KioskEvent::CopyScanned(side, result) => {
+                self.update(|c, now| c.copy_scanned(side, result, now))
+            }
+            KioskEvent::CopyPrinted(result) => self.update(|c, now| c.copy_printed(result, now)),
             KioskEvent::SyncStatus(s) => window.global::<AppAdapter>().set_online(s.online),
             KioskEvent::Staff(_) => {}
             KioskEvent::ReceiptPrinted(img) => window
@@ -283,6 +297,7 @@ pub fn connect<S: TicketService + 'static>(
     });
 
     super::session_adapter::connect(window, &ui);
+    super::services_adapter::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
     let handler: Rc<dyn Fn(KioskEvent)> = Rc::new(move |event| {

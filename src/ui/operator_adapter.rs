@@ -16,6 +16,22 @@ pub trait DemoControls {
     fn remove_card(&self);
     /// Makes the simulated printer run out of paper, or restocks it.
     fn set_paper_out(&self, out: bool);
+    /// Holds a code under the simulated QR scanner.
+    fn scan_code(&self, which: DemoCode);
+    /// Changes what lies on the simulated document scanner (card, nothing, lid open) and
+    /// says which.
+    fn cycle_glass(&self) -> String;
+}
+
+/// Codes the panel can scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoCode {
+    /// A receipt of the hall, correctly signed.
+    Receipt,
+    /// A receipt with an altered number and a wrong signature.
+    Forged,
+    /// Some shop's QR code.
+    Foreign,
 }
 
 /// Wires the panel to the simulators.
@@ -27,6 +43,22 @@ pub fn connect(window: &AppWindow, controls: Rc<dyn DemoControls>) {
     op.on_place_card(move |i| c.place_card(i.max(0) as usize));
     let c = controls.clone();
     op.on_remove_card(move || c.remove_card());
+    let c = controls.clone();
+    op.on_scan_code(move |i| {
+        c.scan_code(match i {
+            0 => DemoCode::Receipt,
+            1 => DemoCode::Forged,
+            _ => DemoCode::Foreign,
+        })
+    });
+    let c = controls.clone();
+    let weak = window.as_weak();
+    op.on_cycle_glass(move || {
+        let state = c.cycle_glass();
+        if let Some(w) = weak.upgrade() {
+            w.global::<OperatorAdapter>().set_glass(state.into());
+        }
+    });
     let weak = window.as_weak();
     op.on_toggle_paper_out(move || {
         if let Some(w) = weak.upgrade() {

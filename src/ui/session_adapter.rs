@@ -73,6 +73,9 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
         Notice::None => AttractNotice::None,
         Notice::CardUnreadable => AttractNotice::CardUnreadable,
         Notice::CardExpired => AttractNotice::CardExpired,
+        Notice::CodeForged => AttractNotice::CodeForged,
+        Notice::CodeForeign => AttractNotice::CodeForeign,
+        Notice::CodeQueueTicket => AttractNotice::CodeQueueTicket,
     });
 
     let menu = window.global::<MenuAdapter>();

@@ -20,6 +20,10 @@ pub struct Rig {
     pub dir: tempfile::TempDir,
     pub reader: idcard::sim::SimReader,
     pub printer: printer::virtual_printer::SimPrinter,
+    /// The QR/barcode scanner, on a pseudo-terminal like the others.
+    pub code_scanner: scanner::sim::SimScanner,
+    /// What lies on the simulated document scanner's glass (when it is the one in use).
+    pub glass: std::sync::Arc<std::sync::Mutex<kiosk::demo::glass::Glass>>,
     pub platform: Option<SimServer>,
     pub platform_addr: SocketAddr,
     pub kiosk: Kiosk,
@@ -38,14 +42,21 @@ pub fn sim_config(dir: &std::path::Path) -> SimConfig {
 }
 
 impl Rig {
-    /// Starts everything; the platform is up.
+    /// Starts everything; the platform is up. The document scanner is the demo's simulated
+    /// glass and A4 pages land as PDFs in `a4/` of the test folder.
     pub fn start() -> Rig {
+        Self::start_configured(|_| {})
+    }
+
+    /// [`Rig::start`] with the configuration adjusted before the kiosk starts.
+    pub fn start_configured(adjust: impl FnOnce(&mut Config)) -> Rig {
         i_slint_backend_testing::init_integration_test_with_mock_time();
         let dir = tempfile::tempdir().unwrap();
         let reader = idcard::sim::SimReader::spawn().unwrap();
         let printer =
             printer::virtual_printer::SimPrinter::spawn(font(), Some(dir.path().join("printer")))
                 .unwrap();
+        let code_scanner = scanner::sim::SimScanner::spawn().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let platform_addr = listener.local_addr().unwrap();
         let platform = SimServer::start(listener, sim_config(dir.path())).unwrap();
@@ -62,6 +73,14 @@ impl Rig {
             path: printer.port_path(),
             baud: 115_200,
         };
+        config.devices.code_scanner = Some(kiosk::config::CodeScannerDevice::Serial {
+            path: code_scanner.port_path(),
+            baud: 9600,
+            prefix: None,
+            suffix: None,
+            max_len: None,
+            encoding: None,
+        });
         // Quick rounds and short backoff: the tests wait on real threads.
         config.sync = SyncConfig {
             interval_secs: 1,
@@ -69,15 +88,27 @@ impl Rig {
             backoff_cap_secs: 0.5,
             ..SyncConfig::default()
         };
+        adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
         let clock: kiosk::ui::SessionClock =
             std::rc::Rc::new(|| Duration::from_millis(i_slint_backend_testing::get_mocked_time()));
-        let kiosk = Kiosk::start_with_clock(&config, clock).unwrap();
+        let sim_glass = kiosk::demo::glass::SimGlass::new(kiosk::demo::RECEIPT_FONT);
+        let glass = sim_glass.glass.clone();
+        let extras = kiosk::kiosk::KioskExtras {
+            doc_source: match config.devices.doc_scanner {
+                Some(kiosk::config::DocScannerDevice::Simulated) => Some(Box::new(sim_glass)),
+                _ => None,
+            },
+            a4_folder: Some(dir.path().join("a4")),
+        };
+        let kiosk = Kiosk::start_with(&config, clock, extras).unwrap();
         slint::ComponentHandle::show(kiosk.window()).unwrap();
         Rig {
             dir,
             reader,
             printer,
+            code_scanner,
+            glass,
             platform: Some(platform),
             platform_addr,
             kiosk,

@@ -6,12 +6,15 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod glass;
+
 use crate::app::{EventSink, KioskEvent, RgbaImage};
-use crate::config::{Config, IdCardDevice, SerialDevice};
-use crate::ui::DemoControls;
+use crate::config::{CodeScannerDevice, Config, DocScannerDevice, IdCardDevice, SerialDevice};
+use crate::ui::{DemoCode, DemoControls};
+use glass::{Glass, SimGlass};
 
 /// The font the virtual printer renders receipts with (the UI embeds the same one).
-pub static RECEIPT_FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
+pub static RECEIPT_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 /// Simulators started for whatever the configuration leaves simulated.
 pub struct SimRig {
@@ -23,6 +26,11 @@ pub struct SimRig {
     pub platform: Option<kiosk_platform::sim::SimServer>,
     /// The kiosk's printer thread, once started: "restock" on the panel tells it too.
     pub printer_handle: std::sync::Mutex<Option<crate::devices::printer_manager::PrinterHandle>>,
+    /// Simulated QR/barcode scanner on a pseudo-terminal.
+    pub code_scanner: Option<scanner::sim::SimScanner>,
+    /// What lies on the simulated document scanner's glass.
+    pub glass: Option<Arc<std::sync::Mutex<Glass>>>,
+    sim_glass: std::sync::Mutex<Option<SimGlass>>,
 }
 
 impl SimRig {
@@ -33,7 +41,27 @@ impl SimRig {
             printer: None,
             platform: None,
             printer_handle: std::sync::Mutex::new(None),
+            code_scanner: None,
+            glass: None,
+            sim_glass: std::sync::Mutex::new(None),
         };
+        if config.devices.code_scanner == Some(CodeScannerDevice::Simulated) {
+            let sim = scanner::sim::SimScanner::spawn()?;
+            config.devices.code_scanner = Some(CodeScannerDevice::Serial {
+                path: sim.port_path(),
+                baud: 9600,
+                prefix: None,
+                suffix: None,
+                max_len: None,
+                encoding: None,
+            });
+            rig.code_scanner = Some(sim);
+        }
+        if config.devices.doc_scanner == Some(DocScannerDevice::Simulated) {
+            let g = SimGlass::new(RECEIPT_FONT);
+            rig.glass = Some(g.glass.clone());
+            *rig.sim_glass.lock().unwrap_or_else(|p| p.into_inner()) = Some(g);
+        }
         if let IdCardDevice::Simulated { wlt_library } = &config.devices.idcard {
             let wlt_library = wlt_library.clone();
             let reader = idcard::sim::SimReader::spawn()?;
@@ -80,6 +108,26 @@ impl SimRig {
         }
     }
 
+    /// The simulated document scanner and A4 printer, for the kiosk to own (once).
+    pub fn take_extras(&self, config: &Config) -> crate::kiosk::KioskExtras {
+        let glass = self
+            .sim_glass
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        crate::kiosk::KioskExtras {
+            doc_source: glass
+                .map(|g| Box::new(g) as Box<dyn crate::service::copy_service::DocumentSource>),
+            a4_folder: (config.demo && config.devices.a4_printer.is_none())
+                .then(|| Self::a4_dir(&config.data_dir)),
+        }
+    }
+
+    /// Folder where the demo's A4 printer puts its pages (PDF).
+    pub fn a4_dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("a4")
+    }
+
     /// Folder where printed receipts are kept as PNG.
     pub fn receipt_dir(data_dir: &Path) -> PathBuf {
         data_dir.join("printer")
@@ -114,6 +162,45 @@ impl DemoControls for SimRig {
         if let Some(reader) = &self.reader {
             reader.remove_card();
         }
+    }
+
+    fn scan_code(&self, which: DemoCode) {
+        let Some(sim) = &self.code_scanner else {
+            return;
+        };
+        use crate::documents::samples::{SAMPLE_CASE, SAMPLE_SIGNING_KEY, SAMPLE_VERIFY_BASE};
+        let day = crate::clock::service_day();
+        let payload = match which {
+            DemoCode::Receipt => crate::documents::verification::verification_url(
+                SAMPLE_VERIFY_BASE,
+                SAMPLE_CASE,
+                day,
+                SAMPLE_SIGNING_KEY,
+            ),
+            DemoCode::Forged => crate::documents::verification::verification_url(
+                SAMPLE_VERIFY_BASE,
+                "SB-20261124-000043",
+                day,
+                b"not-the-hall-key",
+            ),
+            DemoCode::Foreign => "https://shop.example.com/item?id=8848".to_owned(),
+        };
+        if let Err(e) = sim.scan(&payload) {
+            tracing::warn!("simulated scanner: {e}");
+        }
+    }
+
+    fn cycle_glass(&self) -> String {
+        let Some(glass) = &self.glass else {
+            return String::new();
+        };
+        let mut g = glass.lock().unwrap_or_else(|p| p.into_inner());
+        *g = match *g {
+            Glass::Card => Glass::Empty,
+            Glass::Empty => Glass::LidOpen,
+            Glass::LidOpen => Glass::Card,
+        };
+        format!("{:?}", *g)
     }
 
     fn set_paper_out(&self, out: bool) {

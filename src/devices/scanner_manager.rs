@@ -1,0 +1,207 @@
+//! The code-scanner thread: reads QR codes and barcodes from a serial (line-mode) or a USB
+//! keyboard-mode scanner, has them classified (the platform's rules: the hall's own receipts
+//! are checked for their signature) and hands the result to the UI. A scanner that goes away
+//! is reopened with backoff, without a restart.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use scanner::line::{CodeScanner, LineConfig, ScanError, SerialConfig, SerialScanner};
+
+use crate::app::{EventSink, KioskEvent, ScannedCode};
+
+/// How long one read waits before the thread checks whether to stop.
+const READ_WAIT: Duration = Duration::from_millis(250);
+
+/// Where the code scanner is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeScannerPort {
+    /// Serial or USB virtual COM port, line mode.
+    Serial {
+        /// Port path (or the simulator's pseudo-terminal).
+        path: PathBuf,
+        /// Baud rate.
+        baud: u32,
+    },
+    /// USB HID keyboard mode: the scanner's event device, grabbed exclusively.
+    Hid {
+        /// `/dev/input/by-id/…-event-kbd`.
+        path: PathBuf,
+    },
+}
+
+impl std::fmt::Display for CodeScannerPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeScannerPort::Serial { path, .. } => write!(f, "serial {}", path.display()),
+            CodeScannerPort::Hid { path } => write!(f, "HID {}", path.display()),
+        }
+    }
+}
+
+/// The scanner's state for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScannerHealth {
+    /// Opening.
+    Connecting,
+    /// Open and reading.
+    Ready,
+    /// Cannot be opened or went away; being retried.
+    Fault(String),
+}
+
+/// Turns a scanned text into what it means for the session.
+pub type Classifier = Box<dyn Fn(&str) -> ScannedCode + Send>;
+
+/// The running scanner thread; dropping it stops the thread.
+pub struct ScannerManager {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    health: Arc<Mutex<ScannerHealth>>,
+}
+
+impl ScannerManager {
+    /// Starts reading `port`.
+    pub fn start(
+        port: CodeScannerPort,
+        line: LineConfig,
+        classify: Classifier,
+        sink: Arc<dyn EventSink>,
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Mutex::new(ScannerHealth::Connecting));
+        let thread = std::thread::Builder::new()
+            .name("code-scanner".into())
+            .spawn({
+                let stop = stop.clone();
+                let health = health.clone();
+                move || run(&port, &line, &classify, &*sink, &stop, &health)
+            })
+            .expect("spawn code scanner thread");
+        Self {
+            stop,
+            thread: Some(thread),
+            health,
+        }
+    }
+
+    /// The scanner's state now.
+    pub fn health(&self) -> ScannerHealth {
+        lock(&self.health).clone()
+    }
+}
+
+impl Drop for ScannerManager {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn lock(h: &Mutex<ScannerHealth>) -> std::sync::MutexGuard<'_, ScannerHealth> {
+    h.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn set_health(h: &Mutex<ScannerHealth>, sink: &dyn EventSink, new: ScannerHealth) {
+    let mut cur = lock(h);
+    if *cur == new {
+        return;
+    }
+    match &new {
+        ScannerHealth::Fault(why) => {
+            tracing::error!(device = "code_scanner", "scanner fault: {why}");
+            sink.send(KioskEvent::OperatorStatus(format!(
+                "Code scanner: FAULT: {why}"
+            )));
+        }
+        ScannerHealth::Ready => {
+            tracing::info!(device = "code_scanner", "scanner ready");
+            sink.send(KioskEvent::OperatorStatus("Code scanner: ready".into()));
+        }
+        ScannerHealth::Connecting => {}
+    }
+    *cur = new;
+}
+
+fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
+    match port {
+        CodeScannerPort::Serial { path, baud } => {
+            let mut config = SerialConfig::new(path);
+            config.baud = *baud;
+            config.line = line.clone();
+            Ok(Box::new(SerialScanner::open(&config)?))
+        }
+        #[cfg(target_os = "linux")]
+        CodeScannerPort::Hid { path } => {
+            let mut config = scanner::hid::HidConfig::new(path);
+            config.line = line.clone();
+            Ok(Box::new(scanner::hid::HidScanner::open(&config)?))
+        }
+        #[cfg(not(target_os = "linux"))]
+        CodeScannerPort::Hid { path } => Err(ScanError::Open {
+            path: path.clone(),
+            source: std::io::Error::other("HID scanners need Linux evdev"),
+        }),
+    }
+}
+
+fn run(
+    port: &CodeScannerPort,
+    line: &LineConfig,
+    classify: &Classifier,
+    sink: &dyn EventSink,
+    stop: &AtomicBool,
+    health: &Mutex<ScannerHealth>,
+) {
+    let mut failures = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        let mut scanner = match open(port, line) {
+            Ok(s) => s,
+            Err(e) => {
+                set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                failures += 1;
+                sleep_unless_stopped(super::reconnect_delay(failures), stop);
+                continue;
+            }
+        };
+        failures = 0;
+        set_health(health, sink, ScannerHealth::Ready);
+        while !stop.load(Ordering::SeqCst) {
+            match scanner.read_scan(READ_WAIT) {
+                Ok(None) => {}
+                Ok(Some(scan)) => {
+                    let code = classify(&scan.text);
+                    tracing::info!(device = "code_scanner", kind = ?code, "code scanned");
+                    sink.send(KioskEvent::CodeScanned(code));
+                }
+                Err(e) if !e.needs_reopen() => {
+                    // One bad scan (garbled, too long, cut short): the citizen scans again;
+                    // the payload itself never reaches the log.
+                    tracing::warn!(device = "code_scanner", "unusable scan: {e}");
+                }
+                Err(e) => {
+                    set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                    break;
+                }
+            }
+        }
+        if !stop.load(Ordering::SeqCst) {
+            sleep_unless_stopped(super::reconnect_delay(0), stop);
+        }
+    }
+}
+
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let step = Duration::from_millis(50);
+    let mut left = d;
+    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
+        let s = left.min(step);
+        std::thread::sleep(s);
+        left -= s;
+    }
+}

@@ -1,0 +1,289 @@
+//! The ID-card copy: scans a side with the document scanner, finds the card on the glass and
+//! crops it, and prints both sides on one A4 page. All of it on a thread of its own; the
+//! images pass through and are never written anywhere (the demo's folder printer aside, which
+//! stands in for paper).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use scanner::sane::{DocScanner, ScanError, ScannedImage};
+
+use crate::app::id_copy::CopyOrder;
+use crate::app::{
+    CardSide, CopyPrintProblem, CopyService, EventSink, KioskEvent, RgbaImage, ScanProblem,
+};
+use crate::documents::id_copy::{self, IdCopy};
+use crate::documents::pdf::RgbImage;
+use crate::store::Store;
+
+/// Something that scans the glass: the SANE scanner, or the demo's simulated one.
+pub trait DocumentSource: Send {
+    /// One scan of the configured area.
+    fn scan(&mut self) -> Result<ScannedImage, ScanError>;
+}
+
+impl DocumentSource for DocScanner {
+    fn scan(&mut self) -> Result<ScannedImage, ScanError> {
+        DocScanner::scan(self)
+    }
+}
+
+/// Where A4 pages go.
+pub enum A4Output {
+    /// An IPP printer or CUPS queue.
+    Ipp {
+        /// The printer.
+        printer: printer::ipp::IppPrinter,
+        /// How long a job may take before it counts as failed.
+        job_timeout: Duration,
+    },
+    /// Demo only: PDFs land in a folder (the simulated A4 printer).
+    Folder(PathBuf),
+    /// No A4 printer on this kiosk.
+    None,
+}
+
+enum Order {
+    Scan(CardSide),
+    Print(CopyOrder),
+}
+
+/// [`CopyService`] for the controller.
+pub struct ChannelCopyService {
+    orders: Sender<Order>,
+}
+
+impl CopyService for ChannelCopyService {
+    fn scan(&self, side: CardSide) {
+        if self.orders.send(Order::Scan(side)).is_err() {
+            tracing::error!("copy service thread is gone");
+        }
+    }
+    fn print(&self, order: CopyOrder) {
+        if self.orders.send(Order::Print(order)).is_err() {
+            tracing::error!("copy service thread is gone");
+        }
+    }
+}
+
+/// What the thread needs.
+pub struct CopyServiceDeps {
+    /// The document scanner (`None`: the kiosk has none; scans fail as a scanner fault).
+    pub source: Option<Box<dyn DocumentSource>>,
+    /// The A4 printer.
+    pub output: A4Output,
+    /// Font for the PDF (the CJK font the UI embeds).
+    pub font: &'static [u8],
+    /// Where answers go.
+    pub sink: Arc<dyn EventSink>,
+    /// Database file: device faults are recorded in `device_events` (staff and the
+    /// heartbeat read them from there).
+    pub db_path: PathBuf,
+}
+
+/// The last state recorded per device, so that only changes are written.
+struct Health {
+    store: Option<Store>,
+    last: std::collections::HashMap<&'static str, bool>,
+}
+
+impl Health {
+    fn record(&mut self, device: &'static str, fault: Option<&str>) {
+        let ok = fault.is_none();
+        if self.last.insert(device, ok) == Some(ok) && ok {
+            return;
+        }
+        if let Some(store) = &self.store {
+            let (kind, detail) = match fault {
+                Some(why) => ("fault", why),
+                None => ("ok", ""),
+            };
+            if let Err(e) = store.record_device_event(device, kind, detail, chrono::Utc::now()) {
+                tracing::warn!(error = %e, "recording a device event");
+            }
+        }
+    }
+    fn ok(&mut self, device: &'static str) {
+        self.record(device, None);
+    }
+    fn fault(&mut self, device: &'static str, why: &str) {
+        self.record(device, Some(why));
+    }
+}
+
+const DOC_SCANNER: &str = "document_scanner";
+const A4_PRINTER: &str = "a4_printer";
+
+/// The running thread; it ends when the [`ChannelCopyService`] is dropped.
+pub struct CopyServiceThread {
+    thread: Option<JoinHandle<()>>,
+}
+
+impl CopyServiceThread {
+    /// Starts the thread.
+    pub fn spawn(deps: CopyServiceDeps) -> (CopyServiceThread, ChannelCopyService) {
+        let (tx, rx) = mpsc::channel::<Order>();
+        let thread = std::thread::Builder::new()
+            .name("copy-service".into())
+            .spawn(move || {
+                let mut deps = deps;
+                let store = Store::open(&deps.db_path)
+                    .map_err(|e| tracing::error!(error = %e, "copy service: no store"))
+                    .ok();
+                let mut health = Health {
+                    store,
+                    last: Default::default(),
+                };
+                for order in rx {
+                    match order {
+                        Order::Scan(side) => {
+                            let result = scan_side(&mut deps, &mut health);
+                            deps.sink.send(KioskEvent::CopyScanned(side, result));
+                        }
+                        Order::Print(order) => {
+                            let result = print(&deps, &mut health, &order);
+                            deps.sink.send(KioskEvent::CopyPrinted(result));
+                        }
+                    }
+                }
+            })
+            .expect("spawn copy service");
+        (
+            CopyServiceThread {
+                thread: Some(thread),
+            },
+            ChannelCopyService { orders: tx },
+        )
+    }
+}
+
+impl Drop for CopyServiceThread {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Scans, finds the card and crops it. Device faults go to staff (health) and are told to the
+/// citizen as "ask staff"; problems the citizen can fix (lid, placement) are told as such.
+fn scan_side(deps: &mut CopyServiceDeps, health: &mut Health) -> Result<RgbaImage, ScanProblem> {
+    let Some(source) = deps.source.as_mut() else {
+        return Err(ScanProblem::ScannerFault);
+    };
+    let img = match source.scan() {
+        Ok(img) => {
+            health.ok(DOC_SCANNER);
+            img
+        }
+        Err(e) => {
+            let problem = scan_problem(&e);
+            if problem == ScanProblem::ScannerFault {
+                tracing::warn!(error = %e, "document scanner fault");
+                health.fault(DOC_SCANNER, &e.to_string());
+            } else {
+                health.ok(DOC_SCANNER);
+            }
+            return Err(problem);
+        }
+    };
+    match scanner::crop::crop_card(&img, &scanner::crop::CropOptions::default()) {
+        Ok(card) => Ok(to_rgba(&card.image)),
+        Err(e) => {
+            tracing::info!(reason = %e, "no card found on the scan");
+            Err(match e {
+                scanner::crop::CropError::NoCardFound => ScanProblem::NoCard,
+                _ => ScanProblem::NotACard,
+            })
+        }
+    }
+}
+
+/// What the citizen is told for a scanner error.
+pub fn scan_problem(e: &ScanError) -> ScanProblem {
+    match e {
+        // A flatbed with nothing under the lid may say "no docs": lay the card.
+        ScanError::NoDocument => ScanProblem::NoCard,
+        ScanError::CoverOpen => ScanProblem::CoverOpen,
+        _ => ScanProblem::ScannerFault,
+    }
+}
+
+fn to_rgba(img: &ScannedImage) -> RgbaImage {
+    let mut pixels = Vec::with_capacity(img.rgb.len() / 3 * 4);
+    for px in img.rgb.chunks_exact(3) {
+        pixels.extend_from_slice(&[px[0], px[1], px[2], 255]);
+    }
+    RgbaImage {
+        width: img.width,
+        height: img.height,
+        pixels,
+    }
+}
+
+fn to_rgb(img: &RgbaImage) -> RgbImage {
+    let mut rgb = Vec::with_capacity(img.pixels.len() / 4 * 3);
+    for px in img.pixels.chunks_exact(4) {
+        rgb.extend_from_slice(&px[..3]);
+    }
+    RgbImage {
+        width: img.width,
+        height: img.height,
+        rgb,
+    }
+}
+
+fn print(
+    deps: &CopyServiceDeps,
+    health: &mut Health,
+    order: &CopyOrder,
+) -> Result<(), CopyPrintProblem> {
+    let copy = IdCopy {
+        front: to_rgb(&order.front),
+        back: to_rgb(&order.back),
+        purpose: order.purpose.clone(),
+    };
+    let pdf = id_copy::render(&copy, deps.font).map_err(|e| {
+        tracing::error!(error = %e, "ID copy layout failed");
+        CopyPrintProblem::PrinterFault
+    })?;
+    match &deps.output {
+        A4Output::None => Err(CopyPrintProblem::NoPrinter),
+        A4Output::Folder(dir) => {
+            let name = format!(
+                "id-copy-{}.pdf",
+                crate::clock::hall_now().format("%Y%m%d-%H%M%S%.3f")
+            );
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join(name), &pdf))
+                .map_err(|e| {
+                    tracing::error!(error = %e, "demo A4 printer folder");
+                    CopyPrintProblem::PrinterFault
+                })
+        }
+        A4Output::Ipp {
+            printer,
+            job_timeout,
+        } => match printer.print_pdf(&pdf, "id-copy", *job_timeout) {
+            Ok(_) => {
+                health.ok(A4_PRINTER);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "A4 printer");
+                health.fault(A4_PRINTER, &e.to_string());
+                Err(match &e {
+                    printer::ipp::IppError::JobFailed { reasons, .. }
+                        if reasons.contains("media-empty") || reasons.contains("media-needed") =>
+                    {
+                        CopyPrintProblem::PaperOut
+                    }
+                    _ => CopyPrintProblem::PrinterFault,
+                })
+            }
+        },
+    }
+}

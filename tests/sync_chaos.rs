@@ -18,7 +18,7 @@ fn everything_arrives_exactly_once_through_thirty_percent_failures() {
         error_rate: 0.3,
         retry_after_secs: 1,
         latency_ms: 2,
-        down: false,
+        ..FaultConfig::default()
     };
     let sim = SimServer::start(
         listener,
@@ -34,7 +34,9 @@ fn everything_arrives_exactly_once_through_thirty_percent_failures() {
         data_dir: dir.path().join("fleet"),
         offline_first: false,
         pace: Duration::from_millis(1),
+        backoff_base_secs: 0.05,
         backoff_cap_secs: 1.0,
+        interval_secs: 1,
         batch_size: 25,
         // Fail-safe only.
         deadline: Duration::from_secs(600),
@@ -163,5 +165,124 @@ fn a_key_reused_with_another_body_fails_the_row_with_the_reason() {
     assert_eq!(store.retry_all_failed(Utc::now()).unwrap(), 1);
     assert_eq!(store.outbox_counts().unwrap().pending, 1);
     drop(store);
+    sim.stop();
+}
+
+#[test]
+fn a_conflicting_key_fails_only_its_row_and_the_rest_of_the_batch_is_sent() {
+    use chrono::Utc;
+    use kiosk::app::RecordingSink;
+    use kiosk::config::SyncConfig;
+    use kiosk::store::{LeaseInfo, NewTicket, Store};
+    use kiosk::sync::SyncWorker;
+    use kiosk_platform::api::{LeaseRequest, QueueTicketTx, Transaction, TransactionBatch};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimServer::start(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        SimConfig::demo(dir.path().join("platform.sqlite")).with_soak_kiosks(1),
+    )
+    .unwrap();
+    let (id, key) = soak_kiosk(0);
+    let client = || PlatformClient::new(&sim.base_url(), &id, &key, Duration::from_secs(10));
+    let day = kiosk::clock::service_day();
+    let lease = |size| {
+        client()
+            .lease(&LeaseRequest {
+                area_code: "A".into(),
+                service_day: day,
+                size,
+            })
+            .unwrap()
+    };
+
+    // Five tickets written offline, in one batch.
+    let db = dir.path().join("kiosk.sqlite");
+    let mut store = Store::open(&db).unwrap();
+    let l = lease(5);
+    store
+        .add_lease(
+            &LeaseInfo {
+                lease_id: l.lease_id,
+                area_code: l.area_code,
+                service_day: l.service_day,
+                first: l.first,
+                last: l.last,
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    for _ in 0..5 {
+        store
+            .issue_ticket(
+                &NewTicket {
+                    area_code: "A".into(),
+                    phone: None,
+                    service_day: day,
+                },
+                Utc::now(),
+            )
+            .unwrap();
+    }
+    let rows = store.due_outbox(Utc::now(), 10).unwrap();
+    assert_eq!(rows.len(), 5);
+    let clash = &rows[2];
+
+    // The third row's key was already stored with another body.
+    let other = lease(1);
+    let tx = Transaction::queue_ticket(
+        clash.idempotency_key.clone(),
+        Utc::now(),
+        &QueueTicketTx {
+            ticket_id: uuid::Uuid::new_v4().to_string(),
+            area_code: "A".into(),
+            number: other.first,
+            display_number: kiosk_platform::api::display_number("A", other.first),
+            service_day: day,
+            issued_at: Utc::now(),
+            phone: None,
+            lease_id: other.lease_id,
+        },
+    )
+    .unwrap();
+    client()
+        .upload(&TransactionBatch {
+            transactions: vec![tx],
+        })
+        .unwrap();
+
+    let worker = SyncWorker::spawn(
+        &db,
+        client(),
+        SyncConfig {
+            interval_secs: 1,
+            batch_size: 10,
+            ..SyncConfig::default()
+        },
+        Arc::new(RecordingSink::default()),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let c = store.outbox_counts().unwrap();
+        if c.pending == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never drained: {c:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(worker);
+    let c = store.outbox_counts().unwrap();
+    assert_eq!((c.sent, c.failed), (4, 1));
+    let failed = store.failed_outbox().unwrap();
+    assert_eq!(failed[0].0, clash.id);
+    let reason = failed[0].2.clone().unwrap();
+    assert!(
+        reason.contains("409") && reason.contains("idempotency_conflict"),
+        "{reason}"
+    );
+    // The platform holds the other four plus the first body of the clashing key.
+    assert_eq!(client().holdings().unwrap().transactions, 5);
     sim.stop();
 }

@@ -463,10 +463,15 @@ pub struct Heartbeat {
 /// One device's health in a [`Heartbeat`].
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct DeviceHealth {
-    /// Device name, e.g. `printer`.
+    /// Device name: `idcard` (ID-card reader), `printer` (receipt printer),
+    /// `code_scanner`, `doc_scanner`, …
     pub device: String,
-    /// Last known state, e.g. `ok`, `paper_out`, `disconnected`.
+    /// `ok` or `fault` (older kiosks: the last recorded event kind).
     pub status: String,
+    /// For a fault, why, in one short line (`paper out`, `cannot open /dev/ttyUSB0: …`);
+    /// for `ok`, an optional warning (`paper near end`). No personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// `POST /v1/heartbeat` response.

@@ -162,10 +162,18 @@ fn heartbeats_are_kept_per_kiosk() {
         uptime_secs: 42,
         outbox_pending: 3,
         outbox_failed: 1,
-        devices: vec![api::DeviceHealth {
-            device: "printer".into(),
-            status: "paper_out".into(),
-        }],
+        devices: vec![
+            api::DeviceHealth {
+                device: "printer".into(),
+                status: "fault".into(),
+                detail: Some("paper out".into()),
+            },
+            api::DeviceHealth {
+                device: "idcard".into(),
+                status: "ok".into(),
+                detail: None,
+            },
+        ],
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

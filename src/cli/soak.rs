@@ -40,9 +40,15 @@ pub struct SoakArgs {
     /// Pause between two tickets of one kiosk, milliseconds (0: as fast as the disk allows).
     #[arg(long, default_value_t = 0)]
     pub pace_ms: u64,
-    /// Longest retry delay of the sync workers, seconds.
-    #[arg(long, default_value_t = 2.0)]
+    /// First retry ceiling of the sync workers, seconds (default: the app's `sync.backoff_base_secs`).
+    #[arg(long, default_value_t = 1.0)]
+    pub backoff_base_secs: f64,
+    /// Longest retry delay of the sync workers, seconds (default: the app's `sync.backoff_cap_secs`).
+    #[arg(long, default_value_t = 300.0)]
     pub backoff_cap_secs: f64,
+    /// Seconds between two sync rounds of an idle kiosk (default: the app's `sync.interval_secs`).
+    #[arg(long, default_value_t = 5)]
+    pub interval_secs: u64,
     /// Outbox rows per upload.
     #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
@@ -63,7 +69,9 @@ pub fn run(args: SoakArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         offline_first: args.offline_first,
         pace: Duration::from_millis(args.pace_ms),
+        backoff_base_secs: args.backoff_base_secs,
         backoff_cap_secs: args.backoff_cap_secs,
+        interval_secs: args.interval_secs,
         batch_size: args.batch_size,
         deadline: Duration::from_secs(args.max_secs),
     };

@@ -39,8 +39,12 @@ pub struct FleetPlan {
     pub offline_first: bool,
     /// Pause between two tickets of one kiosk.
     pub pace: Duration,
+    /// First retry ceiling.
+    pub backoff_base_secs: f64,
     /// Longest retry delay.
     pub backoff_cap_secs: f64,
+    /// Seconds between two rounds of an idle sync worker.
+    pub interval_secs: u64,
     /// Rows per upload.
     pub batch_size: usize,
     /// Give up after this long.
@@ -70,6 +74,9 @@ pub struct SoakReport {
     pub platform_fleet_tickets: Option<u64>,
     /// Distinct ticket ids among them (equal to the above when nothing came twice).
     pub platform_fleet_distinct: Option<u64>,
+    /// Uploads the platform answered `duplicate` (a key it already held, sent again after
+    /// a lost answer), since its database was created: retries, each stored once.
+    pub platform_duplicates_answered: Option<u64>,
     /// The simulator's load counters, when the platform is the simulator.
     pub sim: Option<SimStats>,
 }
@@ -99,15 +106,28 @@ fn written(store: &Store) -> Result<u64, StoreError> {
     Ok(c.pending + c.sent + c.failed)
 }
 
+/// The app's sync settings, with the plan's batch size, round interval and backoff.
+/// Writing live, the kiosks lease bigger blocks so writers rarely wait for numbers;
+/// offline-first, leases are the app's own (a fleet back from an outage tops up every
+/// area like real kiosks do).
 fn sync_config(plan: &FleetPlan) -> SyncConfig {
+    let defaults = SyncConfig::default();
     SyncConfig {
-        interval_secs: 1,
+        interval_secs: plan.interval_secs,
         batch_size: plan.batch_size,
-        lease_size: 50,
-        lease_low_water: 10,
-        backoff_base_secs: 0.05,
+        lease_size: if plan.offline_first {
+            defaults.lease_size
+        } else {
+            50
+        },
+        lease_low_water: if plan.offline_first {
+            defaults.lease_low_water
+        } else {
+            10
+        },
+        backoff_base_secs: plan.backoff_base_secs,
         backoff_cap_secs: plan.backoff_cap_secs,
-        ..SyncConfig::default()
+        ..defaults
     }
 }
 
@@ -223,16 +243,25 @@ fn start_worker(m: &Member, plan: &FleetPlan) -> anyhow::Result<SyncWorker> {
     )?)
 }
 
-/// Waits until every outbox is empty of pending rows; returns the failed count.
+/// Waits until every outbox is empty of pending rows; returns the failed count. With
+/// `kick`, wakes every worker each second (to hurry tests along; a kick never cuts short
+/// a `Retry-After`); without, the workers keep their own pace, as real kiosks do.
 fn wait_drained(
     members: &[Member],
     workers: &[SyncWorker],
     deadline: Instant,
+    kick: bool,
 ) -> anyhow::Result<u64> {
     let stores: Vec<Store> = members
         .iter()
         .map(|m| Store::open(&m.db))
         .collect::<Result<_, _>>()?;
+    // Counting a big fleet's outboxes costs CPU the platform under test needs.
+    let poll = if members.len() > 64 {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_millis(50)
+    };
     let mut last_kick = Instant::now();
     loop {
         let mut pending = 0;
@@ -248,13 +277,13 @@ fn wait_drained(
         if Instant::now() > deadline {
             anyhow::bail!("{pending} transactions still pending at the deadline");
         }
-        if last_kick.elapsed() > Duration::from_secs(1) {
+        if kick && last_kick.elapsed() > Duration::from_secs(1) {
             for w in workers {
                 w.kicker().kick();
             }
             last_kick = Instant::now();
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(poll);
     }
 }
 
@@ -338,7 +367,7 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
             .iter()
             .map(|m| start_worker(m, plan))
             .collect::<anyhow::Result<_>>()?;
-        let failed = wait_drained(&members, &workers, deadline)?;
+        let failed = wait_drained(&members, &workers, deadline, false)?;
         let drain = online.elapsed().as_secs_f64();
         drop(workers);
         (n, write_secs, Some(drain), failed)
@@ -372,7 +401,7 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
             })?
         };
         let write_secs = started.elapsed().as_secs_f64();
-        let failed = wait_drained(&members, &workers, deadline)?;
+        let failed = wait_drained(&members, &workers, deadline, true)?;
         drop(workers);
         (n, write_secs, None, failed)
     };
@@ -392,6 +421,7 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
         platform_transactions: None,
         platform_fleet_tickets: None,
         platform_fleet_distinct: None,
+        platform_duplicates_answered: None,
         sim: None,
     };
     if let Some(m) = members.first() {
@@ -410,6 +440,7 @@ pub fn run(plan: &FleetPlan) -> anyhow::Result<SoakReport> {
                     report.platform_transactions = Some(h.transactions);
                     report.platform_fleet_tickets = Some(fleet.len() as u64);
                     report.platform_fleet_distinct = Some(distinct.len() as u64);
+                    report.platform_duplicates_answered = Some(h.duplicates_refused);
                     break;
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),

@@ -93,6 +93,8 @@ fn open_usb(config: &idcard::usb::UsbConfig) -> Result<Box<dyn ReaderTransport>,
     ))
 }
 
+use crate::sync::health::DeviceState;
+
 /// What staff and technicians see of the reader. Never holds personal data: fault texts are
 /// the driver's messages, which name fields and codes, never their contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +216,17 @@ impl IdCardManager {
         };
         let stop = Arc::new(AtomicBool::new(false));
         let health = Arc::new(Mutex::new(ReaderHealth::Connecting));
+        // The heartbeat reads the reader's health from here (no personal data in it).
+        let weak = Arc::downgrade(&health);
+        crate::sync::health::devices().watch("idcard", move || {
+            let health = weak.upgrade()?;
+            let now = lock(&health).clone();
+            match now {
+                ReaderHealth::Connecting => None,
+                ReaderHealth::Ready => Some(DeviceState::Ok),
+                ReaderHealth::Fault(why) => Some(DeviceState::Fault(why)),
+            }
+        });
         let thread = std::thread::Builder::new()
             .name("idcard".into())
             .spawn({

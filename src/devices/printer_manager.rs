@@ -96,6 +96,32 @@ impl Default for PrinterOptions {
     }
 }
 
+/// The printer's health as the heartbeat reports it; `None` before anything is known.
+fn heartbeat_health(st: &PrinterState) -> Option<crate::sync::health::DeviceState> {
+    use crate::sync::health::DeviceState;
+    let Some(s) = st.status else {
+        // No answer yet, or it stopped answering after having been polled.
+        return (st.idle_polls > 0 || st.printed > 0)
+            .then(|| DeviceState::Fault("not answering".into()));
+    };
+    let fault = [
+        (s.unrecoverable_error, "unrecoverable error"),
+        (s.cutter_error, "cutter error"),
+        (s.cover_open, "cover open"),
+        (s.paper_out, "paper out"),
+        (!s.online, "offline"),
+    ]
+    .into_iter()
+    .find(|(on, _)| *on)
+    .map(|(_, why)| why);
+    Some(match fault {
+        Some(why) => DeviceState::Fault(why.into()),
+        None if st.job_held => DeviceState::Fault("job held for a reprint".into()),
+        None if s.paper_near_end => DeviceState::Warn("paper near end".into()),
+        None => DeviceState::Ok,
+    })
+}
+
 /// What staff and technicians see of the printer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrinterState {
@@ -183,6 +209,13 @@ impl PrinterManager {
             reprinted: 0,
             idle_polls: 0,
         }));
+        // The heartbeat reads the printer's health from here.
+        let weak = Arc::downgrade(&state);
+        crate::sync::health::devices().watch("printer", move || {
+            let state = weak.upgrade()?;
+            let now = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            heartbeat_health(&now)
+        });
         let worker = Worker {
             link,
             options,

@@ -22,7 +22,10 @@ impl Backoff {
         Duration::from_secs_f64((self.base.as_secs_f64() * factor).min(self.cap.as_secs_f64()))
     }
 
-    /// A random delay under the ceiling, no shorter than the platform's Retry-After.
+    /// A random delay under the ceiling; when the platform sent `Retry-After`, that long
+    /// plus the random delay. (Not the larger of the two: a platform shedding a storm
+    /// sends every kiosk the same `Retry-After`, and kiosks that all waited exactly that
+    /// long would come back in step and be shed again.)
     pub fn delay(
         &self,
         attempt: u32,
@@ -32,7 +35,7 @@ impl Backoff {
         let ceiling = self.ceiling(attempt).as_secs_f64();
         let jittered = Duration::from_secs_f64(rng.random_range(0.0..=ceiling));
         match retry_after {
-            Some(ra) => jittered.max(ra),
+            Some(ra) => ra + jittered,
             None => jittered,
         }
     }
@@ -68,5 +71,14 @@ mod tests {
         }
         let d = b.delay(0, Some(Duration::from_secs(30)), &mut rng);
         assert!(d >= Duration::from_secs(30));
+        assert!(d <= Duration::from_secs(31));
+        // The same Retry-After to many kiosks: they come back spread out, not in step.
+        let spread: std::collections::HashSet<u128> = (0..50)
+            .map(|_| {
+                b.delay(3, Some(Duration::from_secs(2)), &mut rng)
+                    .as_millis()
+            })
+            .collect();
+        assert!(spread.len() > 40, "{spread:?}");
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use kiosk_platform::api::{
-    Catalog, DeviceHealth, Heartbeat, LeaseRequest, Transaction, TransactionBatch, TxStatus,
+    Catalog, Heartbeat, LeaseRequest, Transaction, TransactionBatch, TxStatus,
 };
 use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
 
@@ -155,6 +155,9 @@ impl State {
         self.load_cached_catalog();
         let mut rng = rand::rng();
         while !stop.load(Ordering::SeqCst) {
+            // Set when the platform asked for a pause (`Retry-After`): a kick (a new ticket)
+            // does not cut it short, so a busy platform gets the quiet it asked for.
+            let mut not_before: Option<Instant> = None;
             let wait = match self.round() {
                 Ok(()) => {
                     self.failures = 0;
@@ -172,6 +175,9 @@ impl State {
                     };
                     let d = self.backoff().delay(self.failures, retry_after, &mut rng);
                     self.failures = self.failures.saturating_add(1);
+                    if retry_after.is_some() {
+                        not_before = Some(Instant::now() + d);
+                    }
                     d
                 }
                 Err(RoundError::Store(e)) => {
@@ -181,12 +187,22 @@ impl State {
                 }
             };
             self.send_status();
-            match kicks.recv_timeout(wait) {
-                Ok(()) | Err(RecvTimeoutError::Timeout) => {
-                    // Several kicks in a burst need one round only.
-                    while kicks.try_recv().is_ok() {}
+            let mut wait = wait;
+            loop {
+                match kicks.recv_timeout(wait) {
+                    Ok(()) | Err(RecvTimeoutError::Timeout) => {
+                        // Several kicks in a burst need one round only.
+                        while kicks.try_recv().is_ok() {}
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
+                let left = not_before.map_or(Duration::ZERO, |t| {
+                    t.saturating_duration_since(Instant::now())
+                });
+                if left.is_zero() || stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                wait = left;
             }
         }
     }
@@ -257,6 +273,9 @@ impl State {
     }
 
     fn round(&mut self) -> Result<(), RoundError> {
+        // The citizens' records first: after an outage, a round cut short by a busy
+        // platform should still have delivered what matters most.
+        self.upload()?;
         let now = Utc::now();
         let due_catalog = self
             .catalog_checked
@@ -279,7 +298,6 @@ impl State {
         }
 
         self.renew_leases()?;
-        self.upload()?;
         self.heartbeat()?;
         self.purge();
 
@@ -313,12 +331,10 @@ impl State {
             return Ok(());
         }
         let (pending, failed) = self.store.outbox_depth()?;
-        let devices = self
-            .store
-            .device_health()?
-            .into_iter()
-            .map(|(device, status)| DeviceHealth { device, status })
-            .collect();
+        let devices = super::health::merged(
+            &super::health::devices().snapshot(),
+            self.store.device_health()?,
+        );
         self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             uptime_secs: self.started.elapsed().as_secs(),
@@ -374,9 +390,18 @@ impl State {
 
     /// Sends due outbox rows in batches until none is due.
     fn upload(&mut self) -> Result<(), RoundError> {
+        // After a whole batch was refused without naming a row: how many rows to send one
+        // at a time, so each gets its own answer.
+        let mut singles = 0usize;
         loop {
             let now = Utc::now();
-            let rows = self.store.due_outbox(now, self.config.batch_size)?;
+            let limit = if singles > 0 {
+                singles -= 1;
+                1
+            } else {
+                self.config.batch_size
+            };
+            let rows = self.store.due_outbox(now, limit)?;
             if rows.is_empty() {
                 return Ok(());
             }
@@ -399,10 +424,30 @@ impl State {
                 Ok(r) => r,
                 Err(e) if is_final_refusal(&e) => {
                     // E.g. 400 bad_request or 409 idempotency_conflict: sending the same rows
-                    // again gets the same answer. Staff see them and retry after a fix.
+                    // again gets the same answer. Only the guilty rows fail (staff see them
+                    // and retry after a fix); the rest of the batch goes again at once.
                     let reason = e.to_string();
-                    tracing::error!(rows = ids.len(), %reason, "batch refused by the platform");
-                    self.store.mark_all_failed(&ids, &reason)?;
+                    let named: Vec<i64> = match &e {
+                        ClientError::Http {
+                            message: Some(m), ..
+                        } => rows
+                            .iter()
+                            .filter(|r| !r.idempotency_key.is_empty())
+                            .filter(|r| m.contains(&r.idempotency_key))
+                            .map(|r| r.id)
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    if rows.len() > 1 && named.is_empty() {
+                        // The answer does not say which row: send them one at a time, so
+                        // each gets its own answer.
+                        tracing::warn!(rows = rows.len(), %reason, "batch refused; sending its rows one by one");
+                        singles = rows.len();
+                        continue;
+                    }
+                    let guilty = if named.is_empty() { ids } else { named };
+                    tracing::error!(rows = guilty.len(), %reason, "refused by the platform");
+                    self.store.mark_all_failed(&guilty, &reason)?;
                     continue;
                 }
                 Err(e) => {

@@ -28,6 +28,14 @@ pub struct FaultConfig {
     pub retry_after_secs: u64,
     /// Down: every `/v1/` connection is dropped unanswered, as if the platform were off.
     pub down: bool,
+    /// Share of `/v1/` requests whose connection is dropped, half of them before the
+    /// request is processed and half after (stored, answer lost). Drawn after
+    /// `error_rate`, from the requests it spared.
+    pub drop_rate: f64,
+    /// Share of `/v1/` requests answered 429 with `Retry-After` (drawn likewise).
+    pub rate_429: f64,
+    /// Share of `/v1/` requests answered 503 with `Retry-After` (drawn likewise).
+    pub rate_503: f64,
 }
 
 impl FaultConfig {
@@ -51,18 +59,34 @@ impl FaultConfig {
                 "error_rate" => f.error_rate = num(k, v)?,
                 "retry_after_secs" => f.retry_after_secs = num(k, v)?,
                 "down" => f.down = num(k, v)?,
+                "drop_rate" => f.drop_rate = num(k, v)?,
+                "rate_429" => f.rate_429 = num(k, v)?,
+                "rate_503" => f.rate_503 = num(k, v)?,
                 other => return Err(format!("unknown fault {other:?}")),
             }
         }
-        if !(0.0..=1.0).contains(&f.error_rate) {
-            return Err("error_rate must be within 0..=1".into());
-        }
+        f.check()?;
         Ok(f)
+    }
+
+    /// Refuses rates outside 0..=1.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+            ("rate_429", self.rate_429),
+            ("rate_503", self.rate_503),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be within 0..=1"));
+            }
+        }
+        Ok(())
     }
 }
 
 /// One injected failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Fault {
     Status500,
     Status503,
@@ -77,21 +101,36 @@ impl FaultConfig {
         if self.down {
             return Some(Fault::DropBefore);
         }
-        if self.error_rate <= 0.0 || !rng.random_bool(self.error_rate.min(1.0)) {
-            return None;
+        let mut hit = |rate: f64| rate > 0.0 && rng.random_bool(rate.min(1.0));
+        if hit(self.error_rate) {
+            return Some(match rng.random_range(0..5) {
+                0 => Fault::Status500,
+                1 => Fault::Status503,
+                2 => Fault::Status429,
+                3 => Fault::DropBefore,
+                _ => Fault::DropAfter,
+            });
         }
-        Some(match rng.random_range(0..5) {
-            0 => Fault::Status500,
-            1 => Fault::Status503,
-            2 => Fault::Status429,
-            3 => Fault::DropBefore,
-            _ => Fault::DropAfter,
-        })
+        if hit(self.drop_rate) {
+            return Some(if rng.random_bool(0.5) {
+                Fault::DropBefore
+            } else {
+                Fault::DropAfter
+            });
+        }
+        if hit(self.rate_429) {
+            return Some(Fault::Status429);
+        }
+        if hit(self.rate_503) {
+            return Some(Fault::Status503);
+        }
+        None
     }
 }
 
 /// Load and fault counters, for `GET /control/stats`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+#[serde(default)]
 pub struct SimStats {
     /// `/v1/` requests received since start.
     pub requests: u64,
@@ -105,6 +144,11 @@ pub struct SimStats {
     pub replays_refused: u64,
     /// Upload requests refused because a key came back with a different body.
     pub idempotency_conflicts: u64,
+    /// Requests answered `503` with `Retry-After` by admission control (queue full, or
+    /// waited too long), not counted in `requests`.
+    pub shed_503: u64,
+    /// The most connections ever waiting for a worker at once.
+    pub peak_queue: u64,
 }
 
 /// Shared, lock-light counters.
@@ -117,6 +161,8 @@ pub(crate) struct Meter {
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
     second: Mutex<(u64, u64, u64)>, // (second index, count in it, peak)
+    /// Admission control's counters (kept by the HTTP layer).
+    pub queue: std::sync::Arc<super::http::QueueStats>,
 }
 
 impl Meter {
@@ -130,6 +176,7 @@ impl Meter {
             in_flight: AtomicU64::new(0),
             peak_in_flight: AtomicU64::new(0),
             second: Mutex::new((0, 0, 0)),
+            queue: Default::default(),
         }
     }
 
@@ -158,6 +205,8 @@ impl Meter {
             faults_injected: self.faults.load(Ordering::Relaxed),
             replays_refused: self.replays.load(Ordering::Relaxed),
             idempotency_conflicts: self.conflicts.load(Ordering::Relaxed),
+            shed_503: self.queue.shed.load(Ordering::Relaxed),
+            peak_queue: self.queue.peak_queue.load(Ordering::Relaxed),
         }
     }
 }
@@ -185,6 +234,46 @@ mod tests {
         assert!(FaultConfig::parse("error_rate=2").is_err());
         assert!(FaultConfig::parse("bogus=1").is_err());
         assert!(FaultConfig::parse("down").is_err());
+        assert!(FaultConfig::parse("drop_rate=1.5").is_err());
+        let f = FaultConfig::parse("drop_rate=0.1,rate_429=0.2,rate_503=0.05").unwrap();
+        assert_eq!((f.drop_rate, f.rate_429, f.rate_503), (0.1, 0.2, 0.05));
+    }
+
+    #[test]
+    fn specific_rates_draw_only_their_kind() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let only = |f: FaultConfig, rng: &mut rand::rngs::StdRng| {
+            (0..2_000)
+                .filter_map(|_| f.draw(rng))
+                .collect::<std::collections::HashSet<_>>()
+        };
+        let drops = only(
+            FaultConfig {
+                drop_rate: 0.5,
+                ..Default::default()
+            },
+            &mut rng,
+        );
+        assert_eq!(
+            drops,
+            [Fault::DropBefore, Fault::DropAfter].into_iter().collect()
+        );
+        let throttled = only(
+            FaultConfig {
+                rate_429: 1.0,
+                ..Default::default()
+            },
+            &mut rng,
+        );
+        assert_eq!(throttled, [Fault::Status429].into_iter().collect());
+        let busy = only(
+            FaultConfig {
+                rate_503: 0.3,
+                ..Default::default()
+            },
+            &mut rng,
+        );
+        assert_eq!(busy, [Fault::Status503].into_iter().collect());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -113,15 +113,96 @@ impl Response {
 /// connection), so workers never contend for a lock.
 pub(crate) type Handler<S> = dyn Fn(&mut S, &Request) -> Response + Send + Sync;
 
+/// Answers the requests admission control turns away that must be answered anyway
+/// (the simulator's `/control/` knobs: an operator watching a storm must see its stats);
+/// `None` for the rest, which get 503.
+pub(crate) type Bypass = dyn Fn(&Request) -> Option<Response> + Send + Sync;
+
+/// Admission control: a platform under a storm answers `503` with `Retry-After` at once
+/// rather than letting requests queue past the clients' timeouts (when a request waits
+/// longer than the client does, the work is done for nothing: the answer is lost and the
+/// client sends it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// Connections that may wait for a worker; one more is answered 503 at once by a
+    /// shedding thread. 0: no bound.
+    pub max_queue: usize,
+    /// A connection that waited longer than this for a worker is answered 503 instead of
+    /// served (its client may be about to give up). Zero: no limit.
+    pub max_wait: Duration,
+    /// `Retry-After` seconds of those 503 answers.
+    pub retry_after_secs: u64,
+}
+
+impl Default for Admission {
+    /// 64 waiting connections, 3 s of waiting (kiosks time out after 10 s), retry after 2 s.
+    fn default() -> Self {
+        Self {
+            max_queue: 64,
+            max_wait: Duration::from_secs(3),
+            retry_after_secs: 2,
+        }
+    }
+}
+
+/// What admission control did, for `/control/stats`.
+#[derive(Debug, Default)]
+pub(crate) struct QueueStats {
+    /// Requests answered 503 by admission control.
+    pub shed: AtomicU64,
+    /// The most connections ever waiting for a worker at once.
+    pub peak_queue: AtomicU64,
+}
+
+/// Connections waiting for the shedding threads beyond this are closed unanswered (the
+/// client sees a reset and backs off like after any network failure).
+const MAX_SHED_QUEUE: usize = 4096;
+/// Shedding threads.
+const SHEDDERS: usize = 2;
+/// How long a shedding thread waits for a request to arrive before closing.
+const SHED_READ_BUDGET: Duration = Duration::from_millis(500);
+
 struct Queue {
-    conns: Mutex<VecDeque<TcpStream>>,
+    conns: Mutex<VecDeque<(TcpStream, Instant)>>,
     ready: Condvar,
 }
 
 impl Queue {
+    fn new() -> Self {
+        Self {
+            conns: Mutex::new(VecDeque::new()),
+            ready: Condvar::new(),
+        }
+    }
+
     fn waiting(&self) -> bool {
         self.conns.lock().map(|q| !q.is_empty()).unwrap_or(false)
     }
+
+    fn len(&self) -> usize {
+        self.conns.lock().map(|q| q.len()).unwrap_or(0)
+    }
+
+    /// Waits for the next connection; `None` on shutdown.
+    fn pop(&self, shutdown: &AtomicBool) -> Option<(TcpStream, Instant)> {
+        let mut q = self.conns.lock().ok()?;
+        loop {
+            if shutdown.load(Ordering::SeqCst) {
+                return None;
+            }
+            if let Some(c) = q.pop_front() {
+                return Some(c);
+            }
+            q = queue_wait(&self.ready, q)?;
+        }
+    }
+}
+
+fn queue_wait<'a>(
+    ready: &Condvar,
+    q: std::sync::MutexGuard<'a, VecDeque<(TcpStream, Instant)>>,
+) -> Option<std::sync::MutexGuard<'a, VecDeque<(TcpStream, Instant)>>> {
+    ready.wait_timeout(q, POLL).ok().map(|(q, _)| q)
 }
 
 /// Serves until `shutdown` is set, one worker per element of `states`. Returns once the
@@ -131,28 +212,58 @@ pub(crate) fn run<S: Send + 'static>(
     shutdown: Arc<AtomicBool>,
     states: Vec<S>,
     handler: Arc<Handler<S>>,
+    admission: Admission,
+    stats: Arc<QueueStats>,
+    bypass: Arc<Bypass>,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
-    let queue = Arc::new(Queue {
-        conns: Mutex::new(VecDeque::new()),
-        ready: Condvar::new(),
-    });
+    let queue = Arc::new(Queue::new());
+    let shed_queue = Arc::new(Queue::new());
     let mut workers = Vec::new();
     for (i, state) in states.into_iter().enumerate() {
-        let (q, flag, h) = (
+        let (q, flag, h, st, by) = (
             Arc::clone(&queue),
             Arc::clone(&shutdown),
             Arc::clone(&handler),
+            Arc::clone(&stats),
+            Arc::clone(&bypass),
         );
         let spawned = thread::Builder::new()
             .name(format!("platform-sim-{i}"))
-            .spawn(move || worker(state, &q, &flag, &*h));
+            .spawn(move || worker(state, &q, &flag, &*h, admission, &st, &*by));
         match spawned {
             Ok(h) => workers.push(h),
             Err(e) => {
                 shutdown.store(true, Ordering::SeqCst);
                 join_all(workers, &queue);
                 return Err(e);
+            }
+        }
+    }
+    let mut shedders = Vec::new();
+    if admission.max_queue > 0 {
+        for i in 0..SHEDDERS {
+            let (q, flag, st, by) = (
+                Arc::clone(&shed_queue),
+                Arc::clone(&shutdown),
+                Arc::clone(&stats),
+                Arc::clone(&bypass),
+            );
+            let spawned = thread::Builder::new()
+                .name(format!("platform-sim-shed-{i}"))
+                .spawn(move || {
+                    while let Some((stream, _)) = q.pop(&flag) {
+                        shed(stream, admission.retry_after_secs, &st, &*by);
+                    }
+                });
+            match spawned {
+                Ok(h) => shedders.push(h),
+                Err(e) => {
+                    shutdown.store(true, Ordering::SeqCst);
+                    join_all(workers, &queue);
+                    join_all(shedders, &shed_queue);
+                    return Err(e);
+                }
             }
         }
     }
@@ -164,8 +275,23 @@ pub(crate) fn run<S: Send + 'static>(
                 if stream.set_nonblocking(false).is_err() {
                     continue;
                 }
+                let depth = queue.len();
+                if admission.max_queue > 0 && depth >= admission.max_queue {
+                    // Full: a shedding thread answers 503 at once; past its own bound the
+                    // connection is simply closed.
+                    if let Ok(mut q) = shed_queue.conns.lock() {
+                        if q.len() < MAX_SHED_QUEUE {
+                            q.push_back((stream, Instant::now()));
+                        }
+                    }
+                    shed_queue.ready.notify_one();
+                    continue;
+                }
+                stats
+                    .peak_queue
+                    .fetch_max(depth as u64 + 1, Ordering::Relaxed);
                 if let Ok(mut q) = queue.conns.lock() {
-                    q.push_back(stream);
+                    q.push_back((stream, Instant::now()));
                 }
                 queue.ready.notify_one();
             }
@@ -181,7 +307,90 @@ pub(crate) fn run<S: Send + 'static>(
     // Close the port first so new connections are refused while workers finish.
     drop(listener);
     join_all(workers, &queue);
+    join_all(shedders, &shed_queue);
     Ok(())
+}
+
+/// Answers one connection `503 unavailable` with `Retry-After`, after reading its request
+/// (closing a socket with unread bytes would reset it, and the client would see a network
+/// error instead of the answer).
+fn shed(mut stream: TcpStream, retry_after_secs: u64, stats: &QueueStats, bypass: &Bypass) {
+    let started = Instant::now();
+    if stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .is_err()
+        || stream
+            .set_write_timeout(Some(Duration::from_secs(1)))
+            .is_err()
+    {
+        return;
+    }
+    let mut buf = Vec::new();
+    // (head length, body length, request without its body yet)
+    let mut head: Option<(usize, usize, Request)> = None;
+    loop {
+        if head.is_none() {
+            if let Some(pos) = find(&buf, b"\r\n\r\n") {
+                let head_len = pos + 4;
+                let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                let mut parsed = httparse::Request::new(&mut slots);
+                let complete = matches!(
+                    parsed.parse(&buf[..head_len]),
+                    Ok(httparse::Status::Complete(_))
+                );
+                let headers: Vec<(String, String)> = parsed
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).trim().to_owned(),
+                        )
+                    })
+                    .collect();
+                let request = Request {
+                    method: parsed.method.unwrap_or("").to_owned(),
+                    target: parsed.path.unwrap_or("").to_owned(),
+                    headers,
+                    body: Vec::new(),
+                };
+                let body_len = if complete {
+                    request
+                        .header("content-length")
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0)
+                        .min(MAX_BODY)
+                } else {
+                    0
+                };
+                head = Some((head_len, body_len, request));
+            } else if buf.len() > MAX_HEAD {
+                return;
+            }
+        }
+        if let Some((head_len, body_len, request)) = &mut head {
+            if buf.len() >= *head_len + *body_len {
+                request.body = buf[*head_len..*head_len + *body_len].to_vec();
+                break;
+            }
+        }
+        if started.elapsed() > SHED_READ_BUDGET {
+            return;
+        }
+        match read_some(&mut stream, &mut buf) {
+            Read2::Closed => return,
+            Read2::Data | Read2::Idle => {}
+        }
+    }
+    let Some((_, _, request)) = head else {
+        return;
+    };
+    let response = bypass(&request).unwrap_or_else(|| {
+        stats.shed.fetch_add(1, Ordering::Relaxed);
+        error_response(503, "unavailable", "busy: too many requests waiting")
+            .with_header("Retry-After", retry_after_secs.to_string())
+    });
+    let _ = write_response(&mut stream, &response, false, false);
 }
 
 fn join_all(workers: Vec<thread::JoinHandle<()>>, queue: &Queue) {
@@ -196,26 +405,23 @@ fn join_all(workers: Vec<thread::JoinHandle<()>>, queue: &Queue) {
     }
 }
 
-fn worker<S>(mut state: S, queue: &Queue, shutdown: &AtomicBool, handler: &Handler<S>) {
-    loop {
-        let next = {
-            let Ok(mut q) = queue.conns.lock() else {
-                return;
-            };
-            loop {
-                if shutdown.load(Ordering::SeqCst) {
-                    return;
-                }
-                if let Some(c) = q.pop_front() {
-                    break c;
-                }
-                q = match queue.ready.wait_timeout(q, POLL) {
-                    Ok((q, _)) => q,
-                    Err(_) => return,
-                };
-            }
-        };
-        serve_connection(next, &mut state, queue, shutdown, handler);
+fn worker<S>(
+    mut state: S,
+    queue: &Queue,
+    shutdown: &AtomicBool,
+    handler: &Handler<S>,
+    admission: Admission,
+    stats: &QueueStats,
+    bypass: &Bypass,
+) {
+    while let Some((stream, queued_at)) = queue.pop(shutdown) {
+        if !admission.max_wait.is_zero() && queued_at.elapsed() > admission.max_wait {
+            // Waited too long: its client may give up before an answer; turn it away
+            // quickly rather than doing work whose answer would be lost.
+            shed(stream, admission.retry_after_secs, stats, bypass);
+            continue;
+        }
+        serve_connection(stream, &mut state, queue, shutdown, handler);
     }
 }
 

@@ -7,11 +7,12 @@
 
 pub mod cases;
 mod faults;
-mod http;
+pub(crate) mod http;
 mod routes;
 mod store;
 
 pub use faults::{FaultConfig, SimStats};
+pub use http::Admission;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -34,6 +35,28 @@ pub fn soak_kiosk(index: usize) -> (String, Vec<u8>) {
     let id = format!("soak-{:05}", index + 1);
     let key = format!("soak-key-{:05}", index + 1).into_bytes();
     (id, key)
+}
+
+/// How often accepted nonces are written to the database (a simulator killed outright may
+/// forget the nonces of its last this-long; a stopped one forgets none).
+pub(crate) const NONCE_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
+/// Nonces are kept this long (the timestamp check refuses anything older anyway).
+const NONCE_KEEP_SECS: i64 = 2 * crate::sign::MAX_CLOCK_SKEW_SECS;
+
+/// Writes the nonces accepted since the last call, and forgets old ones.
+fn flush_nonces(shared: &Shared, conn: &mut rusqlite::Connection) {
+    let batch = match shared.nonces.lock() {
+        Ok(mut n) => std::mem::take(&mut n.unsaved),
+        Err(_) => return,
+    };
+    let forget_before = chrono::Utc::now().timestamp() - NONCE_KEEP_SECS;
+    if let Err(e) = store::save_nonces(conn, &batch, forget_before) {
+        tracing::error!(error = %e, "platform sim: saving nonces failed");
+        // Keep them for the next try.
+        if let Ok(mut n) = shared.nonces.lock() {
+            n.unsaved.extend(batch);
+        }
+    }
 }
 
 /// Number of threads serving requests. SQLite serialises writers anyway; a few workers
@@ -77,6 +100,8 @@ pub struct SimConfig {
     /// Faults to inject from the start (changeable later through `POST /control/faults`
     /// or [`SimServer::set_faults`]).
     pub faults: FaultConfig,
+    /// Admission control (answer 503 with `Retry-After` when too many requests wait).
+    pub admission: Admission,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -90,6 +115,7 @@ impl std::fmt::Debug for SimConfig {
             )
             .field("public_base_url", &self.public_base_url)
             .field("faults", &self.faults)
+            .field("admission", &self.admission)
             .finish()
     }
 }
@@ -103,6 +129,7 @@ impl SimConfig {
             kiosks: vec![(DEMO_KIOSK_ID.to_owned(), DEMO_KIOSK_KEY.as_bytes().to_vec())],
             public_base_url: None,
             faults: FaultConfig::default(),
+            admission: Admission::default(),
         }
     }
 
@@ -122,6 +149,12 @@ impl SimConfig {
         self
     }
 
+    /// Sets admission control.
+    pub fn with_admission(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self
+    }
+
     /// Adds (or re-keys) a kiosk.
     pub fn with_kiosk(mut self, id: impl Into<String>, key: impl Into<Vec<u8>>) -> Self {
         let id = id.into();
@@ -136,6 +169,8 @@ impl SimConfig {
 struct Prepared {
     workers: Vec<Worker>,
     shared: Arc<Shared>,
+    admission: Admission,
+    db_path: PathBuf,
 }
 
 fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
@@ -154,7 +189,10 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
         keys: store::kiosk_keys(&conn)?,
         faults: Mutex::new(config.faults.clone()),
         meter: faults::Meter::new(),
-        nonces: Mutex::new(routes::NonceStore::default()),
+        nonces: Mutex::new(routes::NonceStore::loaded(store::recent_nonces(
+            &conn,
+            chrono::Utc::now().timestamp() - NONCE_KEEP_SECS,
+        )?)),
     });
     tracing::info!(
         db = %config.db_path.display(),
@@ -173,7 +211,12 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
             shared: Arc::clone(&shared),
         });
     }
-    Ok(Prepared { workers, shared })
+    Ok(Prepared {
+        workers,
+        shared,
+        admission: config.admission,
+        db_path: config.db_path.clone(),
+    })
 }
 
 fn run(
@@ -182,7 +225,38 @@ fn run(
     shutdown: Arc<AtomicBool>,
 ) -> Result<(), SimError> {
     let handler: Arc<http::Handler<Worker>> = Arc::new(routes::handle);
-    http::run(listener, shutdown, prepared.workers, handler)?;
+    let stats = Arc::clone(&prepared.shared.meter.queue);
+    let shared = Arc::clone(&prepared.shared);
+    let bypass: Arc<http::Bypass> = {
+        let shared = Arc::clone(&shared);
+        Arc::new(move |req: &http::Request| routes::unqueued(&shared, req))
+    };
+    let mut conn = store::open(&prepared.db_path)?;
+    let served = std::thread::scope(|scope| {
+        let flag = Arc::clone(&shutdown);
+        let (shared, conn) = (&shared, &mut conn);
+        scope.spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(NONCE_FLUSH);
+                flush_nonces(shared, conn);
+            }
+        });
+        let served = http::run(
+            listener,
+            Arc::clone(&shutdown),
+            prepared.workers,
+            handler,
+            prepared.admission,
+            stats,
+            bypass,
+        );
+        // Also when serving failed to start: the flushing thread must end.
+        shutdown.store(true, Ordering::SeqCst);
+        served
+    });
+    // Workers are joined: nothing more is accepted; save the last ones.
+    flush_nonces(&shared, &mut conn);
+    served?;
     Ok(())
 }
 

@@ -33,15 +33,29 @@ pub(crate) struct Shared {
 
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds
 /// (counted by the request's own timestamp), so a captured request cannot be replayed:
-/// older requests are refused by the timestamp check, newer ones by this store. Kept in
-/// memory: a simulator restart forgets it (the real platform keeps it in shared storage).
+/// older requests are refused by the timestamp check, newer ones by this store. Checked in
+/// memory; new entries are also saved to the database (`unsaved`, written in one
+/// transaction every [`super::NONCE_FLUSH`] and at stop) and loaded back at start, so a
+/// restart within the window does not forget them.
 #[derive(Default)]
 pub(crate) struct NonceStore {
     seen: HashSet<(String, String)>,
     by_time: VecDeque<(i64, String, String)>,
+    /// Accepted but not yet in the database.
+    pub unsaved: Vec<(i64, String, String)>,
 }
 
 impl NonceStore {
+    /// The store with the nonces saved by an earlier run, `(ts, kiosk, nonce)` oldest first.
+    pub(crate) fn loaded(saved: Vec<(i64, String, String)>) -> Self {
+        let mut store = Self::default();
+        for (ts, kiosk, nonce) in saved {
+            store.seen.insert((kiosk.clone(), nonce.clone()));
+            store.by_time.push_back((ts, kiosk, nonce));
+        }
+        store
+    }
+
     /// Records a nonce; false when it was seen before.
     fn check_and_insert(&mut self, kiosk: &str, nonce: &str, ts: i64, now: i64) -> bool {
         // Forget what the timestamp check refuses anyway. Timestamps arrive nearly in
@@ -59,8 +73,9 @@ impl NonceStore {
             return false;
         }
         self.seen.insert(key);
-        self.by_time
-            .push_back((ts.max(now), kiosk.to_owned(), nonce.to_owned()));
+        let entry = (ts.max(now), kiosk.to_owned(), nonce.to_owned());
+        self.unsaved.push(entry.clone());
+        self.by_time.push_back(entry);
         true
     }
 }
@@ -321,8 +336,20 @@ fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
     Ok(kiosk_id.to_owned())
 }
 
-/// `/control/…`: the simulator's own knobs (not part of the platform; unsigned, loopback).
-fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response, ApiError> {
+/// The requests admission control answers even when it turns everything else away: the
+/// simulator's stats and faults (no database needed), so a storm can be watched and
+/// steered. `None` for everything else.
+pub(crate) fn unqueued(shared: &Shared, req: &Request) -> Option<Response> {
+    if !matches!(req.path(), "/control/stats" | "/control/faults") {
+        return None;
+    }
+    Some(
+        control_knobs(shared, req).unwrap_or_else(|e| error_response(e.status, e.code, &e.message)),
+    )
+}
+
+/// `/control/stats` and `/control/faults`.
+fn control_knobs(shared: &Shared, req: &Request) -> Result<Response, ApiError> {
     match (req.method.as_str(), req.path()) {
         ("GET", "/control/faults") => {
             let f = shared.faults.lock().map(|f| f.clone()).unwrap_or_default();
@@ -330,13 +357,8 @@ fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response
         }
         ("POST", "/control/faults") => {
             let f: FaultConfig = parse_body(req)?;
-            if !(0.0..=1.0).contains(&f.error_rate) {
-                return Err(ApiError::new(
-                    400,
-                    "bad_request",
-                    "error_rate must be within 0..=1",
-                ));
-            }
+            f.check()
+                .map_err(|e| ApiError::new(400, "bad_request", e))?;
             tracing::warn!(faults = ?f, "platform sim: faults changed");
             if let Ok(mut cur) = shared.faults.lock() {
                 *cur = f.clone();
@@ -344,6 +366,18 @@ fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response
             json(200, &f)
         }
         ("GET", "/control/stats") => json(200, &shared.meter.snapshot()),
+        _ => Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            "GET or POST /control/faults, GET /control/stats",
+        )),
+    }
+}
+
+/// `/control/…`: the simulator's own knobs (not part of the platform; unsigned, loopback).
+fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response, ApiError> {
+    match (req.method.as_str(), req.path()) {
+        (_, "/control/faults" | "/control/stats") => control_knobs(shared, req),
         ("POST", "/control/cases") => {
             let new: api::NewCase = parse_body(req)?;
             if !api::is_holder_hash(&new.holder) || !api::is_case_number(&new.case.case_number) {
@@ -356,10 +390,10 @@ fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response
             store::put_case(conn, &new)?;
             json(200, &new.case)
         }
-        (_, "/control/faults" | "/control/stats" | "/control/cases") => Err(ApiError::new(
+        (_, "/control/cases") => Err(ApiError::new(
             405,
             "method_not_allowed",
-            "GET or POST /control/faults, GET /control/stats, POST /control/cases",
+            "POST /control/cases",
         )),
         _ => Err(not_found()),
     }

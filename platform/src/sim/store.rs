@@ -139,6 +139,32 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX cases_by_holder ON cases (holder, updated_at);
     "#,
+    // 4: nonces accepted within the replay window, so a restart does not forget them.
+    r#"
+    CREATE TABLE nonces (
+        kiosk_id TEXT NOT NULL,
+        nonce    TEXT NOT NULL,
+        ts       INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, nonce)
+    ) WITHOUT ROWID;
+    CREATE INDEX nonces_by_ts ON nonces (ts);
+    "#,
+    // 5: queue counts kept up to date by uploads and calls, so the status every kiosk
+    // polls is a lookup instead of a count over all of the day's tickets.
+    r#"
+    CREATE TABLE queue_counts (
+        area_code   TEXT NOT NULL,
+        service_day TEXT NOT NULL,
+        waiting     INTEGER NOT NULL,
+        last_called INTEGER,
+        PRIMARY KEY (area_code, service_day)
+    );
+    INSERT INTO queue_counts (area_code, service_day, waiting, last_called)
+        SELECT area_code, service_day,
+               SUM(called_at IS NULL),
+               MAX(CASE WHEN called_at IS NOT NULL THEN number END)
+        FROM tickets GROUP BY area_code, service_day;
+    "#,
 ];
 
 /// Schema version this code knows.
@@ -341,17 +367,16 @@ fn unknown_area(code: &str) -> ApiError {
 pub(crate) fn queue_status(conn: &Connection, day: NaiveDate) -> Result<QueueStatus, ApiError> {
     let day_s = day.to_string();
     let mut stmt = conn.prepare_cached(
-        "SELECT
-            (SELECT COUNT(*) FROM tickets
-              WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL),
-            (SELECT MAX(number) FROM tickets
-              WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NOT NULL)",
+        "SELECT waiting, last_called FROM queue_counts WHERE area_code = ?1 AND service_day = ?2",
     )?;
     let mut out = Vec::new();
     for area in areas(conn)? {
-        let (waiting, last_called) = stmt.query_row(params![area.code, day_s], |r| {
-            Ok((r.get::<_, u32>(0)?, r.get::<_, Option<u32>>(1)?))
-        })?;
+        let (waiting, last_called) = stmt
+            .query_row(params![area.code, day_s], |r| {
+                Ok((r.get::<_, u32>(0)?, r.get::<_, Option<u32>>(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, None));
         out.push(AreaStatus {
             code: area.code,
             waiting,
@@ -400,6 +425,12 @@ pub(crate) fn call_next(
     tx.execute(
         "UPDATE tickets SET called_at = ?2 WHERE ticket_id = ?1",
         params![ticket_id, Utc::now().to_rfc3339()],
+    )?;
+    tx.execute(
+        "UPDATE queue_counts SET waiting = waiting - 1,
+                last_called = max(coalesce(last_called, 0), ?3)
+         WHERE area_code = ?1 AND service_day = ?2",
+        params![area_code, day_s, number],
     )?;
     tx.commit()?;
     Ok(CallResult {
@@ -488,6 +519,13 @@ pub(crate) fn upload(
                         ticket.issued_at.to_rfc3339(),
                         ticket.lease_id
                     ])?;
+                    tx.prepare_cached(
+                        "INSERT INTO queue_counts (area_code, service_day, waiting)
+                         VALUES (?1, ?2, 1)
+                         ON CONFLICT (area_code, service_day) DO UPDATE
+                         SET waiting = waiting + 1",
+                    )?
+                    .execute(params![ticket.area_code, ticket.service_day.to_string()])?;
                     (TxStatus::Accepted, None)
                 }
             }
@@ -778,4 +816,35 @@ pub(crate) fn cases_of_holder(conn: &Connection, holder: &str) -> Result<CaseLis
         cases.push(decode_case(&row?)?);
     }
     Ok(CaseList { cases })
+}
+
+/// Saves accepted nonces `(ts, kiosk, nonce)` in one transaction and forgets those older
+/// than `forget_before` (unix seconds).
+pub(crate) fn save_nonces(
+    conn: &mut Connection,
+    nonces: &[(i64, String, String)],
+    forget_before: i64,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO nonces (kiosk_id, nonce, ts) VALUES (?1, ?2, ?3)",
+        )?;
+        for (ts, kiosk, nonce) in nonces {
+            insert.execute(params![kiosk, nonce, ts])?;
+        }
+    }
+    tx.execute("DELETE FROM nonces WHERE ts < ?1", [forget_before])?;
+    tx.commit()
+}
+
+/// Nonces saved at or after `since` (unix seconds), oldest first, as `(ts, kiosk, nonce)`.
+pub(crate) fn recent_nonces(
+    conn: &Connection,
+    since: i64,
+) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT ts, kiosk_id, nonce FROM nonces WHERE ts >= ?1 ORDER BY ts")?;
+    let rows = stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
 }

@@ -150,10 +150,11 @@ impl CaseEntry {
     pub fn backspace(&mut self) {
         self.digits.pop();
     }
-    /// As shown while typing: `SB-20261124-0000__`.
+    /// As shown while typing: `SB-20261124-0000··` (a dot for each digit still to come:
+    /// underscores run together into one line on screen).
     pub fn display(&self) -> String {
         let mut s = if self.prefix.is_empty() {
-            "__".to_owned()
+            "··".to_owned()
         } else {
             self.prefix.clone()
         };
@@ -162,7 +163,7 @@ impl CaseEntry {
             if i == 8 {
                 s.push('-');
             }
-            s.push(self.digits.chars().nth(i).unwrap_or('_'));
+            s.push(self.digits.chars().nth(i).unwrap_or('·'));
         }
         s
     }
@@ -192,7 +193,7 @@ mod tests {
     #[test]
     fn typing_a_case_number() {
         let mut e = CaseEntry::default();
-        assert_eq!(e.display(), "__-________-______");
+        assert_eq!(e.display(), "··-········-······");
         e.set_prefix("XX");
         assert_eq!(e.prefix(), "", "unknown prefixes are not taken");
         e.set_prefix("SB");

@@ -73,6 +73,18 @@ impl ScannerManager {
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let health = Arc::new(Mutex::new(ScannerHealth::Connecting));
+        // The heartbeat reads the scanner's health from here (no payloads in it).
+        let weak = Arc::downgrade(&health);
+        crate::sync::health::devices().watch("code_scanner", move || {
+            use crate::sync::health::DeviceState;
+            let health = weak.upgrade()?;
+            let now = lock(&health).clone();
+            match now {
+                ScannerHealth::Connecting => None,
+                ScannerHealth::Ready => Some(DeviceState::Ok),
+                ScannerHealth::Fault(why) => Some(DeviceState::Fault(why)),
+            }
+        });
         let thread = std::thread::Builder::new()
             .name("code-scanner".into())
             .spawn({
@@ -203,5 +215,79 @@ fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
         let s = left.min(step);
         std::thread::sleep(s);
         left -= s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::RecordingSink;
+    use std::time::Instant;
+
+    fn wait(what: &str, mut cond: impl FnMut() -> bool) {
+        // A fail-safe, not a performance limit.
+        let start = Instant::now();
+        while !cond() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn scans(sink: &RecordingSink) -> Vec<ScannedCode> {
+        sink.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                KioskEvent::CodeScanned(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scans_are_classified_and_a_pulled_scanner_comes_back() {
+        let sim = scanner::sim::SimScanner::spawn().unwrap();
+        let sink = Arc::new(RecordingSink::default());
+        let manager = ScannerManager::start(
+            CodeScannerPort::Serial {
+                path: sim.port_path(),
+                baud: 9600,
+            },
+            LineConfig::default(),
+            Box::new(|text| {
+                if text == "SB-20261124-000042" {
+                    ScannedCode::Case(text.to_owned())
+                } else {
+                    ScannedCode::Foreign
+                }
+            }),
+            sink.clone(),
+        );
+        wait("ready", || manager.health() == ScannerHealth::Ready);
+        sim.scan("SB-20261124-000042").unwrap();
+        wait("the first scan", || scans(&sink).len() == 1);
+        assert_eq!(
+            scans(&sink)[0],
+            ScannedCode::Case("SB-20261124-000042".into())
+        );
+
+        // Garbage is one bad scan: no event, the scanner keeps working.
+        sim.send_garbage().unwrap();
+        sim.scan("hello").unwrap();
+        wait("the scan after garbage", || scans(&sink).len() == 2);
+        assert_eq!(scans(&sink)[1], ScannedCode::Foreign);
+
+        sim.unplug();
+        wait("the fault", || {
+            matches!(manager.health(), ScannerHealth::Fault(_))
+        });
+        sim.replug().unwrap();
+        wait("ready again", || manager.health() == ScannerHealth::Ready);
+        sim.scan("SB-20261124-000042").unwrap();
+        wait("a scan after the replug", || scans(&sink).len() == 3);
     }
 }

@@ -84,14 +84,42 @@ pub struct CopyServiceDeps {
     pub db_path: PathBuf,
 }
 
-/// The last state recorded per device, so that only changes are written.
+/// The last state recorded per device, so that only changes are written; the heartbeat
+/// reads the same states through the health board.
 struct Health {
     store: Option<Store>,
     last: std::collections::HashMap<&'static str, bool>,
+    board: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Option<String>>>>,
 }
 
 impl Health {
+    fn new(store: Option<Store>) -> Self {
+        let board: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Option<String>>>> =
+            Arc::default();
+        for device in [DOC_SCANNER, A4_PRINTER] {
+            let weak = Arc::downgrade(&board);
+            crate::sync::health::devices().watch(device, move || {
+                use crate::sync::health::DeviceState;
+                let board = weak.upgrade()?;
+                let states = board.lock().unwrap_or_else(|p| p.into_inner());
+                Some(match states.get(device)? {
+                    None => DeviceState::Ok,
+                    Some(why) => DeviceState::Fault(why.clone()),
+                })
+            });
+        }
+        Self {
+            store,
+            last: Default::default(),
+            board,
+        }
+    }
+
     fn record(&mut self, device: &'static str, fault: Option<&str>) {
+        self.board
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(device, fault.map(str::to_owned));
         let ok = fault.is_none();
         if self.last.insert(device, ok) == Some(ok) && ok {
             return;
@@ -133,10 +161,7 @@ impl CopyServiceThread {
                 let store = Store::open(&deps.db_path)
                     .map_err(|e| tracing::error!(error = %e, "copy service: no store"))
                     .ok();
-                let mut health = Health {
-                    store,
-                    last: Default::default(),
-                };
+                let mut health = Health::new(store);
                 for order in rx {
                     match order {
                         Order::Scan(side) => {

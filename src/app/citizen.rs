@@ -22,7 +22,10 @@ impl std::fmt::Debug for Citizen {
             .field("name", &"<redacted>")
             .field("masked_id", &"<redacted>")
             .field("photo", &self.photo.as_ref().map(|_| "<redacted>"))
-            .field("case_holder", &self.case_holder.as_ref().map(|_| "<redacted>"))
+            .field(
+                "case_holder",
+                &self.case_holder.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

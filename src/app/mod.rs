@@ -12,8 +12,8 @@ pub mod staff;
 
 pub use citizen::Citizen;
 pub use events::{EventSink, KioskEvent, RecordingSink, RgbaImage};
-pub use idle_timer::{IdleState, IdleTimer};
 pub use id_copy::{CardSide, CopyOrder, CopyPrintProblem, CopyService, ScanProblem};
+pub use idle_timer::{IdleState, IdleTimer};
 pub use progress::{CaseOutcome, CaseProblem, CaseQuery, CaseService, CaseView};
 pub use session_controller::{
     Area, Notice, Page, PhoneError, ScannedCode, SessionController, TicketOrder, TicketOutcome,

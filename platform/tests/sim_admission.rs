@@ -92,7 +92,9 @@ fn a_full_queue_is_answered_503_with_retry_after() {
         },
     );
     let (served, shed) = storm(&sim);
-    assert!(served >= 1, "some are served");
+    // How many get a worker depends on scheduling (on a loaded machine the queue may
+    // never drain below the bound while the storm lasts); that some are shed does not.
+    assert_eq!(served + shed, CLIENTS);
     assert!(shed >= 1, "some are shed");
     let stats = sim.stats();
     assert_eq!(stats.shed_503, shed as u64);
@@ -109,7 +111,9 @@ fn a_request_that_waited_too_long_is_answered_503() {
         dir.path(),
         Admission {
             max_queue: 0,
-            max_wait: Duration::from_millis(100),
+            // The first requests wait well under this, the last ones (24 clients, 4
+            // workers, 300 ms each) well over.
+            max_wait: Duration::from_secs(1),
             retry_after_secs: 7,
         },
     );

@@ -105,6 +105,18 @@ pub struct PrinterView {
     pub job_held: bool,
 }
 
+/// Another device from the process-wide health board (code scanner, document scanner, A4
+/// printer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    /// Board name, e.g. `code_scanner`.
+    pub device: String,
+    /// Works.
+    pub ok: bool,
+    /// The fault, or a warning; no personal data.
+    pub detail: String,
+}
+
 /// A device's health from the events its thread sends.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum DeviceHealth {
@@ -152,6 +164,8 @@ pub enum StaffReport {
     },
     /// The printer now.
     Printer(PrinterView),
+    /// The other devices now.
+    Devices(Vec<DeviceRow>),
     /// An action finished.
     Note(StaffNote),
 }
@@ -197,6 +211,7 @@ pub struct StaffController<S: StaffService> {
     failed: Vec<FailedRow>,
     printer: Option<PrinterView>,
     reader: DeviceHealth,
+    devices: Vec<DeviceRow>,
     note: Option<StaffNote>,
     now: Duration,
 }
@@ -221,6 +236,7 @@ impl<S: StaffService> StaffController<S> {
             failed: Vec::new(),
             printer: None,
             reader: DeviceHealth::Unknown,
+            devices: Vec::new(),
             note: None,
             now: Duration::ZERO,
         }
@@ -279,6 +295,10 @@ impl<S: StaffService> StaffController<S> {
     /// The ID-card reader.
     pub fn reader(&self) -> &DeviceHealth {
         &self.reader
+    }
+    /// The other devices (code scanner, document scanner, A4 printer), when present.
+    pub fn devices(&self) -> &[DeviceRow] {
+        &self.devices
     }
     /// The last action's outcome.
     pub fn note(&self) -> Option<&StaffNote> {
@@ -449,6 +469,7 @@ impl<S: StaffService> StaffController<S> {
                 self.failed = failed;
             }
             StaffReport::Printer(p) => self.printer = Some(p),
+            StaffReport::Devices(d) => self.devices = d,
             StaffReport::Note(n) => self.note = Some(n),
         }
     }
@@ -666,5 +687,12 @@ mod tests {
         );
         c.device_line("ID-card reader: ready");
         assert_eq!(c.reader(), &DeviceHealth::Ok);
+        let scanner = DeviceRow {
+            device: "code_scanner".into(),
+            ok: false,
+            detail: "cannot open /dev/ttyACM0".into(),
+        };
+        c.report(StaffReport::Devices(vec![scanner.clone()]));
+        assert_eq!(c.devices(), &[scanner]);
     }
 }

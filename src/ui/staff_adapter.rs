@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
-use super::{AppWindow, SessionClock, StaffAdapter, StaffFailedItem, StaffMode, StaffNoteKind};
+use super::{
+    AppWindow, SessionClock, StaffAdapter, StaffDeviceItem, StaffFailedItem, StaffMode,
+    StaffNoteKind,
+};
 use crate::app::staff::{
     DeviceHealth, PinMessage, StaffController, StaffMode as Mode, StaffNote, StaffService,
 };
@@ -115,6 +118,16 @@ impl StaffUi {
         s.set_reader_known(*c.reader() != DeviceHealth::Unknown);
         s.set_reader_ok(reader_ok);
         s.set_reader_detail(reader_detail.into());
+        let others: Vec<StaffDeviceItem> = c
+            .devices()
+            .iter()
+            .map(|d| StaffDeviceItem {
+                device: d.device.clone().into(),
+                ok: d.ok,
+                detail: d.detail.clone().into(),
+            })
+            .collect();
+        s.set_other_devices(ModelRc::new(VecModel::from(others)));
         match c.printer() {
             Some(p) => {
                 s.set_printer_known(true);

@@ -1,6 +1,6 @@
 //! Copying the ID card, end to end: the document scanner's image (the demo's simulated glass)
-//! cropped to the card, the scan pages, the A4 PDF with both sides and the overlay, and
-//! nothing of the card kept afterwards.
+//! cropped to the card, the scan pages, the A4 PDF with both sides and the overlay printed on a
+//! real IPP printer on loopback (ippeveprinter), and nothing of the card kept afterwards.
 
 mod common;
 
@@ -8,7 +8,13 @@ use kiosk::app::Page;
 
 #[test]
 fn an_id_card_copy_end_to_end() {
-    let rig = common::Rig::start();
+    let a4 = common::ipp::IppRig::start();
+    let rig = common::Rig::start_configured(|config| {
+        config.devices.a4_printer = Some(kiosk::config::A4PrinterConfig {
+            uri: a4.uri.clone(),
+            job_timeout_secs: 60,
+        });
+    });
     rig.wait_until_ready();
     rig.swipe_sample_card();
     rig.tap("身份证复印");
@@ -76,11 +82,8 @@ fn an_id_card_copy_end_to_end() {
         );
     });
 
-    // One A4 page with both sides and the purpose the citizen picked.
-    let a4: Vec<_> = std::fs::read_dir(rig.dir.path().join("a4"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    // The printer got one job: an A4 page with both sides and the purpose the citizen picked.
+    let a4 = a4.jobs();
     assert_eq!(a4.len(), 1, "{a4:?}");
     let text = std::process::Command::new("pdftotext")
         .arg(&a4[0])

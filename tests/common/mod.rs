@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod ipp;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -99,7 +101,12 @@ impl Rig {
                 Some(kiosk::config::DocScannerDevice::Simulated) => Some(Box::new(sim_glass)),
                 _ => None,
             },
-            a4_folder: Some(dir.path().join("a4")),
+            // A4 pages land as PDFs in a4/ unless the test gives a real (IPP) A4 printer.
+            a4_folder: config
+                .devices
+                .a4_printer
+                .is_none()
+                .then(|| dir.path().join("a4")),
         };
         let kiosk = Kiosk::start_with(&config, clock, extras).unwrap();
         slint::ComponentHandle::show(kiosk.window()).unwrap();

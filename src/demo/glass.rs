@@ -106,6 +106,17 @@ impl Canvas {
             }
         }
     }
+    /// A filled circle centred on `(cx, cy)`.
+    fn disc(&mut self, cx: f32, cy: f32, r: f32, c: [u8; 3]) {
+        for y in 0..(2.0 * r) as i64 {
+            for x in 0..(2.0 * r) as i64 {
+                let (dx, dy) = (x as f32 - r, y as f32 - r);
+                if dx * dx + dy * dy <= r * r {
+                    self.blend((cx - r) as i64 + x, (cy - r) as i64 + y, c, 1.0);
+                }
+            }
+        }
+    }
     fn text(&mut self, font: &FontRef<'_>, s: &str, x: f32, y: f32, size: f32, c: [u8; 3]) {
         let scaled = font.as_scaled(PxScale::from(size));
         let mut caret = x;
@@ -160,14 +171,7 @@ fn draw_card(img: &mut Canvas, font_data: &[u8], back: bool) {
         // Emblem, title, authority and validity.
         let (ex, ey) = at(6.0, 5.0);
         let r = mm(8.0);
-        for y in 0..(2.0 * r) as i64 {
-            for x in 0..(2.0 * r) as i64 {
-                let (dx, dy) = (x as f32 - r, y as f32 - r);
-                if dx * dx + dy * dy <= r * r {
-                    img.blend(ex as i64 + x, ey as i64 + y, [200, 40, 30], 1.0);
-                }
-            }
-        }
+        img.disc(ex + r, ey + r, r, [200, 40, 30]);
         let (tx, ty) = at(28.0, 7.0);
         img.text(&font, "中华人民共和国", tx, ty, mm(5.0), ink);
         let (tx, ty) = at(24.0, 16.0);
@@ -209,20 +213,7 @@ fn draw_card(img: &mut Canvas, font_data: &[u8], back: bool) {
         let (px0, py0) = at(62.0, 8.0);
         img.rect(px0 as u32, py0 as u32, px(20.0), px(26.0), [190, 200, 210]);
         let (hx, hy) = at(72.0, 16.0);
-        let r = mm(5.0);
-        for y in 0..(2.0 * r) as i64 {
-            for x in 0..(2.0 * r) as i64 {
-                let (dx, dy) = (x as f32 - r, y as f32 - r);
-                if dx * dx + dy * dy <= r * r {
-                    img.blend(
-                        (hx - r) as i64 + x,
-                        (hy - r) as i64 + y,
-                        [120, 130, 145],
-                        1.0,
-                    );
-                }
-            }
-        }
+        img.disc(hx, hy, mm(5.0), [120, 130, 145]);
     }
 }
 

@@ -694,6 +694,47 @@ mod tests {
             cfg.devices.idcard,
             IdCardDevice::Serial { baud: 115_200, .. }
         ));
+        let scanner = cfg
+            .devices
+            .code_scanner
+            .expect("code scanner in the example");
+        assert!(matches!(
+            scanner.port(),
+            Some(crate::devices::scanner_manager::CodeScannerPort::Serial { baud: 9600, .. })
+        ));
+        let sane = cfg
+            .devices
+            .doc_scanner
+            .and_then(|d| d.to_sane())
+            .expect("SANE scanner in the example");
+        assert_eq!(sane.resolution_dpi, 300);
+        assert_eq!(sane.area_mm, Some((2.0, 2.0, 146.0, 206.0)));
+        assert_eq!(
+            cfg.codes.expect("[codes] in the example").verify_base,
+            "https://zwfw.example.gov.cn/verify"
+        );
+    }
+
+    #[test]
+    fn a_gbk_serial_scanner_with_a_prefix_and_a_hid_scanner() {
+        let dev: CodeScannerDevice = toml::from_str(
+            "kind = \"serial\"\npath = \"/dev/ttyACM0\"\nprefix = \"]Q\"\nencoding = \"GBK\"\nmax_len = 300",
+        )
+        .unwrap();
+        let line = dev.line();
+        assert_eq!(line.prefix.as_deref(), Some("]Q"));
+        assert_eq!(line.max_len, 300);
+        assert_eq!(line.encoding, scanner::line::Encoding::Gbk);
+        let hid: CodeScannerDevice =
+            toml::from_str("kind = \"hid\"\npath = \"/dev/input/by-id/x-event-kbd\"").unwrap();
+        assert!(matches!(
+            hid.port(),
+            Some(crate::devices::scanner_manager::CodeScannerPort::Hid { .. })
+        ));
+        assert!(
+            toml::from_str::<CodeScannerDevice>("kind = \"serial\"\npath = \"/x\"\nbogus = 1")
+                .is_err()
+        );
     }
 
     #[test]

@@ -305,7 +305,7 @@ fn run(
             Err(e) => {
                 set_fault(health, sink, format!("cannot open {port}: {e}"));
                 failures += 1;
-                sleep_unless_stopped(super::reconnect_delay(failures), stop);
+                super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
             }
         };
@@ -318,7 +318,7 @@ fn run(
         failures = 0;
         poll_until_lost(idcard::CardPoller::new(reader), sink, stop, health, decoder);
         if !stop.load(Ordering::SeqCst) {
-            sleep_unless_stopped(super::reconnect_delay(0), stop);
+            super::sleep_unless_stopped(super::reconnect_delay(0), stop);
         }
     }
 }
@@ -372,17 +372,7 @@ fn poll_until_lost(
                 }
             }
         }
-        sleep_unless_stopped(POLL, stop);
-    }
-}
-
-fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
-    let step = Duration::from_millis(50);
-    let mut left = total;
-    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
-        let d = left.min(step);
-        std::thread::sleep(d);
-        left -= d;
+        super::sleep_unless_stopped(POLL, stop);
     }
 }
 

@@ -7,12 +7,25 @@ pub mod idcard_manager;
 pub mod printer_manager;
 pub mod scanner_manager;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Reconnect delay after `failures` consecutive failures: 0.5 s doubling to 10 s.
 pub(crate) fn reconnect_delay(failures: u32) -> Duration {
     let ms = 500u64.saturating_mul(1 << failures.min(5));
     Duration::from_millis(ms.min(10_000))
+}
+
+/// Sleeps `total`, in short steps, returning early once `stop` is set: device threads wait
+/// out their reconnect delay this way so that dropping their manager is never held up.
+pub(crate) fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let step = Duration::from_millis(50);
+    let mut left = total;
+    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
+        let d = left.min(step);
+        std::thread::sleep(d);
+        left -= d;
+    }
 }
 
 #[cfg(test)]

@@ -177,7 +177,7 @@ fn run(
             Err(e) => {
                 set_health(health, sink, ScannerHealth::Fault(e.to_string()));
                 failures += 1;
-                sleep_unless_stopped(super::reconnect_delay(failures), stop);
+                super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
             }
         };
@@ -191,11 +191,9 @@ fn run(
                     tracing::info!(device = "code_scanner", kind = ?code, "code scanned");
                     sink.send(KioskEvent::CodeScanned(code));
                 }
-                Err(e) if !e.needs_reopen() => {
-                    // One bad scan (garbled, too long, cut short): the citizen scans again;
-                    // the payload itself never reaches the log.
-                    tracing::warn!(device = "code_scanner", "unusable scan: {e}");
-                }
+                // One bad scan (garbled, too long, cut short): the driver has logged it (never
+                // the payload); the citizen scans again.
+                Err(e) if !e.needs_reopen() => {}
                 Err(e) => {
                     set_health(health, sink, ScannerHealth::Fault(e.to_string()));
                     break;
@@ -203,18 +201,8 @@ fn run(
             }
         }
         if !stop.load(Ordering::SeqCst) {
-            sleep_unless_stopped(super::reconnect_delay(0), stop);
+            super::sleep_unless_stopped(super::reconnect_delay(0), stop);
         }
-    }
-}
-
-fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
-    let step = Duration::from_millis(50);
-    let mut left = d;
-    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
-        let s = left.min(step);
-        std::thread::sleep(s);
-        left -= s;
     }
 }
 

@@ -88,14 +88,15 @@ pub struct CopyServiceDeps {
 /// reads the same states through the health board.
 struct Health {
     store: Option<Store>,
-    last: std::collections::HashMap<&'static str, bool>,
-    board: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Option<String>>>>,
+    /// Each device's last state: `None` working, `Some(reason)` faulty.
+    board: Arc<std::sync::Mutex<DeviceStates>>,
 }
+
+type DeviceStates = std::collections::HashMap<&'static str, Option<String>>;
 
 impl Health {
     fn new(store: Option<Store>) -> Self {
-        let board: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Option<String>>>> =
-            Arc::default();
+        let board: Arc<std::sync::Mutex<DeviceStates>> = Arc::default();
         for device in [DOC_SCANNER, A4_PRINTER] {
             let weak = Arc::downgrade(&board);
             crate::sync::health::devices().watch(device, move || {
@@ -108,20 +109,17 @@ impl Health {
                 })
             });
         }
-        Self {
-            store,
-            last: Default::default(),
-            board,
-        }
+        Self { store, board }
     }
 
     fn record(&mut self, device: &'static str, fault: Option<&str>) {
-        self.board
+        let before = self
+            .board
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(device, fault.map(str::to_owned));
-        let ok = fault.is_none();
-        if self.last.insert(device, ok) == Some(ok) && ok {
+        if before == Some(None) && fault.is_none() {
+            // Still working: nothing new for the device log.
             return;
         }
         if let Some(store) = &self.store {

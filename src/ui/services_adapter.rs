@@ -10,7 +10,9 @@ use super::{
 };
 use crate::app::id_copy::{CardSide, CopyPrintState, SideState, COPY_PURPOSES};
 use crate::app::progress::{CaseState, CASE_PREFIXES};
-use crate::app::{CaseProblem, CopyPrintProblem, ScanProblem, SessionController, TicketService};
+use crate::app::{
+    CaseProblem, CopyPrintProblem, RgbaImage, ScanProblem, SessionController, TicketService,
+};
 
 /// Wires the pages' callbacks to the controller.
 pub fn connect<S: TicketService + 'static>(window: &AppWindow, ui: &Rc<super::KioskUi<S>>) {
@@ -47,6 +49,28 @@ pub fn connect<S: TicketService + 'static>(window: &AppWindow, ui: &Rc<super::Ki
     on!(copy, on_scan, |c, now| c.copy_scan(now));
     on!(copy, on_next, |c, now| c.copy_next(now));
     on!(copy, on_print, |c, now| c.copy_print(now));
+}
+
+thread_local! {
+    // The scanned sides as Slint images, made once per scan rather than on every re-render
+    // (each touch re-renders; a side is ~2.5 MB of pixels). At most the two sides.
+    static CARD_IMAGES: std::cell::RefCell<Vec<(RgbaImage, slint::Image)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn card_image(img: &RgbaImage) -> slint::Image {
+    CARD_IMAGES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, made)) = cache.iter().find(|(i, _)| i == img) {
+            return made.clone();
+        }
+        let made = super::slint_image(img);
+        cache.push((img.clone(), made.clone()));
+        if cache.len() > 2 {
+            cache.remove(0);
+        }
+        made
+    })
 }
 
 fn pick(english: bool, zh: &str, en: &str) -> SharedString {
@@ -138,10 +162,13 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
         _ => CopyScanProblem::None,
     });
     let image = |s: &SideState| match s {
-        SideState::Done(img) => super::slint_image(img),
-        // The images go with the session.
+        SideState::Done(img) => card_image(img),
         _ => slint::Image::default(),
     };
+    if !matches!(job.front, SideState::Done(_)) && !matches!(job.back, SideState::Done(_)) {
+        // The images go with the session: the cache too.
+        CARD_IMAGES.with(|c| c.borrow_mut().clear());
+    }
     copy.set_side_image(image(state));
     copy.set_front_image(image(&job.front));
     copy.set_back_image(image(&job.back));

@@ -17,7 +17,10 @@ use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::line::{strip_affixes, CodeScanner, LineConfig, LineError, Scan, ScanError};
+use crate::line::{
+    abandon_after_silence, hand_out, strip_affixes, CodeScanner, LineConfig, LineError, Scan,
+    ScanError,
+};
 
 /// Key codes from `linux/input-event-codes.h` that the decoder treats specially.
 mod key {
@@ -327,14 +330,12 @@ impl HidScanner {
                     io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
                 ) =>
             {
-                if let Some(since) = self.last_key {
-                    if since.elapsed() >= self.inter_key_timeout {
-                        self.last_key = None;
-                        if let Some(err) = self.decoder.abandon_partial() {
-                            self.ready.push_back(Err(err));
-                        }
-                    }
-                }
+                abandon_after_silence(
+                    &mut self.last_key,
+                    self.inter_key_timeout,
+                    || self.decoder.abandon_partial(),
+                    &mut self.ready,
+                );
                 return Ok(false);
             }
             // ENODEV once the scanner is unplugged; anything else is as final.
@@ -356,17 +357,8 @@ impl CodeScanner for HidScanner {
     fn read_scan(&mut self, wait: Duration) -> Result<Option<Scan>, ScanError> {
         let deadline = Instant::now() + wait;
         loop {
-            if let Some(result) = self.ready.pop_front() {
-                return match result {
-                    Ok(scan) => {
-                        tracing::debug!(len = scan.text.len(), "code scanned");
-                        Ok(Some(scan))
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "unusable scan");
-                        Err(ScanError::Line(e))
-                    }
-                };
+            if let Some(result) = hand_out(&mut self.ready) {
+                return result;
             }
             let now = Instant::now();
             if now >= deadline {

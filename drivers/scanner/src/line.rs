@@ -29,6 +29,7 @@
 //! Scanned payloads may carry case numbers: [`Scan`]'s `Debug` shows only the length, and this
 //! module never logs a payload.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -329,7 +330,7 @@ pub struct SerialScanner {
     framer: LineFramer,
     inter_byte_timeout: Duration,
     /// Results framed but not handed out yet (one read can complete several lines).
-    ready: std::collections::VecDeque<Result<Scan, LineError>>,
+    ready: VecDeque<Result<Scan, LineError>>,
     /// When the last byte of the pending partial line arrived.
     last_byte: Option<Instant>,
 }
@@ -400,14 +401,12 @@ impl SerialScanner {
                         | io::ErrorKind::Interrupted
                 ) =>
             {
-                if let Some(since) = self.last_byte {
-                    if since.elapsed() >= self.inter_byte_timeout {
-                        self.last_byte = None;
-                        if let Some(err) = self.framer.abandon_partial() {
-                            self.ready.push_back(Err(err));
-                        }
-                    }
-                }
+                abandon_after_silence(
+                    &mut self.last_byte,
+                    self.inter_byte_timeout,
+                    || self.framer.abandon_partial(),
+                    &mut self.ready,
+                );
                 Ok(())
             }
             // Anything else on a serial port (EIO, broken pipe, device gone) means the
@@ -417,21 +416,45 @@ impl SerialScanner {
     }
 }
 
+/// The next framed result, logged (by length only) and turned into what
+/// [`CodeScanner::read_scan`] returns; `None` when there is none. Shared by both drivers.
+pub(crate) fn hand_out(
+    ready: &mut VecDeque<Result<Scan, LineError>>,
+) -> Option<Result<Option<Scan>, ScanError>> {
+    Some(match ready.pop_front()? {
+        Ok(scan) => {
+            tracing::debug!(len = scan.text.len(), "code scanned");
+            Ok(Some(scan))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "unusable scan");
+            Err(ScanError::Line(e))
+        }
+    })
+}
+
+/// The silence rule of both drivers: once `timeout` has passed since the last input of a
+/// partial scan, the partial scan is given up and reported as the next result.
+pub(crate) fn abandon_after_silence(
+    last_input: &mut Option<Instant>,
+    timeout: Duration,
+    abandon: impl FnOnce() -> Option<LineError>,
+    ready: &mut VecDeque<Result<Scan, LineError>>,
+) {
+    if last_input.is_some_and(|since| since.elapsed() >= timeout) {
+        *last_input = None;
+        if let Some(err) = abandon() {
+            ready.push_back(Err(err));
+        }
+    }
+}
+
 impl CodeScanner for SerialScanner {
     fn read_scan(&mut self, wait: Duration) -> Result<Option<Scan>, ScanError> {
         let deadline = Instant::now() + wait;
         loop {
-            if let Some(result) = self.ready.pop_front() {
-                return match result {
-                    Ok(scan) => {
-                        tracing::debug!(len = scan.text.len(), "code scanned");
-                        Ok(Some(scan))
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "unusable scan");
-                        Err(ScanError::Line(e))
-                    }
-                };
+            if let Some(result) = hand_out(&mut self.ready) {
+                return result;
             }
             if Instant::now() >= deadline {
                 return Ok(None);

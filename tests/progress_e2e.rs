@@ -79,6 +79,15 @@ fn forged_and_foreign_codes(rig: &common::Rig) {
             .with_controller(|c| c.notice() == kiosk::app::Notice::CodeForeign)
     });
     rig.find("本机无法识别该二维码，请扫描本中心回执上的二维码。");
+
+    // Bytes that are no code at all (a smudged print): scan again.
+    rig.code_scanner.send_garbage().unwrap();
+    rig.wait_for("the unreadable-code notice", |r| {
+        r.kiosk
+            .ui()
+            .with_controller(|c| c.notice() == kiosk::app::Notice::CodeUnreadable)
+    });
+    rig.find("未能识别该二维码，请将其平放在扫码窗口下保持不动，再扫一次。");
 }
 
 fn by_card_and_by_typed_number(rig: &common::Rig) {

@@ -89,6 +89,8 @@ pub enum CaseProblem {
     ForeignCode,
     /// The scanned code is a queue ticket, not a receipt.
     QueueTicketCode,
+    /// The scanner could not read the code.
+    UnreadableCode,
 }
 
 /// The case service's answer.

@@ -57,6 +57,9 @@ pub enum ScannedCode {
     QueueTicket,
     /// Not one of the hall's codes.
     Foreign,
+    /// The scanner read something it could not make into a code (garbled, cut short, too
+    /// long): scan again.
+    Unreadable,
 }
 
 impl std::fmt::Debug for ScannedCode {
@@ -66,6 +69,7 @@ impl std::fmt::Debug for ScannedCode {
             ScannedCode::Forged => f.write_str("Forged"),
             ScannedCode::QueueTicket => f.write_str("QueueTicket"),
             ScannedCode::Foreign => f.write_str("Foreign"),
+            ScannedCode::Unreadable => f.write_str("Unreadable"),
         }
     }
 }
@@ -158,6 +162,8 @@ pub enum Notice {
     CodeForeign,
     /// A queue ticket's code was scanned: it follows the queue on a phone.
     CodeQueueTicket,
+    /// The scanner could not read the code: hold it steady and scan again.
+    CodeUnreadable,
 }
 
 /// Why a typed phone number is refused.
@@ -522,6 +528,7 @@ impl<S: TicketService> SessionController<S> {
             ScannedCode::QueueTicket => {
                 refused(CaseProblem::QueueTicketCode, Notice::CodeQueueTicket)
             }
+            ScannedCode::Unreadable => refused(CaseProblem::UnreadableCode, Notice::CodeUnreadable),
         };
         if attract {
             self.notice = problem.1;
@@ -1157,6 +1164,19 @@ mod tests {
         c.finish();
         c.copy_scanned(CardSide::Front, Ok(img(1)), S(5));
         assert_eq!(c.copy_job().front, SideState::Waiting);
+    }
+
+    #[test]
+    fn an_unreadable_scan_asks_to_scan_again() {
+        let cases = FakeCases::default();
+        let mut c = controller().with_case_service(cases.clone());
+        c.code_scanned(ScannedCode::Unreadable, S(1));
+        assert_eq!(c.notice(), Notice::CodeUnreadable);
+        c.card_read(citizen(), S(2));
+        c.choose_progress(S(3));
+        c.code_scanned(ScannedCode::Unreadable, S(4));
+        assert_eq!(c.case_outcome(), Some(&Err(CaseProblem::UnreadableCode)));
+        assert!(cases.0.borrow().is_empty());
     }
 
     #[test]

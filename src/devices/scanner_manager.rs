@@ -192,8 +192,10 @@ fn run(
                     sink.send(KioskEvent::CodeScanned(code));
                 }
                 // One bad scan (garbled, too long, cut short): the driver has logged it (never
-                // the payload); the citizen scans again.
-                Err(e) if !e.needs_reopen() => {}
+                // the payload); the citizen is asked to scan again.
+                Err(e) if !e.needs_reopen() => {
+                    sink.send(KioskEvent::CodeScanned(ScannedCode::Unreadable))
+                }
                 Err(e) => {
                     set_health(health, sink, ScannerHealth::Fault(e.to_string()));
                     break;
@@ -263,11 +265,12 @@ mod tests {
             ScannedCode::Case("SB-20261124-000042".into())
         );
 
-        // Garbage is one bad scan: no event, the scanner keeps working.
+        // Garbage is one bad scan, told as such; the scanner keeps working.
         sim.send_garbage().unwrap();
         sim.scan("hello").unwrap();
-        wait("the scan after garbage", || scans(&sink).len() == 2);
-        assert_eq!(scans(&sink)[1], ScannedCode::Foreign);
+        wait("the scan after garbage", || scans(&sink).len() == 3);
+        assert_eq!(scans(&sink)[1], ScannedCode::Unreadable);
+        assert_eq!(scans(&sink)[2], ScannedCode::Foreign);
 
         sim.unplug();
         wait("the fault", || {
@@ -276,6 +279,6 @@ mod tests {
         sim.replug().unwrap();
         wait("ready again", || manager.health() == ScannerHealth::Ready);
         sim.scan("SB-20261124-000042").unwrap();
-        wait("a scan after the replug", || scans(&sink).len() == 3);
+        wait("a scan after the replug", || scans(&sink).len() == 4);
     }
 }

@@ -132,6 +132,7 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
                 CaseProblem::ForgedCode => CaseResultKind::Forged,
                 CaseProblem::ForeignCode => CaseResultKind::Foreign,
                 CaseProblem::QueueTicketCode => CaseResultKind::QueueTicket,
+                CaseProblem::UnreadableCode => CaseResultKind::Unreadable,
             },
             Vec::new(),
         ),

@@ -76,6 +76,7 @@ pub fn render<S: TicketService>(window: &AppWindow, c: &SessionController<S>, en
         Notice::CodeForged => AttractNotice::CodeForged,
         Notice::CodeForeign => AttractNotice::CodeForeign,
         Notice::CodeQueueTicket => AttractNotice::CodeQueueTicket,
+        Notice::CodeUnreadable => AttractNotice::CodeUnreadable,
     });
 
     let menu = window.global::<MenuAdapter>();

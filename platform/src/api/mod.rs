@@ -4,17 +4,27 @@
 //! Every type is `Serialize + Deserialize + Debug + Clone + PartialEq`. Types that carry
 //! personal data (the citizen's phone number) implement `Debug` by hand and mask it:
 //! `Debug` output ends up in logs, and nothing personal may ever reach a log.
+//!
+//! This file holds what every service shares: the error envelope, health, the batch
+//! upload of transactions, the heartbeat and the operator's holdings view. Each citizen
+//! service has its own module below (its requests, responses and transaction payloads).
+//! The services present in 2026-12 are also re-exported here, so `api::Lease` and
+//! `api::CaseProgress` keep working; a new service is reached through its module
+//! (`api::appointment::Slot`), which keeps same-named types of two services apart.
 
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// `kind` of a [`Transaction`] whose payload is a [`QueueTicketTx`].
-pub const KIND_QUEUE_TICKET: &str = "queue_ticket";
+// The service registry: one line per citizen service.
+pub mod case_progress;
+pub mod catalog;
+pub mod queue_ticket;
 
-/// Largest block of ticket numbers one lease may ask for.
-pub const MAX_LEASE_SIZE: u32 = 200;
+pub use case_progress::*;
+pub use catalog::*;
+pub use queue_ticket::*;
 
 /// Largest number of transactions in one [`TransactionBatch`].
 pub const MAX_BATCH_LEN: usize = 500;
@@ -31,17 +41,6 @@ pub fn hall_service_day(now: DateTime<Utc>) -> NaiveDate {
     let offset = FixedOffset::east_opt(HALL_UTC_OFFSET_SECS)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
     now.with_timezone(&offset).date_naive()
-}
-
-/// The number printed on a ticket: area letter plus at least three digits (`A012`).
-pub fn display_number(area_code: &str, number: u32) -> String {
-    format!("{area_code}{number:03}")
-}
-
-/// The citizen-facing follow page of a ticket, `{base}/follow/{ticket_id}`, which the
-/// kiosk prints as a QR code. `base` is the platform's public base URL.
-pub fn follow_url(base: &str, ticket_id: &str) -> String {
-    format!("{}/follow/{}", base.trim_end_matches('/'), ticket_id)
 }
 
 /// Masks a phone number for logs: keeps the first three and last four digits
@@ -80,109 +79,6 @@ pub struct Health {
     pub status: String,
 }
 
-/// The service hall a kiosk belongs to.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Hall {
-    /// Stable identifier of the hall, e.g. `demo-hall`.
-    pub code: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-}
-
-/// A service area (counter group) of the hall; tickets are numbered per area.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct ServiceArea {
-    /// One capital letter, `A`; also the prefix of the display number.
-    pub code: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// Short Chinese description of what the area handles.
-    pub description_zh: String,
-    /// Short English description of what the area handles.
-    pub description_en: String,
-}
-
-/// `GET /v1/catalog` response: what the kiosk offers.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Catalog {
-    /// Version label of the catalog content (informational; caching uses the `ETag`).
-    pub version: String,
-    /// The hall.
-    pub hall: Hall,
-    /// Areas in display order.
-    pub areas: Vec<ServiceArea>,
-}
-
-/// `POST /v1/queue/leases` request.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct LeaseRequest {
-    /// Area the numbers are for.
-    pub area_code: String,
-    /// Hall-local day the numbers are for.
-    pub service_day: NaiveDate,
-    /// How many numbers, `1..=200`.
-    pub size: u32,
-}
-
-/// `POST /v1/queue/leases` response: the numbers `first..=last` belong to this kiosk.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    /// Identifier of the lease (UUID), echoed in each ticket.
-    pub lease_id: String,
-    /// Area of the numbers.
-    pub area_code: String,
-    /// Day of the numbers.
-    pub service_day: NaiveDate,
-    /// First number of the block (inclusive).
-    pub first: u32,
-    /// Last number of the block (inclusive).
-    pub last: u32,
-}
-
-/// `GET /v1/queue/status` response.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct QueueStatus {
-    /// The day the counts are for.
-    pub service_day: NaiveDate,
-    /// One entry per catalog area, in catalog order.
-    pub areas: Vec<AreaStatus>,
-}
-
-/// Queue state of one area.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct AreaStatus {
-    /// Area code.
-    pub code: String,
-    /// Tickets uploaded for the day and not yet called.
-    pub waiting: u32,
-    /// Highest number called so far that day, if any.
-    pub last_called: Option<u32>,
-}
-
-/// `POST /v1/queue/call` request (operator/test endpoint).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct CallRequest {
-    /// Area whose next waiting ticket is called.
-    pub area_code: String,
-}
-
-/// `POST /v1/queue/call` response: the ticket that was called.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct CallResult {
-    /// Area code.
-    pub area_code: String,
-    /// Day of the ticket.
-    pub service_day: NaiveDate,
-    /// Number called.
-    pub number: u32,
-    /// Display number called, `A012`.
-    pub display_number: String,
-}
-
 /// One offline-recorded fact the kiosk uploads.
 #[derive(Serialize, Deserialize, Clone, PartialEq)]
 pub struct Transaction {
@@ -194,22 +90,6 @@ pub struct Transaction {
     pub created_at: DateTime<Utc>,
     /// Kind-specific body; may hold personal data, hence the masking `Debug`.
     pub payload: serde_json::Value,
-}
-
-impl Transaction {
-    /// Wraps a queue ticket into a transaction of kind [`KIND_QUEUE_TICKET`].
-    pub fn queue_ticket(
-        idempotency_key: impl Into<String>,
-        created_at: DateTime<Utc>,
-        ticket: &QueueTicketTx,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            idempotency_key: idempotency_key.into(),
-            kind: KIND_QUEUE_TICKET.to_owned(),
-            created_at,
-            payload: serde_json::to_value(ticket)?,
-        })
-    }
 }
 
 impl fmt::Debug for Transaction {
@@ -297,42 +177,6 @@ pub struct BatchResult {
     pub results: Vec<TxResult>,
 }
 
-/// Payload of a [`KIND_QUEUE_TICKET`] transaction: a queue ticket the kiosk printed.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
-pub struct QueueTicketTx {
-    /// UUID of the ticket; also the id in the follow link of its QR code.
-    pub ticket_id: String,
-    /// Area code.
-    pub area_code: String,
-    /// Number within the area and day, from one of this kiosk's leases.
-    pub number: u32,
-    /// Printed number, `A012`.
-    pub display_number: String,
-    /// Day of the ticket.
-    pub service_day: NaiveDate,
-    /// When it was printed.
-    pub issued_at: DateTime<Utc>,
-    /// Citizen's mobile number for the "your turn is near" SMS; personal data.
-    pub phone: Option<String>,
-    /// Lease the number came from.
-    pub lease_id: String,
-}
-
-impl fmt::Debug for QueueTicketTx {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QueueTicketTx")
-            .field("ticket_id", &self.ticket_id)
-            .field("area_code", &self.area_code)
-            .field("number", &self.number)
-            .field("display_number", &self.display_number)
-            .field("service_day", &self.service_day)
-            .field("issued_at", &self.issued_at)
-            .field("phone", &self.phone.as_deref().map(mask_phone))
-            .field("lease_id", &self.lease_id)
-            .finish()
-    }
-}
-
 /// `GET /v1/admin/holdings` response: everything the platform holds (operator/test view).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Holdings {
@@ -342,105 +186,6 @@ pub struct Holdings {
     pub tickets: Vec<HeldTicket>,
     /// How many uploads were answered `duplicate` since the database was created.
     pub duplicates_refused: u64,
-}
-
-/// One ticket the platform holds (no personal data).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct HeldTicket {
-    /// Kiosk that uploaded it.
-    pub kiosk_id: String,
-    /// Ticket UUID.
-    pub ticket_id: String,
-    /// Printed number.
-    pub display_number: String,
-    /// Area code.
-    pub area_code: String,
-    /// Number.
-    pub number: u32,
-    /// Day.
-    pub service_day: NaiveDate,
-    /// Whether it has been called.
-    pub called: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn ticket(phone: Option<&str>) -> QueueTicketTx {
-        QueueTicketTx {
-            ticket_id: "7f1c2d3e-0000-4000-8000-000000000001".into(),
-            area_code: "A".into(),
-            number: 12,
-            display_number: display_number("A", 12),
-            service_day: NaiveDate::from_ymd_opt(2025, 3, 4).unwrap(),
-            issued_at: Utc.with_ymd_and_hms(2025, 3, 4, 1, 2, 3).unwrap(),
-            phone: phone.map(str::to_owned),
-            lease_id: "lease-1".into(),
-        }
-    }
-
-    #[test]
-    fn phone_masking() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("+8613812345678"), "+86*******5678");
-        assert_eq!(mask_phone("12345"), "*****");
-        assert_eq!(mask_phone(""), "****");
-    }
-
-    #[test]
-    fn debug_never_shows_the_phone() {
-        let t = ticket(Some("13812345678"));
-        let dbg = format!("{t:?}");
-        assert!(!dbg.contains("13812345678"), "{dbg}");
-        assert!(dbg.contains("138****5678"), "{dbg}");
-
-        let tx = Transaction::queue_ticket("k1", t.issued_at, &t).unwrap();
-        let batch = TransactionBatch {
-            transactions: vec![tx],
-        };
-        let dbg = format!("{batch:?}");
-        assert!(!dbg.contains("13812345678"), "{dbg}");
-        assert!(dbg.contains("138****5678"), "{dbg}");
-    }
-
-    #[test]
-    fn json_shapes() {
-        let t = ticket(None);
-        let v = serde_json::to_value(&t).unwrap();
-        assert_eq!(v["display_number"], "A012");
-        assert_eq!(v["service_day"], "2025-03-04");
-        assert_eq!(v["issued_at"], "2025-03-04T01:02:03Z");
-        assert!(v["phone"].is_null());
-        let back: QueueTicketTx = serde_json::from_value(v).unwrap();
-        assert_eq!(back, t);
-
-        let r = TxResult {
-            idempotency_key: "k".into(),
-            status: TxStatus::Duplicate,
-            reason: None,
-        };
-        assert_eq!(
-            serde_json::to_string(&r).unwrap(),
-            r#"{"idempotency_key":"k","status":"duplicate","reason":null}"#
-        );
-    }
-
-    #[test]
-    fn service_day_is_hall_local() {
-        // 2025-03-03 23:30 UTC is already 07:30 on 2025-03-04 in the hall.
-        let now = Utc.with_ymd_and_hms(2025, 3, 3, 23, 30, 0).unwrap();
-        assert_eq!(
-            hall_service_day(now),
-            NaiveDate::from_ymd_opt(2025, 3, 4).unwrap()
-        );
-        assert_eq!(display_number("B", 1234), "B1234");
-        assert_eq!(
-            follow_url("http://h:1/", "abc"),
-            "http://h:1/follow/abc".to_string()
-        );
-    }
 }
 
 /// `POST /v1/heartbeat` body: how the kiosk is, sent every `sync.heartbeat_secs` (30 s).
@@ -501,136 +246,39 @@ pub struct KioskHeartbeat {
     pub heartbeat: Heartbeat,
 }
 
-/// Pepper of [`holder_hash`]: the HMAC-SHA256 key that turns an ID number into the
-/// `holder` value of `GET /v1/cases?holder=…`. Fixed and public in this contract: it keeps
-/// raw ID numbers out of URLs, logs and the platform's case index, and makes the hashes
-/// useless outside this API. (It is a pepper, not a secret: 18-digit ID numbers are few
-/// enough to enumerate, so the hash is pseudonymisation, not anonymisation.)
-pub const HOLDER_PEPPER: &str = "citizen-window/holder/v1";
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
 
-/// The `holder` value for an ID number: lowercase hex HMAC-SHA256 under
-/// [`HOLDER_PEPPER`] of the ID number trimmed and upper-cased (so a final `x` and `X`
-/// agree). The kiosk computes it from the card it just read; the raw number never leaves
-/// the kiosk.
-pub fn holder_hash(id_number: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(HOLDER_PEPPER.as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(id_number.trim().to_ascii_uppercase().as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Whether `s` has the shape of a [`holder_hash`] (64 hex digits).
-pub fn is_holder_hash(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Whether `s` can be a case number: 1..=40 ASCII letters, digits and hyphens
-/// (`SB-20261124-000042`). Anything else is never a case, so the client does not ask.
-pub fn is_case_number(s: &str) -> bool {
-    (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Where a case is (`status` of [`CaseProgress`]).
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    /// The application was received and registered.
-    Received,
-    /// Being examined.
-    InReview,
-    /// Approved; the result is being prepared.
-    Approved,
-    /// The result (certificate, card, licence) waits at the pickup place.
-    ReadyForPickup,
-    /// Refused; see the reason.
-    Rejected,
-}
-
-impl CaseStatus {
-    /// Chinese label shown to citizens.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseStatus::Received => "已受理",
-            CaseStatus::InReview => "审核中",
-            CaseStatus::Approved => "已办结",
-            CaseStatus::ReadyForPickup => "待领取",
-            CaseStatus::Rejected => "未通过",
-        }
+    #[test]
+    fn phone_masking() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("+8613812345678"), "+86*******5678");
+        assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_phone(""), "****");
     }
 
-    /// English label shown to citizens.
-    pub fn label_en(self) -> &'static str {
-        match self {
-            CaseStatus::Received => "Received",
-            CaseStatus::InReview => "In review",
-            CaseStatus::Approved => "Approved",
-            CaseStatus::ReadyForPickup => "Ready for pickup",
-            CaseStatus::Rejected => "Rejected",
-        }
+    #[test]
+    fn json_shapes() {
+        let r = TxResult {
+            idempotency_key: "k".into(),
+            status: TxStatus::Duplicate,
+            reason: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"idempotency_key":"k","status":"duplicate","reason":null}"#
+        );
     }
-}
 
-/// One step of a case's progress, in order.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct CaseStep {
-    /// Chinese name of the step (`受理`).
-    pub name_zh: String,
-    /// English name of the step (`Received`).
-    pub name_en: String,
-    /// When the step was completed; `null` while it is not.
-    pub at: Option<DateTime<Utc>>,
-    /// Whether the step is completed.
-    pub done: bool,
-}
-
-/// `GET /v1/cases/{case_number}` response, and each entry of [`CaseList`]. No personal
-/// data: neither the holder's name nor the ID number (the platform keys cases by
-/// [`holder_hash`]).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct CaseProgress {
-    /// `SB-20261124-000042`.
-    pub case_number: String,
-    /// The matter applied for, Chinese (`社会保险参保缴费证明`).
-    pub matter_zh: String,
-    /// The matter applied for, English.
-    pub matter_en: String,
-    /// Where the case is.
-    pub status: CaseStatus,
-    /// Chinese label of `status` (the platform's wording).
-    pub status_zh: String,
-    /// English label of `status`.
-    pub status_en: String,
-    /// Last change of the case.
-    pub updated_at: DateTime<Utc>,
-    /// The steps in order, done ones first.
-    pub steps: Vec<CaseStep>,
-    /// Where to collect the result, Chinese; present when there is something to collect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pickup_zh: Option<String>,
-    /// Where to collect the result, English.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pickup_en: Option<String>,
-    /// Why the case was refused, Chinese; present for `rejected`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason_zh: Option<String>,
-    /// Why the case was refused, English.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason_en: Option<String>,
-}
-
-/// `GET /v1/cases?holder=…` response: the holder's cases, newest change first.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct CaseList {
-    /// The cases (empty when the holder has none).
-    pub cases: Vec<CaseProgress>,
-}
-
-/// Simulator only: `POST /control/cases` body, a case to add (or replace, by number).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct NewCase {
-    /// [`holder_hash`] of the holder's ID number.
-    pub holder: String,
-    /// The case as `GET /v1/cases/{case_number}` will return it.
-    pub case: CaseProgress,
+    #[test]
+    fn service_day_is_hall_local() {
+        // 2025-03-03 23:30 UTC is already 07:30 on 2025-03-04 in the hall.
+        let now = Utc.with_ymd_and_hms(2025, 3, 3, 23, 30, 0).unwrap();
+        assert_eq!(
+            hall_service_day(now),
+            NaiveDate::from_ymd_opt(2025, 3, 4).unwrap()
+        );
+    }
 }

@@ -3,19 +3,34 @@
 //! Every call is one signed request with no retries inside: the kiosk's sync loop owns the
 //! retry policy (backoff, outage display), and [`ClientError::is_retryable`] tells it
 //! which failures are worth retrying.
+//!
+//! This file holds the client itself (signing, transport, error mapping) and the calls
+//! every service shares: health, the transaction upload, the heartbeat and the operator
+//! views. Each citizen service adds its calls in its own module below, as an
+//! `impl PlatformClient` block; `sim_control` holds the calls to the simulator's
+//! `/control/*` knobs, which are not part of the contract.
 
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::api::{
-    BatchResult, CallRequest, CallResult, Catalog, ErrorBody, Health, Holdings, Lease,
-    LeaseRequest, QueueStatus, TransactionBatch,
+    BatchResult, ErrorBody, Health, Heartbeat, HeartbeatAck, HeartbeatList, Holdings,
+    TransactionBatch,
 };
 use crate::sign;
+
+// The service registry: one line per citizen service (each an `impl PlatformClient`).
+mod case_progress;
+mod catalog;
+mod queue_ticket;
+// Not a service: the simulator's knobs.
+mod sim_control;
+
+pub use catalog::CatalogFetch;
 
 /// Largest response body the client reads. Holdings of a long load test can be large;
 /// anything past this is a broken or hostile server, not data.
@@ -66,21 +81,6 @@ impl ClientError {
             _ => None,
         }
     }
-}
-
-/// Result of [`PlatformClient::catalog`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum CatalogFetch {
-    /// The catalog changed (or no etag was given): the new content and its etag, to pass
-    /// on the next call.
-    Modified {
-        /// The catalog.
-        catalog: Catalog,
-        /// Its `ETag` header value, quotes included; `None` if the server sent none.
-        etag: Option<String>,
-    },
-    /// The etag given is still current (HTTP 304).
-    NotModified,
 }
 
 /// Signed, blocking client for one kiosk. Cheap to share by reference across threads
@@ -152,101 +152,9 @@ impl PlatformClient {
         &self.kiosk_id
     }
 
-    /// `GET /v1/catalog`, conditional on `etag` when given.
-    pub fn catalog(&self, etag: Option<&str>) -> Result<CatalogFetch, ClientError> {
-        let reply = self.send("GET", "/v1/catalog", None, etag, true)?;
-        if reply.status == 304 {
-            return Ok(CatalogFetch::NotModified);
-        }
-        let etag = reply.etag.clone();
-        let catalog = decode(reply)?;
-        Ok(CatalogFetch::Modified { catalog, etag })
-    }
-
-    /// `POST /v1/queue/leases`: reserve a block of ticket numbers.
-    pub fn lease(&self, request: &LeaseRequest) -> Result<Lease, ClientError> {
-        self.post_json("/v1/queue/leases", request)
-    }
-
-    /// `GET /v1/queue/status` for the platform's current service day.
-    pub fn queue_status(&self) -> Result<QueueStatus, ClientError> {
-        decode(self.send("GET", "/v1/queue/status", None, None, true)?)
-    }
-
-    /// `GET /v1/queue/status?day=YYYY-MM-DD` for a given service day.
-    pub fn queue_status_for(&self, day: NaiveDate) -> Result<QueueStatus, ClientError> {
-        let path = format!("/v1/queue/status?day={day}");
-        decode(self.send("GET", &path, None, None, true)?)
-    }
-
     /// `POST /v1/transactions`: upload a batch; one result per transaction, in order.
     pub fn upload(&self, batch: &TransactionBatch) -> Result<BatchResult, ClientError> {
         self.post_json("/v1/transactions", batch)
-    }
-
-    /// `POST /v1/queue/call` (operator/test): call the next waiting ticket of an area
-    /// today. An empty queue is `Http { status: 404, code: Some("queue_empty") }`.
-    pub fn call_next(&self, area_code: &str) -> Result<CallResult, ClientError> {
-        self.post_json(
-            "/v1/queue/call",
-            &CallRequest {
-                area_code: area_code.to_owned(),
-            },
-        )
-    }
-
-    /// `GET /v1/cases/{case_number}`: a citizen's case and its progress; `None` when the
-    /// platform knows no such case (404 `unknown_case`), or when `case_number` cannot be
-    /// one (not 1..=40 ASCII letters, digits, hyphens: nothing is sent then).
-    pub fn case_progress(
-        &self,
-        case_number: &str,
-    ) -> Result<Option<crate::api::CaseProgress>, ClientError> {
-        let number = case_number.trim();
-        if !crate::api::is_case_number(number) {
-            return Ok(None);
-        }
-        let path = format!("/v1/cases/{}", number.to_ascii_uppercase());
-        match self.send("GET", &path, None, None, true) {
-            Ok(reply) => decode(reply).map(Some),
-            Err(ClientError::Http {
-                status: 404,
-                code: Some(code),
-                ..
-            }) if code == "unknown_case" => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// `GET /v1/cases?holder=…`: the cases of the holder whose
-    /// [`holder_hash`](crate::api::holder_hash) is given (never a raw ID number), newest
-    /// change first; empty when none.
-    pub fn cases_of_holder(
-        &self,
-        holder_hash: &str,
-    ) -> Result<Vec<crate::api::CaseProgress>, ClientError> {
-        if !crate::api::is_holder_hash(holder_hash) {
-            // Refused before sending: a wrong value here might be a raw ID number, which
-            // must not go into a URL.
-            return Err(ClientError::Http {
-                status: 400,
-                code: Some("bad_request".to_owned()),
-                message: Some("holder must be the 64-hex-digit holder hash".to_owned()),
-                retry_after: None,
-            });
-        }
-        let path = format!("/v1/cases?holder={}", holder_hash.to_ascii_lowercase());
-        let list: crate::api::CaseList = decode(self.send("GET", &path, None, None, true)?)?;
-        Ok(list.cases)
-    }
-
-    /// Simulator only: `POST /control/cases` (unsigned), adds or replaces a case.
-    pub fn add_sim_case(
-        &self,
-        new: &crate::api::NewCase,
-    ) -> Result<crate::api::CaseProgress, ClientError> {
-        let bytes = serde_json::to_vec(new).map_err(|e| ClientError::Decode(e.to_string()))?;
-        decode(self.send("POST", "/control/cases", Some(bytes), None, false)?)
     }
 
     /// `GET /v1/admin/holdings` (operator/test): everything the platform stores.
@@ -255,30 +163,13 @@ impl PlatformClient {
     }
 
     /// `POST /v1/heartbeat`: how the kiosk is.
-    pub fn heartbeat(
-        &self,
-        beat: &crate::api::Heartbeat,
-    ) -> Result<crate::api::HeartbeatAck, ClientError> {
+    pub fn heartbeat(&self, beat: &Heartbeat) -> Result<HeartbeatAck, ClientError> {
         self.post_json("/v1/heartbeat", beat)
     }
 
     /// `GET /v1/admin/heartbeats` (operator/test): the last heartbeat of every kiosk.
-    pub fn heartbeats(&self) -> Result<crate::api::HeartbeatList, ClientError> {
+    pub fn heartbeats(&self) -> Result<HeartbeatList, ClientError> {
         decode(self.send("GET", "/v1/admin/heartbeats", None, None, true)?)
-    }
-
-    /// Simulator only: `GET /control/stats` (unsigned).
-    pub fn sim_stats(&self) -> Result<crate::sim::SimStats, ClientError> {
-        decode(self.send("GET", "/control/stats", None, None, false)?)
-    }
-
-    /// Simulator only: `POST /control/faults` (unsigned).
-    pub fn set_sim_faults(
-        &self,
-        faults: &crate::sim::FaultConfig,
-    ) -> Result<crate::sim::FaultConfig, ClientError> {
-        let bytes = serde_json::to_vec(faults).map_err(|e| ClientError::Decode(e.to_string()))?;
-        decode(self.send("POST", "/control/faults", Some(bytes), None, false)?)
     }
 
     /// `GET /v1/health` (unsigned).

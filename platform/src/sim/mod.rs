@@ -178,7 +178,7 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
     let before = store::migrate(&mut conn)?;
     store::upsert_kiosks(&mut conn, &config.kiosks)?;
     for new in cases::seed() {
-        store::seed_case(&conn, &new).map_err(|e| {
+        store::case_progress::seed_case(&conn, &new).map_err(|e| {
             SimError::Io(std::io::Error::other(format!(
                 "seeding cases: {}",
                 e.message

@@ -1,23 +1,118 @@
-//! Routing, request authentication and the endpoints of the contract.
+//! Routing, request authentication and the endpoints every service shares (health, the
+//! transaction upload, the heartbeat, the operator views). Each citizen service's
+//! endpoints are in its own module below, as a table of [`Route`]s that [`TABLE`] lists.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::faults::{Fault, FaultConfig, Meter};
 use super::http::{error_response, Request, Response};
-use super::store::{self, ApiError, FollowInfo};
-use crate::api::{
-    self, CallRequest, Health, Heartbeat, HeartbeatAck, LeaseRequest, TransactionBatch,
-    MAX_BATCH_LEN,
-};
+use super::store::{self, ApiError};
+use crate::api::{Health, Heartbeat, HeartbeatAck, TransactionBatch, MAX_BATCH_LEN};
 use crate::sign;
+
+// The service registry: one line per citizen service here, and one in `TABLE`.
+mod case_progress;
+mod catalog;
+mod queue_ticket;
+
+/// The dispatch table, path -> service module: the shared endpoints, then each service's.
+/// A module left out of it leaves its `ROUTES` unused, which the build refuses.
+const TABLE: &[&[Route]] = &[
+    SHARED,
+    catalog::ROUTES,
+    queue_ticket::ROUTES,
+    case_progress::ROUTES,
+];
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Anyone, unsigned: monitors (health) and citizens' phones (follow pages).
+    Public,
+    /// Kiosks with a valid signature; every such path starts with `/v1/`.
+    Signed,
+    /// The simulator's own knobs under `/control/`: unsigned, loopback, no injected faults,
+    /// not part of the contract.
+    Control,
+}
+
+/// Where an endpoint is.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum At {
+    /// Exactly this path.
+    Path(&'static str),
+    /// Every path under this prefix (ending in `/`); the rest goes to the handler as
+    /// [`Call::rest`], e.g. a case number.
+    Under(&'static str),
+}
+
+/// One endpoint of the dispatch table.
+pub(super) struct Route {
+    /// Its path.
+    pub at: At,
+    /// Its method; `GET` also answers `HEAD`. Another method gets 405.
+    pub method: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// What answers it.
+    pub handle: fn(&mut Call<'_>) -> Result<Response, ApiError>,
+}
+
+/// What a handler gets: the request, this worker's database connection and the state
+/// shared by all workers.
+pub(super) struct Call<'a> {
+    /// The request.
+    pub req: &'a Request,
+    /// This worker's connection.
+    pub conn: &'a mut Connection,
+    /// Keys, faults, meters.
+    pub shared: &'a Shared,
+    /// The authenticated kiosk on [`Access::Signed`] routes; empty on the others.
+    pub kiosk_id: &'a str,
+    /// For an [`At::Under`] route, the path after the prefix; otherwise empty.
+    pub rest: &'a str,
+}
+
+/// The endpoints every service shares.
+const SHARED: &[Route] = &[
+    Route {
+        at: At::Path("/v1/health"),
+        method: "GET",
+        access: Access::Public,
+        handle: health,
+    },
+    Route {
+        at: At::Path("/v1/transactions"),
+        method: "POST",
+        access: Access::Signed,
+        handle: upload,
+    },
+    Route {
+        at: At::Path("/v1/heartbeat"),
+        method: "POST",
+        access: Access::Signed,
+        handle: heartbeat,
+    },
+    Route {
+        at: At::Path("/v1/admin/heartbeats"),
+        method: "GET",
+        access: Access::Signed,
+        handle: heartbeats,
+    },
+    Route {
+        at: At::Path("/v1/admin/holdings"),
+        method: "GET",
+        access: Access::Signed,
+        handle: holdings,
+    },
+];
 
 /// State shared by all workers.
 pub(crate) struct Shared {
@@ -89,7 +184,7 @@ pub(crate) struct Worker {
 /// Entry point for every request.
 pub(crate) fn handle(worker: &mut Worker, req: &Request) -> Response {
     if req.path().starts_with("/control/") {
-        return control(&worker.shared, &worker.conn, req)
+        return control(worker, req)
             .unwrap_or_else(|e| error_response(e.status, e.code, &e.message));
     }
     let shared = Arc::clone(&worker.shared);
@@ -140,132 +235,96 @@ pub(crate) fn handle(worker: &mut Worker, req: &Request) -> Response {
     response
 }
 
+/// The route for `path` and the rest of the path after its prefix.
+fn find(path: &str) -> Option<(&'static Route, &str)> {
+    TABLE.iter().flat_map(|routes| routes.iter()).find_map(|r| {
+        let rest = match r.at {
+            At::Path(p) => (p == path).then_some(""),
+            At::Under(prefix) => path.strip_prefix(prefix),
+        };
+        rest.map(|rest| (r, rest))
+    })
+}
+
+/// Checks the method and calls the route's handler.
+fn call(
+    worker: &mut Worker,
+    req: &Request,
+    route: &Route,
+    kiosk_id: &str,
+    rest: &str,
+) -> Result<Response, ApiError> {
+    expect_method(&req.method, route.method)?;
+    (route.handle)(&mut Call {
+        req,
+        conn: &mut worker.conn,
+        shared: &worker.shared,
+        kiosk_id,
+        rest,
+    })
+}
+
 fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
     let path = req.path();
-    let method = req.method.as_str();
+    let found = find(path);
 
     // Unsigned endpoints first: health for monitors, follow pages for citizens' phones.
-    if path == "/v1/health" {
-        expect_method(method, "GET")?;
-        return json(
-            200,
-            &Health {
-                status: "ok".to_owned(),
-            },
-        );
-    }
-    if let Some(ticket_id) = path.strip_prefix("/follow/") {
-        expect_method(method, "GET")?;
-        return follow_page(&worker.conn, ticket_id);
+    if let Some((r, rest)) = found.filter(|(r, _)| r.access == Access::Public) {
+        return call(worker, req, r, "", rest);
     }
     if !path.starts_with("/v1/") {
         return Err(not_found());
     }
 
+    // Unknown `/v1/` paths are only told apart after authentication, as before.
     let kiosk_id = authenticate(&worker.shared, req)?;
-    let shared = Arc::clone(&worker.shared);
-    let conn = &mut worker.conn;
-    match path {
-        "/v1/catalog" => {
-            expect_method(method, "GET")?;
-            let catalog = store::catalog(conn)?;
-            let body = to_vec(&catalog)?;
-            // A strong etag from the content itself: it changes exactly when the
-            // catalog does, across restarts too.
-            let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-            if req
-                .header("if-none-match")
-                .is_some_and(|inm| etag_matches(inm, &etag))
-            {
-                return Ok(
-                    Response::new(304, "application/json", Vec::new()).with_header("ETag", etag)
-                );
-            }
-            Ok(Response::new(200, "application/json", body).with_header("ETag", etag))
-        }
-        "/v1/queue/leases" => {
-            expect_method(method, "POST")?;
-            let lease_req: LeaseRequest = parse_body(req)?;
-            let lease = store::lease(conn, &kiosk_id, &lease_req)?;
-            tracing::debug!(kiosk = %kiosk_id, area = %lease.area_code, first = lease.first, last = lease.last, "lease granted");
-            json(200, &lease)
-        }
-        "/v1/queue/status" => {
-            expect_method(method, "GET")?;
-            let day = day_param(req)?;
-            json(200, &store::queue_status(conn, day)?)
-        }
-        "/v1/queue/call" => {
-            expect_method(method, "POST")?;
-            let call: CallRequest = parse_body(req)?;
-            let day = day_param(req)?;
-            json(200, &store::call_next(conn, &call.area_code, day)?)
-        }
-        "/v1/transactions" => {
-            expect_method(method, "POST")?;
-            let batch: TransactionBatch = parse_body(req)?;
-            if batch.transactions.is_empty() || batch.transactions.len() > MAX_BATCH_LEN {
-                return Err(ApiError::new(
-                    400,
-                    "bad_batch_size",
-                    format!("a batch holds 1..={MAX_BATCH_LEN} transactions"),
-                ));
-            }
-            let result = store::upload(conn, &kiosk_id, &batch);
-            if matches!(&result, Err(e) if e.code == "idempotency_conflict") {
-                shared
-                    .meter
-                    .conflicts
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            json(200, &result?)
-        }
-        "/v1/heartbeat" => {
-            expect_method(method, "POST")?;
-            let beat: Heartbeat = parse_body(req)?;
-            let now = Utc::now();
-            store::record_heartbeat(conn, &kiosk_id, &beat, now)?;
-            json(200, &HeartbeatAck { server_time: now })
-        }
-        "/v1/admin/heartbeats" => {
-            expect_method(method, "GET")?;
-            json(200, &store::heartbeats(conn)?)
-        }
-        "/v1/cases" => {
-            expect_method(method, "GET")?;
-            let holder = req.query_param("holder").unwrap_or("");
-            if !api::is_holder_hash(holder) {
-                return Err(ApiError::new(
-                    400,
-                    "bad_request",
-                    "holder must be the 64-hex-digit holder hash",
-                ));
-            }
-            json(200, &store::cases_of_holder(conn, holder)?)
-        }
-        _ if path.starts_with("/v1/cases/") => {
-            expect_method(method, "GET")?;
-            let number = &path["/v1/cases/".len()..];
-            let found = if api::is_case_number(number) {
-                store::case(conn, number)?
-            } else {
-                None
-            };
-            match found {
-                Some(case) => json(200, &case),
-                None => Err(ApiError::new(
-                    404,
-                    "unknown_case",
-                    "no case with that number",
-                )),
-            }
-        }
-        "/v1/admin/holdings" => {
-            expect_method(method, "GET")?;
-            json(200, &store::holdings(conn)?)
-        }
+    match found {
+        Some((r, rest)) if r.access == Access::Signed => call(worker, req, r, &kiosk_id, rest),
         _ => Err(not_found()),
     }
+}
+
+fn health(_: &mut Call<'_>) -> Result<Response, ApiError> {
+    json(
+        200,
+        &Health {
+            status: "ok".to_owned(),
+        },
+    )
+}
+
+fn upload(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let batch: TransactionBatch = parse_body(c.req)?;
+    if batch.transactions.is_empty() || batch.transactions.len() > MAX_BATCH_LEN {
+        return Err(ApiError::new(
+            400,
+            "bad_batch_size",
+            format!("a batch holds 1..={MAX_BATCH_LEN} transactions"),
+        ));
+    }
+    let result = store::upload(c.conn, c.kiosk_id, &batch);
+    if matches!(&result, Err(e) if e.code == "idempotency_conflict") {
+        c.shared
+            .meter
+            .conflicts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    json(200, &result?)
+}
+
+fn heartbeat(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let beat: Heartbeat = parse_body(c.req)?;
+    let now = Utc::now();
+    store::record_heartbeat(c.conn, c.kiosk_id, &beat, now)?;
+    json(200, &HeartbeatAck { server_time: now })
+}
+
+fn heartbeats(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    json(200, &store::heartbeats(c.conn)?)
+}
+
+fn holdings(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    json(200, &store::holdings(c.conn)?)
 }
 
 /// Checks the signature headers; returns the authenticated kiosk id.
@@ -375,43 +434,13 @@ fn control_knobs(shared: &Shared, req: &Request) -> Result<Response, ApiError> {
 }
 
 /// `/control/…`: the simulator's own knobs (not part of the platform; unsigned, loopback).
-fn control(shared: &Shared, conn: &Connection, req: &Request) -> Result<Response, ApiError> {
-    match (req.method.as_str(), req.path()) {
-        (_, "/control/faults" | "/control/stats") => control_knobs(shared, req),
-        ("POST", "/control/cases") => {
-            let new: api::NewCase = parse_body(req)?;
-            if !api::is_holder_hash(&new.holder) || !api::is_case_number(&new.case.case_number) {
-                return Err(ApiError::new(
-                    400,
-                    "bad_request",
-                    "holder must be a holder hash and case_number 1..=40 of A-Z, 0-9, -",
-                ));
-            }
-            store::put_case(conn, &new)?;
-            json(200, &new.case)
-        }
-        (_, "/control/cases") => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            "POST /control/cases",
-        )),
-        _ => Err(not_found()),
+fn control(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
+    if matches!(req.path(), "/control/faults" | "/control/stats") {
+        return control_knobs(&worker.shared, req);
     }
-}
-
-fn etag_matches(if_none_match: &str, etag: &str) -> bool {
-    if_none_match
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
-}
-
-fn day_param(req: &Request) -> Result<NaiveDate, ApiError> {
-    match req.query_param("day") {
-        None => Ok(api::hall_service_day(Utc::now())),
-        Some(d) => d
-            .parse()
-            .map_err(|_| ApiError::new(400, "bad_request", "day must be YYYY-MM-DD")),
+    match find(req.path()) {
+        Some((r, rest)) if r.access == Access::Control => call(worker, req, r, "", rest),
+        _ => Err(not_found()),
     }
 }
 
@@ -427,102 +456,21 @@ fn expect_method(method: &str, allowed: &'static str) -> Result<(), ApiError> {
     }
 }
 
-fn not_found() -> ApiError {
+pub(super) fn not_found() -> ApiError {
     ApiError::new(404, "not_found", "no such endpoint")
 }
 
-fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+pub(super) fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     serde_json::from_slice(&req.body)
         .map_err(|e| ApiError::new(400, "bad_request", format!("invalid JSON body: {e}")))
 }
 
-fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+pub(super) fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value).map_err(|_| ApiError::new(500, "internal", "serialisation failed"))
 }
 
-fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+pub(super) fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
     Ok(Response::new(status, "application/json", to_vec(value)?))
-}
-
-fn follow_page(conn: &Connection, ticket_id: &str) -> Result<Response, ApiError> {
-    let info = store::follow(conn, ticket_id)?;
-    let Some(info) = info else {
-        let html = page(
-            "未找到 / Not found",
-            "<p class=\"big\">?</p><p>未找到该号票。<br>This ticket is unknown.</p>",
-        );
-        return Ok(html_response(404, html));
-    };
-    Ok(html_response(
-        200,
-        page(&info.display_number, &follow_body(&info)),
-    ))
-}
-
-fn follow_body(info: &FollowInfo) -> String {
-    let status = if info.called {
-        "<p class=\"called\">已叫号，请前往窗口办理。<br>Your number has been called: please go to the counter.</p>".to_owned()
-    } else {
-        format!(
-            "<p>前面还有 <b>{n}</b> 人等候<br><b>{n}</b> {people} ahead of you</p>",
-            n = info.ahead,
-            people = if info.ahead == 1 { "person" } else { "people" }
-        )
-    };
-    let issued = info
-        .issued_at
-        .map(|t| {
-            let offset = chrono::FixedOffset::east_opt(api::HALL_UTC_OFFSET_SECS)
-                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-            t.with_timezone(&offset).format("%H:%M").to_string()
-        })
-        .unwrap_or_default();
-    format!(
-        "<p class=\"big\">{number}</p>\
-         <p>{area_zh}<br>{area_en}</p>\
-         {status}\
-         <p class=\"small\">{day} {issued} · 本页每 30 秒自动刷新 / refreshes every 30 s</p>",
-        number = escape(&info.display_number),
-        area_zh = escape(&info.area.name_zh),
-        area_en = escape(&info.area.name_en),
-        day = info.service_day,
-        issued = escape(&issued),
-    )
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"refresh\" content=\"30\">\
-         <title>{title}</title>\
-         <style>body{{font-family:sans-serif;text-align:center;margin:2em;color:#222}}\
-         .big{{font-size:4em;font-weight:bold;margin:.2em}}.called{{color:#b00}}\
-         .small{{font-size:.8em;color:#666}}</style></head>\
-         <body>{body}</body></html>\n",
-        title = escape(title),
-    )
-}
-
-fn html_response(status: u16, html: String) -> Response {
-    Response::new(status, "text/html; charset=utf-8", html.into_bytes())
-        // Counts change by the minute; a cached page would mislead.
-        .with_header("Cache-Control", "no-store")
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -541,15 +489,44 @@ mod tests {
         assert!(!n.seen.contains(&("k1".to_owned(), "aa".to_owned())));
     }
 
+    /// Each route's path fits who may call it: a signed route outside `/v1/` would never
+    /// be authenticated, and a control route outside `/control/` would get injected
+    /// faults.
     #[test]
-    fn etags_and_escaping() {
-        assert!(etag_matches("\"abc\"", "\"abc\""));
-        assert!(etag_matches("W/\"abc\", \"x\"", "\"abc\""));
-        assert!(etag_matches("*", "\"abc\""));
-        assert!(!etag_matches("\"abd\"", "\"abc\""));
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+    fn every_route_is_where_its_access_says() {
+        for r in TABLE.iter().flat_map(|routes| routes.iter()) {
+            let path = match r.at {
+                At::Path(p) => p,
+                At::Under(p) => {
+                    assert!(p.ends_with('/'), "prefix {p} must end with /");
+                    p
+                }
+            };
+            match r.access {
+                Access::Signed => assert!(path.starts_with("/v1/"), "{path}"),
+                Access::Control => assert!(path.starts_with("/control/"), "{path}"),
+                Access::Public => assert!(!path.starts_with("/control/"), "{path}"),
+            }
+        }
+    }
+
+    /// No two services claim the same path: with first-match dispatch, the second one
+    /// would silently never be reached.
+    #[test]
+    fn no_two_routes_claim_a_path() {
+        let routes: Vec<&Route> = TABLE.iter().flat_map(|routes| routes.iter()).collect();
+        for (i, a) in routes.iter().enumerate() {
+            for b in &routes[i + 1..] {
+                let overlap = match (a.at, b.at) {
+                    (At::Path(x), At::Path(y)) => x == y,
+                    (At::Path(p), At::Under(u)) | (At::Under(u), At::Path(p)) => p.starts_with(u),
+                    (At::Under(x), At::Under(y)) => x.starts_with(y) || y.starts_with(x),
+                };
+                assert!(!overlap, "{:?} and {:?} overlap", a.at, b.at);
+            }
+        }
+        assert!(find("/v1/cases").is_some_and(|(r, _)| r.method == "GET"));
+        assert_eq!(find("/v1/cases/SB-1").map(|(_, rest)| rest), Some("SB-1"));
+        assert!(find("/v1/nothing").is_none());
     }
 }

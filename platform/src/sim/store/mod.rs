@@ -1,4 +1,7 @@
-//! The simulator's SQLite store: schema migrations, seed data and every query.
+//! The simulator's SQLite store: the database, schema migrations, kiosks, the batch
+//! upload, heartbeats and nonces. Each citizen service keeps its tables' queries in its
+//! own module below; a service with a transaction kind registers it in [`KINDS`], and
+//! its tables come in as a migration appended to [`MIGRATIONS`].
 //!
 //! Each worker thread has its own connection; WAL lets readers (status, follow pages)
 //! run beside a writer, and every write path starts an IMMEDIATE transaction so that
@@ -8,17 +11,59 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::de::DeserializeOwned;
 
 use sha2::{Digest, Sha256};
 
 use crate::api::{
-    AreaStatus, BatchResult, CallResult, CaseList, CaseProgress, Catalog, Hall, Heartbeat,
-    HeartbeatList, HeldTicket, Holdings, KioskHeartbeat, Lease, LeaseRequest, NewCase, QueueStatus,
-    QueueTicketTx, ServiceArea, Transaction, TransactionBatch, TxResult, TxStatus,
-    KIND_QUEUE_TICKET, MAX_LEASE_SIZE,
+    BatchResult, Heartbeat, HeartbeatList, Holdings, KioskHeartbeat, Transaction, TransactionBatch,
+    TxResult, TxStatus, KIND_QUEUE_TICKET,
 };
+
+// The service registry: one line per citizen service.
+pub(crate) mod case_progress;
+pub(crate) mod catalog;
+pub(crate) mod queue_ticket;
+
+/// Stores one transaction of a service's kind, inside the batch's database transaction:
+/// checks the payload against what the platform holds and, when it is valid, writes the
+/// service's rows (the generic `transactions` row is the caller's). `Ok(Err(reason))`
+/// refuses this row alone and must have written nothing; `Err` is a database failure,
+/// which fails the whole batch.
+pub(crate) type StoreKind =
+    fn(&Connection, &Upload<'_>, &serde_json::Value) -> rusqlite::Result<Result<(), String>>;
+
+/// The transaction kinds the platform accepts, each with the service module that stores
+/// it: one line per service that uploads transactions. Any other kind is refused per row
+/// (`unknown kind "…"`), as `docs/platform-api.md` says, and the rest of the batch goes on.
+pub(crate) const KINDS: &[(&str, StoreKind)] = &[(KIND_QUEUE_TICKET, queue_ticket::store)];
+
+/// The service module that stores transactions of `kind`.
+fn store_for(kind: &str) -> Option<StoreKind> {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, store)| *store)
+}
+
+/// The row of an upload being stored: who sent it, under which key.
+pub(crate) struct Upload<'a> {
+    /// The authenticated kiosk.
+    pub kiosk_id: &'a str,
+    /// The row's idempotency key (non-empty).
+    pub idempotency_key: &'a str,
+}
+
+/// A transaction's payload as the type its kind says, or the per-row refusal
+/// `invalid <kind> payload: …` (serde's message names the field, never echoes values).
+pub(crate) fn payload<T: DeserializeOwned>(
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<T, String> {
+    T::deserialize(payload).map_err(|e| format!("invalid {kind} payload: {e}"))
+}
 
 /// Hash of what a transaction says (kind, created_at, payload), to tell a replay of the
 /// same upload from a different transaction reusing its key. `serde_json` keeps object
@@ -129,16 +174,8 @@ const MIGRATIONS: &[&str] = &[
         body        TEXT NOT NULL
     );
     "#,
-    // 3: citizens' cases (progress lookup), keyed by number and by the holder's hash.
-    r#"
-    CREATE TABLE cases (
-        case_number TEXT PRIMARY KEY,
-        holder      TEXT NOT NULL,
-        updated_at  TEXT NOT NULL,
-        body        TEXT NOT NULL
-    );
-    CREATE INDEX cases_by_holder ON cases (holder, updated_at);
-    "#,
+    // 3: citizens' cases (the case-progress service).
+    case_progress::MIGRATION_3,
     // 4: nonces accepted within the replay window, so a restart does not forget them.
     r#"
     CREATE TABLE nonces (
@@ -149,22 +186,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX nonces_by_ts ON nonces (ts);
     "#,
-    // 5: queue counts kept up to date by uploads and calls, so the status every kiosk
-    // polls is a lookup instead of a count over all of the day's tickets.
-    r#"
-    CREATE TABLE queue_counts (
-        area_code   TEXT NOT NULL,
-        service_day TEXT NOT NULL,
-        waiting     INTEGER NOT NULL,
-        last_called INTEGER,
-        PRIMARY KEY (area_code, service_day)
-    );
-    INSERT INTO queue_counts (area_code, service_day, waiting, last_called)
-        SELECT area_code, service_day,
-               SUM(called_at IS NULL),
-               MAX(CASE WHEN called_at IS NOT NULL THEN number END)
-        FROM tickets GROUP BY area_code, service_day;
-    "#,
+    // 5: queue counts (the queue-ticket service).
+    queue_ticket::MIGRATION_5,
 ];
 
 /// Schema version this code knows.
@@ -253,194 +276,6 @@ pub(crate) fn kiosk_keys(conn: &Connection) -> rusqlite::Result<HashMap<String, 
     rows.collect()
 }
 
-fn areas(conn: &Connection) -> rusqlite::Result<Vec<ServiceArea>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT code, name_zh, name_en, description_zh, description_en
-         FROM areas ORDER BY position, code",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(ServiceArea {
-            code: r.get(0)?,
-            name_zh: r.get(1)?,
-            name_en: r.get(2)?,
-            description_zh: r.get(3)?,
-            description_en: r.get(4)?,
-        })
-    })?;
-    rows.collect()
-}
-
-fn area_exists(conn: &Connection, code: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM areas WHERE code = ?1")?
-        .exists([code])
-}
-
-/// The catalog.
-pub(crate) fn catalog(conn: &Connection) -> Result<Catalog, ApiError> {
-    let version: String = conn
-        .query_row("SELECT v FROM meta WHERE k = 'catalog_version'", [], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .unwrap_or_default();
-    let hall = conn
-        .query_row("SELECT code, name_zh, name_en FROM hall LIMIT 1", [], |r| {
-            Ok(Hall {
-                code: r.get(0)?,
-                name_zh: r.get(1)?,
-                name_en: r.get(2)?,
-            })
-        })
-        .optional()?
-        .ok_or_else(|| ApiError::new(500, "internal", "no hall configured"))?;
-    Ok(Catalog {
-        version,
-        hall,
-        areas: areas(conn)?,
-    })
-}
-
-/// Allocates the next block of numbers of an area and day to `kiosk_id`.
-pub(crate) fn lease(
-    conn: &mut Connection,
-    kiosk_id: &str,
-    req: &LeaseRequest,
-) -> Result<Lease, ApiError> {
-    if req.size == 0 || req.size > MAX_LEASE_SIZE {
-        return Err(ApiError::new(
-            400,
-            "bad_size",
-            format!("size must be 1..={MAX_LEASE_SIZE}"),
-        ));
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if !area_exists(&tx, &req.area_code)? {
-        return Err(unknown_area(&req.area_code));
-    }
-    let day = req.service_day.to_string();
-    let next: u32 = tx
-        .query_row(
-            "SELECT next_number FROM lease_counters WHERE area_code = ?1 AND service_day = ?2",
-            params![req.area_code, day],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(1);
-    let last = next
-        .checked_add(req.size - 1)
-        .filter(|l| l.checked_add(1).is_some())
-        .ok_or_else(|| ApiError::new(409, "numbers_exhausted", "no more numbers for that day"))?;
-    tx.execute(
-        "INSERT INTO lease_counters (area_code, service_day, next_number) VALUES (?1, ?2, ?3)
-         ON CONFLICT (area_code, service_day) DO UPDATE SET next_number = excluded.next_number",
-        params![req.area_code, day, last + 1],
-    )?;
-    let lease = Lease {
-        lease_id: uuid::Uuid::new_v4().to_string(),
-        area_code: req.area_code.clone(),
-        service_day: req.service_day,
-        first: next,
-        last,
-    };
-    tx.execute(
-        "INSERT INTO leases (lease_id, kiosk_id, area_code, service_day, first, last, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            lease.lease_id,
-            kiosk_id,
-            lease.area_code,
-            day,
-            lease.first,
-            lease.last,
-            Utc::now().to_rfc3339()
-        ],
-    )?;
-    tx.commit()?;
-    Ok(lease)
-}
-
-fn unknown_area(code: &str) -> ApiError {
-    ApiError::new(404, "unknown_area", format!("unknown area {code:?}"))
-}
-
-/// Queue counts of every area for `day`.
-pub(crate) fn queue_status(conn: &Connection, day: NaiveDate) -> Result<QueueStatus, ApiError> {
-    let day_s = day.to_string();
-    let mut stmt = conn.prepare_cached(
-        "SELECT waiting, last_called FROM queue_counts WHERE area_code = ?1 AND service_day = ?2",
-    )?;
-    let mut out = Vec::new();
-    for area in areas(conn)? {
-        let (waiting, last_called) = stmt
-            .query_row(params![area.code, day_s], |r| {
-                Ok((r.get::<_, u32>(0)?, r.get::<_, Option<u32>>(1)?))
-            })
-            .optional()?
-            .unwrap_or((0, None));
-        out.push(AreaStatus {
-            code: area.code,
-            waiting,
-            last_called,
-        });
-    }
-    Ok(QueueStatus {
-        service_day: day,
-        areas: out,
-    })
-}
-
-/// Calls the lowest waiting number of an area on `day`.
-pub(crate) fn call_next(
-    conn: &mut Connection,
-    area_code: &str,
-    day: NaiveDate,
-) -> Result<CallResult, ApiError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if !area_exists(&tx, area_code)? {
-        return Err(unknown_area(area_code));
-    }
-    let day_s = day.to_string();
-    let next = tx
-        .query_row(
-            "SELECT ticket_id, number, display_number FROM tickets
-             WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL
-             ORDER BY number LIMIT 1",
-            params![area_code, day_s],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((ticket_id, number, display_number)) = next else {
-        return Err(ApiError::new(
-            404,
-            "queue_empty",
-            format!("nobody is waiting in area {area_code} on {day}"),
-        ));
-    };
-    tx.execute(
-        "UPDATE tickets SET called_at = ?2 WHERE ticket_id = ?1",
-        params![ticket_id, Utc::now().to_rfc3339()],
-    )?;
-    tx.execute(
-        "UPDATE queue_counts SET waiting = waiting - 1,
-                last_called = max(coalesce(last_called, 0), ?3)
-         WHERE area_code = ?1 AND service_day = ?2",
-        params![area_code, day_s, number],
-    )?;
-    tx.commit()?;
-    Ok(CallResult {
-        area_code: area_code.to_owned(),
-        service_day: day,
-        number,
-        display_number,
-    })
-}
-
 /// Stores a batch: all its writes in one transaction, one result per input in order.
 pub(crate) fn upload(
     conn: &mut Connection,
@@ -478,15 +313,14 @@ pub(crate) fn upload(
             (TxStatus::Duplicate, None)
         } else if t.idempotency_key.is_empty() {
             (TxStatus::Rejected, Some("empty idempotency_key".to_owned()))
-        } else if t.kind != KIND_QUEUE_TICKET {
-            (
-                TxStatus::Rejected,
-                Some(format!("unknown kind {:?}", t.kind)),
-            )
-        } else {
-            match check_ticket(&tx, kiosk_id, &t.payload)? {
+        } else if let Some(store) = store_for(&t.kind) {
+            let upload = Upload {
+                kiosk_id,
+                idempotency_key: &t.idempotency_key,
+            };
+            match store(&tx, &upload, &t.payload)? {
                 Err(reason) => (TxStatus::Rejected, Some(reason)),
-                Ok(ticket) => {
+                Ok(()) => {
                     tx.prepare_cached(
                         "INSERT INTO transactions
                            (kiosk_id, idempotency_key, kind, created_at, received_at, payload,
@@ -502,33 +336,14 @@ pub(crate) fn upload(
                         t.payload.to_string(),
                         hash
                     ])?;
-                    tx.prepare_cached(
-                        "INSERT INTO tickets
-                           (ticket_id, kiosk_id, idempotency_key, area_code, service_day,
-                            number, display_number, issued_at, lease_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )?
-                    .execute(params![
-                        ticket.ticket_id,
-                        kiosk_id,
-                        t.idempotency_key,
-                        ticket.area_code,
-                        ticket.service_day.to_string(),
-                        ticket.number,
-                        ticket.display_number,
-                        ticket.issued_at.to_rfc3339(),
-                        ticket.lease_id
-                    ])?;
-                    tx.prepare_cached(
-                        "INSERT INTO queue_counts (area_code, service_day, waiting)
-                         VALUES (?1, ?2, 1)
-                         ON CONFLICT (area_code, service_day) DO UPDATE
-                         SET waiting = waiting + 1",
-                    )?
-                    .execute(params![ticket.area_code, ticket.service_day.to_string()])?;
                     (TxStatus::Accepted, None)
                 }
             }
+        } else {
+            (
+                TxStatus::Rejected,
+                Some(format!("unknown kind {:?}", t.kind)),
+            )
         };
         results.push(TxResult {
             idempotency_key: t.idempotency_key.clone(),
@@ -547,59 +362,6 @@ pub(crate) fn upload(
     Ok(BatchResult { results })
 }
 
-/// Validates a queue ticket payload; `Ok(Err(reason))` means rejected.
-fn check_ticket(
-    conn: &Connection,
-    kiosk_id: &str,
-    payload: &serde_json::Value,
-) -> rusqlite::Result<Result<QueueTicketTx, String>> {
-    let ticket: QueueTicketTx = match serde_json::from_value(payload.clone()) {
-        Ok(t) => t,
-        // serde's message names the field, never echoes values.
-        Err(e) => return Ok(Err(format!("invalid queue_ticket payload: {e}"))),
-    };
-    if uuid::Uuid::parse_str(&ticket.ticket_id).is_err() {
-        return Ok(Err("ticket_id is not a UUID".to_owned()));
-    }
-    if !area_exists(conn, &ticket.area_code)? {
-        return Ok(Err(format!("unknown area {:?}", ticket.area_code)));
-    }
-    let day = ticket.service_day.to_string();
-    let leased = conn
-        .prepare_cached(
-            "SELECT 1 FROM leases
-             WHERE kiosk_id = ?1 AND area_code = ?2 AND service_day = ?3
-               AND ?4 BETWEEN first AND last",
-        )?
-        .exists(params![kiosk_id, ticket.area_code, day, ticket.number])?;
-    if !leased {
-        return Ok(Err(format!(
-            "number {} is outside every lease of this kiosk for area {} on {}",
-            ticket.number, ticket.area_code, day
-        )));
-    }
-    let id_taken = conn
-        .prepare_cached("SELECT 1 FROM tickets WHERE ticket_id = ?1")?
-        .exists([&ticket.ticket_id])?;
-    if id_taken {
-        return Ok(Err(
-            "ticket_id already used by another transaction".to_owned()
-        ));
-    }
-    let number_taken = conn
-        .prepare_cached(
-            "SELECT 1 FROM tickets WHERE area_code = ?1 AND service_day = ?2 AND number = ?3",
-        )?
-        .exists(params![ticket.area_code, day, ticket.number])?;
-    if number_taken {
-        return Ok(Err(format!(
-            "number {} of area {} on {} is already held by another ticket",
-            ticket.number, ticket.area_code, day
-        )));
-    }
-    Ok(Ok(ticket))
-}
-
 /// Everything held.
 pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
     let transactions: i64 =
@@ -612,34 +374,9 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         )
         .optional()?
         .unwrap_or(0);
-    let mut stmt = conn.prepare(
-        "SELECT kiosk_id, ticket_id, display_number, area_code, number, service_day,
-                called_at IS NOT NULL
-         FROM tickets ORDER BY service_day, area_code, number",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            HeldTicket {
-                kiosk_id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                display_number: r.get(2)?,
-                area_code: r.get(3)?,
-                number: r.get(4)?,
-                service_day: NaiveDate::MIN,
-                called: r.get(6)?,
-            },
-            r.get::<_, String>(5)?,
-        ))
-    })?;
-    let mut tickets = Vec::new();
-    for row in rows {
-        let (mut t, day) = row?;
-        t.service_day = parse_day(&day)?;
-        tickets.push(t);
-    }
     Ok(Holdings {
         transactions: transactions.max(0) as u64,
-        tickets,
+        tickets: queue_ticket::held_tickets(conn)?,
         duplicates_refused: duplicates.max(0) as u64,
     })
 }
@@ -690,134 +427,6 @@ pub(crate) fn heartbeats(conn: &Connection) -> Result<HeartbeatList, ApiError> {
     Ok(HeartbeatList { kiosks })
 }
 
-fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {
-    s.parse::<NaiveDate>().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// What the follow page of a ticket shows.
-#[derive(Debug)]
-pub(crate) struct FollowInfo {
-    pub display_number: String,
-    pub area: ServiceArea,
-    pub service_day: NaiveDate,
-    pub called: bool,
-    /// Waiting tickets with a lower number in the same area and day.
-    pub ahead: u32,
-    pub issued_at: Option<DateTime<Utc>>,
-}
-
-/// The follow view of a ticket, `None` if unknown.
-pub(crate) fn follow(conn: &Connection, ticket_id: &str) -> Result<Option<FollowInfo>, ApiError> {
-    let row = conn
-        .query_row(
-            "SELECT t.display_number, t.area_code, t.service_day, t.number,
-                    t.called_at IS NOT NULL, t.issued_at
-             FROM tickets t WHERE t.ticket_id = ?1",
-            [ticket_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((display_number, area_code, day, number, called, issued_at)) = row else {
-        return Ok(None);
-    };
-    let ahead: u32 = if called {
-        0
-    } else {
-        conn.query_row(
-            "SELECT COUNT(*) FROM tickets
-             WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL AND number < ?3",
-            params![area_code, day, number],
-            |r| r.get(0),
-        )?
-    };
-    let area = areas(conn)?
-        .into_iter()
-        .find(|a| a.code == area_code)
-        .unwrap_or(ServiceArea {
-            code: area_code,
-            name_zh: String::new(),
-            name_en: String::new(),
-            description_zh: String::new(),
-            description_en: String::new(),
-        });
-    Ok(Some(FollowInfo {
-        display_number,
-        area,
-        service_day: parse_day(&day)?,
-        called,
-        ahead,
-        issued_at: DateTime::parse_from_rfc3339(&issued_at)
-            .ok()
-            .map(|d| d.with_timezone(&Utc)),
-    }))
-}
-
-/// Stores a case (replacing one with the same number).
-pub(crate) fn put_case(conn: &Connection, new: &NewCase) -> Result<(), ApiError> {
-    let body = serde_json::to_string(&new.case)
-        .map_err(|_| ApiError::new(500, "internal", "serialisation failed"))?;
-    conn.execute(
-        "INSERT INTO cases (case_number, holder, updated_at, body) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (case_number) DO UPDATE
-         SET holder = excluded.holder, updated_at = excluded.updated_at, body = excluded.body",
-        params![
-            new.case.case_number.to_ascii_uppercase(),
-            new.holder.to_ascii_lowercase(),
-            new.case.updated_at.to_rfc3339(),
-            body
-        ],
-    )?;
-    Ok(())
-}
-
-/// Stores a case only when its number is not there yet (seeding at start).
-pub(crate) fn seed_case(conn: &Connection, new: &NewCase) -> Result<(), ApiError> {
-    let exists = conn
-        .prepare_cached("SELECT 1 FROM cases WHERE case_number = ?1")?
-        .exists([new.case.case_number.to_ascii_uppercase()])?;
-    if !exists {
-        put_case(conn, new)?;
-    }
-    Ok(())
-}
-
-fn decode_case(body: &str) -> Result<CaseProgress, ApiError> {
-    serde_json::from_str(body).map_err(|_| ApiError::new(500, "internal", "stored case unreadable"))
-}
-
-/// One case by number (case-insensitive), `None` if unknown.
-pub(crate) fn case(conn: &Connection, case_number: &str) -> Result<Option<CaseProgress>, ApiError> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM cases WHERE case_number = ?1")?
-        .query_row([case_number.to_ascii_uppercase()], |r| r.get(0))
-        .optional()?;
-    body.as_deref().map(decode_case).transpose()
-}
-
-/// The cases of a holder (by [`crate::api::holder_hash`]), newest change first.
-pub(crate) fn cases_of_holder(conn: &Connection, holder: &str) -> Result<CaseList, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT body FROM cases WHERE holder = ?1 ORDER BY updated_at DESC, case_number",
-    )?;
-    let rows = stmt.query_map([holder.to_ascii_lowercase()], |r| r.get::<_, String>(0))?;
-    let mut cases = Vec::new();
-    for row in rows {
-        cases.push(decode_case(&row?)?);
-    }
-    Ok(CaseList { cases })
-}
-
 /// Saves accepted nonces `(ts, kiosk, nonce)` in one transaction and forgets those older
 /// than `forget_before` (unix seconds).
 pub(crate) fn save_nonces(
@@ -847,4 +456,114 @@ pub(crate) fn recent_nonces(
         conn.prepare("SELECT ts, kiosk_id, nonce FROM nonces WHERE ts >= ?1 ORDER BY ts")?;
     let rows = stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{LeaseRequest, QueueTicketTx};
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("platform.sqlite")).unwrap();
+        migrate(&mut conn).unwrap();
+        upsert_kiosks(&mut conn, &[("k".to_owned(), b"key".to_vec())]).unwrap();
+        (dir, conn)
+    }
+
+    fn tx(key: &str, kind: &str, payload: serde_json::Value) -> Transaction {
+        Transaction {
+            idempotency_key: key.to_owned(),
+            kind: kind.to_owned(),
+            created_at: Utc::now(),
+            payload,
+        }
+    }
+
+    /// A kind no service registered is refused on its own row; the rows around it are
+    /// stored, in order, as `docs/platform-api.md` promises.
+    #[test]
+    fn an_unknown_kind_is_refused_per_row_and_the_batch_goes_on() {
+        let (_dir, mut conn) = db();
+        let day = crate::api::hall_service_day(Utc::now());
+        let lease = queue_ticket::lease(
+            &mut conn,
+            "k",
+            &LeaseRequest {
+                area_code: "A".to_owned(),
+                service_day: day,
+                size: 2,
+            },
+        )
+        .unwrap();
+        let ticket = |n: u32| {
+            let t = QueueTicketTx {
+                ticket_id: uuid::Uuid::new_v4().to_string(),
+                area_code: "A".to_owned(),
+                number: n,
+                display_number: crate::api::display_number("A", n),
+                service_day: day,
+                issued_at: Utc::now(),
+                phone: None,
+                lease_id: lease.lease_id.clone(),
+            };
+            serde_json::to_value(t).unwrap()
+        };
+        let batch = TransactionBatch {
+            transactions: vec![
+                tx("k1", KIND_QUEUE_TICKET, ticket(lease.first)),
+                tx("k2", "parking_permit", serde_json::json!({})),
+                tx("k3", KIND_QUEUE_TICKET, ticket(lease.last)),
+            ],
+        };
+        let r = upload(&mut conn, "k", &batch).unwrap();
+        let got: Vec<_> = r
+            .results
+            .iter()
+            .map(|r| (r.idempotency_key.as_str(), r.status, r.reason.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("k1", TxStatus::Accepted, None),
+                (
+                    "k2",
+                    TxStatus::Rejected,
+                    Some("unknown kind \"parking_permit\"")
+                ),
+                ("k3", TxStatus::Accepted, None),
+            ]
+        );
+        let held = holdings(&conn).unwrap();
+        assert_eq!(held.transactions, 2);
+        assert_eq!(held.tickets.len(), 2);
+    }
+
+    /// Every registered kind reaches its service module: a payload of the wrong shape is
+    /// refused by that module's own check (`invalid <kind> payload`), not as unknown.
+    #[test]
+    fn each_registered_kind_routes_to_its_service() {
+        let (_dir, mut conn) = db();
+        let mut names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len(), "a kind is registered twice");
+        let batch = TransactionBatch {
+            transactions: KINDS
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, _))| tx(&format!("k{i}"), kind, serde_json::json!([])))
+                .collect(),
+        };
+        let r = upload(&mut conn, "k", &batch).unwrap();
+        for ((kind, _), result) in KINDS.iter().zip(&r.results) {
+            assert_eq!(result.status, TxStatus::Rejected, "{kind}");
+            let reason = result.reason.as_deref().unwrap_or_default();
+            assert!(
+                reason.starts_with(&format!("invalid {kind} payload")),
+                "{kind}: {reason}"
+            );
+        }
+        assert_eq!(holdings(&conn).unwrap().transactions, 0);
+    }
 }

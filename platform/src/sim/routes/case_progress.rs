@@ -8,24 +8,19 @@ use crate::sim::store::{case_progress, ApiError};
 
 /// This service's endpoints (listed in [`super::TABLE`]).
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        at: At::Path("/v1/cases"),
-        method: "GET",
-        access: Access::Signed,
-        handle: cases_of_holder,
-    },
-    Route {
-        at: At::Under("/v1/cases/"),
-        method: "GET",
-        access: Access::Signed,
-        handle: case,
-    },
-    Route {
-        at: At::Path("/control/cases"),
-        method: "POST",
-        access: Access::Control,
-        handle: put_case,
-    },
+    Route::new(
+        Access::Signed,
+        "GET",
+        At::Path("/v1/cases"),
+        cases_of_holder,
+    ),
+    Route::new(Access::Signed, "GET", At::Under("/v1/cases/"), case),
+    Route::new(
+        Access::Control,
+        "POST",
+        At::Path("/control/cases"),
+        put_case,
+    ),
 ];
 
 fn cases_of_holder(c: &mut Call<'_>) -> Result<Response, ApiError> {

@@ -7,12 +7,12 @@ use crate::sim::http::Response;
 use crate::sim::store::{catalog, ApiError};
 
 /// This service's endpoints (listed in [`super::TABLE`]).
-pub(super) const ROUTES: &[Route] = &[Route {
-    at: At::Path("/v1/catalog"),
-    method: "GET",
-    access: Access::Signed,
-    handle: get_catalog,
-}];
+pub(super) const ROUTES: &[Route] = &[Route::new(
+    Access::Signed,
+    "GET",
+    At::Path("/v1/catalog"),
+    get_catalog,
+)];
 
 fn get_catalog(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let catalog = catalog::catalog(c.conn)?;

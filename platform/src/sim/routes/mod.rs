@@ -62,7 +62,27 @@ pub(super) struct Route {
     /// Who may call it.
     pub access: Access,
     /// What answers it.
-    pub handle: fn(&mut Call<'_>) -> Result<Response, ApiError>,
+    pub handle: Handler,
+}
+
+/// The function that answers an endpoint.
+pub(super) type Handler = fn(&mut Call<'_>) -> Result<Response, ApiError>;
+
+impl Route {
+    /// A table entry: who may call `method` at `at`, and what answers.
+    pub(super) const fn new(
+        access: Access,
+        method: &'static str,
+        at: At,
+        handle: Handler,
+    ) -> Route {
+        Route {
+            at,
+            method,
+            access,
+            handle,
+        }
+    }
 }
 
 /// What a handler gets: the request, this worker's database connection and the state
@@ -82,36 +102,21 @@ pub(super) struct Call<'a> {
 
 /// The endpoints every service shares.
 const SHARED: &[Route] = &[
-    Route {
-        at: At::Path("/v1/health"),
-        method: "GET",
-        access: Access::Public,
-        handle: health,
-    },
-    Route {
-        at: At::Path("/v1/transactions"),
-        method: "POST",
-        access: Access::Signed,
-        handle: upload,
-    },
-    Route {
-        at: At::Path("/v1/heartbeat"),
-        method: "POST",
-        access: Access::Signed,
-        handle: heartbeat,
-    },
-    Route {
-        at: At::Path("/v1/admin/heartbeats"),
-        method: "GET",
-        access: Access::Signed,
-        handle: heartbeats,
-    },
-    Route {
-        at: At::Path("/v1/admin/holdings"),
-        method: "GET",
-        access: Access::Signed,
-        handle: holdings,
-    },
+    Route::new(Access::Public, "GET", At::Path("/v1/health"), health),
+    Route::new(Access::Signed, "POST", At::Path("/v1/transactions"), upload),
+    Route::new(Access::Signed, "POST", At::Path("/v1/heartbeat"), heartbeat),
+    Route::new(
+        Access::Signed,
+        "GET",
+        At::Path("/v1/admin/heartbeats"),
+        heartbeats,
+    ),
+    Route::new(
+        Access::Signed,
+        "GET",
+        At::Path("/v1/admin/holdings"),
+        holdings,
+    ),
 ];
 
 /// State shared by all workers.

@@ -13,30 +13,15 @@ use crate::sim::store::ApiError;
 
 /// This service's endpoints (listed in [`super::TABLE`]).
 pub(super) const ROUTES: &[Route] = &[
-    Route {
-        at: At::Path("/v1/queue/leases"),
-        method: "POST",
-        access: Access::Signed,
-        handle: lease,
-    },
-    Route {
-        at: At::Path("/v1/queue/status"),
-        method: "GET",
-        access: Access::Signed,
-        handle: status,
-    },
-    Route {
-        at: At::Path("/v1/queue/call"),
-        method: "POST",
-        access: Access::Signed,
-        handle: call_next,
-    },
-    Route {
-        at: At::Under("/follow/"),
-        method: "GET",
-        access: Access::Public,
-        handle: follow,
-    },
+    Route::new(Access::Signed, "POST", At::Path("/v1/queue/leases"), lease),
+    Route::new(Access::Signed, "GET", At::Path("/v1/queue/status"), status),
+    Route::new(
+        Access::Signed,
+        "POST",
+        At::Path("/v1/queue/call"),
+        call_next,
+    ),
+    Route::new(Access::Public, "GET", At::Under("/follow/"), follow),
 ];
 
 fn lease(c: &mut Call<'_>) -> Result<Response, ApiError> {

@@ -15,8 +15,36 @@
 //!   and [`client::ClientError`] with its retry classification.
 //! - [`sim`]: the simulator — [`sim::serve`] / [`sim::SimServer`] on a caller-provided
 //!   `TcpListener`, backed by SQLite (WAL, numbered migrations). Internally:
-//!   `sim/http.rs` (a small HTTP/1.1 server with prompt shutdown), `sim/routes.rs`
-//!   (authentication, endpoints, follow page), `sim/store.rs` (schema and queries).
+//!   `sim/http.rs` (a small HTTP/1.1 server with prompt shutdown), `sim/routes/`
+//!   (authentication and the dispatch table), `sim/store/` (database, migrations, the
+//!   batch upload and its dispatch on `kind`).
+//! - [`codes`]: what a scanned code means.
+//!
+//! Each of `api/`, `client/`, `sim/routes/` and `sim/store/` has a `mod.rs` with what
+//! every service shares (envelope, errors, signing and transport, authentication,
+//! batch upload, heartbeat, nonces) and one file per citizen service: `catalog.rs`,
+//! `queue_ticket.rs`, `case_progress.rs`. The simulator's own `/control/*` calls are
+//! apart from the product client, in `client/sim_control.rs`.
+//!
+//! # Adding a service
+//!
+//! A service `foo` is one file in each folder plus one line in each registry:
+//!
+//! 1. `api/foo.rs`: its requests, responses and transaction payloads (hand-written
+//!    `Debug` for anything personal); `pub mod foo;` in `api/mod.rs`. It is reached as
+//!    `api::foo::X`, so same-named types of two services do not clash.
+//! 2. `client/foo.rs`: an `impl PlatformClient` block with its calls; `mod foo;` in
+//!    `client/mod.rs`.
+//! 3. `sim/routes/foo.rs`: `const ROUTES: &[Route]` and its handlers; `mod foo;` and
+//!    `foo::ROUTES` in `TABLE` in `sim/routes/mod.rs` (a module left out of `TABLE`
+//!    is dead code, which clippy refuses).
+//! 4. `sim/store/foo.rs`: its queries, its tables as a `MIGRATION_N` appended to
+//!    `MIGRATIONS`, and, if it uploads transactions, a `KIND_FOO` (in `api/foo.rs`) and a
+//!    `store` function registered in `KINDS` in `sim/store/mod.rs`. The batch upload,
+//!    idempotency and per-row refusals stay in `mod.rs`; an unregistered kind is refused
+//!    per row.
+//!
+//! Then the service's section in `docs/platform-api.md`.
 
 pub mod api;
 pub mod client;

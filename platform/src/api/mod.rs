@@ -8,9 +8,9 @@
 //! This file holds what every service shares: the error envelope, health, the batch
 //! upload of transactions, the heartbeat and the operator's holdings view. Each citizen
 //! service has its own module below (its requests, responses and transaction payloads).
-//! The services present in 2026-12 are also re-exported here, so `api::Lease` and
-//! `api::CaseProgress` keep working; a new service is reached through its module
-//! (`api::appointment::Slot`), which keeps same-named types of two services apart.
+//! The first three services are also re-exported here, flat, because the app already
+//! imports `api::Lease` or `api::CaseProgress`; a new service is reached through its
+//! module (`api::appointment::Slot`), which keeps same-named types of two services apart.
 
 use std::fmt;
 

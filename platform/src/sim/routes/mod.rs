@@ -33,7 +33,7 @@ const TABLE: &[&[Route]] = &[
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
+enum Access {
     /// Anyone, unsigned: monitors (health) and citizens' phones (follow pages).
     Public,
     /// Kiosks with a valid signature; every such path starts with `/v1/`.
@@ -45,7 +45,7 @@ pub(super) enum Access {
 
 /// Where an endpoint is.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum At {
+enum At {
     /// Exactly this path.
     Path(&'static str),
     /// Every path under this prefix (ending in `/`); the rest goes to the handler as
@@ -54,7 +54,7 @@ pub(super) enum At {
 }
 
 /// One endpoint of the dispatch table.
-pub(super) struct Route {
+struct Route {
     /// Its path.
     pub at: At,
     /// Its method; `GET` also answers `HEAD`. Another method gets 405.
@@ -66,11 +66,11 @@ pub(super) struct Route {
 }
 
 /// The function that answers an endpoint.
-pub(super) type Handler = fn(&mut Call<'_>) -> Result<Response, ApiError>;
+type Handler = fn(&mut Call<'_>) -> Result<Response, ApiError>;
 
 impl Route {
     /// A table entry: who may call `method` at `at`, and what answers.
-    pub(super) const fn new(
+    const fn new(
         access: Access,
         method: &'static str,
         at: At,
@@ -87,7 +87,7 @@ impl Route {
 
 /// What a handler gets: the request, this worker's database connection and the state
 /// shared by all workers.
-pub(super) struct Call<'a> {
+struct Call<'a> {
     /// The request.
     pub req: &'a Request,
     /// This worker's connection.
@@ -281,7 +281,8 @@ fn route(worker: &mut Worker, req: &Request) -> Result<Response, ApiError> {
         return Err(not_found());
     }
 
-    // Unknown `/v1/` paths are only told apart after authentication, as before.
+    // An unknown `/v1/` path gets its 404 only after authentication: an unsigned
+    // caller learns nothing about which endpoints exist.
     let kiosk_id = authenticate(&worker.shared, req)?;
     match found {
         Some((r, rest)) if r.access == Access::Signed => call(worker, req, r, &kiosk_id, rest),
@@ -461,20 +462,20 @@ fn expect_method(method: &str, allowed: &'static str) -> Result<(), ApiError> {
     }
 }
 
-pub(super) fn not_found() -> ApiError {
+fn not_found() -> ApiError {
     ApiError::new(404, "not_found", "no such endpoint")
 }
 
-pub(super) fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     serde_json::from_slice(&req.body)
         .map_err(|e| ApiError::new(400, "bad_request", format!("invalid JSON body: {e}")))
 }
 
-pub(super) fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value).map_err(|_| ApiError::new(500, "internal", "serialisation failed"))
 }
 
-pub(super) fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
     Ok(Response::new(status, "application/json", to_vec(value)?))
 }
 

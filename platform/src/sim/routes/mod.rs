@@ -70,12 +70,7 @@ type Handler = fn(&mut Call<'_>) -> Result<Response, ApiError>;
 
 impl Route {
     /// A table entry: who may call `method` at `at`, and what answers.
-    const fn new(
-        access: Access,
-        method: &'static str,
-        at: At,
-        handle: Handler,
-    ) -> Route {
+    const fn new(access: Access, method: &'static str, at: At, handle: Handler) -> Route {
         Route {
             at,
             method,

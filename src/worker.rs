@@ -37,6 +37,9 @@ impl<O> Orders<O> {
     }
 }
 
+/// A started worker and the handle that gives it orders.
+pub type Spawned<O> = (Worker<O>, Orders<O>);
+
 /// A running service thread. Dropping it stops the thread after the queued orders and joins it.
 pub struct Worker<O> {
     stop: Sender<Msg<O>>,
@@ -49,7 +52,7 @@ impl<O: Send + 'static> Worker<O> {
         name: &'static str,
         mut state: S,
         mut handle: impl FnMut(&mut S, O) + Send + 'static,
-    ) -> std::io::Result<(Self, Orders<O>)> {
+    ) -> std::io::Result<Spawned<O>> {
         let (tx, rx): (Sender<Msg<O>>, Receiver<Msg<O>>) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(name.into())

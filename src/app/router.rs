@@ -31,7 +31,12 @@ pub struct Router<R: Registry> {
 
 impl<R: Registry> Router<R> {
     /// The attract screen, nobody served.
-    pub fn new(registry: R, idle_after: Duration, countdown: Duration, done_after: Duration) -> Self {
+    pub fn new(
+        registry: R,
+        idle_after: Duration,
+        countdown: Duration,
+        done_after: Duration,
+    ) -> Self {
         Self {
             registry,
             session: Session::new(idle_after, countdown),

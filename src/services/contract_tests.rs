@@ -74,7 +74,9 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
     match id {
         ServiceId::QueueTicket => {
             r.with_flow(now, |f, cx| {
-                let ActiveFlow::QueueTicket(f) = f else { unreachable!() };
+                let ActiveFlow::QueueTicket(f) = f else {
+                    unreachable!()
+                };
                 let area = queue_ticket::Area {
                     code: "A".into(),
                     name_zh: String::new(),
@@ -95,7 +97,9 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         }
         ServiceId::CaseProgress => {
             r.with_flow(now, |f, cx| {
-                let ActiveFlow::CaseProgress(f) = f else { unreachable!() };
+                let ActiveFlow::CaseProgress(f) = f else {
+                    unreachable!()
+                };
                 f.by_card(cx);
             });
             ServiceEvent::CaseProgress(case_progress::Event::Answered(Err(
@@ -104,7 +108,9 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         }
         ServiceId::IdCopy => {
             r.with_flow(now, |f, cx| {
-                let ActiveFlow::IdCopy(f) = f else { unreachable!() };
+                let ActiveFlow::IdCopy(f) = f else {
+                    unreachable!()
+                };
                 f.choose_purpose(0);
                 f.scan(cx);
             });
@@ -190,7 +196,10 @@ fn an_answer_for_another_service_is_dropped() {
             start(&mut r, id, Duration::ZERO);
             let _ = drive_to_wait(&mut r, id, Duration::ZERO);
             let token = r.session().token();
-            assert!(!r.reply(Reply { token, event }, Duration::ZERO), "{id:?} took {other:?}'s answer");
+            assert!(
+                !r.reply(Reply { token, event }, Duration::ZERO),
+                "{id:?} took {other:?}'s answer"
+            );
         }
     }
 }
@@ -202,7 +211,10 @@ fn back_from_the_first_step_returns_to_the_menu() {
         start(&mut r, id, Duration::ZERO);
         r.back(Duration::ZERO);
         assert!(matches!(r.screen(), Screen::Menu), "{id:?}");
-        assert!(r.session().citizen().is_some(), "{id:?}: back is not finish");
+        assert!(
+            r.session().citizen().is_some(),
+            "{id:?}: back is not finish"
+        );
     }
 }
 

@@ -9,8 +9,6 @@
 //! [`ServiceId`], [`ActiveFlow`] and [`ServiceEvent`] and one field in [`Services`]; the
 //! compiler then lists every `match` that lacks its arm. See docs/architecture.md.
 
-use std::time::Duration;
-
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
 pub mod case_progress;
@@ -263,9 +261,6 @@ impl Registry for Services {
             .map(ActiveFlow::CaseProgress)
     }
 }
-
-/// How long "take your ticket" and the like stay before the session ends by itself.
-pub type DoneAfter = Duration;
 
 #[cfg(test)]
 mod contract_tests;

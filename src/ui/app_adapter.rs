@@ -10,8 +10,8 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::{
-    AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry,
-    OperatorAdapter, Screen as UiScreen, ServiceId as UiServiceId, Unavailable as UiUnavailable,
+    AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry, OperatorAdapter,
+    Screen as UiScreen, ServiceId as UiServiceId, Unavailable as UiUnavailable,
 };
 use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
@@ -21,9 +21,12 @@ use crate::services::{
     Tile, Unavailable,
 };
 
+/// What the UI thread does with a background event.
+type Handler = Rc<dyn Fn(KioskEvent)>;
+
 thread_local! {
     // Background events are delivered to whichever kiosk UI lives on this (the UI) thread.
-    static HANDLER: RefCell<Option<Rc<dyn Fn(KioskEvent)>>> = RefCell::new(None);
+    static HANDLER: RefCell<Option<Handler>> = RefCell::new(None);
 }
 
 /// Sends events to the UI thread through Slint's event loop; never blocks the sender.
@@ -473,11 +476,13 @@ pub fn connect(
     });
     window
         .global::<MenuAdapter>()
-        .on_choose(on_router_with(&ui, |r, now, id| r.choose(service_of(id), now)));
+        .on_choose(on_router_with(&ui, |r, now, id| {
+            r.choose(service_of(id), now)
+        }));
     ServiceAdapters::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
-    let handler: Rc<dyn Fn(KioskEvent)> = Rc::new(move |event| {
+    let handler: Handler = Rc::new(move |event| {
         if let Some(ui) = weak.upgrade() {
             ui.handle(event);
         }

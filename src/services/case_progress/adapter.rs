@@ -21,7 +21,11 @@ pub struct Adapter {
     answer: RefCell<Option<(CaseOutcome, Lang)>>,
 }
 
-fn with_flow(r: &mut Router<Services>, now: std::time::Duration, f: impl FnOnce(&mut CaseProgressFlow, &mut Cx)) {
+fn with_flow(
+    r: &mut Router<Services>,
+    now: std::time::Duration,
+    f: impl FnOnce(&mut CaseProgressFlow, &mut Cx),
+) {
     r.with_flow(now, |flow, cx| {
         if let ActiveFlow::CaseProgress(flow) = flow {
             f(flow, cx)
@@ -32,16 +36,26 @@ fn with_flow(r: &mut Router<Services>, now: std::time::Duration, f: impl FnOnce(
 /// Wires the pages' callbacks to the flow.
 pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     let p = window.global::<CaseProgressAdapter>();
-    p.on_by_card(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.by_card(cx))));
-    p.on_type_number(on_router(ui, |r, now| with_flow(r, now, |f, _| f.type_number())));
+    p.on_by_card(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.by_card(cx))
+    }));
+    p.on_type_number(on_router(ui, |r, now| {
+        with_flow(r, now, |f, _| f.type_number())
+    }));
     p.on_prefix(on_router_with(ui, |r, now, code: SharedString| {
         with_flow(r, now, |f, _| f.edit(|e| e.set_prefix(&code)))
     }));
     p.on_digit(on_router_with(ui, |r, now, d: SharedString| {
-        with_flow(r, now, |f, _| f.edit(|e| d.chars().for_each(|c| e.digit(c))))
+        with_flow(r, now, |f, _| {
+            f.edit(|e| d.chars().for_each(|c| e.digit(c)))
+        })
     }));
-    p.on_backspace(on_router(ui, |r, now| with_flow(r, now, |f, _| f.edit(|e| e.backspace()))));
-    p.on_submit(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.submit(cx))));
+    p.on_backspace(on_router(ui, |r, now| {
+        with_flow(r, now, |f, _| f.edit(|e| e.backspace()))
+    }));
+    p.on_submit(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.submit(cx))
+    }));
 }
 
 /// The menu tile's title and subtitle, in the language on screen.

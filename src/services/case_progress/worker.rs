@@ -10,20 +10,24 @@ use kiosk_platform::client::{ClientError, PlatformClient};
 use super::{CaseOutcome, CaseProblem, CaseQuery, CaseState, CaseStepView, CaseView, Event};
 use crate::app::{EventSink, KioskEvent, Reply};
 use crate::services::ServiceEvent;
-use crate::worker::{Orders, Worker};
+use crate::worker::{Spawned, Worker};
 
 /// Starts the case worker.
 pub fn spawn(
     client: PlatformClient,
     sink: Arc<dyn EventSink>,
-) -> std::io::Result<(Worker<Reply<CaseQuery>>, Orders<Reply<CaseQuery>>)> {
-    Worker::spawn("case-progress", client, move |client, query: Reply<CaseQuery>| {
-        let outcome = answer(client, &query.event);
-        sink.send(KioskEvent::Service(Reply {
-            token: query.token,
-            event: ServiceEvent::CaseProgress(Event::Answered(outcome)),
-        }));
-    })
+) -> std::io::Result<Spawned<Reply<CaseQuery>>> {
+    Worker::spawn(
+        "case-progress",
+        client,
+        move |client, query: Reply<CaseQuery>| {
+            let outcome = answer(client, &query.event);
+            sink.send(KioskEvent::Service(Reply {
+                token: query.token,
+                event: ServiceEvent::CaseProgress(Event::Answered(outcome)),
+            }));
+        },
+    )
 }
 
 /// Asks the platform. Network trouble is "unreachable": progress is live data and is not

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::{CardSide, CopyPrintProblem, IdCopyFlow, PrintState, ScanProblem, SideState, Step, COPY_PURPOSES};
+use super::{
+    CardSide, CopyPrintProblem, IdCopyFlow, PrintState, ScanProblem, SideState, Step, COPY_PURPOSES,
+};
 use crate::app::{Cx, Lang, RgbaImage, Router};
 use crate::services::{ActiveFlow, Services};
 use crate::ui::{
@@ -22,7 +24,11 @@ pub struct Adapter {
     images: RefCell<Vec<(RgbaImage, slint::Image)>>,
 }
 
-fn with_flow(r: &mut Router<Services>, now: std::time::Duration, f: impl FnOnce(&mut IdCopyFlow, &mut Cx)) {
+fn with_flow(
+    r: &mut Router<Services>,
+    now: std::time::Duration,
+    f: impl FnOnce(&mut IdCopyFlow, &mut Cx),
+) {
     r.with_flow(now, |flow, cx| {
         if let ActiveFlow::IdCopy(flow) = flow {
             f(flow, cx)
@@ -34,11 +40,17 @@ fn with_flow(r: &mut Router<Services>, now: std::time::Duration, f: impl FnOnce(
 pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     let copy = window.global::<IdCopyAdapter>();
     copy.on_purpose(on_router_with(ui, |r, now, i: i32| {
-        with_flow(r, now, |f, _| f.choose_purpose(usize::try_from(i).unwrap_or(usize::MAX)))
+        with_flow(r, now, |f, _| {
+            f.choose_purpose(usize::try_from(i).unwrap_or(usize::MAX))
+        })
     }));
-    copy.on_scan(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.scan(cx))));
+    copy.on_scan(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.scan(cx))
+    }));
     copy.on_next(on_router(ui, |r, now| with_flow(r, now, |f, _| f.next())));
-    copy.on_print(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.print(cx))));
+    copy.on_print(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.print(cx))
+    }));
 }
 
 /// The menu tile's title and subtitle, in the language on screen.
@@ -128,7 +140,9 @@ impl Adapter {
                     PrintState::Printing => CopyPrintStateKind::Printing,
                     PrintState::Printed(_) => CopyPrintStateKind::Printed,
                     PrintState::Failed(CopyPrintProblem::PaperOut) => CopyPrintStateKind::PaperOut,
-                    PrintState::Failed(CopyPrintProblem::NoPrinter) => CopyPrintStateKind::NoPrinter,
+                    PrintState::Failed(CopyPrintProblem::NoPrinter) => {
+                        CopyPrintStateKind::NoPrinter
+                    }
                     PrintState::Failed(CopyPrintProblem::PrinterFault) => {
                         CopyPrintStateKind::PrinterFault
                     }
@@ -148,6 +162,8 @@ impl Adapter {
     /// The flow left the screen: the images go with it.
     pub fn clear(&self, window: &AppWindow) {
         self.forget_images(window);
-        window.global::<IdCopyAdapter>().set_overlay(SharedString::new());
+        window
+            .global::<IdCopyAdapter>()
+            .set_overlay(SharedString::new());
     }
 }

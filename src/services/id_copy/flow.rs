@@ -4,7 +4,9 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::{CardSide, CopyOrder, CopyPort, CopyPrintProblem, Event, Job, ScanProblem, COPY_PURPOSES};
+use super::{
+    CardSide, CopyOrder, CopyPort, CopyPrintProblem, Event, Job, ScanProblem, COPY_PURPOSES,
+};
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply, RgbaImage};
 
 /// One side of the card while scanning.
@@ -226,10 +228,7 @@ impl Flow for IdCopyFlow {
 
     fn on_event(&mut self, cx: &mut Cx, event: Event) -> bool {
         match (&mut self.step, event) {
-            (
-                Step::Scan { front, back, .. },
-                Event::Scanned(side, result),
-            ) => {
+            (Step::Scan { front, back, .. }, Event::Scanned(side, result)) => {
                 let state = match side {
                     CardSide::Front => front,
                     CardSide::Back => back,
@@ -297,9 +296,18 @@ mod tests {
         assert!(!flow.on_event(&mut cx, Event::Scanned(CardSide::Back, Ok(img(9)))));
         flow.next();
         flow.scan(&mut cx);
-        assert!(flow.on_event(&mut cx, Event::Scanned(CardSide::Back, Err(ScanProblem::NoCard))));
+        assert!(flow.on_event(
+            &mut cx,
+            Event::Scanned(CardSide::Back, Err(ScanProblem::NoCard))
+        ));
         flow.next(); // the back failed: stays
-        assert!(matches!(flow.step(), Step::Scan { side: CardSide::Back, .. }));
+        assert!(matches!(
+            flow.step(),
+            Step::Scan {
+                side: CardSide::Back,
+                ..
+            }
+        ));
         flow.scan(&mut cx);
         assert!(flow.on_event(&mut cx, Event::Scanned(CardSide::Back, Ok(img(2)))));
         flow.next();
@@ -331,7 +339,14 @@ mod tests {
         flow.on_event(&mut cx, Event::Scanned(CardSide::Front, Ok(img(1))));
         flow.next();
         assert_eq!(flow.back(&mut cx), Nav::Stay);
-        assert!(matches!(flow.step(), Step::Scan { side: CardSide::Front, front: SideState::Done(_), .. }));
+        assert!(matches!(
+            flow.step(),
+            Step::Scan {
+                side: CardSide::Front,
+                front: SideState::Done(_),
+                ..
+            }
+        ));
         assert_eq!(flow.back(&mut cx), Nav::Stay);
         assert_eq!(flow.step(), &Step::Purpose);
         assert_eq!(flow.back(&mut cx), Nav::Menu);

@@ -11,11 +11,11 @@ use scanner::sane::{DocScanner, ScanError, ScannedImage};
 
 use super::{CopyOrder, CopyPrintProblem, Event, Job, ScanProblem};
 use crate::app::{EventSink, KioskEvent, Reply, RgbaImage};
-use crate::services::ServiceEvent;
-use crate::worker::{Orders, Worker};
 use crate::documents::id_copy::{self, IdCopy};
 use crate::documents::pdf::RgbImage;
+use crate::services::ServiceEvent;
 use crate::store::Store;
+use crate::worker::{Spawned, Worker};
 
 /// Something that scans the glass: the SANE scanner, or the demo's simulated one.
 pub trait DocumentSource: Send {
@@ -119,7 +119,7 @@ const DOC_SCANNER: &str = "document_scanner";
 const A4_PRINTER: &str = "a4_printer";
 
 /// Starts the copy worker.
-pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<(Worker<Reply<Job>>, Orders<Reply<Job>>)> {
+pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<Spawned<Reply<Job>>> {
     let store = Store::open(&deps.db_path)
         .map_err(|e| tracing::error!(error = %e, "copy worker: no store"))
         .ok();

@@ -22,7 +22,11 @@ pub struct Adapter {
     follow_qr: RefCell<Option<String>>,
 }
 
-fn with_flow(r: &mut Router<Services>, now: std::time::Duration, f: impl FnOnce(&mut QueueTicketFlow, &mut Cx)) {
+fn with_flow(
+    r: &mut Router<Services>,
+    now: std::time::Duration,
+    f: impl FnOnce(&mut QueueTicketFlow, &mut Cx),
+) {
     r.with_flow(now, |flow, cx| {
         if let ActiveFlow::QueueTicket(flow) = flow {
             f(flow, cx)
@@ -42,9 +46,15 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     a.on_digit(on_router_with(ui, |r, now, d: SharedString| {
         with_flow(r, now, |f, _| d.chars().for_each(|c| f.phone_digit(c)))
     }));
-    a.on_backspace(on_router(ui, |r, now| with_flow(r, now, |f, _| f.phone_backspace())));
-    a.on_confirm(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.confirm(cx))));
-    a.on_skip(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.skip_phone(cx))));
+    a.on_backspace(on_router(ui, |r, now| {
+        with_flow(r, now, |f, _| f.phone_backspace())
+    }));
+    a.on_confirm(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.confirm(cx))
+    }));
+    a.on_skip(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.skip_phone(cx))
+    }));
 }
 
 /// The menu tile's title and subtitle, in the language on screen.
@@ -62,7 +72,13 @@ fn area_name(service: &Service, code: &str, lang: Lang) -> String {
 
 impl Adapter {
     /// Pushes the step on screen.
-    pub fn render(&self, window: &AppWindow, flow: &QueueTicketFlow, service: &Service, lang: Lang) {
+    pub fn render(
+        &self,
+        window: &AppWindow,
+        flow: &QueueTicketFlow,
+        service: &Service,
+        lang: Lang,
+    ) {
         let a = window.global::<QueueTicketAdapter>();
         match flow.step() {
             Step::ChooseArea => {

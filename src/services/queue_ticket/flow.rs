@@ -303,10 +303,13 @@ mod tests {
         assert!(cx.session.citizen().is_none());
         assert_eq!(flow.idle(), IdlePolicy::DoneSince(Duration::from_secs(5)));
         // A second answer is not waited for.
-        assert!(!flow.on_event(&mut cx, Event::Finished(Err(TicketFailure {
-            problem: TicketProblem::Store,
-            issued: None,
-        }))));
+        assert!(!flow.on_event(
+            &mut cx,
+            Event::Finished(Err(TicketFailure {
+                problem: TicketProblem::Store,
+                issued: None,
+            }))
+        ));
     }
 
     #[test]

@@ -11,12 +11,12 @@ use chrono::Utc;
 use super::{Event, TicketFailure, TicketOrder, TicketOutcome, TicketProblem, TicketView};
 use crate::app::citizen::mask_phone;
 use crate::app::{EventSink, KioskEvent, Reply};
-use crate::services::ServiceEvent;
-use crate::worker::{Orders, Worker};
 use crate::devices::printer_manager::{PrintFault, PrinterHandle};
 use crate::documents::queue_ticket::{self, TicketPrint};
+use crate::services::ServiceEvent;
 use crate::store::{NewTicket, Store, StoreError};
 use crate::sync::SyncKick;
+use crate::worker::{Spawned, Worker};
 
 /// What the thread needs.
 pub struct TicketWorkerDeps {
@@ -33,17 +33,19 @@ pub struct TicketWorkerDeps {
 }
 
 /// Opens the worker's own store connection and starts it.
-pub fn spawn(
-    deps: TicketWorkerDeps,
-) -> anyhow::Result<(Worker<Reply<TicketOrder>>, Orders<Reply<TicketOrder>>)> {
+pub fn spawn(deps: TicketWorkerDeps) -> anyhow::Result<Spawned<Reply<TicketOrder>>> {
     let store = Store::open(&deps.db_path)?;
-    Ok(Worker::spawn("queue-ticket", (store, deps), |(store, deps), order: Reply<TicketOrder>| {
-        let outcome = issue(store, deps, &order.event);
-        deps.sink.send(KioskEvent::Service(Reply {
-            token: order.token,
-            event: ServiceEvent::QueueTicket(Event::Finished(outcome)),
-        }));
-    })?)
+    Ok(Worker::spawn(
+        "queue-ticket",
+        (store, deps),
+        |(store, deps), order: Reply<TicketOrder>| {
+            let outcome = issue(store, deps, &order.event);
+            deps.sink.send(KioskEvent::Service(Reply {
+                token: order.token,
+                event: ServiceEvent::QueueTicket(Event::Finished(outcome)),
+            }));
+        },
+    )?)
 }
 
 /// Names from the cached catalog: (hall, area), Chinese, falling back to the code.
@@ -67,11 +69,7 @@ fn names(store: &Store, area_code: &str) -> (String, String) {
     }
 }
 
-fn issue(
-    store: &mut Store,
-    deps: &TicketWorkerDeps,
-    order: &TicketOrder,
-) -> TicketOutcome {
+fn issue(store: &mut Store, deps: &TicketWorkerDeps, order: &TicketOrder) -> TicketOutcome {
     let now = Utc::now();
     let local = now.with_timezone(&crate::clock::hall_offset());
     let issued = store.issue_ticket(

@@ -3,12 +3,14 @@
 fn main() {
     // Element debug info lets the UI tests find elements by accessible label; release builds
     // (the kiosk itself) leave it out.
+    // Read at run time, not compiled in: the script must follow the checkout it builds.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release");
     let config = slint_build::CompilerConfiguration::new()
-        .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/translations"))
+        .with_bundled_translations(format!("{manifest}/assets/translations"))
         .with_debug_info(debug_info)
         // One translation per English string, whatever component it is in.
         .with_default_translation_context(slint_build::DefaultTranslationContext::None);
     slint_build::compile_with_config("ui/app.slint", config).expect("ui/app.slint compiles");
-    println!("cargo:rerun-if-changed=assets/translations");
+    println!("cargo:rerun-if-changed={manifest}/assets/translations");
 }

@@ -7,28 +7,35 @@ use std::time::Duration;
 use anyhow::Context;
 use slint::ComponentHandle;
 
-use crate::app::{EventSink, SessionController};
+use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
-use crate::service::ticket_service::TicketServiceDeps;
-use crate::service::{ChannelTicketService, TicketServiceThread};
+use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
+use crate::services::queue_ticket::worker::TicketWorkerDeps;
+use crate::services::{case_progress, id_copy, queue_ticket, Services};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
+use crate::worker::Worker;
+
+/// The citizen services' worker threads (each stops and is joined when dropped).
+struct ServiceWorkers {
+    _queue_ticket: Worker<Reply<queue_ticket::TicketOrder>>,
+    _case_progress: Worker<Reply<case_progress::CaseQuery>>,
+    _id_copy: Worker<Reply<id_copy::Job>>,
+}
 
 /// A running kiosk. Dropping it stops every thread.
 pub struct Kiosk {
     // Field order is drop order: the UI (and with it the service channel) goes first, then
     // the threads that feed it.
-    ui: Rc<KioskUi<ChannelTicketService>>,
+    ui: Rc<KioskUi>,
     staff: Rc<ui::StaffUi>,
     window: AppWindow,
     _sync: SyncWorker,
     _idcard: IdCardManager,
-    _service: TicketServiceThread,
-    _cases: crate::service::CaseServiceThread,
-    _copies: crate::service::CopyServiceThread,
+    _services: ServiceWorkers,
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: crate::service::StaffServiceThread,
     _printer: PrinterManager,
@@ -102,37 +109,40 @@ impl Kiosk {
         tracing::info!(printer = %link, "receipt printer");
         let (printer_mgr, printer) = PrinterManager::spawn_link(link, PrinterOptions::default());
         let printer_handle = printer.clone();
-        let (service_thread, service) = TicketServiceThread::spawn(TicketServiceDeps {
+        let (ticket_worker, tickets) = queue_ticket::worker::spawn(TicketWorkerDeps {
             db_path: db.clone(),
             printer,
             sink: sink.clone(),
             kick: sync.kicker(),
             follow_base: config.platform.base_url.clone(),
         })?;
-
-        let controller = SessionController::new(
-            service,
+        let (case_worker, cases) = case_progress::worker::spawn(client_for_cases, sink.clone())
+            .context("starting the case worker")?;
+        let source = extras.doc_source.or_else(|| doc_scanner(config));
+        let output = match extras.a4_folder {
+            Some(dir) => A4Output::Folder(dir),
+            None => a4_output(config)?,
+        };
+        let copy_offered = source.is_some() && !matches!(output, A4Output::None);
+        let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
+            source,
+            output,
+            font: crate::demo::RECEIPT_FONT,
+            sink: sink.clone(),
+            db_path: db.clone(),
+        })
+        .context("starting the copy worker")?;
+        let services = Services::new(
+            queue_ticket::Service::new(Rc::new(tickets)),
+            case_progress::Service::new(Rc::new(cases)),
+            id_copy::Service::new(Rc::new(copies), copy_offered),
+        );
+        let router = Router::new(
+            services,
             config.idle(),
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
-        let (cases_thread, cases) =
-            crate::service::CaseServiceThread::spawn(client_for_cases, sink.clone());
-        let (copies_thread, copies) = crate::service::CopyServiceThread::spawn(
-            crate::service::copy_service::CopyServiceDeps {
-                source: extras.doc_source.or_else(|| doc_scanner(config)),
-                output: match extras.a4_folder {
-                    Some(dir) => crate::service::copy_service::A4Output::Folder(dir),
-                    None => a4_output(config)?,
-                },
-                font: crate::demo::RECEIPT_FONT,
-                sink: sink.clone(),
-                db_path: db.clone(),
-            },
-        );
-        let controller = controller
-            .with_case_service(cases)
-            .with_copy_service(copies);
         let code_scanner = code_scanner(config, sink.clone())?;
         let (staff_thread, staff_service) = crate::service::StaffServiceThread::spawn(
             crate::service::staff_service::StaffServiceDeps {
@@ -169,7 +179,7 @@ impl Kiosk {
             ),
             clock.clone(),
         );
-        let ui = ui::connect_app(&window, controller, config.demo, clock);
+        let ui = ui::connect_app(&window, router, device_faults(), config.demo, clock);
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink)?;
 
@@ -179,9 +189,11 @@ impl Kiosk {
             window,
             _sync: sync,
             _idcard: idcard,
-            _service: service_thread,
-            _cases: cases_thread,
-            _copies: copies_thread,
+            _services: ServiceWorkers {
+                _queue_ticket: ticket_worker,
+                _case_progress: case_worker,
+                _id_copy: copy_worker,
+            },
             _code_scanner: code_scanner,
             _staff_service: staff_thread,
             _printer: printer_mgr,
@@ -205,7 +217,7 @@ impl Kiosk {
     }
 
     /// The UI state (tests read the controller).
-    pub fn ui(&self) -> &Rc<KioskUi<ChannelTicketService>> {
+    pub fn ui(&self) -> &Rc<KioskUi> {
         &self.ui
     }
 
@@ -223,7 +235,7 @@ impl Kiosk {
 }
 
 /// The SANE document scanner, when one is configured.
-fn doc_scanner(config: &Config) -> Option<Box<dyn crate::service::copy_service::DocumentSource>> {
+fn doc_scanner(config: &Config) -> Option<Box<dyn DocumentSource>> {
     match &config.devices.doc_scanner {
         Some(dev) => match dev.to_sane() {
             Some(c) => {
@@ -243,14 +255,13 @@ fn doc_scanner(config: &Config) -> Option<Box<dyn crate::service::copy_service::
 #[derive(Default)]
 pub struct KioskExtras {
     /// A document scanner instead of `devices.doc_scanner`.
-    pub doc_source: Option<Box<dyn crate::service::copy_service::DocumentSource>>,
+    pub doc_source: Option<Box<dyn DocumentSource>>,
     /// A folder where A4 pages land as PDF, instead of `devices.a4_printer`.
     pub a4_folder: Option<std::path::PathBuf>,
 }
 
 /// Where A4 pages go: the IPP printer, or nowhere.
-fn a4_output(config: &Config) -> anyhow::Result<crate::service::copy_service::A4Output> {
-    use crate::service::copy_service::A4Output;
+fn a4_output(config: &Config) -> anyhow::Result<A4Output> {
     Ok(match &config.devices.a4_printer {
         Some(a4) => A4Output::Ipp {
             printer: printer::ipp::IppPrinter::new(&a4.uri, Duration::from_secs(30))
@@ -258,6 +269,24 @@ fn a4_output(config: &Config) -> anyhow::Result<crate::service::copy_service::A4
             job_timeout: Duration::from_secs(a4.job_timeout_secs),
         },
         None => A4Output::None,
+    })
+}
+
+/// The devices at fault, from the health board, for the menu's tiles.
+fn device_faults() -> ui::DeviceFaults {
+    use crate::services::Device;
+    Rc::new(|| {
+        crate::sync::health::devices()
+            .snapshot()
+            .into_iter()
+            .filter(|h| h.status == "fault")
+            .filter_map(|h| match h.device.as_str() {
+                "printer" | "receipt_printer" => Some(Device::ReceiptPrinter),
+                "document_scanner" => Some(Device::DocumentScanner),
+                "a4_printer" => Some(Device::A4Printer),
+                _ => None,
+            })
+            .collect()
     })
 }
 

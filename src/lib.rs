@@ -2,13 +2,17 @@
 //!
 //! # Layout
 //! - [`config`]: `kiosk.toml`, and the demo default when there is none.
-//! - [`app`]: controllers and domain (sessions, flows, idle timer). No Slint, no I/O.
-//! - [`ui`]: the only code that touches Slint globals (`*_adapter.rs`).
+//! - [`app`]: the shell: session, router, the `Flow` trait; the staff console's rules. No
+//!   Slint, no I/O.
+//! - [`services`]: one folder per citizen service (flow, worker, adapter) and the registry.
+//! - [`worker`]: the one worker type every service thread runs on.
+//! - [`events`]: the event bus from background threads to the UI thread.
+//! - [`ui`]: the shell's Slint glue (window, attract, menu, staff, demo panel).
 //! - [`devices`]: device threads that own the drivers, reconnect them and report events.
-//! - [`service`]: the thread that carries out citizens' orders (store write, then print).
+//! - [`service`]: the staff screen's worker (retry, restock, test slip, out of service).
 //! - [`store`]: SQLite: migrations, outbox, catalog cache, leases, tickets.
 //! - [`sync`]: outbox upload, catalog pull, number leases, queue status; backoff.
-//! - [`documents`]: receipt (and later PDF) layouts; bytes out, no I/O.
+//! - [`documents`]: layouts: receipts (ESC/POS) and A4 (PDF); bytes out, no I/O.
 //! - [`demo`]: simulators standing in for the devices and the platform.
 //! - [`clock`]: hall time (UTC+8), the service day.
 //! - [`cli`]: the subcommands (`diag`, `doc`, `soak`), one module each.
@@ -24,9 +28,12 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod documents;
+pub mod events;
 pub mod kiosk;
 pub mod logging;
 pub mod service;
+pub mod services;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod worker;

@@ -1,22 +1,28 @@
-//! The only code that touches Slint globals. `include_modules!` keeps the generated types in
-//! this module; each `*_adapter.rs` maps domain state to one page's global and wires its
-//! callbacks to the session controller.
+//! The only code that touches Slint globals, with each citizen service's own adapter in
+//! `crate::services::<name>::adapter`. The generated types live in [`generated`], which alone
+//! carries the lint allowance that generated code needs.
 
-#![allow(clippy::all, missing_docs)]
-slint::include_modules!();
+#[allow(clippy::all, missing_docs, unused_qualifications)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::*;
 
 mod app_adapter;
+pub use app_adapter::{on_router, on_router_with};
 mod operator_adapter;
-mod services_adapter;
-mod session_adapter;
+mod qr;
 mod staff_adapter;
 
-pub use app_adapter::{connect as connect_app, monotonic_clock, KioskUi, SessionClock, UiSink};
+pub use app_adapter::{
+    connect as connect_app, monotonic_clock, DeviceFaults, KioskUi, SessionClock, UiSink,
+};
 pub use operator_adapter::{connect as connect_operator, DemoCode, DemoControls};
+pub use qr::qr_image;
 pub use staff_adapter::{connect as connect_staff, StaffUi};
 
-/// A domain picture (receipt, card photo) as a Slint image.
-fn slint_image(img: &crate::app::RgbaImage) -> slint::Image {
+/// A domain picture (receipt, card photo, scanned side) as a Slint image.
+pub fn slint_image(img: &crate::app::RgbaImage) -> slint::Image {
     let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
         &img.pixels,
         img.width,

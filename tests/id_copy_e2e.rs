@@ -4,7 +4,7 @@
 
 mod common;
 
-use kiosk::app::Page;
+use common::{Page, ReadSession};
 
 #[test]
 fn an_id_card_copy_end_to_end() {
@@ -41,12 +41,15 @@ fn an_id_card_copy_end_to_end() {
     rig.tap("重新扫描");
     rig.wait_for("the front", |r| {
         r.kiosk.ui().with_controller(|c| {
-            matches!(c.copy_job().front, kiosk::app::id_copy::SideState::Done(_))
+            matches!(
+                c.copy_job().front,
+                kiosk::services::id_copy::SideState::Done(_)
+            )
         })
     });
     // The crop is the card at 300 dpi: 85.6 × 54 mm is about 1011 × 638 px.
     rig.kiosk.ui().with_controller(|c| {
-        let kiosk::app::id_copy::SideState::Done(img) = &c.copy_job().front else {
+        let kiosk::services::id_copy::SideState::Done(img) = &c.copy_job().front else {
             unreachable!()
         };
         assert!(
@@ -65,7 +68,10 @@ fn an_id_card_copy_end_to_end() {
     rig.tap("扫描");
     rig.wait_for("the back", |r| {
         r.kiosk.ui().with_controller(|c| {
-            matches!(c.copy_job().back, kiosk::app::id_copy::SideState::Done(_))
+            matches!(
+                c.copy_job().back,
+                kiosk::services::id_copy::SideState::Done(_)
+            )
         })
     });
     rig.tap("下一步");
@@ -77,7 +83,7 @@ fn an_id_card_copy_end_to_end() {
     rig.kiosk.ui().with_controller(|c| {
         assert_eq!(
             c.copy_job().front,
-            kiosk::app::id_copy::SideState::Waiting,
+            kiosk::services::id_copy::SideState::Waiting,
             "the scans are gone once the copy is out"
         );
     });

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::ReadSession;
+
 #[test]
 fn the_sane_test_backend_scans_through_the_app() {
     let rig = common::Rig::start_configured(|config| {
@@ -24,14 +26,16 @@ fn the_sane_test_backend_scans_through_the_app() {
         r.kiosk.ui().with_controller(|c| {
             matches!(
                 c.copy_job().front,
-                kiosk::app::id_copy::SideState::Failed(_)
+                kiosk::services::id_copy::SideState::Failed(_)
             )
         })
     });
     rig.kiosk.ui().with_controller(|c| {
         assert_eq!(
             c.copy_job().front,
-            kiosk::app::id_copy::SideState::Failed(kiosk::app::ScanProblem::NoCard),
+            kiosk::services::id_copy::SideState::Failed(
+                kiosk::services::id_copy::ScanProblem::NoCard
+            ),
             "scanimage must be installed (scripts/test installs sane-utils)"
         );
     });

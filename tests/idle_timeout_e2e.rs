@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use kiosk::app::Page;
+use common::{Page, ReadSession};
 
 fn seconds(n: u64) {
     for _ in 0..n {

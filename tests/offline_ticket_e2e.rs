@@ -3,7 +3,7 @@
 
 mod common;
 
-use kiosk::app::Page;
+use common::Page;
 
 #[test]
 fn with_the_platform_down_the_ticket_prints_and_syncs_once_later() {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use kiosk::app::Page;
+use common::{Page, ReadSession};
 use kiosk::documents::samples::{SAMPLE_CASE, SAMPLE_SIGNING_KEY, SAMPLE_VERIFY_BASE};
 use kiosk::documents::verification::verification_url;
 
@@ -132,9 +132,9 @@ fn by_card_and_by_typed_number(rig: &common::Rig) {
     }
     rig.tap("查询");
     rig.wait_for("not found", |r| {
-        r.kiosk
-            .ui()
-            .with_controller(|c| c.case_outcome() == Some(&Err(kiosk::app::CaseProblem::NotFound)))
+        r.kiosk.ui().with_controller(|c| {
+            c.case_outcome() == Some(&Err(kiosk::services::case_progress::CaseProblem::NotFound))
+        })
     });
     assert_eq!(
         rig.find("查询结果").accessible_value().unwrap(),
@@ -149,7 +149,10 @@ fn platform_down(rig: &mut common::Rig) {
         .unwrap();
     rig.wait_for("unreachable", |r| {
         r.kiosk.ui().with_controller(|c| {
-            c.case_outcome() == Some(&Err(kiosk::app::CaseProblem::Unreachable))
+            c.case_outcome()
+                == Some(&Err(
+                    kiosk::services::case_progress::CaseProblem::Unreachable,
+                ))
         })
     });
     assert_eq!(

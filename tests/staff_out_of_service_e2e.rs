@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use kiosk::app::Page;
+use common::{Page, ReadSession};
 
 #[test]
 fn out_of_service_ignores_cards_until_back_in_service() {

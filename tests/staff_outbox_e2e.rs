@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use kiosk::app::Page;
+use common::Page;
 
 #[test]
 fn a_failed_row_is_listed_with_its_reason_and_retried_until_sent() {

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use common::Page;
 use kiosk::app::staff::StaffMode;
-use kiosk::app::Page;
 
 #[test]
 fn wrong_pins_are_refused_and_lock_the_pad_the_right_pin_opens() {

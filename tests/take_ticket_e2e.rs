@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use kiosk::app::Page;
+use common::{Page, ReadSession};
 
 #[test]
 fn a_citizen_takes_a_ticket_and_the_platform_holds_exactly_one() {

@@ -30,6 +30,19 @@ impl std::fmt::Debug for Citizen {
     }
 }
 
+#[cfg(test)]
+impl Citizen {
+    /// A made-up citizen for unit tests (the sample card's shape, not a real person).
+    pub fn sample() -> Self {
+        Citizen {
+            name: "张伟".into(),
+            masked_id: "110101********0015".into(),
+            photo: None,
+            case_holder: Some("holder-hash".into()),
+        }
+    }
+}
+
 /// Masks a mobile number for screen and paper: `138****8000` (the platform crate's rule).
 pub use kiosk_platform::api::mask_phone;
 

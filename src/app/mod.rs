@@ -1,21 +1,29 @@
-//! Controllers and domain: sessions, flows, the idle timer. No Slint, no I/O: dependencies
-//! come in as traits, time comes in as a `Duration` since start, so every rule here is
-//! unit-tested with fakes.
+//! The shell: the session, the router and the flow trait every citizen service implements;
+//! and the staff console's rules. No Slint, no I/O: dependencies come in as traits, time
+//! comes in as a `Duration` since start, so every rule here is unit-tested with fakes.
+//!
+//! # Layout
+//! - [`session`]: the citizen, language, idle timer, attract notice and session token.
+//! - [`flow`]: the [`Flow`] trait (steps, back, idle, footer, answers, codes) and the
+//!   [`Registry`] the router starts flows from (`crate::services` implements both).
+//! - [`router`]: attract, menu or the active flow; it alone owns back, finish, tick and wipe.
+//! - [`citizen`], [`idle_timer`]: what the card gives, and the idle countdown.
+//! - [`staff`]: the hall staff screen's rules.
 
 pub mod citizen;
-pub mod events;
-pub mod id_copy;
+pub mod flow;
 pub mod idle_timer;
-pub mod progress;
-pub mod session_controller;
+pub mod router;
+pub mod session;
 pub mod staff;
 
 pub use citizen::Citizen;
-pub use events::{EventSink, KioskEvent, RecordingSink, RgbaImage};
-pub use id_copy::{CardSide, CopyOrder, CopyPrintProblem, CopyService, ScanProblem};
+pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
 pub use idle_timer::{IdleState, IdleTimer};
-pub use progress::{CaseOutcome, CaseProblem, CaseQuery, CaseService, CaseView};
-pub use session_controller::{
-    Area, Notice, Page, PhoneError, ScannedCode, SessionController, TicketOrder, TicketOutcome,
-    TicketProblem, TicketService, TicketView,
-};
+pub use router::{Router, Screen};
+pub use session::{Lang, Notice, Reply, ScannedCode, Session, SessionToken};
+
+// The event bus and the catalog's areas, where the device and sync threads have always
+// found them.
+pub use crate::events::{EventSink, KioskEvent, RecordingSink, RgbaImage};
+pub use crate::services::queue_ticket::Area;

@@ -117,7 +117,7 @@ impl SimRig {
             .take();
         crate::kiosk::KioskExtras {
             doc_source: glass
-                .map(|g| Box::new(g) as Box<dyn crate::service::copy_service::DocumentSource>),
+                .map(|g| Box::new(g) as Box<dyn crate::services::id_copy::worker::DocumentSource>),
             a4_folder: (config.demo && config.devices.a4_printer.is_none())
                 .then(|| Self::a4_dir(&config.data_dir)),
         }

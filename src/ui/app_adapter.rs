@@ -1,21 +1,32 @@
-//! The window as a whole: page switching, language, clock, platform link, idle countdown, and
-//! the bridge that brings background events onto the UI thread.
+//! The window as a whole: which screen shows, the footer, language, clock, platform link,
+//! idle countdown, the attract screen and the menu built from the service registry; and the
+//! bridge that brings background events onto the UI thread. Each service's pages have their
+//! own adapter (`crate::services::<name>::adapter`); only the one on screen is rendered.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use slint::{ComponentHandle, Rgba8Pixel, SharedPixelBuffer, Timer, TimerMode};
+use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
-use super::{AppAdapter, AppWindow, OperatorAdapter, PageId, TicketAdapter};
-use crate::app::{EventSink, KioskEvent, Page, SessionController, TicketService};
+use super::{
+    AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry, OperatorAdapter,
+    Screen as UiScreen, ServiceId as UiServiceId, Unavailable as UiUnavailable,
+};
+use crate::app::{
+    EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
+};
+use crate::services::{
+    case_progress, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId, Services,
+    Tile, Unavailable,
+};
 
-/// The language shown when nobody is being served.
-const DEFAULT_LANGUAGE: &str = "zh_CN";
+/// What the UI thread does with a background event.
+type Handler = Rc<dyn Fn(KioskEvent)>;
 
 thread_local! {
     // Background events are delivered to whichever kiosk UI lives on this (the UI) thread.
-    static HANDLER: RefCell<Option<Rc<dyn Fn(KioskEvent)>>> = RefCell::new(None);
+    static HANDLER: RefCell<Option<Handler>> = RefCell::new(None);
 }
 
 /// Sends events to the UI thread through Slint's event loop; never blocks the sender.
@@ -49,36 +60,112 @@ impl EventSink for UiSink {
 /// kiosk; tests pass Slint's mock clock so no test waits for real seconds.
 pub type SessionClock = Rc<dyn Fn() -> Duration>;
 
+/// The devices at fault now, as the menu needs them (read from the health board; an
+/// in-memory read, no device I/O).
+pub type DeviceFaults = Rc<dyn Fn() -> Vec<Device>>;
+
 /// A monotonic clock starting now.
 pub fn monotonic_clock() -> SessionClock {
     let start = std::time::Instant::now();
     Rc::new(move || start.elapsed())
 }
 
-/// The UI's state on the UI thread: the window, the session controller, the language.
-pub struct KioskUi<S: TicketService> {
-    window: slint::Weak<AppWindow>,
-    controller: RefCell<SessionController<S>>,
-    english: Cell<bool>,
-    last_page: Cell<Page>,
-    ticker: Timer,
-    clock: SessionClock,
-    // The follow-the-queue QR of the ticket on screen, drawn once per ticket, not on every
-    // re-render (each touch re-renders).
-    follow_qr: RefCell<Option<(String, slint::Image)>>,
+/// Each service's adapter, with what it keeps to push only what changed.
+#[derive(Default)]
+struct ServiceAdapters {
+    queue_ticket: queue_ticket::adapter::Adapter,
+    case_progress: case_progress::adapter::Adapter,
+    id_copy: id_copy::adapter::Adapter,
 }
 
-impl<S: TicketService + 'static> KioskUi<S> {
-    /// Runs `f` on the controller with the current time, then re-renders.
-    pub fn update(&self, f: impl FnOnce(&mut SessionController<S>, Duration)) {
+impl ServiceAdapters {
+    fn render(&self, window: &AppWindow, services: &Services, flow: &ActiveFlow, s: &Session) {
+        match flow {
+            ActiveFlow::QueueTicket(f) => {
+                self.queue_ticket
+                    .render(window, f, &services.queue_ticket, s.lang())
+            }
+            ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
+            ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
+        }
+    }
+
+    /// The flow left the screen: its pages forget what they showed (images, numbers).
+    fn clear(&self, window: &AppWindow, id: ServiceId) {
+        match id {
+            ServiceId::QueueTicket => self.queue_ticket.clear(window),
+            ServiceId::CaseProgress => self.case_progress.clear(window),
+            ServiceId::IdCopy => self.id_copy.clear(window),
+        }
+    }
+
+    /// The tile's title and subtitle in the language on screen.
+    fn tile_text(window: &AppWindow, id: ServiceId) -> (SharedString, SharedString) {
+        match id {
+            ServiceId::QueueTicket => queue_ticket::adapter::tile(window),
+            ServiceId::CaseProgress => case_progress::adapter::tile(window),
+            ServiceId::IdCopy => id_copy::adapter::tile(window),
+        }
+    }
+
+    fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
+        queue_ticket::adapter::connect(window, ui);
+        case_progress::adapter::connect(window, ui);
+        id_copy::adapter::connect(window, ui);
+    }
+}
+
+fn ui_service(id: ServiceId) -> UiServiceId {
+    match id {
+        ServiceId::QueueTicket => UiServiceId::QueueTicket,
+        ServiceId::CaseProgress => UiServiceId::CaseProgress,
+        ServiceId::IdCopy => UiServiceId::IdCopy,
+    }
+}
+
+fn service_of(id: UiServiceId) -> ServiceId {
+    match id {
+        UiServiceId::QueueTicket => ServiceId::QueueTicket,
+        UiServiceId::CaseProgress => ServiceId::CaseProgress,
+        UiServiceId::IdCopy => ServiceId::IdCopy,
+    }
+}
+
+/// What the shell last pushed, so a render pushes only what changed.
+#[derive(Default)]
+struct Shown {
+    /// The session whose greeting (name, photo) is on the menu.
+    greeting: Option<SessionToken>,
+    /// The menu's tiles, in that language.
+    tiles: Option<(Vec<Tile>, Lang)>,
+    /// The service whose pages hold state.
+    service: Option<ServiceId>,
+}
+
+/// The UI's state on the UI thread: the window, the router over the services, the language.
+pub struct KioskUi {
+    window: slint::Weak<AppWindow>,
+    router: RefCell<Router<Services>>,
+    lang: Cell<Lang>,
+    online: Cell<bool>,
+    faults: DeviceFaults,
+    ticker: Timer,
+    clock: SessionClock,
+    shown: RefCell<Shown>,
+    adapters: ServiceAdapters,
+}
+
+impl KioskUi {
+    /// Runs `f` on the router with the current time, then pushes what it changed.
+    pub fn update(&self, f: impl FnOnce(&mut Router<Services>, Duration)) {
         let now = (self.clock)();
-        f(&mut self.controller.borrow_mut(), now);
+        f(&mut self.router.borrow_mut(), now);
         self.render();
     }
 
-    /// Read access to the controller (tests, diagnostics).
-    pub fn with_controller<R>(&self, f: impl FnOnce(&SessionController<S>) -> R) -> R {
-        f(&self.controller.borrow())
+    /// Read access to the router (tests, diagnostics).
+    pub fn with_router<R>(&self, f: impl FnOnce(&Router<Services>) -> R) -> R {
+        f(&self.router.borrow())
     }
 
     /// A sink for background threads.
@@ -88,11 +175,23 @@ impl<S: TicketService + 'static> KioskUi<S> {
         }
     }
 
-    fn set_english(&self, english: bool) {
-        self.english.set(english);
-        let lang = if english { "" } else { DEFAULT_LANGUAGE };
-        if let Err(e) = slint::select_bundled_translation(lang) {
-            tracing::warn!("cannot select translation {lang:?}: {e:?}");
+    fn apply_lang(&self, lang: Lang) {
+        if self.lang.replace(lang) == lang {
+            return;
+        }
+        let name = match lang {
+            Lang::Zh => "zh_CN",
+            Lang::En => "",
+        };
+        if let Err(e) = slint::select_bundled_translation(name) {
+            tracing::warn!("cannot select translation {name:?}: {e:?}");
+        }
+    }
+
+    fn conditions(&self) -> Conditions {
+        Conditions {
+            online: self.online.get(),
+            faulty: (self.faults)(),
         }
     }
 
@@ -100,51 +199,94 @@ impl<S: TicketService + 'static> KioskUi<S> {
         let Some(window) = self.window.upgrade() else {
             return;
         };
-        let c = self.controller.borrow();
-        let page = c.page();
-        if page == Page::Attract && self.last_page.get() != Page::Attract && self.english.get() {
-            // The next citizen starts in Chinese.
-            self.set_english(false);
-        }
-        self.last_page.set(page);
+        let router = self.router.borrow();
+        let session = router.session();
+        let lang = session.lang();
+        self.apply_lang(lang);
         let app = window.global::<AppAdapter>();
-        app.set_english(self.english.get());
-        app.set_page(match page {
-            Page::Attract => PageId::Attract,
-            Page::Menu => PageId::Menu,
-            Page::AreaSelect => PageId::AreaSelect,
-            Page::Phone => PageId::Phone,
-            Page::Printing => PageId::Printing,
-            Page::TicketDone => PageId::TicketDone,
-            Page::Problem => PageId::Problem,
-            Page::Progress => PageId::Progress,
-            Page::CaseEntry => PageId::CaseEntry,
-            Page::ProgressResult => PageId::ProgressResult,
-            Page::CopyPurpose => PageId::CopyPurpose,
-            Page::CopyScan => PageId::CopyScan,
-            Page::CopyPreview => PageId::CopyPreview,
-            Page::CopyDone => PageId::CopyDone,
+        app.set_english(lang == Lang::En);
+        app.set_countdown(session.countdown().map(|s| s as i32).unwrap_or(0));
+        let chrome = router.flow().map(|f| f.chrome());
+        app.set_show_footer(match router.screen() {
+            Screen::Attract => false,
+            Screen::Menu => true,
+            Screen::Service(_) => chrome.is_some_and(|c| c.footer),
         });
-        app.set_countdown(c.countdown().map(|s| s as i32).unwrap_or(0));
-        super::session_adapter::render(&window, &c, self.english.get());
-        super::services_adapter::render(&window, &c, self.english.get());
-        let qr = match c.ticket() {
-            Some(t) => {
-                let mut cached = self.follow_qr.borrow_mut();
-                if cached.as_ref().is_none_or(|(url, _)| url != &t.follow_url) {
-                    *cached = Some((t.follow_url.clone(), qr_image(&t.follow_url)));
+        app.set_show_back(chrome.is_some_and(|c| c.back));
+
+        let mut shown = self.shown.borrow_mut();
+        let active = router.flow().map(|f| f.id());
+        if shown.service != active {
+            if let Some(old) = shown.service {
+                self.adapters.clear(&window, old);
+            }
+            shown.service = active;
+        }
+        match router.screen() {
+            Screen::Attract => {
+                app.set_screen(UiScreen::Attract);
+                window
+                    .global::<AttractAdapter>()
+                    .set_notice(attract_notice(session.notice()));
+                if shown.greeting.take().is_some() {
+                    // The image goes with the session: nothing of the last citizen stays.
+                    let menu = window.global::<MenuAdapter>();
+                    menu.set_citizen_name(SharedString::new());
+                    menu.set_masked_id(SharedString::new());
+                    menu.set_photo(slint::Image::default());
+                    menu.set_has_photo(false);
                 }
-                cached
-                    .as_ref()
-                    .map(|(_, img)| img.clone())
-                    .unwrap_or_default()
             }
-            None => {
-                self.follow_qr.borrow_mut().take();
-                slint::Image::default()
+            Screen::Menu => {
+                app.set_screen(UiScreen::Menu);
+                let menu = window.global::<MenuAdapter>();
+                if shown.greeting != Some(session.token()) {
+                    shown.greeting = Some(session.token());
+                    let c = session.citizen();
+                    menu.set_citizen_name(c.map(|c| c.name.clone()).unwrap_or_default().into());
+                    menu.set_masked_id(c.map(|c| c.masked_id.clone()).unwrap_or_default().into());
+                    match c.and_then(|c| c.photo.as_ref()) {
+                        Some(img) => {
+                            menu.set_photo(super::slint_image(img));
+                            menu.set_has_photo(true);
+                        }
+                        None => {
+                            menu.set_photo(slint::Image::default());
+                            menu.set_has_photo(false);
+                        }
+                    }
+                }
+                let tiles = router.registry().tiles();
+                if shown.tiles.as_ref() != Some(&(tiles.clone(), lang)) {
+                    let entries: Vec<MenuEntry> = tiles
+                        .iter()
+                        .map(|t| {
+                            let (title, subtitle) = ServiceAdapters::tile_text(&window, t.id);
+                            MenuEntry {
+                                id: ui_service(t.id),
+                                title,
+                                subtitle,
+                                unavailable: match t.unavailable {
+                                    None => UiUnavailable::None,
+                                    Some(Unavailable::DeviceFault(_)) => UiUnavailable::DeviceFault,
+                                    Some(Unavailable::PlatformUnreachable) => {
+                                        UiUnavailable::PlatformUnreachable
+                                    }
+                                },
+                            }
+                        })
+                        .collect();
+                    menu.set_entries(ModelRc::new(VecModel::from(entries)));
+                    shown.tiles = Some((tiles, lang));
+                }
             }
-        };
-        window.global::<TicketAdapter>().set_follow_qr(qr);
+            Screen::Service(flow) => {
+                app.set_service(ui_service(flow.id()));
+                app.set_screen(UiScreen::Service);
+                self.adapters
+                    .render(&window, router.registry(), flow, session);
+            }
+        }
     }
 
     fn handle(&self, event: KioskEvent) {
@@ -156,10 +298,17 @@ impl<S: TicketService + 'static> KioskUi<S> {
             return;
         }
         match event {
-            KioskEvent::CardRead(citizen) => self.update(|c, now| c.card_read(citizen, now)),
-            KioskEvent::CardRefused(notice) => self.update(|c, now| c.card_refused(notice, now)),
-            KioskEvent::TicketFinished(outcome) => {
-                self.update(|c, now| c.ticket_finished(outcome, now))
+            KioskEvent::CardRead(citizen) => self.update(|r, now| {
+                let conditions = self.conditions();
+                r.registry_mut().set_conditions(conditions);
+                r.card_read(citizen, now)
+            }),
+            KioskEvent::CardRefused(notice) => self.update(|r, now| r.card_refused(notice, now)),
+            KioskEvent::Service(reply) => {
+                let now = (self.clock)();
+                if self.router.borrow_mut().reply(reply, now) {
+                    self.render();
+                }
             }
             KioskEvent::Catalog {
                 hall_zh,
@@ -169,15 +318,26 @@ impl<S: TicketService + 'static> KioskUi<S> {
                 let app = window.global::<AppAdapter>();
                 app.set_hall_name_zh(hall_zh.into());
                 app.set_hall_name_en(hall_en.into());
-                self.update(|c, _| c.set_areas(areas));
+                self.update(|r, _| {
+                    r.with_registry(|services, flow| {
+                        let flow = match flow {
+                            Some(ActiveFlow::QueueTicket(f)) => Some(f),
+                            _ => None,
+                        };
+                        services.queue_ticket.set_areas(areas, flow)
+                    })
+                });
             }
-            KioskEvent::CodeScanned(code) => self.update(|c, now| c.code_scanned(code, now)),
-            KioskEvent::CaseAnswer(outcome) => self.update(|c, now| c.case_answer(outcome, now)),
-            KioskEvent::CopyScanned(side, result) => {
-                self.update(|c, now| c.copy_scanned(side, result, now))
+            KioskEvent::CodeScanned(code) => self.update(|r, now| r.code_scanned(code, now)),
+            KioskEvent::SyncStatus(s) => {
+                window.global::<AppAdapter>().set_online(s.online);
+                if self.online.replace(s.online) != s.online {
+                    self.update(|r, _| {
+                        let conditions = self.conditions();
+                        r.registry_mut().set_conditions(conditions)
+                    });
+                }
             }
-            KioskEvent::CopyPrinted(result) => self.update(|c, now| c.copy_printed(result, now)),
-            KioskEvent::SyncStatus(s) => window.global::<AppAdapter>().set_online(s.online),
             KioskEvent::Staff(_) => {}
             KioskEvent::ReceiptPrinted(img) => window
                 .global::<OperatorAdapter>()
@@ -197,10 +357,32 @@ impl<S: TicketService + 'static> KioskUi<S> {
         app.set_time(now.format("%H:%M").to_string().into());
         app.set_date_zh(date_zh(now.date_naive()).into());
         app.set_date_en(now.format("%a %-d %b %Y").to_string().into());
-        let changed = self.controller.borrow_mut().tick((self.clock)());
+        let mut router = self.router.borrow_mut();
+        let mut changed = router.tick((self.clock)());
+        if matches!(router.screen(), Screen::Menu) {
+            // A device that failed or came back shows on the tiles within a tick.
+            let conditions = self.conditions();
+            if router.registry().conditions() != &conditions {
+                router.registry_mut().set_conditions(conditions);
+                changed = true;
+            }
+        }
+        drop(router);
         if changed {
             self.render();
         }
+    }
+}
+
+fn attract_notice(n: Notice) -> AttractNotice {
+    match n {
+        Notice::None => AttractNotice::None,
+        Notice::CardUnreadable => AttractNotice::CardUnreadable,
+        Notice::CardExpired => AttractNotice::CardExpired,
+        Notice::CodeForged => AttractNotice::CodeForged,
+        Notice::CodeForeign => AttractNotice::CodeForeign,
+        Notice::CodeQueueTicket => AttractNotice::CodeQueueTicket,
+        Notice::CodeUnreadable => AttractNotice::CodeUnreadable,
     }
 }
 
@@ -217,77 +399,74 @@ fn date_zh(d: chrono::NaiveDate) -> String {
     )
 }
 
-/// The follow-the-queue QR code as an image (dark modules on white, 8 px each).
-fn qr_image(url: &str) -> slint::Image {
-    let Ok(code) = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M) else {
-        return slint::Image::default();
-    };
-    let modules = code.width() as u32;
-    let quiet = 4;
-    let scale = 8;
-    let side = (modules + 2 * quiet) * scale;
-    let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(side, side);
-    let colors = code.to_colors();
-    for (i, px) in buffer.make_mut_slice().iter_mut().enumerate() {
-        let x = (i as u32 % side) / scale;
-        let y = (i as u32 / side) / scale;
-        let dark = x >= quiet
-            && y >= quiet
-            && x < quiet + modules
-            && y < quiet + modules
-            && colors[((y - quiet) * modules + (x - quiet)) as usize] == qrcode::Color::Dark;
-        let v = if dark { 0 } else { 255 };
-        *px = Rgba8Pixel::new(v, v, v, 255);
+/// A Slint callback with no argument that runs `f` on the router, then renders.
+pub fn on_router(
+    ui: &Rc<KioskUi>,
+    f: impl Fn(&mut Router<Services>, Duration) + 'static,
+) -> impl Fn() + 'static {
+    let weak = Rc::downgrade(ui);
+    move || {
+        if let Some(ui) = weak.upgrade() {
+            ui.update(&f);
+        }
     }
-    slint::Image::from_rgba8(buffer)
+}
+
+/// [`on_router`] for a callback with one argument.
+pub fn on_router_with<A: 'static>(
+    ui: &Rc<KioskUi>,
+    f: impl Fn(&mut Router<Services>, Duration, A) + 'static,
+) -> impl Fn(A) + 'static {
+    let weak = Rc::downgrade(ui);
+    move |a| {
+        if let Some(ui) = weak.upgrade() {
+            ui.update(|r, now| f(r, now, a));
+        }
+    }
 }
 
 /// Builds the UI state, wires the window-level callbacks and the background-event bridge,
 /// and starts the clock. The returned `Rc` must live as long as the window.
-pub fn connect<S: TicketService + 'static>(
+pub fn connect(
     window: &AppWindow,
-    controller: SessionController<S>,
+    router: Router<Services>,
+    faults: DeviceFaults,
     demo: bool,
     clock: SessionClock,
-) -> Rc<KioskUi<S>> {
+) -> Rc<KioskUi> {
     let ui = Rc::new(KioskUi {
         window: window.as_weak(),
-        controller: RefCell::new(controller),
-        english: Cell::new(false),
-        last_page: Cell::new(Page::Attract),
+        router: RefCell::new(router),
+        // Not the language on screen, so the first render selects Chinese.
+        lang: Cell::new(Lang::En),
+        online: Cell::new(true),
+        faults,
         ticker: Timer::default(),
         clock,
-        follow_qr: RefCell::new(None),
+        shown: RefCell::new(Shown::default()),
+        adapters: ServiceAdapters::default(),
     });
-    ui.set_english(false);
 
     let app = window.global::<AppAdapter>();
     app.set_demo(demo);
-    let weak = Rc::downgrade(&ui);
-    app.on_toggle_language(move || {
-        if let Some(ui) = weak.upgrade() {
-            ui.set_english(!ui.english.get());
-            ui.update(|c, now| c.touch(now));
-        }
-    });
+    app.on_toggle_language(on_router(&ui, |r, now| r.toggle_lang(now)));
     let weak = Rc::downgrade(&ui);
     app.on_touched(move || {
         if let Some(ui) = weak.upgrade() {
-            ui.update(|c, now| c.touch(now));
+            // A touch only restarts the idle timer: nothing to push unless the countdown
+            // was showing.
+            let now = (ui.clock)();
+            let mut router = ui.router.borrow_mut();
+            let counting = router.session().countdown().is_some();
+            router.touch(now);
+            drop(router);
+            if counting {
+                ui.render();
+            }
         }
     });
-    let weak = Rc::downgrade(&ui);
-    app.on_back(move || {
-        if let Some(ui) = weak.upgrade() {
-            ui.update(|c, now| c.back(now));
-        }
-    });
-    let weak = Rc::downgrade(&ui);
-    app.on_finish(move || {
-        if let Some(ui) = weak.upgrade() {
-            ui.update(|c, _| c.finish());
-        }
-    });
+    app.on_back(on_router(&ui, |r, now| r.back(now)));
+    app.on_finish(on_router(&ui, |r, _| r.finish()));
     let weak_window = window.as_weak();
     app.on_toggle_operator_panel(move || {
         if let Some(w) = weak_window.upgrade() {
@@ -295,12 +474,15 @@ pub fn connect<S: TicketService + 'static>(
             op.set_open(!op.get_open());
         }
     });
-
-    super::session_adapter::connect(window, &ui);
-    super::services_adapter::connect(window, &ui);
+    window
+        .global::<MenuAdapter>()
+        .on_choose(on_router_with(&ui, |r, now, id| {
+            r.choose(service_of(id), now)
+        }));
+    ServiceAdapters::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
-    let handler: Rc<dyn Fn(KioskEvent)> = Rc::new(move |event| {
+    let handler: Handler = Rc::new(move |event| {
         if let Some(ui) = weak.upgrade() {
             ui.handle(event);
         }

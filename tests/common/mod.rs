@@ -153,7 +153,7 @@ impl Rig {
         client.holdings().unwrap()
     }
 
-    pub fn page(&self) -> kiosk::app::Page {
+    pub fn page(&self) -> Page {
         self.kiosk.ui().with_controller(|c| c.page())
     }
 
@@ -234,7 +234,7 @@ impl Rig {
     pub fn swipe_sample_card(&self) {
         self.reader
             .place_card(idcard::sim::sample_cards().into_iter().next().unwrap());
-        self.wait_for("the greeting", |r| r.page() == kiosk::app::Page::Menu);
+        self.wait_for("the greeting", |r| r.page() == Page::Menu);
     }
 }
 
@@ -270,5 +270,131 @@ impl Rig {
         self.press_f3();
         self.type_staff_pin(STAFF_PIN);
         assert_eq!(self.staff_mode(), kiosk::app::staff::StaffMode::Open);
+    }
+}
+
+/// Where the kiosk is, as the end-to-end tests name the pages: the shell's screen and the
+/// active flow's step, read from the router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Attract,
+    Menu,
+    AreaSelect,
+    Phone,
+    Printing,
+    TicketDone,
+    Problem,
+    Progress,
+    CaseEntry,
+    ProgressResult,
+    CopyPurpose,
+    CopyScan,
+    CopyPreview,
+    CopyDone,
+}
+
+/// What the tests read of the session and the flow on screen.
+pub struct View<'a>(&'a kiosk::app::Router<kiosk::services::Services>);
+
+impl View<'_> {
+    pub fn page(&self) -> Page {
+        use kiosk::app::Screen;
+        use kiosk::services::{case_progress as cp, id_copy as ic, queue_ticket as qt, ActiveFlow};
+        match self.0.screen() {
+            Screen::Attract => Page::Attract,
+            Screen::Menu => Page::Menu,
+            Screen::Service(ActiveFlow::QueueTicket(f)) => match f.step() {
+                qt::Step::ChooseArea => Page::AreaSelect,
+                qt::Step::Phone { .. } => Page::Phone,
+                qt::Step::Printing { .. } => Page::Printing,
+                qt::Step::Done { .. } => Page::TicketDone,
+                qt::Step::Problem(_) => Page::Problem,
+            },
+            Screen::Service(ActiveFlow::CaseProgress(f)) => match f.step() {
+                cp::Step::Start => Page::Progress,
+                cp::Step::Entry(_) => Page::CaseEntry,
+                cp::Step::Asking | cp::Step::Answered(_) => Page::ProgressResult,
+            },
+            Screen::Service(ActiveFlow::IdCopy(f)) => match f.step() {
+                ic::Step::Purpose => Page::CopyPurpose,
+                ic::Step::Scan { .. } => Page::CopyScan,
+                ic::Step::Preview { .. } => Page::CopyPreview,
+                ic::Step::Done(_) => Page::CopyDone,
+            },
+        }
+    }
+    pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {
+        self.0.session().citizen()
+    }
+    pub fn notice(&self) -> kiosk::app::Notice {
+        self.0.session().notice()
+    }
+    pub fn areas(&self) -> &[kiosk::app::Area] {
+        self.0.registry().queue_ticket.areas()
+    }
+    fn ticket_step(&self) -> Option<&kiosk::services::queue_ticket::Step> {
+        match self.0.flow()? {
+            kiosk::services::ActiveFlow::QueueTicket(f) => Some(f.step()),
+            _ => None,
+        }
+    }
+    /// The phone number typed on the phone page ("" elsewhere).
+    pub fn phone(&self) -> &str {
+        match self.ticket_step() {
+            Some(kiosk::services::queue_ticket::Step::Phone { typed, .. }) => typed,
+            _ => "",
+        }
+    }
+    pub fn ticket(&self) -> Option<&kiosk::services::queue_ticket::TicketView> {
+        match self.ticket_step()? {
+            kiosk::services::queue_ticket::Step::Done { ticket, .. } => Some(ticket),
+            kiosk::services::queue_ticket::Step::Problem(f) => f.issued.as_ref(),
+            _ => None,
+        }
+    }
+    /// The platform's answer on the progress pages; `None` while asking or elsewhere.
+    pub fn case_outcome(&self) -> Option<&kiosk::services::case_progress::CaseOutcome> {
+        match self.0.flow()? {
+            kiosk::services::ActiveFlow::CaseProgress(f) => f.outcome(),
+            _ => None,
+        }
+    }
+    /// The sides of the ID-card copy as scanned ("waiting" once the page left for the printer).
+    pub fn copy_job(&self) -> CopySides {
+        use kiosk::services::id_copy::{SideState, Step};
+        let waiting = CopySides {
+            front: SideState::Waiting,
+            back: SideState::Waiting,
+        };
+        match self.0.flow() {
+            Some(kiosk::services::ActiveFlow::IdCopy(f)) => match f.step() {
+                Step::Scan { front, back, .. } => CopySides {
+                    front: front.clone(),
+                    back: back.clone(),
+                },
+                Step::Preview { front, back, .. } => CopySides {
+                    front: SideState::Done(front.clone()),
+                    back: SideState::Done(back.clone()),
+                },
+                _ => waiting,
+            },
+            _ => waiting,
+        }
+    }
+}
+
+pub struct CopySides {
+    pub front: kiosk::services::id_copy::SideState,
+    pub back: kiosk::services::id_copy::SideState,
+}
+
+/// `kiosk.ui().with_controller(|c| …)`: the tests' read of the session.
+pub trait ReadSession {
+    fn with_controller<R>(&self, f: impl FnOnce(&View) -> R) -> R;
+}
+
+impl ReadSession for kiosk::ui::KioskUi {
+    fn with_controller<R>(&self, f: impl FnOnce(&View) -> R) -> R {
+        self.with_router(|r| f(&View(r)))
     }
 }

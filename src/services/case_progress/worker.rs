@@ -2,68 +2,32 @@
 //! its own, so the UI never waits on the network, and maps the contract's answer to what the
 //! screen shows.
 
-use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use kiosk_platform::api::{CaseProgress, CaseStatus};
 use kiosk_platform::client::{ClientError, PlatformClient};
 
-use crate::app::progress::{CaseState, CaseStepView};
-use crate::app::{
-    CaseOutcome, CaseProblem, CaseQuery, CaseService, CaseView, EventSink, KioskEvent,
-};
+use super::{CaseOutcome, CaseProblem, CaseQuery, CaseState, CaseStepView, CaseView, Event};
+use crate::app::{EventSink, KioskEvent, Reply};
+use crate::services::ServiceEvent;
+use crate::worker::{Spawned, Worker};
 
-/// [`CaseService`] for the controller: hands queries to the thread.
-pub struct ChannelCaseService {
-    queries: Sender<CaseQuery>,
-}
-
-impl CaseService for ChannelCaseService {
-    fn query(&self, query: CaseQuery) {
-        if self.queries.send(query).is_err() {
-            tracing::error!("case service thread is gone");
-        }
-    }
-}
-
-/// The running thread; it ends when the [`ChannelCaseService`] is dropped.
-pub struct CaseServiceThread {
-    thread: Option<JoinHandle<()>>,
-}
-
-impl CaseServiceThread {
-    /// Starts the thread.
-    pub fn spawn(
-        client: PlatformClient,
-        sink: Arc<dyn EventSink>,
-    ) -> (CaseServiceThread, ChannelCaseService) {
-        let (tx, rx) = mpsc::channel::<CaseQuery>();
-        let thread = std::thread::Builder::new()
-            .name("case-service".into())
-            .spawn(move || {
-                for query in rx {
-                    let outcome = answer(&client, &query);
-                    sink.send(KioskEvent::CaseAnswer(outcome));
-                }
-            })
-            .expect("spawn case service");
-        (
-            CaseServiceThread {
-                thread: Some(thread),
-            },
-            ChannelCaseService { queries: tx },
-        )
-    }
-}
-
-impl Drop for CaseServiceThread {
-    fn drop(&mut self) {
-        // The sender went with the controller; the loop ends after the query in flight.
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// Starts the case worker.
+pub fn spawn(
+    client: PlatformClient,
+    sink: Arc<dyn EventSink>,
+) -> std::io::Result<Spawned<Reply<CaseQuery>>> {
+    Worker::spawn(
+        "case-progress",
+        client,
+        move |client, query: Reply<CaseQuery>| {
+            let outcome = answer(client, &query.event);
+            sink.send(KioskEvent::Service(Reply {
+                token: query.token,
+                event: ServiceEvent::CaseProgress(Event::Answered(outcome)),
+            }));
+        },
+    )
 }
 
 /// Asks the platform. Network trouble is "unreachable": progress is live data and is not

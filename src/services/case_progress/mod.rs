@@ -1,6 +1,18 @@
 //! Following an application ("办件进度"): by the receipt's QR code, by the ID card, or by the
-//! case number typed on a keypad. The question goes to the platform off the UI thread; these
-//! are the types the controller and the case service exchange.
+//! case number typed on a keypad. The question goes to the platform off the UI thread.
+//!
+//! - [`flow`]: the steps; [`worker`]: asks the platform; [`adapter`]: the Slint glue
+//!   (`ui/services/case_progress/`).
+
+use std::rc::Rc;
+
+use crate::app::{Cx, Reply, ScannedCode};
+
+pub mod adapter;
+pub mod flow;
+pub mod worker;
+
+pub use flow::{CaseProgressFlow, Step};
 
 /// What to ask the platform.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,18 +108,51 @@ pub enum CaseProblem {
 /// The case service's answer.
 pub type CaseOutcome = Result<Vec<CaseView>, CaseProblem>;
 
-/// Asks the platform off the UI thread; the answer comes back through
-/// [`SessionController::case_answer`](super::SessionController::case_answer).
-pub trait CaseService {
-    /// Starts a query. Must not block.
-    fn query(&self, query: CaseQuery);
+/// What the worker reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The platform's answer (or why there is none).
+    Answered(CaseOutcome),
 }
 
-/// A service that is not there (tests, or a kiosk without it): every query goes unanswered.
-pub struct NoCaseService;
+/// Where queries go (the worker in the kiosk, a fake in tests). Must not block.
+pub trait CasePort {
+    /// Asks the platform for session `query.token`.
+    fn query(&self, query: Reply<CaseQuery>);
+}
 
-impl CaseService for NoCaseService {
-    fn query(&self, _query: CaseQuery) {}
+impl CasePort for crate::worker::Orders<Reply<CaseQuery>> {
+    fn query(&self, query: Reply<CaseQuery>) {
+        self.send(query);
+    }
+}
+
+/// Following a case as the kiosk runs it.
+pub struct Service {
+    port: Rc<dyn CasePort>,
+}
+
+impl Service {
+    /// The service over `port`.
+    pub fn new(port: Rc<dyn CasePort>) -> Self {
+        Self { port }
+    }
+
+    /// A new flow for the session, from the menu.
+    pub fn start(&self, _cx: &mut Cx) -> CaseProgressFlow {
+        CaseProgressFlow::new(self.port.clone())
+    }
+
+    /// On the attract screen: a receipt (or a bare case number) starts a session of its own
+    /// and asks at once; other codes are not this service's.
+    pub fn claim(&self, code: &ScannedCode, cx: &mut Cx) -> Option<CaseProgressFlow> {
+        let ScannedCode::Case(number) = code else {
+            return None;
+        };
+        let mut flow = CaseProgressFlow::new(self.port.clone());
+        flow.ask(cx, CaseQuery::Number(number.clone()));
+        Some(flow)
+    }
 }
 
 /// Case-number prefixes the hall's platform issues, with the department they stand for: the

@@ -1,12 +1,12 @@
-//! What background threads report to the UI thread. Plain data: no Slint types, so the
-//! threads that send them are tested without a window.
+//! The event bus: what background threads (devices, workers, sync, staff) report to the UI
+//! thread. Plain data: no Slint types, so the threads that send them are tested without a
+//! window.
 
-use super::id_copy::{CardSide, CopyPrintProblem, ScanProblem};
-use super::progress::CaseOutcome;
-use super::session_controller::{Area, Notice, ScannedCode, TicketOutcome};
-use super::Citizen;
+use crate::app::{Citizen, Notice, Reply, ScannedCode};
+use crate::services::queue_ticket::Area;
+use crate::services::ServiceEvent;
 
-/// An RGBA picture (a printed receipt, for the demo panel).
+/// An RGBA picture: a card photo, a scanned side of the card, a printed receipt.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RgbaImage {
     /// Pixels across.
@@ -30,8 +30,8 @@ pub enum KioskEvent {
     CardRead(Citizen),
     /// A card was presented but cannot start a session.
     CardRefused(Notice),
-    /// The ticket service finished an order.
-    TicketFinished(TicketOutcome),
+    /// A citizen service's worker answered an order of the session named in the reply.
+    Service(Reply<ServiceEvent>),
     /// The catalog (from the platform or the cache).
     Catalog {
         /// Hall name in Chinese.
@@ -43,17 +43,11 @@ pub enum KioskEvent {
     },
     /// The code scanner read a code (already classified).
     CodeScanned(ScannedCode),
-    /// The platform's answer to a progress query.
-    CaseAnswer(CaseOutcome),
-    /// The document scanner's answer for one side of the card.
-    CopyScanned(CardSide, Result<RgbaImage, ScanProblem>),
-    /// The A4 printer's answer for an ID-card copy.
-    CopyPrinted(Result<(), CopyPrintProblem>),
     /// The platform link and the outbox after a sync round (the header's online dot, the
     /// staff screen's detail).
-    SyncStatus(super::staff::SyncStatus),
+    SyncStatus(crate::app::staff::SyncStatus),
     /// The staff service thread's answer.
-    Staff(super::staff::StaffReport),
+    Staff(crate::app::staff::StaffReport),
     /// Demo: the virtual printer cut a receipt.
     ReceiptPrinted(RgbaImage),
     /// Demo: a line for the operator panel (device states; no personal data).

@@ -4,20 +4,18 @@
 //! stands in for paper).
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use scanner::sane::{DocScanner, ScanError, ScannedImage};
 
-use crate::app::id_copy::CopyOrder;
-use crate::app::{
-    CardSide, CopyPrintProblem, CopyService, EventSink, KioskEvent, RgbaImage, ScanProblem,
-};
+use super::{CopyOrder, CopyPrintProblem, Event, Job, ScanProblem};
+use crate::app::{EventSink, KioskEvent, Reply, RgbaImage};
 use crate::documents::id_copy::{self, IdCopy};
 use crate::documents::pdf::RgbImage;
+use crate::services::ServiceEvent;
 use crate::store::Store;
+use crate::worker::{Spawned, Worker};
 
 /// Something that scans the glass: the SANE scanner, or the demo's simulated one.
 pub trait DocumentSource: Send {
@@ -46,31 +44,8 @@ pub enum A4Output {
     None,
 }
 
-enum Order {
-    Scan(CardSide),
-    Print(CopyOrder),
-}
-
-/// [`CopyService`] for the controller.
-pub struct ChannelCopyService {
-    orders: Sender<Order>,
-}
-
-impl CopyService for ChannelCopyService {
-    fn scan(&self, side: CardSide) {
-        if self.orders.send(Order::Scan(side)).is_err() {
-            tracing::error!("copy service thread is gone");
-        }
-    }
-    fn print(&self, order: CopyOrder) {
-        if self.orders.send(Order::Print(order)).is_err() {
-            tracing::error!("copy service thread is gone");
-        }
-    }
-}
-
 /// What the thread needs.
-pub struct CopyServiceDeps {
+pub struct CopyWorkerDeps {
     /// The document scanner (`None`: the kiosk has none; scans fail as a scanner fault).
     pub source: Option<Box<dyn DocumentSource>>,
     /// The A4 printer.
@@ -143,57 +118,27 @@ impl Health {
 const DOC_SCANNER: &str = "document_scanner";
 const A4_PRINTER: &str = "a4_printer";
 
-/// The running thread; it ends when the [`ChannelCopyService`] is dropped.
-pub struct CopyServiceThread {
-    thread: Option<JoinHandle<()>>,
-}
-
-impl CopyServiceThread {
-    /// Starts the thread.
-    pub fn spawn(deps: CopyServiceDeps) -> (CopyServiceThread, ChannelCopyService) {
-        let (tx, rx) = mpsc::channel::<Order>();
-        let thread = std::thread::Builder::new()
-            .name("copy-service".into())
-            .spawn(move || {
-                let mut deps = deps;
-                let store = Store::open(&deps.db_path)
-                    .map_err(|e| tracing::error!(error = %e, "copy service: no store"))
-                    .ok();
-                let mut health = Health::new(store);
-                for order in rx {
-                    match order {
-                        Order::Scan(side) => {
-                            let result = scan_side(&mut deps, &mut health);
-                            deps.sink.send(KioskEvent::CopyScanned(side, result));
-                        }
-                        Order::Print(order) => {
-                            let result = print(&deps, &mut health, &order);
-                            deps.sink.send(KioskEvent::CopyPrinted(result));
-                        }
-                    }
-                }
-            })
-            .expect("spawn copy service");
-        (
-            CopyServiceThread {
-                thread: Some(thread),
-            },
-            ChannelCopyService { orders: tx },
-        )
-    }
-}
-
-impl Drop for CopyServiceThread {
-    fn drop(&mut self) {
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// Starts the copy worker.
+pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<Spawned<Reply<Job>>> {
+    let store = Store::open(&deps.db_path)
+        .map_err(|e| tracing::error!(error = %e, "copy worker: no store"))
+        .ok();
+    let state = (deps, Health::new(store));
+    Worker::spawn("id-copy", state, |(deps, health), job: Reply<Job>| {
+        let event = match job.event {
+            Job::Scan(side) => Event::Scanned(side, scan_side(deps, health)),
+            Job::Print(order) => Event::Printed(print(deps, health, &order)),
+        };
+        deps.sink.send(KioskEvent::Service(Reply {
+            token: job.token,
+            event: ServiceEvent::IdCopy(event),
+        }));
+    })
 }
 
 /// Scans, finds the card and crops it. Device faults go to staff (health) and are told to the
 /// citizen as "ask staff"; problems the citizen can fix (lid, placement) are told as such.
-fn scan_side(deps: &mut CopyServiceDeps, health: &mut Health) -> Result<RgbaImage, ScanProblem> {
+fn scan_side(deps: &mut CopyWorkerDeps, health: &mut Health) -> Result<RgbaImage, ScanProblem> {
     let Some(source) = deps.source.as_mut() else {
         return Err(ScanProblem::ScannerFault);
     };
@@ -260,7 +205,7 @@ fn to_rgb(img: &RgbaImage) -> RgbImage {
 }
 
 fn print(
-    deps: &CopyServiceDeps,
+    deps: &CopyWorkerDeps,
     health: &mut Health,
     order: &CopyOrder,
 ) -> Result<(), CopyPrintProblem> {

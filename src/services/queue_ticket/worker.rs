@@ -4,39 +4,22 @@
 //! fault; a ticket that did not print is marked so staff can reprint it.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use chrono::Utc;
 
+use super::{Event, TicketFailure, TicketOrder, TicketOutcome, TicketProblem, TicketView};
 use crate::app::citizen::mask_phone;
-use crate::app::{EventSink, KioskEvent, TicketOrder, TicketProblem, TicketService, TicketView};
+use crate::app::{EventSink, KioskEvent, Reply};
 use crate::devices::printer_manager::{PrintFault, PrinterHandle};
 use crate::documents::queue_ticket::{self, TicketPrint};
+use crate::services::ServiceEvent;
 use crate::store::{NewTicket, Store, StoreError};
 use crate::sync::SyncKick;
-
-/// [`TicketService`] for the controller: hands orders to the service thread.
-pub struct ChannelTicketService {
-    orders: Sender<TicketOrder>,
-}
-
-impl TicketService for ChannelTicketService {
-    fn issue(&self, order: TicketOrder) {
-        if self.orders.send(order).is_err() {
-            tracing::error!("ticket service thread is gone");
-        }
-    }
-}
-
-/// The running service thread; it ends when the [`ChannelTicketService`] is dropped.
-pub struct TicketServiceThread {
-    thread: Option<JoinHandle<()>>,
-}
+use crate::worker::{Spawned, Worker};
 
 /// What the thread needs.
-pub struct TicketServiceDeps {
+pub struct TicketWorkerDeps {
     /// Database file.
     pub db_path: PathBuf,
     /// Receipt printer.
@@ -49,39 +32,20 @@ pub struct TicketServiceDeps {
     pub follow_base: String,
 }
 
-impl TicketServiceThread {
-    /// Opens the store and starts the thread.
-    pub fn spawn(deps: TicketServiceDeps) -> Result<(Self, ChannelTicketService), StoreError> {
-        let store = Store::open(&deps.db_path)?;
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("ticket-service".into())
-            .spawn(move || run(store, deps, rx))
-            .expect("spawn ticket service");
-        Ok((
-            Self {
-                thread: Some(thread),
-            },
-            ChannelTicketService { orders: tx },
-        ))
-    }
-}
-
-impl Drop for TicketServiceThread {
-    fn drop(&mut self) {
-        if let Some(t) = self.thread.take() {
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
-    }
-}
-
-fn run(mut store: Store, deps: TicketServiceDeps, orders: Receiver<TicketOrder>) {
-    for order in orders {
-        let outcome = issue(&mut store, &deps, &order);
-        deps.sink.send(KioskEvent::TicketFinished(outcome));
-    }
+/// Opens the worker's own store connection and starts it.
+pub fn spawn(deps: TicketWorkerDeps) -> anyhow::Result<Spawned<Reply<TicketOrder>>> {
+    let store = Store::open(&deps.db_path)?;
+    Ok(Worker::spawn(
+        "queue-ticket",
+        (store, deps),
+        |(store, deps), order: Reply<TicketOrder>| {
+            let outcome = issue(store, deps, &order.event);
+            deps.sink.send(KioskEvent::Service(Reply {
+                token: order.token,
+                event: ServiceEvent::QueueTicket(Event::Finished(outcome)),
+            }));
+        },
+    )?)
 }
 
 /// Names from the cached catalog: (hall, area), Chinese, falling back to the code.
@@ -105,11 +69,7 @@ fn names(store: &Store, area_code: &str) -> (String, String) {
     }
 }
 
-fn issue(
-    store: &mut Store,
-    deps: &TicketServiceDeps,
-    order: &TicketOrder,
-) -> crate::app::TicketOutcome {
+fn issue(store: &mut Store, deps: &TicketWorkerDeps, order: &TicketOrder) -> TicketOutcome {
     let now = Utc::now();
     let local = now.with_timezone(&crate::clock::hall_offset());
     let issued = store.issue_ticket(
@@ -124,11 +84,17 @@ fn issue(
         Ok(t) => t,
         Err(StoreError::NoNumbersLeft { area, day }) => {
             tracing::error!(area, %day, "no leased queue numbers left");
-            return Err((TicketProblem::NoNumbers, None));
+            return Err(TicketFailure {
+                problem: TicketProblem::NoNumbers,
+                issued: None,
+            });
         }
         Err(e) => {
             tracing::error!("cannot store ticket: {e}");
-            return Err((TicketProblem::Store, None));
+            return Err(TicketFailure {
+                problem: TicketProblem::Store,
+                issued: None,
+            });
         }
     };
     // The platform learns of the ticket as soon as possible.
@@ -170,7 +136,13 @@ fn issue(
             tracing::info!(number = %ticket.display_number, "ticket printed");
             Ok(view)
         }
-        Err(PrintFault::PaperOut) => Err((TicketProblem::PaperOut, Some(view))),
-        Err(PrintFault::Device(_)) => Err((TicketProblem::PrinterFault, Some(view))),
+        Err(PrintFault::PaperOut) => Err(TicketFailure {
+            problem: TicketProblem::PaperOut,
+            issued: Some(view),
+        }),
+        Err(PrintFault::Device(_)) => Err(TicketFailure {
+            problem: TicketProblem::PrinterFault,
+            issued: Some(view),
+        }),
     }
 }

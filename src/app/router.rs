@@ -1,0 +1,267 @@
+//! The shell: which screen shows (attract, menu, or one service's flow), and the rules that
+//! hold for every service alike — a session starts with a card (or a claimed code), "back"
+//! from a flow's first step leads to the menu, "finish", idle expiry and the "done" time wipe
+//! the session, and an answer for an ended session or another service is dropped.
+
+use std::time::Duration;
+
+use super::citizen::Citizen;
+use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
+use super::idle_timer::IdleState;
+use super::session::{Notice, Reply, ScannedCode, Session};
+
+/// What is on screen.
+#[derive(Debug)]
+pub enum Screen<F> {
+    /// "Swipe your ID card": nobody is being served.
+    Attract,
+    /// The greeting and the services' tiles.
+    Menu,
+    /// A service's flow.
+    Service(F),
+}
+
+/// The session shell over a registry of services.
+pub struct Router<R: Registry> {
+    registry: R,
+    session: Session,
+    screen: Screen<R::Flow>,
+    done_after: Duration,
+}
+
+impl<R: Registry> Router<R> {
+    /// The attract screen, nobody served.
+    pub fn new(
+        registry: R,
+        idle_after: Duration,
+        countdown: Duration,
+        done_after: Duration,
+    ) -> Self {
+        Self {
+            registry,
+            session: Session::new(idle_after, countdown),
+            screen: Screen::Attract,
+            done_after,
+        }
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The services.
+    pub fn registry(&self) -> &R {
+        &self.registry
+    }
+
+    /// The services, to change what they keep between sessions (the catalog).
+    pub fn registry_mut(&mut self) -> &mut R {
+        &mut self.registry
+    }
+
+    /// What is on screen.
+    pub fn screen(&self) -> &Screen<R::Flow> {
+        &self.screen
+    }
+
+    /// The flow on screen, if a service is.
+    pub fn flow(&self) -> Option<&R::Flow> {
+        match &self.screen {
+            Screen::Service(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Runs `f` on the flow on screen (a touch on one of its pages), with the session.
+    pub fn with_flow<T>(
+        &mut self,
+        now: Duration,
+        f: impl FnOnce(&mut R::Flow, &mut Cx) -> T,
+    ) -> Option<T> {
+        self.session.touch(now);
+        let Screen::Service(flow) = &mut self.screen else {
+            return None;
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        Some(f(flow, &mut cx))
+    }
+
+    /// Runs `f` on the registry and the flow on screen (a catalog change the flow must see).
+    pub fn with_registry<T>(&mut self, f: impl FnOnce(&mut R, Option<&mut R::Flow>) -> T) -> T {
+        let flow = match &mut self.screen {
+            Screen::Service(flow) => Some(flow),
+            _ => None,
+        };
+        f(&mut self.registry, flow)
+    }
+
+    /// Any touch.
+    pub fn touch(&mut self, now: Duration) {
+        self.session.touch(now);
+    }
+
+    /// The header's language toggle.
+    pub fn toggle_lang(&mut self, now: Duration) {
+        self.session.toggle_lang();
+        self.session.touch(now);
+    }
+
+    /// A valid card was read. Starts a session only from the attract screen: a card read in
+    /// the middle of someone's session is ignored.
+    pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
+        if matches!(self.screen, Screen::Attract) {
+            self.session.begin(Some(citizen), now);
+            self.screen = Screen::Menu;
+        }
+    }
+
+    /// A card could not start a session: a notice on the attract screen.
+    pub fn card_refused(&mut self, notice: Notice, now: Duration) {
+        if matches!(self.screen, Screen::Attract) {
+            self.session.set_notice(notice, now);
+        }
+    }
+
+    /// A scanned code: on the attract screen a service may claim it (and a session starts
+    /// for it), else a notice says what it was; in a flow, the flow decides; on the menu it
+    /// is ignored.
+    pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
+        match &mut self.screen {
+            Screen::Attract => {
+                self.session.begin(None, now);
+                let mut cx = Cx {
+                    session: &mut self.session,
+                    now,
+                };
+                match self.registry.claim(&code, &mut cx) {
+                    Some(flow) => self.screen = Screen::Service(flow),
+                    None => {
+                        // No session after all: the attract screen says what the code was.
+                        self.session.wipe();
+                        self.session.set_notice(code.notice(), now);
+                    }
+                }
+            }
+            Screen::Service(flow) => {
+                let mut cx = Cx {
+                    session: &mut self.session,
+                    now,
+                };
+                if flow.on_code(&mut cx, &code) {
+                    self.session.touch(now);
+                }
+            }
+            Screen::Menu => {}
+        }
+    }
+
+    /// A menu tile.
+    pub fn choose(&mut self, id: R::Id, now: Duration) {
+        self.session.touch(now);
+        if !matches!(self.screen, Screen::Menu) {
+            return;
+        }
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        if let Some(flow) = self.registry.start(id, &mut cx) {
+            self.screen = Screen::Service(flow);
+        }
+    }
+
+    /// A worker's answer. Dropped when its session has ended, when no service is on screen,
+    /// or when the flow on screen was not waiting for it.
+    pub fn reply(&mut self, reply: Reply<<R::Flow as Flow>::Event>, now: Duration) -> bool {
+        if reply.token != self.session.token() {
+            return false;
+        }
+        let Screen::Service(flow) = &mut self.screen else {
+            return false;
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        let taken = flow.on_event(&mut cx, reply.event);
+        if taken {
+            self.session.touch(now);
+        }
+        taken
+    }
+
+    /// "Back" on the footer.
+    pub fn back(&mut self, now: Duration) {
+        self.session.touch(now);
+        let Screen::Service(flow) = &mut self.screen else {
+            return;
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        if flow.back(&mut cx) == Nav::Menu {
+            if self.session.citizen().is_some() {
+                self.screen = Screen::Menu;
+            } else {
+                // A session with no citizen (started by a scanned receipt) has no menu.
+                self.wipe();
+            }
+        }
+    }
+
+    /// "Finish": the session ends.
+    pub fn finish(&mut self) {
+        self.wipe();
+    }
+
+    /// The clock ticked. Returns true when anything on screen changed.
+    pub fn tick(&mut self, now: Duration) -> bool {
+        let before = (
+            std::mem::discriminant(&self.screen),
+            self.session.countdown(),
+            self.session.notice(),
+            self.session.token(),
+        );
+        match &self.screen {
+            Screen::Attract => {
+                self.session.hide_countdown();
+                self.session.expire_notice(now);
+            }
+            Screen::Menu => self.idle(now),
+            Screen::Service(flow) => match flow.idle() {
+                IdlePolicy::Normal => self.idle(now),
+                IdlePolicy::Paused => self.session.hide_countdown(),
+                IdlePolicy::DoneSince(since) => {
+                    self.session.hide_countdown();
+                    if now.saturating_sub(since) >= self.done_after {
+                        self.wipe();
+                    }
+                }
+            },
+        }
+        before
+            != (
+                std::mem::discriminant(&self.screen),
+                self.session.countdown(),
+                self.session.notice(),
+                self.session.token(),
+            )
+    }
+
+    fn idle(&mut self, now: Duration) {
+        if self.session.idle_state(now) == IdleState::Expired {
+            self.wipe();
+        }
+    }
+
+    /// Forgets the citizen, the flow and everything in it, and shows the attract screen.
+    fn wipe(&mut self) {
+        self.screen = Screen::Attract;
+        self.session.wipe();
+    }
+}

@@ -1,0 +1,235 @@
+//! One citizen's session as the shell keeps it: who is served, in which language, the idle
+//! timer and its countdown, the attract screen's notice, and a token that names the session
+//! so an answer meant for an earlier one is recognised and dropped.
+
+use std::time::Duration;
+
+use super::citizen::Citizen;
+use super::idle_timer::{IdleState, IdleTimer};
+
+/// Names one session. Every order a flow gives a worker carries it, and so does the answer;
+/// the router drops an answer whose token is not the current session's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionToken(u64);
+
+/// An answer from a service's worker, tagged with the session it belongs to.
+#[derive(Debug, Clone)]
+pub struct Reply<E> {
+    /// The session that gave the order.
+    pub token: SessionToken,
+    /// What the worker has to say.
+    pub event: E,
+}
+
+/// The language on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Simplified Chinese, the default: every session starts in it.
+    #[default]
+    Zh,
+    /// English, on the header's toggle.
+    En,
+}
+
+impl Lang {
+    /// The text of a Chinese/English pair in this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A one-line message on the attract screen after a card or a code could not start a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Nothing to say.
+    None,
+    /// The card could not be read: place it again.
+    CardUnreadable,
+    /// The card is expired.
+    CardExpired,
+    /// A scanned code looks like a receipt but was altered or forged.
+    CodeForged,
+    /// A scanned code is not one of the hall's.
+    CodeForeign,
+    /// A queue ticket's code was scanned: it follows the queue on a phone.
+    CodeQueueTicket,
+    /// The scanner could not read the code: hold it steady and scan again.
+    CodeUnreadable,
+}
+
+/// What a scanned code is, as the session needs to know (the scanner thread classifies it
+/// with the platform's rules and verifies receipt signatures before it gets here).
+#[derive(Clone, PartialEq, Eq)]
+pub enum ScannedCode {
+    /// The hall's own receipt or certificate (signature verified), or a bare case number.
+    Case(String),
+    /// Looks like the hall's receipt but the signature does not verify.
+    Forged,
+    /// A queue ticket's follow-the-queue code.
+    QueueTicket,
+    /// Not one of the hall's codes.
+    Foreign,
+    /// The scanner read something it could not make into a code (garbled, cut short, too
+    /// long): scan again.
+    Unreadable,
+}
+
+impl ScannedCode {
+    /// The attract screen's notice for a code no service claimed.
+    pub fn notice(&self) -> Notice {
+        match self {
+            ScannedCode::Case(_) | ScannedCode::Foreign => Notice::CodeForeign,
+            ScannedCode::Forged => Notice::CodeForged,
+            ScannedCode::QueueTicket => Notice::CodeQueueTicket,
+            ScannedCode::Unreadable => Notice::CodeUnreadable,
+        }
+    }
+}
+
+impl std::fmt::Debug for ScannedCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScannedCode::Case(_) => f.write_str("Case(<redacted>)"),
+            ScannedCode::Forged => f.write_str("Forged"),
+            ScannedCode::QueueTicket => f.write_str("QueueTicket"),
+            ScannedCode::Foreign => f.write_str("Foreign"),
+            ScannedCode::Unreadable => f.write_str("Unreadable"),
+        }
+    }
+}
+
+/// How long an attract-screen notice (card unreadable, card expired) stays.
+pub const NOTICE_FOR: Duration = Duration::from_secs(10);
+
+/// The session: what the shell knows of the citizen, whatever service they use.
+#[derive(Debug)]
+pub struct Session {
+    citizen: Option<Citizen>,
+    lang: Lang,
+    idle: IdleTimer,
+    countdown: Option<u32>,
+    notice: Notice,
+    notice_since: Duration,
+    token: SessionToken,
+}
+
+impl Session {
+    /// Nobody served yet.
+    pub fn new(idle_after: Duration, countdown: Duration) -> Self {
+        Self {
+            citizen: None,
+            lang: Lang::Zh,
+            idle: IdleTimer::new(idle_after, countdown),
+            countdown: None,
+            notice: Notice::None,
+            notice_since: Duration::ZERO,
+            token: SessionToken(0),
+        }
+    }
+
+    /// The citizen being served (none in a session started by scanning a receipt, and none
+    /// once a service no longer needs their data).
+    pub fn citizen(&self) -> Option<&Citizen> {
+        self.citizen.as_ref()
+    }
+
+    /// Forgets the citizen's data while the session goes on (a ticket is out: the name and
+    /// number are no longer needed on screen).
+    pub fn forget_citizen(&mut self) {
+        self.citizen = None;
+    }
+
+    /// The language on screen.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The header's toggle.
+    pub fn toggle_lang(&mut self) {
+        self.lang = match self.lang {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        };
+    }
+
+    /// This session's token.
+    pub fn token(&self) -> SessionToken {
+        self.token
+    }
+
+    /// Seconds left of the idle countdown, when it shows.
+    pub fn countdown(&self) -> Option<u32> {
+        self.countdown
+    }
+
+    /// The attract screen's notice.
+    pub fn notice(&self) -> Notice {
+        self.notice
+    }
+
+    /// Any touch: the idle timer starts again and the countdown goes.
+    pub fn touch(&mut self, now: Duration) {
+        self.idle.touch(now);
+        self.countdown = None;
+    }
+
+    /// Shows `notice` on the attract screen from `now` on.
+    pub fn set_notice(&mut self, notice: Notice, now: Duration) {
+        self.notice = notice;
+        self.notice_since = now;
+    }
+
+    /// The notice clears by itself after a while, so the next citizen does not read the
+    /// previous one's message.
+    pub(super) fn expire_notice(&mut self, now: Duration) {
+        if now.saturating_sub(self.notice_since) >= NOTICE_FOR {
+            self.notice = Notice::None;
+        }
+    }
+
+    /// Where the idle timer stands; keeps the countdown for the screen.
+    pub(super) fn idle_state(&mut self, now: Duration) -> IdleState {
+        let state = self.idle.state(now);
+        self.countdown = match state {
+            IdleState::Countdown(left) => Some(left),
+            _ => None,
+        };
+        state
+    }
+
+    /// No countdown while the step waits on a device or shows its own timer.
+    pub(super) fn hide_countdown(&mut self) {
+        self.countdown = None;
+    }
+
+    /// A session serving `citizen`, for unit tests of flows.
+    #[cfg(test)]
+    pub fn serving(citizen: Citizen) -> Self {
+        let mut s = Session::new(Duration::from_secs(60), Duration::from_secs(10));
+        s.begin(Some(citizen), Duration::ZERO);
+        s
+    }
+
+    /// A new session for `citizen` (or for nobody: started by a scanned code).
+    pub(super) fn begin(&mut self, citizen: Option<Citizen>, now: Duration) {
+        // A language chosen on the attract screen holds for the session it starts.
+        let lang = self.lang;
+        self.wipe();
+        self.lang = lang;
+        self.citizen = citizen;
+        self.touch(now);
+    }
+
+    /// Forgets everything of the session; the next one gets a new token, so answers still
+    /// on their way to this one are dropped.
+    pub(super) fn wipe(&mut self) {
+        self.citizen = None;
+        self.lang = Lang::Zh;
+        self.countdown = None;
+        self.notice = Notice::None;
+        self.token = SessionToken(self.token.0.wrapping_add(1));
+    }
+}

@@ -1,0 +1,245 @@
+//! The rules every registered service must keep, run over [`ServiceId::ALL`]: finish wipes,
+//! idle expiry wipes, an answer that arrives after its session ended is dropped, back from
+//! the first step returns to the menu, and an unavailable service does not start. A new
+//! service gets these checks by being registered; the `match`es below ask for its arm.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use super::*;
+use crate::app::{Citizen, Reply, Router, Screen};
+
+#[derive(Default)]
+struct Ports {
+    tickets: RefCell<usize>,
+    cases: RefCell<usize>,
+    copies: RefCell<usize>,
+}
+
+impl queue_ticket::TicketPort for Ports {
+    fn issue(&self, _: Reply<queue_ticket::TicketOrder>) {
+        *self.tickets.borrow_mut() += 1;
+    }
+}
+impl case_progress::CasePort for Ports {
+    fn query(&self, _: Reply<case_progress::CaseQuery>) {
+        *self.cases.borrow_mut() += 1;
+    }
+}
+impl id_copy::CopyPort for Ports {
+    fn send(&self, _: Reply<id_copy::Job>) {
+        *self.copies.borrow_mut() += 1;
+    }
+}
+
+const IDLE: Duration = Duration::from_secs(60);
+const COUNTDOWN: Duration = Duration::from_secs(10);
+const DONE: Duration = Duration::from_secs(8);
+
+fn router() -> (Router<Services>, Rc<Ports>) {
+    let ports = Rc::new(Ports::default());
+    let mut qt = queue_ticket::Service::new(ports.clone());
+    qt.set_areas(
+        vec![queue_ticket::Area {
+            code: "A".into(),
+            name_zh: "综合受理".into(),
+            name_en: "General".into(),
+            description_zh: String::new(),
+            description_en: String::new(),
+            waiting: None,
+        }],
+        None,
+    );
+    let services = Services::new(
+        qt,
+        case_progress::Service::new(ports.clone()),
+        id_copy::Service::new(ports.clone(), true),
+    );
+    (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
+}
+
+fn start(r: &mut Router<Services>, id: ServiceId, now: Duration) {
+    r.card_read(Citizen::sample(), now);
+    r.choose(id, now);
+    assert!(
+        matches!(r.flow(), Some(f) if f.id() == id),
+        "{id:?} did not start from the menu"
+    );
+}
+
+/// Takes the service's flow to a step that waits on its worker, and returns the answer that
+/// step waits for.
+fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> ServiceEvent {
+    match id {
+        ServiceId::QueueTicket => {
+            r.with_flow(now, |f, cx| {
+                let ActiveFlow::QueueTicket(f) = f else {
+                    unreachable!()
+                };
+                let area = queue_ticket::Area {
+                    code: "A".into(),
+                    name_zh: String::new(),
+                    name_en: String::new(),
+                    description_zh: String::new(),
+                    description_en: String::new(),
+                    waiting: None,
+                };
+                f.choose_area(&area);
+                f.skip_phone(cx);
+            });
+            ServiceEvent::QueueTicket(queue_ticket::Event::Finished(Err(
+                queue_ticket::TicketFailure {
+                    problem: queue_ticket::TicketProblem::Store,
+                    issued: None,
+                },
+            )))
+        }
+        ServiceId::CaseProgress => {
+            r.with_flow(now, |f, cx| {
+                let ActiveFlow::CaseProgress(f) = f else {
+                    unreachable!()
+                };
+                f.by_card(cx);
+            });
+            ServiceEvent::CaseProgress(case_progress::Event::Answered(Err(
+                case_progress::CaseProblem::NotFound,
+            )))
+        }
+        ServiceId::IdCopy => {
+            r.with_flow(now, |f, cx| {
+                let ActiveFlow::IdCopy(f) = f else {
+                    unreachable!()
+                };
+                f.choose_purpose(0);
+                f.scan(cx);
+            });
+            ServiceEvent::IdCopy(id_copy::Event::Scanned(
+                id_copy::CardSide::Front,
+                Err(id_copy::ScanProblem::NoCard),
+            ))
+        }
+    }
+}
+
+fn wiped(r: &Router<Services>) -> bool {
+    matches!(r.screen(), Screen::Attract) && r.session().citizen().is_none()
+}
+
+#[test]
+fn finish_wipes_the_session() {
+    for id in ServiceId::ALL {
+        let (mut r, _) = router();
+        start(&mut r, id, Duration::ZERO);
+        let _ = drive_to_wait(&mut r, id, Duration::ZERO);
+        r.finish();
+        assert!(wiped(&r), "{id:?}");
+    }
+}
+
+#[test]
+fn idle_expiry_wipes_the_session() {
+    for id in ServiceId::ALL {
+        let (mut r, _) = router();
+        start(&mut r, id, Duration::ZERO);
+        r.tick(IDLE + Duration::from_secs(1));
+        assert!(r.session().countdown().is_some(), "{id:?}: no countdown");
+        r.tick(IDLE + COUNTDOWN);
+        assert!(wiped(&r), "{id:?}");
+    }
+}
+
+#[test]
+fn an_answer_after_its_session_ended_is_dropped() {
+    for id in ServiceId::ALL {
+        let (mut r, _) = router();
+        start(&mut r, id, Duration::ZERO);
+        let old = r.session().token();
+        let late = drive_to_wait(&mut r, id, Duration::ZERO);
+        r.finish();
+        // The next citizen walks to the same waiting step of the same service.
+        start(&mut r, id, Duration::from_secs(1));
+        let fresh = drive_to_wait(&mut r, id, Duration::from_secs(1));
+        assert!(
+            !r.reply(
+                Reply {
+                    token: old,
+                    event: late
+                },
+                Duration::from_secs(2)
+            ),
+            "{id:?}: an old session's answer was taken"
+        );
+        // The current session's answer is taken: the step was really waiting.
+        let token = r.session().token();
+        assert!(
+            r.reply(
+                Reply {
+                    token,
+                    event: fresh
+                },
+                Duration::from_secs(2)
+            ),
+            "{id:?}: its own answer was not taken"
+        );
+    }
+}
+
+#[test]
+fn an_answer_for_another_service_is_dropped() {
+    for id in ServiceId::ALL {
+        for other in ServiceId::ALL.into_iter().filter(|o| *o != id) {
+            let (mut r, _) = router();
+            start(&mut r, other, Duration::ZERO);
+            let event = drive_to_wait(&mut r, other, Duration::ZERO);
+            r.finish();
+            start(&mut r, id, Duration::ZERO);
+            let _ = drive_to_wait(&mut r, id, Duration::ZERO);
+            let token = r.session().token();
+            assert!(
+                !r.reply(Reply { token, event }, Duration::ZERO),
+                "{id:?} took {other:?}'s answer"
+            );
+        }
+    }
+}
+
+#[test]
+fn back_from_the_first_step_returns_to_the_menu() {
+    for id in ServiceId::ALL {
+        let (mut r, _) = router();
+        start(&mut r, id, Duration::ZERO);
+        r.back(Duration::ZERO);
+        assert!(matches!(r.screen(), Screen::Menu), "{id:?}");
+        assert!(
+            r.session().citizen().is_some(),
+            "{id:?}: back is not finish"
+        );
+    }
+}
+
+#[test]
+fn an_unavailable_service_does_not_start_and_its_tile_says_why() {
+    for id in ServiceId::ALL {
+        let (mut r, _) = router();
+        // Every device at fault and the platform gone: nothing that needs either starts.
+        r.registry_mut().set_conditions(Conditions {
+            online: false,
+            faulty: vec![
+                Device::ReceiptPrinter,
+                Device::DocumentScanner,
+                Device::A4Printer,
+            ],
+        });
+        let tile = r
+            .registry()
+            .tiles()
+            .into_iter()
+            .find(|t| t.id == id)
+            .expect("offered");
+        assert!(tile.unavailable.is_some(), "{id:?}: no reason");
+        r.card_read(Citizen::sample(), Duration::ZERO);
+        r.choose(id, Duration::ZERO);
+        assert!(matches!(r.screen(), Screen::Menu), "{id:?} started");
+    }
+}

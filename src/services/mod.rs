@@ -1,0 +1,266 @@
+//! The citizen services, one folder each, and the registry that lists them.
+//!
+//! # Adding a service
+//! A service is a folder `src/services/<name>/` with `mod.rs` (the long-lived `Service`: its
+//! worker's orders port, what it keeps between sessions, whether it is offered and
+//! available), `flow.rs` (its steps as an enum whose variants carry their data, implementing
+//! [`crate::app::Flow`]), `worker.rs` (its thread, on [`crate::worker::Worker`]) and
+//! `adapter.rs` (its Slint glue), plus `ui/services/<name>/`. Here it takes one variant in
+//! [`ServiceId`], [`ActiveFlow`] and [`ServiceEvent`] and one field in [`Services`]; the
+//! compiler then lists every `match` that lacks its arm. See docs/architecture.md.
+
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
+
+pub mod case_progress;
+pub mod id_copy;
+pub mod queue_ticket;
+
+/// Names a citizen service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceId {
+    /// Take a queue ticket.
+    QueueTicket,
+    /// Follow an application.
+    CaseProgress,
+    /// Copy the ID card.
+    IdCopy,
+}
+
+impl ServiceId {
+    /// Every service, in the menu's order.
+    pub const ALL: [ServiceId; 3] = [
+        ServiceId::QueueTicket,
+        ServiceId::CaseProgress,
+        ServiceId::IdCopy,
+    ];
+}
+
+/// A device a service needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Device {
+    /// The receipt printer (queue tickets).
+    ReceiptPrinter,
+    /// The document scanner (ID-card copies).
+    DocumentScanner,
+    /// The A4 printer (ID-card copies).
+    A4Printer,
+}
+
+/// What the menu needs to know to say which services work right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conditions {
+    /// The platform answered the last sync round (or none has run yet).
+    pub online: bool,
+    /// Devices at fault.
+    pub faulty: Vec<Device>,
+}
+
+impl Default for Conditions {
+    fn default() -> Self {
+        Self {
+            online: true,
+            faulty: Vec::new(),
+        }
+    }
+}
+
+impl Conditions {
+    fn fault(&self, needs: &[Device]) -> Option<Device> {
+        needs.iter().copied().find(|d| self.faulty.contains(d))
+    }
+}
+
+/// Why a tile cannot be used now; the tile says so and does nothing when touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// A device the service needs is at fault.
+    DeviceFault(Device),
+    /// The service needs the platform and it cannot be reached.
+    PlatformUnreachable,
+}
+
+/// One tile of the menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tile {
+    /// Which service.
+    pub id: ServiceId,
+    /// `None` when it can be used.
+    pub unavailable: Option<Unavailable>,
+}
+
+/// A running flow of one service; every call only hands over to that service's flow.
+#[derive(Debug)]
+pub enum ActiveFlow {
+    /// Taking a queue ticket.
+    QueueTicket(queue_ticket::QueueTicketFlow),
+    /// Following an application.
+    CaseProgress(case_progress::CaseProgressFlow),
+    /// Copying the ID card.
+    IdCopy(id_copy::IdCopyFlow),
+}
+
+impl ActiveFlow {
+    /// The service this flow belongs to.
+    pub fn id(&self) -> ServiceId {
+        match self {
+            ActiveFlow::QueueTicket(_) => ServiceId::QueueTicket,
+            ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
+            ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
+        }
+    }
+}
+
+/// A service worker's answer.
+#[derive(Debug, Clone)]
+pub enum ServiceEvent {
+    /// The ticket worker.
+    QueueTicket(queue_ticket::Event),
+    /// The case worker.
+    CaseProgress(case_progress::Event),
+    /// The copy worker.
+    IdCopy(id_copy::Event),
+}
+
+impl Flow for ActiveFlow {
+    type Event = ServiceEvent;
+
+    fn chrome(&self) -> Chrome {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.chrome(),
+            ActiveFlow::CaseProgress(f) => f.chrome(),
+            ActiveFlow::IdCopy(f) => f.chrome(),
+        }
+    }
+
+    fn idle(&self) -> IdlePolicy {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.idle(),
+            ActiveFlow::CaseProgress(f) => f.idle(),
+            ActiveFlow::IdCopy(f) => f.idle(),
+        }
+    }
+
+    fn back(&mut self, cx: &mut Cx) -> Nav {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.back(cx),
+            ActiveFlow::CaseProgress(f) => f.back(cx),
+            ActiveFlow::IdCopy(f) => f.back(cx),
+        }
+    }
+
+    fn on_event(&mut self, cx: &mut Cx, event: ServiceEvent) -> bool {
+        // An answer for another service than the one on screen is dropped here.
+        match (self, event) {
+            (ActiveFlow::QueueTicket(f), ServiceEvent::QueueTicket(e)) => f.on_event(cx, e),
+            (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
+            (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
+            _ => false,
+        }
+    }
+
+    fn on_code(&mut self, cx: &mut Cx, code: &ScannedCode) -> bool {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.on_code(cx, code),
+            ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
+            ActiveFlow::IdCopy(f) => f.on_code(cx, code),
+        }
+    }
+}
+
+/// Every service, as the kiosk runs them: their workers' ports and what they keep between
+/// sessions. The router starts flows from it; the menu is built from [`Services::tiles`].
+pub struct Services {
+    /// Queue tickets.
+    pub queue_ticket: queue_ticket::Service,
+    /// Progress of an application.
+    pub case_progress: case_progress::Service,
+    /// ID-card copies.
+    pub id_copy: id_copy::Service,
+    conditions: Conditions,
+}
+
+impl Services {
+    /// The registry over these services.
+    pub fn new(
+        queue_ticket: queue_ticket::Service,
+        case_progress: case_progress::Service,
+        id_copy: id_copy::Service,
+    ) -> Self {
+        Self {
+            queue_ticket,
+            case_progress,
+            id_copy,
+            conditions: Conditions::default(),
+        }
+    }
+
+    /// The platform link and device faults changed.
+    pub fn set_conditions(&mut self, conditions: Conditions) {
+        self.conditions = conditions;
+    }
+
+    /// What the menu uses to say which services work.
+    pub fn conditions(&self) -> &Conditions {
+        &self.conditions
+    }
+
+    /// Whether the kiosk offers `id` at all (it has the devices for it).
+    pub fn offered(&self, id: ServiceId) -> bool {
+        match id {
+            ServiceId::QueueTicket => true,
+            ServiceId::CaseProgress => true,
+            ServiceId::IdCopy => self.id_copy.offered(),
+        }
+    }
+
+    /// Why `id` cannot be used now, if it cannot.
+    pub fn unavailable(&self, id: ServiceId) -> Option<Unavailable> {
+        let (needs, platform): (&[Device], bool) = match id {
+            ServiceId::QueueTicket => (queue_ticket::NEEDS, false),
+            ServiceId::CaseProgress => (&[], true),
+            ServiceId::IdCopy => (id_copy::NEEDS, false),
+        };
+        if let Some(d) = self.conditions.fault(needs) {
+            return Some(Unavailable::DeviceFault(d));
+        }
+        (platform && !self.conditions.online).then_some(Unavailable::PlatformUnreachable)
+    }
+
+    /// The menu: every service the kiosk offers, with why it cannot be used now.
+    pub fn tiles(&self) -> Vec<Tile> {
+        ServiceId::ALL
+            .into_iter()
+            .filter(|id| self.offered(*id))
+            .map(|id| Tile {
+                id,
+                unavailable: self.unavailable(id),
+            })
+            .collect()
+    }
+}
+
+impl Registry for Services {
+    type Id = ServiceId;
+    type Flow = ActiveFlow;
+
+    fn start(&mut self, id: ServiceId, cx: &mut Cx) -> Option<ActiveFlow> {
+        if !self.offered(id) || self.unavailable(id).is_some() {
+            return None;
+        }
+        Some(match id {
+            ServiceId::QueueTicket => ActiveFlow::QueueTicket(self.queue_ticket.start(cx)),
+            ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
+            ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
+        })
+    }
+
+    fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<ActiveFlow> {
+        // Following a case needs no card: a receipt on the attract screen starts it.
+        self.case_progress
+            .claim(code, cx)
+            .map(ActiveFlow::CaseProgress)
+    }
+}
+
+#[cfg(test)]
+mod contract_tests;

@@ -37,7 +37,7 @@ pub struct Kiosk {
     _idcard: IdCardManager,
     _services: ServiceWorkers,
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
-    _staff_service: crate::service::StaffServiceThread,
+    _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
     printer: PrinterHandle,
 }
@@ -144,7 +144,7 @@ impl Kiosk {
             Duration::from_secs(config.session.done_secs),
         );
         let code_scanner = code_scanner(config, sink.clone())?;
-        let (staff_thread, staff_service) = crate::service::StaffServiceThread::spawn(
+        let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
                 data_dir: config.data_dir.clone(),
@@ -195,7 +195,7 @@ impl Kiosk {
                 _id_copy: copy_worker,
             },
             _code_scanner: code_scanner,
-            _staff_service: staff_thread,
+            _staff_service: staff_worker,
             _printer: printer_mgr,
             printer: printer_handle,
         })

@@ -3,4 +3,3 @@
 
 pub mod staff_service;
 
-pub use staff_service::{ChannelStaffService, StaffServiceThread};

@@ -5,9 +5,7 @@
 //! Also the staff PIN check: `[staff] pin_hash = "sha256$<salt>$<hex of sha256(salt + PIN)>"`.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -19,6 +17,7 @@ use crate::app::{EventSink, KioskEvent};
 use crate::devices::printer_manager::{PrinterHandle, PrinterState};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncKick;
+use crate::worker::{Orders, Spawned, Worker};
 
 /// The file in the data folder whose presence means "out of service".
 pub const OUT_OF_SERVICE_FILE: &str = "out_of_service";
@@ -114,58 +113,24 @@ pub struct StaffServiceDeps {
     pub kick: SyncKick,
 }
 
-/// Sends staff orders to the staff service thread.
-pub struct ChannelStaffService {
-    commands: Sender<StaffCommand>,
-}
-
-impl StaffService for ChannelStaffService {
+impl StaffService for Orders<StaffCommand> {
     fn send(&self, command: StaffCommand) {
-        if self.commands.send(command).is_err() {
-            tracing::error!("staff service thread is gone");
-        }
+        Orders::send(self, command);
     }
 }
 
-/// The staff service thread; ends when the UI's sender is dropped.
-pub struct StaffServiceThread {
-    thread: Option<JoinHandle<()>>,
-}
-
-impl StaffServiceThread {
-    /// Opens its own store connection and starts the thread.
-    pub fn spawn(deps: StaffServiceDeps) -> Result<(Self, ChannelStaffService), StoreError> {
-        let store = Store::open(&deps.db_path)?;
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("staff-service".into())
-            .spawn(move || run(store, deps, rx))
-            .expect("spawn staff service");
-        Ok((
-            Self {
-                thread: Some(thread),
-            },
-            ChannelStaffService { commands: tx },
-        ))
-    }
-}
-
-impl Drop for StaffServiceThread {
-    fn drop(&mut self) {
-        if let Some(t) = self.thread.take() {
-            if t.is_finished() {
-                let _ = t.join();
+/// Opens the staff worker's own store connection and starts it.
+pub fn spawn(deps: StaffServiceDeps) -> anyhow::Result<Spawned<StaffCommand>> {
+    let store = Store::open(&deps.db_path)?;
+    Ok(Worker::spawn(
+        "staff",
+        (store, deps),
+        |(store, deps), command: StaffCommand| {
+            for report in handle(store, deps, command) {
+                deps.sink.send(KioskEvent::Staff(report));
             }
-        }
-    }
-}
-
-fn run(store: Store, deps: StaffServiceDeps, commands: Receiver<StaffCommand>) {
-    for command in commands {
-        for report in handle(&store, &deps, command) {
-            deps.sink.send(KioskEvent::Staff(report));
-        }
-    }
+        },
+    )?)
 }
 
 /// Carries out one order; returns what the screen should learn.

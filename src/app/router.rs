@@ -140,8 +140,11 @@ impl<R: Registry> Router<R> {
                 match self.registry.claim(&code, &mut cx) {
                     Some(flow) => self.screen = Screen::Service(flow),
                     None => {
-                        // No session after all: the attract screen says what the code was.
+                        // No session after all: the attract screen says what the code was,
+                        // in the language it showed.
+                        let lang = self.session.lang();
                         self.session.wipe();
+                        self.session.keep_lang(lang);
                         self.session.set_notice(code.notice(), now);
                     }
                 }
@@ -263,5 +266,118 @@ impl<R: Registry> Router<R> {
     fn wipe(&mut self) {
         self.screen = Screen::Attract;
         self.session.wipe();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
+    use crate::app::session::Lang;
+
+    /// A one-step service that waits for a number from its worker.
+    #[derive(Debug)]
+    struct Waiting(Option<u32>);
+    impl Flow for Waiting {
+        type Event = u32;
+        fn chrome(&self) -> Chrome {
+            Chrome::FULL
+        }
+        fn idle(&self) -> IdlePolicy {
+            match self.0 {
+                Some(_) => IdlePolicy::DoneSince(Duration::from_secs(100)),
+                None => IdlePolicy::Normal,
+            }
+        }
+        fn back(&mut self, _: &mut Cx) -> Nav {
+            Nav::Menu
+        }
+        fn on_event(&mut self, _: &mut Cx, n: u32) -> bool {
+            self.0.replace(n).is_none()
+        }
+    }
+    struct One;
+    impl Registry for One {
+        type Id = ();
+        type Flow = Waiting;
+        fn start(&mut self, _: (), _: &mut Cx) -> Option<Waiting> {
+            Some(Waiting(None))
+        }
+        fn claim(&mut self, code: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
+            matches!(code, ScannedCode::Case(_)).then_some(Waiting(None))
+        }
+    }
+    const S: fn(u64) -> Duration = Duration::from_secs;
+    fn router() -> Router<One> {
+        Router::new(One, S(60), S(10), S(8))
+    }
+    fn citizen() -> Citizen {
+        Citizen::sample()
+    }
+
+    #[test]
+    fn a_card_during_a_session_is_ignored_and_a_refused_card_shows_a_notice_for_a_while() {
+        let mut r = router();
+        r.card_refused(Notice::CardExpired, S(0));
+        assert_eq!(r.session().notice(), Notice::CardExpired);
+        r.tick(NOTICE);
+        assert_eq!(r.session().notice(), Notice::None);
+        r.card_read(citizen(), S(20));
+        let token = r.session().token();
+        r.card_read(citizen(), S(21));
+        assert_eq!(
+            r.session().token(),
+            token,
+            "a second card does not start a session"
+        );
+        r.card_refused(Notice::CardUnreadable, S(22));
+        assert_eq!(r.session().notice(), Notice::None);
+    }
+    const NOTICE: Duration = crate::app::session::NOTICE_FOR;
+
+    #[test]
+    fn the_done_time_ends_the_session_and_the_language_returns_to_chinese() {
+        let mut r = router();
+        r.toggle_lang(S(0));
+        r.card_read(citizen(), S(0));
+        assert_eq!(r.session().lang(), Lang::En, "chosen before the card, kept");
+        r.choose((), S(0));
+        let token = r.session().token();
+        assert!(r.reply(Reply { token, event: 7 }, S(1)));
+        assert!(!r.reply(Reply { token, event: 8 }, S(1)), "not waited for");
+        assert!(!r.tick(S(107)));
+        assert!(r.tick(S(108)));
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert_eq!(r.session().lang(), Lang::Zh);
+    }
+
+    #[test]
+    fn a_claimed_code_starts_a_session_without_a_card_and_back_ends_it() {
+        let mut r = router();
+        r.toggle_lang(S(0));
+        r.code_scanned(ScannedCode::Forged, S(0));
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert_eq!(r.session().notice(), Notice::CodeForged);
+        assert_eq!(
+            r.session().lang(),
+            Lang::En,
+            "a refused code keeps the language"
+        );
+        r.code_scanned(ScannedCode::Case("SB-1".into()), S(1));
+        assert!(matches!(r.screen(), Screen::Service(_)));
+        assert!(r.session().citizen().is_none());
+        r.back(S(2));
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "no menu without a citizen"
+        );
+    }
+
+    #[test]
+    fn codes_on_the_menu_are_ignored() {
+        let mut r = router();
+        r.card_read(citizen(), S(0));
+        r.code_scanned(ScannedCode::Case("SB-1".into()), S(1));
+        assert!(matches!(r.screen(), Screen::Menu));
     }
 }

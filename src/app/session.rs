@@ -155,6 +155,12 @@ impl Session {
         };
     }
 
+    /// Shows `lang` again after a wipe that did not end a citizen's session (a code no
+    /// service took, on the attract screen).
+    pub(super) fn keep_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
     /// This session's token.
     pub fn token(&self) -> SessionToken {
         self.token

@@ -125,7 +125,7 @@ impl Kiosk {
                     Some(dir) => crate::service::copy_service::A4Output::Folder(dir),
                     None => a4_output(config)?,
                 },
-                font: crate::demo::RECEIPT_FONT,
+                font: crate::assets::A4_FONT,
                 sink: sink.clone(),
                 db_path: db.clone(),
             },

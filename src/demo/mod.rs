@@ -13,8 +13,9 @@ use crate::config::{CodeScannerDevice, Config, DocScannerDevice, IdCardDevice, S
 use crate::ui::{DemoCode, DemoControls};
 use glass::{Glass, SimGlass};
 
-/// The font the virtual printer renders receipts with (the UI embeds the same one).
-pub static RECEIPT_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+/// The font the virtual printer renders receipts with; it lives in [`crate::assets`] (the
+/// product uses it too) and is re-exported here for the demo's callers.
+pub use crate::assets::RECEIPT_FONT;
 
 /// Simulators started for whatever the configuration leaves simulated.
 pub struct SimRig {

@@ -9,6 +9,7 @@ use slint::ComponentHandle;
 
 use crate::app::{EventSink, SessionController};
 use crate::config::{Config, SerialDevice};
+use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::service::ticket_service::TicketServiceDeps;
@@ -33,6 +34,7 @@ pub struct Kiosk {
     _staff_service: crate::service::StaffServiceThread,
     _printer: PrinterManager,
     printer: PrinterHandle,
+    health: Arc<HealthBoard>,
 }
 
 fn serial(dev: &SerialDevice, what: &str) -> anyhow::Result<(std::path::PathBuf, u32)> {
@@ -78,6 +80,8 @@ impl Kiosk {
         let window = AppWindow::new().context("creating the window")?;
         let sink_ui = ui::UiSink::from_window(&window);
         let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
+        // This kiosk's devices: written by the device threads, read by staff and the heartbeat.
+        let health = HealthBoard::new();
 
         let key = config.platform_key()?;
         let client = kiosk_platform::client::PlatformClient::new(
@@ -87,7 +91,13 @@ impl Kiosk {
             Duration::from_secs(config.platform.timeout_secs),
         );
         let client_for_cases = client.clone();
-        let sync = SyncWorker::spawn(&db, client, config.sync.clone(), sink.clone())?;
+        let sync = SyncWorker::spawn(
+            &db,
+            client,
+            config.sync.clone(),
+            sink.clone(),
+            health.clone(),
+        )?;
 
         let link = match &config.devices.printer_link {
             // TCP 9100, USB or a device file, when configured, instead of the serial port.
@@ -100,7 +110,8 @@ impl Kiosk {
             }
         };
         tracing::info!(printer = %link, "receipt printer");
-        let (printer_mgr, printer) = PrinterManager::spawn_link(link, PrinterOptions::default());
+        let (printer_mgr, printer) =
+            PrinterManager::spawn_link(link, PrinterOptions::default(), &health);
         let printer_handle = printer.clone();
         let (service_thread, service) = TicketServiceThread::spawn(TicketServiceDeps {
             db_path: db.clone(),
@@ -128,12 +139,13 @@ impl Kiosk {
                 font: crate::assets::A4_FONT,
                 sink: sink.clone(),
                 db_path: db.clone(),
+                health: health.clone(),
             },
         );
         let controller = controller
             .with_case_service(cases)
             .with_copy_service(copies);
-        let code_scanner = code_scanner(config, sink.clone())?;
+        let code_scanner = code_scanner(config, sink.clone(), &health)?;
         let (staff_thread, staff_service) = crate::service::StaffServiceThread::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
@@ -141,6 +153,7 @@ impl Kiosk {
                 printer: printer_handle.clone(),
                 sink: sink.clone(),
                 kick: sync.kicker(),
+                health: health.clone(),
             },
         )?;
         let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config
@@ -171,7 +184,7 @@ impl Kiosk {
         );
         let ui = ui::connect_app(&window, controller, config.demo, clock);
 
-        let idcard = IdCardManager::start(&config.devices.idcard, sink)?;
+        let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
 
         Ok(Self {
             ui,
@@ -186,12 +199,18 @@ impl Kiosk {
             _staff_service: staff_thread,
             _printer: printer_mgr,
             printer: printer_handle,
+            health,
         })
     }
 
     /// The receipt printer's thread: its state for staff, `restock()` after new paper.
     pub fn printer(&self) -> &PrinterHandle {
         &self.printer
+    }
+
+    /// This kiosk's device-health board (the demo panel and tests read it).
+    pub fn health(&self) -> &Arc<HealthBoard> {
+        &self.health
     }
 
     /// The staff screen's state (tests read its controller).
@@ -265,6 +284,7 @@ fn a4_output(config: &Config) -> anyhow::Result<crate::service::copy_service::A4
 fn code_scanner(
     config: &Config,
     sink: Arc<dyn EventSink>,
+    health: &Arc<HealthBoard>,
 ) -> anyhow::Result<Option<crate::devices::scanner_manager::ScannerManager>> {
     use crate::app::ScannedCode;
     use kiosk_platform::codes::{classify, CodeRules, ScannedCode as Code};
@@ -295,6 +315,12 @@ fn code_scanner(
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(
-        crate::devices::scanner_manager::ScannerManager::start(port, dev.line(), classifier, sink),
+        crate::devices::scanner_manager::ScannerManager::start(
+            port,
+            dev.line(),
+            classifier,
+            sink,
+            health,
+        ),
     ))
 }

@@ -109,6 +109,19 @@ impl SimRig {
         }
     }
 
+    /// Shows every device change on the operator panel (`ID-card reader: ready`), from the
+    /// kiosk's health board: the panel's line is text for a person, made from typed states
+    /// here; nothing parses it back.
+    pub fn forward_device_states(
+        &self,
+        health: &crate::devices::health::HealthBoard,
+        sink: Arc<dyn EventSink>,
+    ) {
+        health.on_change(move |device, state| {
+            sink.send(KioskEvent::OperatorStatus(operator_line(device, state)))
+        });
+    }
+
     /// The simulated document scanner and A4 printer, for the kiosk to own (once).
     pub fn take_extras(&self, config: &Config) -> crate::kiosk::KioskExtras {
         let glass = self
@@ -133,6 +146,22 @@ impl SimRig {
     pub fn receipt_dir(data_dir: &Path) -> PathBuf {
         data_dir.join("printer")
     }
+}
+
+/// The operator panel's line for a device change.
+fn operator_line(
+    device: crate::devices::health::DeviceId,
+    state: &crate::devices::health::DeviceState,
+) -> String {
+    use crate::devices::health::DeviceId;
+    let name = match device {
+        DeviceId::IdCard => "ID-card reader",
+        DeviceId::Printer => "Receipt printer",
+        DeviceId::CodeScanner => "Code scanner",
+        DeviceId::DocScanner => "Document scanner",
+        DeviceId::A4Printer => "A4 printer",
+    };
+    format!("{name}: {state}")
 }
 
 impl DemoControls for SimRig {
@@ -214,5 +243,49 @@ impl DemoControls for SimRig {
                 handle.restock();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::RecordingSink;
+    use crate::devices::health::{DeviceId, DeviceState, HealthBoard};
+
+    #[test]
+    fn the_operator_panel_hears_device_changes_as_lines() {
+        let board = HealthBoard::new();
+        let reader = board.cell(DeviceId::IdCard);
+        reader.set(DeviceState::Ok);
+        let sink = Arc::new(RecordingSink::default());
+        // No simulator is needed for this.
+        let rig = SimRig {
+            reader: None,
+            printer: None,
+            platform: None,
+            printer_handle: std::sync::Mutex::new(None),
+            code_scanner: None,
+            glass: None,
+            sim_glass: std::sync::Mutex::new(None),
+        };
+        rig.forward_device_states(&board, sink.clone());
+        reader.set(DeviceState::fault("cannot open /dev/ttyS9"));
+        let lines: Vec<String> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                KioskEvent::OperatorStatus(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "ID-card reader: ready",
+                "ID-card reader: FAULT: cannot open /dev/ttyS9"
+            ]
+        );
     }
 }

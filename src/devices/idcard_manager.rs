@@ -6,10 +6,11 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{Citizen, EventSink, KioskEvent, Notice, RgbaImage};
 use crate::config::IdCardDevice;
 
@@ -93,20 +94,6 @@ fn open_usb(config: &idcard::usb::UsbConfig) -> Result<Box<dyn ReaderTransport>,
     ))
 }
 
-use crate::sync::health::DeviceState;
-
-/// What staff and technicians see of the reader. Never holds personal data: fault texts are
-/// the driver's messages, which name fields and codes, never their contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReaderHealth {
-    /// Opening the port for the first time.
-    Connecting,
-    /// The reader answers.
-    Ready,
-    /// The reader is missing or failing; the text says why, for a technician.
-    Fault(String),
-}
-
 /// Whether the vendor photo library could be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhotoSupport {
@@ -122,7 +109,7 @@ pub enum PhotoSupport {
 pub struct IdCardManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    health: Arc<Mutex<ReaderHealth>>,
+    health: Arc<HealthCell>,
     photo: PhotoSupport,
 }
 
@@ -161,26 +148,29 @@ fn photo_image(bmp: &[u8]) -> Option<RgbaImage> {
 }
 
 impl IdCardManager {
-    /// Starts polling a serial reader on `path`.
-    pub fn spawn(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>) -> Self {
-        Self::spawn_port(ReaderPort::Serial { path, baud }, None, sink)
-    }
-
-    /// Starts polling the reader a configuration describes.
-    pub fn start(device: &IdCardDevice, sink: Arc<dyn EventSink>) -> anyhow::Result<Self> {
+    /// Starts polling the reader a configuration describes; its state goes on `health`.
+    pub fn start(
+        device: &IdCardDevice,
+        sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
+    ) -> anyhow::Result<Self> {
         let port = ReaderPort::from_config(device)?;
         Ok(Self::spawn_port(
             port,
             device.wlt_library().map(PathBuf::from),
             sink,
+            health,
         ))
     }
 
     /// Starts polling the reader on `port`; `wlt_library` is the vendor's photo decoder.
+    /// The reader's state (no personal data in it) goes on `health`, which staff and the
+    /// heartbeat read.
     pub fn spawn_port(
         port: ReaderPort,
         wlt_library: Option<PathBuf>,
         sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
     ) -> Self {
         let (photo, decoder) = match wlt_library {
             None => (PhotoSupport::NotConfigured, None),
@@ -193,18 +183,7 @@ impl IdCardManager {
             },
         };
         let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Mutex::new(ReaderHealth::Connecting));
-        // The heartbeat reads the reader's health from here (no personal data in it).
-        let weak = Arc::downgrade(&health);
-        crate::sync::health::devices().watch("idcard", move || {
-            let health = weak.upgrade()?;
-            let now = lock(&health).clone();
-            match now {
-                ReaderHealth::Connecting => None,
-                ReaderHealth::Ready => Some(DeviceState::Ok),
-                ReaderHealth::Fault(why) => Some(DeviceState::Fault(why)),
-            }
-        });
+        let health = Arc::new(health.cell(DeviceId::IdCard));
         let thread = std::thread::Builder::new()
             .name("idcard".into())
             .spawn({
@@ -221,9 +200,9 @@ impl IdCardManager {
         }
     }
 
-    /// The reader's state now.
-    pub fn health(&self) -> ReaderHealth {
-        lock(&self.health).clone()
+    /// The reader's state now: unknown while the port is first opened.
+    pub fn health(&self) -> DeviceState {
+        self.health.get()
     }
 
     /// Whether photos can be decoded.
@@ -241,31 +220,19 @@ impl Drop for IdCardManager {
     }
 }
 
-fn lock(health: &Mutex<ReaderHealth>) -> std::sync::MutexGuard<'_, ReaderHealth> {
-    health.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Records a fault; logs it and tells the operator panel only when it is new, so a dead
-/// reader does not flood the log.
-fn set_fault(health: &Mutex<ReaderHealth>, sink: &dyn EventSink, text: String) {
-    let mut h = lock(health);
-    if *h != ReaderHealth::Fault(text.clone()) {
+/// Records a fault; logs it only when it is new, so a dead reader does not flood the log.
+fn set_fault(health: &HealthCell, text: String) {
+    let new = DeviceState::fault(&text);
+    if health.set(new).is_some() {
         tracing::error!(device = "idcard", "reader fault: {text}");
-        sink.send(KioskEvent::OperatorStatus(format!(
-            "ID-card reader: FAULT: {text}"
-        )));
-        *h = ReaderHealth::Fault(text);
     }
 }
 
-fn set_ready(health: &Mutex<ReaderHealth>, sink: &dyn EventSink) {
-    let mut h = lock(health);
-    if *h != ReaderHealth::Ready {
-        if matches!(*h, ReaderHealth::Fault(_)) {
+fn set_ready(health: &HealthCell) {
+    if let Some(before) = health.set(DeviceState::Ok) {
+        if before.is_fault() {
             tracing::info!(device = "idcard", "reader recovered");
         }
-        sink.send(KioskEvent::OperatorStatus("ID-card reader: ready".into()));
-        *h = ReaderHealth::Ready;
     }
 }
 
@@ -273,7 +240,7 @@ fn run(
     port: &ReaderPort,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ReaderHealth>,
+    health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     let mut failures = 0u32;
@@ -281,7 +248,7 @@ fn run(
         let reader = match open_reader(port) {
             Ok(r) => r,
             Err(e) => {
-                set_fault(health, sink, format!("cannot open {port}: {e}"));
+                set_fault(health, format!("cannot open {port}: {e}"));
                 failures += 1;
                 super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
@@ -306,7 +273,7 @@ fn poll_until_lost(
     mut poller: idcard::CardPoller<Box<dyn ReaderTransport>>,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ReaderHealth>,
+    health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     // A card that cannot be read fails on every poll until it is taken away: tell the
@@ -321,7 +288,7 @@ fn poll_until_lost(
         }
         match result {
             Ok(found) => {
-                set_ready(health, sink);
+                set_ready(health);
                 card_failing = false;
                 if let Some(card) = found {
                     tracing::info!(device = "idcard", "card read");
@@ -330,12 +297,12 @@ fn poll_until_lost(
             }
             Err(e @ idcard::Error::Io(_)) => {
                 // Cable pulled or port gone: reopen with backoff.
-                set_fault(health, sink, format!("reader lost: {e}"));
+                set_fault(health, format!("reader lost: {e}"));
                 return;
             }
             Err(e) if e.is_device_fault() => {
                 // Silence or the SAM failing: the reader's problem, not the citizen's card.
-                set_fault(health, sink, e.to_string());
+                set_fault(health, e.to_string());
                 if timeouts >= TIMEOUTS_BEFORE_REOPEN {
                     return;
                 }
@@ -343,7 +310,7 @@ fn poll_until_lost(
             Err(e) => {
                 // The reader works; the card in front of it could not be read. The citizen
                 // places it again; technicians see the cause in the log.
-                set_ready(health, sink);
+                set_ready(health);
                 if !std::mem::replace(&mut card_failing, true) {
                     tracing::warn!(device = "idcard", "read failed: {e}");
                     sink.send(KioskEvent::CardRefused(Notice::CardUnreadable));

@@ -5,12 +5,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use scanner::line::{CodeScanner, LineConfig, ScanError, SerialConfig, SerialScanner};
 
+use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{EventSink, KioskEvent, ScannedCode};
 
 /// How long one read waits before the thread checks whether to stop.
@@ -42,17 +43,6 @@ impl std::fmt::Display for CodeScannerPort {
     }
 }
 
-/// The scanner's state for staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScannerHealth {
-    /// Opening.
-    Connecting,
-    /// Open and reading.
-    Ready,
-    /// Cannot be opened or went away; being retried.
-    Fault(String),
-}
-
 /// Turns a scanned text into what it means for the session.
 pub type Classifier = Box<dyn Fn(&str) -> ScannedCode + Send>;
 
@@ -60,31 +50,20 @@ pub type Classifier = Box<dyn Fn(&str) -> ScannedCode + Send>;
 pub struct ScannerManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    health: Arc<Mutex<ScannerHealth>>,
+    health: Arc<HealthCell>,
 }
 
 impl ScannerManager {
-    /// Starts reading `port`.
+    /// Starts reading `port`; the scanner's state (no payloads in it) goes on `health`.
     pub fn start(
         port: CodeScannerPort,
         line: LineConfig,
         classify: Classifier,
         sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Mutex::new(ScannerHealth::Connecting));
-        // The heartbeat reads the scanner's health from here (no payloads in it).
-        let weak = Arc::downgrade(&health);
-        crate::sync::health::devices().watch("code_scanner", move || {
-            use crate::sync::health::DeviceState;
-            let health = weak.upgrade()?;
-            let now = lock(&health).clone();
-            match now {
-                ScannerHealth::Connecting => None,
-                ScannerHealth::Ready => Some(DeviceState::Ok),
-                ScannerHealth::Fault(why) => Some(DeviceState::Fault(why)),
-            }
-        });
+        let health = Arc::new(health.cell(DeviceId::CodeScanner));
         let thread = std::thread::Builder::new()
             .name("code-scanner".into())
             .spawn({
@@ -100,9 +79,9 @@ impl ScannerManager {
         }
     }
 
-    /// The scanner's state now.
-    pub fn health(&self) -> ScannerHealth {
-        lock(&self.health).clone()
+    /// The scanner's state now: unknown while it is first opened.
+    pub fn health(&self) -> DeviceState {
+        self.health.get()
     }
 }
 
@@ -115,29 +94,18 @@ impl Drop for ScannerManager {
     }
 }
 
-fn lock(h: &Mutex<ScannerHealth>) -> std::sync::MutexGuard<'_, ScannerHealth> {
-    h.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn set_health(h: &Mutex<ScannerHealth>, sink: &dyn EventSink, new: ScannerHealth) {
-    let mut cur = lock(h);
-    if *cur == new {
+/// Records the scanner's state; logs only changes.
+fn set_health(health: &HealthCell, new: DeviceState) {
+    if health.set(new.clone()).is_none() {
         return;
     }
     match &new {
-        ScannerHealth::Fault(why) => {
-            tracing::error!(device = "code_scanner", "scanner fault: {why}");
-            sink.send(KioskEvent::OperatorStatus(format!(
-                "Code scanner: FAULT: {why}"
-            )));
+        DeviceState::Fault { reason } => {
+            tracing::error!(device = "code_scanner", "scanner fault: {reason}")
         }
-        ScannerHealth::Ready => {
-            tracing::info!(device = "code_scanner", "scanner ready");
-            sink.send(KioskEvent::OperatorStatus("Code scanner: ready".into()));
-        }
-        ScannerHealth::Connecting => {}
+        DeviceState::Ok => tracing::info!(device = "code_scanner", "scanner ready"),
+        DeviceState::Warn { .. } | DeviceState::Unknown => {}
     }
-    *cur = new;
 }
 
 fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
@@ -168,21 +136,21 @@ fn run(
     classify: &Classifier,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ScannerHealth>,
+    health: &HealthCell,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         let mut scanner = match open(port, line) {
             Ok(s) => s,
             Err(e) => {
-                set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                set_health(health, DeviceState::fault(&e.to_string()));
                 failures += 1;
                 super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
             }
         };
         failures = 0;
-        set_health(health, sink, ScannerHealth::Ready);
+        set_health(health, DeviceState::Ok);
         while !stop.load(Ordering::SeqCst) {
             match scanner.read_scan(READ_WAIT) {
                 Ok(None) => {}
@@ -197,7 +165,7 @@ fn run(
                     sink.send(KioskEvent::CodeScanned(ScannedCode::Unreadable))
                 }
                 Err(e) => {
-                    set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                    set_health(health, DeviceState::fault(&e.to_string()));
                     break;
                 }
             }
@@ -242,6 +210,7 @@ mod tests {
     fn scans_are_classified_and_a_pulled_scanner_comes_back() {
         let sim = scanner::sim::SimScanner::spawn().unwrap();
         let sink = Arc::new(RecordingSink::default());
+        let board = HealthBoard::new();
         let manager = ScannerManager::start(
             CodeScannerPort::Serial {
                 path: sim.port_path(),
@@ -256,8 +225,10 @@ mod tests {
                 }
             }),
             sink.clone(),
+            &board,
         );
-        wait("ready", || manager.health() == ScannerHealth::Ready);
+        wait("ready", || manager.health() == DeviceState::Ok);
+        assert_eq!(board.snapshot(), [(DeviceId::CodeScanner, DeviceState::Ok)]);
         sim.scan("SB-20261124-000042").unwrap();
         wait("the first scan", || scans(&sink).len() == 1);
         assert_eq!(
@@ -273,12 +244,14 @@ mod tests {
         assert_eq!(scans(&sink)[2], ScannedCode::Foreign);
 
         sim.unplug();
-        wait("the fault", || {
-            matches!(manager.health(), ScannerHealth::Fault(_))
-        });
+        wait("the fault", || manager.health().is_fault());
         sim.replug().unwrap();
-        wait("ready again", || manager.health() == ScannerHealth::Ready);
+        wait("ready again", || manager.health() == DeviceState::Ok);
         sim.scan("SB-20261124-000042").unwrap();
         wait("a scan after the replug", || scans(&sink).len() == 4);
+
+        // A scanner whose manager is gone leaves the board (and the heartbeat).
+        drop(manager);
+        assert!(board.snapshot().is_empty());
     }
 }

@@ -101,7 +101,7 @@ impl Kiosk {
 
         let link = match &config.devices.printer_link {
             // TCP 9100, USB or a device file, when configured, instead of the serial port.
-            Some(link) => link.to_link().ok_or_else(|| {
+            Some(link) => PrinterLink::from_config(link).ok_or_else(|| {
                 anyhow::anyhow!("devices.printer_link: a USB vid/pid must be 4 hex digits")
             })?,
             None => {
@@ -244,7 +244,7 @@ impl Kiosk {
 /// The SANE document scanner, when one is configured.
 fn doc_scanner(config: &Config) -> Option<Box<dyn crate::service::copy_service::DocumentSource>> {
     match &config.devices.doc_scanner {
-        Some(dev) => match dev.to_sane() {
+        Some(dev) => match crate::devices::doc_scanner::sane_config(dev) {
             Some(c) => {
                 tracing::info!(device = %c.device, "document scanner (SANE)");
                 Some(Box::new(scanner::sane::DocScanner::new(c)))
@@ -291,7 +291,7 @@ fn code_scanner(
     let Some(dev) = &config.devices.code_scanner else {
         return Ok(None);
     };
-    let Some(port) = dev.port() else {
+    let Some(port) = crate::devices::scanner_manager::CodeScannerPort::from_config(dev) else {
         tracing::warn!("simulated code scanner without the demo rig: none");
         return Ok(None);
     };
@@ -317,7 +317,7 @@ fn code_scanner(
     Ok(Some(
         crate::devices::scanner_manager::ScannerManager::start(
             port,
-            dev.line(),
+            crate::devices::scanner_manager::line_config(dev),
             classifier,
             sink,
             health,

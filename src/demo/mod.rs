@@ -9,13 +9,57 @@ use std::sync::Arc;
 pub mod glass;
 
 use crate::app::{EventSink, KioskEvent, RgbaImage};
-use crate::config::{CodeScannerDevice, Config, DocScannerDevice, IdCardDevice, SerialDevice};
+use crate::config::{
+    CodeScannerDevice, CodesConfig, Config, DevicesConfig, DocScannerDevice, IdCardDevice,
+    PlatformConfig, SerialDevice, SessionConfig, StaffConfig, StoreConfig, SyncConfig,
+};
 use crate::ui::{DemoCode, DemoControls};
 use glass::{Glass, SimGlass};
 
 /// The font the virtual printer renders receipts with; it lives in [`crate::assets`] (the
 /// product uses it too) and is re-exported here for the demo's callers.
 pub use crate::assets::RECEIPT_FONT;
+
+/// The demo's configuration lives with the demo, so that `config` stays plain data and needs
+/// neither the sample documents nor the simulator.
+impl Config {
+    /// The demo: simulated devices, built-in platform, `./kiosk-data`.
+    pub fn demo(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            platform: PlatformConfig {
+                base_url: String::new(),
+                kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.to_string(),
+                key_file: None,
+                key: Some(kiosk_platform::sim::DEMO_KIOSK_KEY.to_string()),
+                timeout_secs: 5,
+            },
+            devices: DevicesConfig {
+                idcard: IdCardDevice::Simulated { wlt_library: None },
+                printer: SerialDevice::Simulated,
+                printer_link: None,
+                a4_printer: None,
+                code_scanner: Some(CodeScannerDevice::Simulated),
+                doc_scanner: Some(DocScannerDevice::Simulated),
+            },
+            session: SessionConfig::default(),
+            sync: SyncConfig::default(),
+            store: StoreConfig::default(),
+            staff: StaffConfig {
+                pin_hash: Some(crate::config::DEMO_STAFF_PIN_HASH.to_owned()),
+            },
+            codes: Some(CodesConfig {
+                verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
+                verify_key_file: None,
+                verify_key: Some(
+                    String::from_utf8_lossy(crate::documents::samples::SAMPLE_SIGNING_KEY)
+                        .into_owned(),
+                ),
+            }),
+            demo: true,
+        }
+    }
+}
 
 /// Simulators started for whatever the configuration leaves simulated.
 pub struct SimRig {

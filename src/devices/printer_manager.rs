@@ -22,6 +22,7 @@ use printer::virtual_printer::{parse_all, Element};
 use printer::{PrinterError, PrinterStatus, ReceiptPrinter};
 
 use super::health::{DeviceId, DeviceState, HealthBoard, Watch};
+use crate::config::PrinterLinkConfig;
 
 /// Why a job did not print.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +63,20 @@ pub enum PrinterLink {
         /// Path.
         path: PathBuf,
     },
+}
+
+impl PrinterLink {
+    /// The link a configured printer is on; `None` when a USB id is not 4 hex digits.
+    pub fn from_config(config: &PrinterLinkConfig) -> Option<PrinterLink> {
+        Some(match config {
+            PrinterLinkConfig::Tcp { addr } => PrinterLink::Tcp { addr: addr.clone() },
+            PrinterLinkConfig::Usb { vid, pid } => PrinterLink::Usb {
+                vid: u16::from_str_radix(vid.trim_start_matches("0x"), 16).ok()?,
+                pid: u16::from_str_radix(pid.trim_start_matches("0x"), 16).ok()?,
+            },
+            PrinterLinkConfig::Device { path } => PrinterLink::DeviceFile { path: path.clone() },
+        })
+    }
 }
 
 impl std::fmt::Display for PrinterLink {
@@ -494,6 +509,28 @@ mod tests {
             Err(PrintFault::Device(msg)) => assert!(!msg.contains("bitmap"), "{msg}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_example_configs_usb_link_becomes_a_usb_printer() {
+        let text = include_str!("../../kiosk.example.toml").replace(
+            "# [devices.printer_link]\n# kind = \"usb\"\n# vid = \"0416\"\n# pid = \"5011\"",
+            "[devices.printer_link]\nkind = \"usb\"\nvid = \"0416\"\npid = \"5011\"",
+        );
+        let cfg = crate::config::Config::parse(&text).expect("parses with a USB link");
+        let link = PrinterLink::from_config(&cfg.devices.printer_link.expect("link"));
+        assert_eq!(
+            link,
+            Some(PrinterLink::Usb {
+                vid: 0x0416,
+                pid: 0x5011
+            })
+        );
+        let bad = PrinterLinkConfig::Usb {
+            vid: "04x6".into(),
+            pid: "5011".into(),
+        };
+        assert_eq!(PrinterLink::from_config(&bad), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use scanner::line::{CodeScanner, LineConfig, ScanError, SerialConfig, SerialScan
 
 use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{EventSink, KioskEvent, ScannedCode};
+use crate::config::CodeScannerDevice;
 
 /// How long one read waits before the thread checks whether to stop.
 const READ_WAIT: Duration = Duration::from_millis(250);
@@ -41,6 +42,54 @@ impl std::fmt::Display for CodeScannerPort {
             CodeScannerPort::Hid { path } => write!(f, "HID {}", path.display()),
         }
     }
+}
+
+impl CodeScannerPort {
+    /// The port a configured scanner is on; `None` for the simulator (the demo rig rewrites
+    /// it first).
+    pub fn from_config(dev: &CodeScannerDevice) -> Option<CodeScannerPort> {
+        match dev {
+            CodeScannerDevice::Serial { path, baud, .. } => Some(CodeScannerPort::Serial {
+                path: path.clone(),
+                baud: *baud,
+            }),
+            CodeScannerDevice::Hid { path, .. } => {
+                Some(CodeScannerPort::Hid { path: path.clone() })
+            }
+            CodeScannerDevice::Simulated => None,
+        }
+    }
+}
+
+/// The driver's framing settings for a configured scanner.
+pub fn line_config(dev: &CodeScannerDevice) -> LineConfig {
+    let mut line = LineConfig::default();
+    let (prefix, suffix, max_len, encoding) = match dev {
+        CodeScannerDevice::Serial {
+            prefix,
+            suffix,
+            max_len,
+            encoding,
+            ..
+        } => (prefix, suffix, max_len, encoding.as_deref()),
+        CodeScannerDevice::Hid {
+            prefix,
+            suffix,
+            max_len,
+            ..
+        } => (prefix, suffix, max_len, None),
+        CodeScannerDevice::Simulated => return line,
+    };
+    line.prefix = prefix.clone();
+    line.suffix = suffix.clone();
+    if let Some(max) = max_len {
+        line.max_len = *max;
+    }
+    if encoding.is_some_and(|e| e.eq_ignore_ascii_case("gbk") || e.eq_ignore_ascii_case("gb18030"))
+    {
+        line.encoding = scanner::line::Encoding::Gbk;
+    }
+    line
 }
 
 /// Turns a scanned text into what it means for the session.
@@ -204,6 +253,42 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_gbk_serial_scanner_with_a_prefix_and_a_hid_scanner() {
+        let dev: CodeScannerDevice = toml::from_str(
+            "kind = \"serial\"\npath = \"/dev/ttyACM0\"\nprefix = \"]Q\"\nencoding = \"GBK\"\nmax_len = 300",
+        )
+        .unwrap();
+        let line = line_config(&dev);
+        assert_eq!(line.prefix.as_deref(), Some("]Q"));
+        assert_eq!(line.max_len, 300);
+        assert_eq!(line.encoding, scanner::line::Encoding::Gbk);
+        let hid: CodeScannerDevice =
+            toml::from_str("kind = \"hid\"\npath = \"/dev/input/by-id/x-event-kbd\"").unwrap();
+        assert!(matches!(
+            CodeScannerPort::from_config(&hid),
+            Some(CodeScannerPort::Hid { .. })
+        ));
+        assert_eq!(
+            CodeScannerPort::from_config(&CodeScannerDevice::Simulated),
+            None
+        );
+    }
+
+    #[test]
+    fn the_example_configs_scanner_is_a_serial_port() {
+        let cfg = crate::config::Config::parse(include_str!("../../kiosk.example.toml"))
+            .expect("kiosk.example.toml parses");
+        let scanner = cfg
+            .devices
+            .code_scanner
+            .expect("code scanner in the example");
+        assert!(matches!(
+            CodeScannerPort::from_config(&scanner),
+            Some(CodeScannerPort::Serial { baud: 9600, .. })
+        ));
     }
 
     #[test]

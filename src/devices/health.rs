@@ -43,15 +43,6 @@ pub enum DeviceId {
 }
 
 impl DeviceId {
-    /// Every device, in the board's order.
-    pub const ALL: [DeviceId; 5] = [
-        DeviceId::IdCard,
-        DeviceId::Printer,
-        DeviceId::CodeScanner,
-        DeviceId::DocScanner,
-        DeviceId::A4Printer,
-    ];
-
     /// The name the heartbeat, the store's `device_events` and the log use.
     pub fn name(self) -> &'static str {
         match self {

@@ -29,11 +29,11 @@ fn events(sink: &RecordingSink) -> Vec<String> {
         .lock()
         .expect("sink")
         .iter()
-        .filter_map(|e| match e {
-            KioskEvent::CardRead(c) => Some(format!("read {}", c.masked_id)),
-            KioskEvent::CardRefused(Notice::CardExpired) => Some("expired".into()),
-            KioskEvent::CardRefused(Notice::CardUnreadable) => Some("unreadable".into()),
-            other => Some(format!("{other:?}")),
+        .map(|e| match e {
+            KioskEvent::CardRead(c) => format!("read {}", c.masked_id),
+            KioskEvent::CardRefused(Notice::CardExpired) => "expired".into(),
+            KioskEvent::CardRefused(Notice::CardUnreadable) => "unreadable".into(),
+            other => format!("{other:?}"),
         })
         .collect()
 }

@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// The store key's file name in the data folder when `[store] key_file` names none (the
+/// store looks for the same name next to its database).
+pub const DEFAULT_STORE_KEY_FILE: &str = "store.key";
+
 /// The whole configuration of one kiosk.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,55 +139,6 @@ pub enum CodeScannerDevice {
     Simulated,
 }
 
-impl CodeScannerDevice {
-    /// The driver's framing settings.
-    pub fn line(&self) -> scanner::line::LineConfig {
-        let mut line = scanner::line::LineConfig::default();
-        let (prefix, suffix, max_len, encoding) = match self {
-            CodeScannerDevice::Serial {
-                prefix,
-                suffix,
-                max_len,
-                encoding,
-                ..
-            } => (prefix, suffix, max_len, encoding.as_deref()),
-            CodeScannerDevice::Hid {
-                prefix,
-                suffix,
-                max_len,
-                ..
-            } => (prefix, suffix, max_len, None),
-            CodeScannerDevice::Simulated => return line,
-        };
-        line.prefix = prefix.clone();
-        line.suffix = suffix.clone();
-        if let Some(max) = max_len {
-            line.max_len = *max;
-        }
-        if encoding
-            .is_some_and(|e| e.eq_ignore_ascii_case("gbk") || e.eq_ignore_ascii_case("gb18030"))
-        {
-            line.encoding = scanner::line::Encoding::Gbk;
-        }
-        line
-    }
-
-    /// The manager's port; `None` for the simulator (the demo rig rewrites it first).
-    pub fn port(&self) -> Option<crate::devices::scanner_manager::CodeScannerPort> {
-        use crate::devices::scanner_manager::CodeScannerPort;
-        match self {
-            CodeScannerDevice::Serial { path, baud, .. } => Some(CodeScannerPort::Serial {
-                path: path.clone(),
-                baud: *baud,
-            }),
-            CodeScannerDevice::Hid { path, .. } => {
-                Some(CodeScannerPort::Hid { path: path.clone() })
-            }
-            CodeScannerDevice::Simulated => None,
-        }
-    }
-}
-
 fn default_scanner_baud() -> u32 {
     9600
 }
@@ -224,39 +179,6 @@ fn default_scan_dpi() -> u32 {
 }
 fn default_scan_secs() -> u64 {
     60
-}
-
-impl DocScannerDevice {
-    /// The driver's settings, for a SANE device.
-    pub fn to_sane(&self) -> Option<scanner::sane::DocScannerConfig> {
-        let DocScannerDevice::Sane {
-            device,
-            mode,
-            resolution_dpi,
-            area_mm,
-            timeout_secs,
-            scanimage,
-            extra_args,
-        } = self
-        else {
-            return None;
-        };
-        let mut c = scanner::sane::DocScannerConfig::new(device.clone());
-        if mode
-            .as_deref()
-            .is_some_and(|m| m.eq_ignore_ascii_case("gray"))
-        {
-            c.mode = scanner::sane::ColorMode::Gray;
-        }
-        c.resolution_dpi = *resolution_dpi;
-        c.area_mm = area_mm.map(|[l, t, w, h]| (l, t, w, h));
-        c.timeout = Duration::from_secs(*timeout_secs);
-        if let Some(p) = scanimage {
-            c.scanimage = p.clone();
-        }
-        c.extra_args = extra_args.clone();
-        Some(c)
-    }
 }
 
 /// The QR codes the hall prints (receipts and certificates): their verification page and the
@@ -323,21 +245,6 @@ pub enum PrinterLinkConfig {
         /// Path.
         path: PathBuf,
     },
-}
-
-impl PrinterLinkConfig {
-    /// The printer thread's link; `None` when a USB id is not 4 hex digits.
-    pub fn to_link(&self) -> Option<crate::devices::printer_manager::PrinterLink> {
-        use crate::devices::printer_manager::PrinterLink;
-        Some(match self {
-            PrinterLinkConfig::Tcp { addr } => PrinterLink::Tcp { addr: addr.clone() },
-            PrinterLinkConfig::Usb { vid, pid } => PrinterLink::Usb {
-                vid: u16::from_str_radix(vid.trim_start_matches("0x"), 16).ok()?,
-                pid: u16::from_str_radix(pid.trim_start_matches("0x"), 16).ok()?,
-            },
-            PrinterLinkConfig::Device { path } => PrinterLink::DeviceFile { path: path.clone() },
-        })
-    }
 }
 
 /// The A4 printer: a network printer or a CUPS queue, over IPP.
@@ -598,43 +505,6 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// The demo: simulated devices, built-in platform, `./kiosk-data`.
-    pub fn demo(data_dir: PathBuf) -> Self {
-        Self {
-            data_dir,
-            platform: PlatformConfig {
-                base_url: String::new(),
-                kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.to_string(),
-                key_file: None,
-                key: Some(kiosk_platform::sim::DEMO_KIOSK_KEY.to_string()),
-                timeout_secs: 5,
-            },
-            devices: DevicesConfig {
-                idcard: IdCardDevice::Simulated { wlt_library: None },
-                printer: SerialDevice::Simulated,
-                printer_link: None,
-                a4_printer: None,
-                code_scanner: Some(CodeScannerDevice::Simulated),
-                doc_scanner: Some(DocScannerDevice::Simulated),
-            },
-            session: SessionConfig::default(),
-            sync: SyncConfig::default(),
-            store: StoreConfig::default(),
-            staff: StaffConfig {
-                pin_hash: Some(DEMO_STAFF_PIN_HASH.to_owned()),
-            },
-            codes: Some(CodesConfig {
-                verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
-                verify_key_file: None,
-                verify_key: Some(
-                    String::from_utf8_lossy(crate::documents::samples::SAMPLE_SIGNING_KEY)
-                        .into_owned(),
-                ),
-            }),
-            demo: true,
-        }
-    }
-
     /// Reads and checks a `kiosk.toml`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -671,7 +541,7 @@ impl Config {
         self.store
             .key_file
             .clone()
-            .unwrap_or_else(|| self.data_dir.join(crate::store::crypto::DEFAULT_KEY_FILE))
+            .unwrap_or_else(|| self.data_dir.join(DEFAULT_STORE_KEY_FILE))
     }
 
     /// Idle time before the countdown.
@@ -699,16 +569,17 @@ mod tests {
             .code_scanner
             .expect("code scanner in the example");
         assert!(matches!(
-            scanner.port(),
-            Some(crate::devices::scanner_manager::CodeScannerPort::Serial { baud: 9600, .. })
+            scanner,
+            CodeScannerDevice::Serial { baud: 9600, .. }
         ));
-        let sane = cfg
-            .devices
-            .doc_scanner
-            .and_then(|d| d.to_sane())
-            .expect("SANE scanner in the example");
-        assert_eq!(sane.resolution_dpi, 300);
-        assert_eq!(sane.area_mm, Some((2.0, 2.0, 146.0, 206.0)));
+        assert!(matches!(
+            cfg.devices.doc_scanner,
+            Some(DocScannerDevice::Sane {
+                resolution_dpi: 300,
+                area_mm: Some([2.0, 2.0, 146.0, 206.0]),
+                ..
+            })
+        ));
         assert_eq!(
             cfg.codes.expect("[codes] in the example").verify_base,
             "https://zwfw.example.gov.cn/verify"
@@ -721,16 +592,14 @@ mod tests {
             "kind = \"serial\"\npath = \"/dev/ttyACM0\"\nprefix = \"]Q\"\nencoding = \"GBK\"\nmax_len = 300",
         )
         .unwrap();
-        let line = dev.line();
-        assert_eq!(line.prefix.as_deref(), Some("]Q"));
-        assert_eq!(line.max_len, 300);
-        assert_eq!(line.encoding, scanner::line::Encoding::Gbk);
+        assert!(matches!(
+            dev,
+            CodeScannerDevice::Serial { max_len: Some(300), ref encoding, .. }
+                if encoding.as_deref() == Some("GBK")
+        ));
         let hid: CodeScannerDevice =
             toml::from_str("kind = \"hid\"\npath = \"/dev/input/by-id/x-event-kbd\"").unwrap();
-        assert!(matches!(
-            hid.port(),
-            Some(crate::devices::scanner_manager::CodeScannerPort::Hid { .. })
-        ));
+        assert!(matches!(hid, CodeScannerDevice::Hid { .. }));
         assert!(
             toml::from_str::<CodeScannerDevice>("kind = \"serial\"\npath = \"/x\"\nbogus = 1")
                 .is_err()
@@ -776,12 +645,11 @@ mod tests {
             "[devices.printer_link]\nkind = \"usb\"\nvid = \"0416\"\npid = \"5011\"",
         );
         let cfg = Config::parse(&text).expect("parses with a USB link");
-        let link = cfg.devices.printer_link.expect("link").to_link();
         assert_eq!(
-            link,
-            Some(crate::devices::printer_manager::PrinterLink::Usb {
-                vid: 0x0416,
-                pid: 0x5011
+            cfg.devices.printer_link,
+            Some(PrinterLinkConfig::Usb {
+                vid: "0416".into(),
+                pid: "5011".into()
             })
         );
         let tcp: DevicesConfig = toml::from_str(
@@ -799,6 +667,14 @@ mod tests {
     fn unknown_keys_are_refused() {
         let err = Config::parse("data_dir = 'x'\nbogus = 1\n").unwrap_err();
         assert!(err.to_string().contains("bogus") || err.to_string().contains("unknown"));
+    }
+
+    #[test]
+    fn the_store_key_file_default_is_the_stores() {
+        assert_eq!(
+            DEFAULT_STORE_KEY_FILE,
+            crate::store::crypto::DEFAULT_KEY_FILE
+        );
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub enum KioskEvent {
     Staff(crate::app::staff::StaffReport),
     /// Demo: the virtual printer cut a receipt.
     ReceiptPrinted(RgbaImage),
-    /// Demo: a line for the operator panel (device states; no personal data).
+    /// Demo: a line for the operator panel, written by the demo rig from the health board's
+    /// typed device states (no personal data); nothing parses it.
     OperatorStatus(String),
 }
 

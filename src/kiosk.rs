@@ -9,6 +9,7 @@ use slint::ComponentHandle;
 
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
+use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
@@ -40,6 +41,7 @@ pub struct Kiosk {
     _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
     printer: PrinterHandle,
+    health: Arc<HealthBoard>,
 }
 
 fn serial(dev: &SerialDevice, what: &str) -> anyhow::Result<(std::path::PathBuf, u32)> {
@@ -85,6 +87,8 @@ impl Kiosk {
         let window = AppWindow::new().context("creating the window")?;
         let sink_ui = ui::UiSink::from_window(&window);
         let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
+        // This kiosk's devices: written by the device threads, read by staff and the heartbeat.
+        let health = HealthBoard::new();
 
         let key = config.platform_key()?;
         let client = kiosk_platform::client::PlatformClient::new(
@@ -94,11 +98,17 @@ impl Kiosk {
             Duration::from_secs(config.platform.timeout_secs),
         );
         let client_for_cases = client.clone();
-        let sync = SyncWorker::spawn(&db, client, config.sync.clone(), sink.clone())?;
+        let sync = SyncWorker::spawn(
+            &db,
+            client,
+            config.sync.clone(),
+            sink.clone(),
+            health.clone(),
+        )?;
 
         let link = match &config.devices.printer_link {
             // TCP 9100, USB or a device file, when configured, instead of the serial port.
-            Some(link) => link.to_link().ok_or_else(|| {
+            Some(link) => PrinterLink::from_config(link).ok_or_else(|| {
                 anyhow::anyhow!("devices.printer_link: a USB vid/pid must be 4 hex digits")
             })?,
             None => {
@@ -107,7 +117,8 @@ impl Kiosk {
             }
         };
         tracing::info!(printer = %link, "receipt printer");
-        let (printer_mgr, printer) = PrinterManager::spawn_link(link, PrinterOptions::default());
+        let (printer_mgr, printer) =
+            PrinterManager::spawn_link(link, PrinterOptions::default(), &health);
         let printer_handle = printer.clone();
         let (ticket_worker, tickets) = queue_ticket::worker::spawn(TicketWorkerDeps {
             db_path: db.clone(),
@@ -127,9 +138,10 @@ impl Kiosk {
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             output,
-            font: crate::demo::RECEIPT_FONT,
+            font: crate::assets::A4_FONT,
             sink: sink.clone(),
             db_path: db.clone(),
+            health: health.clone(),
         })
         .context("starting the copy worker")?;
         let services = Services::new(
@@ -143,7 +155,7 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
-        let code_scanner = code_scanner(config, sink.clone())?;
+        let code_scanner = code_scanner(config, sink.clone(), &health)?;
         let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
@@ -151,6 +163,7 @@ impl Kiosk {
                 printer: printer_handle.clone(),
                 sink: sink.clone(),
                 kick: sync.kicker(),
+                health: health.clone(),
             },
         )?;
         let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config
@@ -179,9 +192,9 @@ impl Kiosk {
             ),
             clock.clone(),
         );
-        let ui = ui::connect_app(&window, router, device_faults(), config.demo, clock);
+        let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
 
-        let idcard = IdCardManager::start(&config.devices.idcard, sink)?;
+        let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
 
         Ok(Self {
             ui,
@@ -198,12 +211,18 @@ impl Kiosk {
             _staff_service: staff_worker,
             _printer: printer_mgr,
             printer: printer_handle,
+            health,
         })
     }
 
     /// The receipt printer's thread: its state for staff, `restock()` after new paper.
     pub fn printer(&self) -> &PrinterHandle {
         &self.printer
+    }
+
+    /// This kiosk's device-health board (the demo panel and tests read it).
+    pub fn health(&self) -> &Arc<HealthBoard> {
+        &self.health
     }
 
     /// The staff screen's state (tests read its controller).
@@ -237,7 +256,7 @@ impl Kiosk {
 /// The SANE document scanner, when one is configured.
 fn doc_scanner(config: &Config) -> Option<Box<dyn DocumentSource>> {
     match &config.devices.doc_scanner {
-        Some(dev) => match dev.to_sane() {
+        Some(dev) => match crate::devices::doc_scanner::sane_config(dev) {
             Some(c) => {
                 tracing::info!(device = %c.device, "document scanner (SANE)");
                 Some(Box::new(scanner::sane::DocScanner::new(c)))
@@ -273,19 +292,15 @@ fn a4_output(config: &Config) -> anyhow::Result<A4Output> {
 }
 
 /// The devices at fault, from the health board, for the menu's tiles.
-fn device_faults() -> ui::DeviceFaults {
-    use crate::services::Device;
-    Rc::new(|| {
-        crate::sync::health::devices()
+fn device_faults(board: &Arc<HealthBoard>) -> ui::DeviceFaults {
+    use crate::devices::health::DeviceState;
+    let board = board.clone();
+    Rc::new(move || {
+        board
             .snapshot()
             .into_iter()
-            .filter(|h| h.status == "fault")
-            .filter_map(|h| match h.device.as_str() {
-                "printer" | "receipt_printer" => Some(Device::ReceiptPrinter),
-                "document_scanner" => Some(Device::DocumentScanner),
-                "a4_printer" => Some(Device::A4Printer),
-                _ => None,
-            })
+            .filter(|(_, state)| matches!(state, DeviceState::Fault { .. }))
+            .map(|(id, _)| id)
             .collect()
     })
 }
@@ -294,13 +309,14 @@ fn device_faults() -> ui::DeviceFaults {
 fn code_scanner(
     config: &Config,
     sink: Arc<dyn EventSink>,
+    health: &Arc<HealthBoard>,
 ) -> anyhow::Result<Option<crate::devices::scanner_manager::ScannerManager>> {
     use crate::app::ScannedCode;
     use kiosk_platform::codes::{classify, CodeRules, ScannedCode as Code};
     let Some(dev) = &config.devices.code_scanner else {
         return Ok(None);
     };
-    let Some(port) = dev.port() else {
+    let Some(port) = crate::devices::scanner_manager::CodeScannerPort::from_config(dev) else {
         tracing::warn!("simulated code scanner without the demo rig: none");
         return Ok(None);
     };
@@ -324,6 +340,12 @@ fn code_scanner(
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(
-        crate::devices::scanner_manager::ScannerManager::start(port, dev.line(), classifier, sink),
+        crate::devices::scanner_manager::ScannerManager::start(
+            port,
+            crate::devices::scanner_manager::line_config(dev),
+            classifier,
+            sink,
+            health,
+        ),
     ))
 }

@@ -13,7 +13,9 @@
 //! - [`store`]: SQLite: migrations, outbox, catalog cache, leases, tickets.
 //! - [`sync`]: outbox upload, catalog pull, number leases, queue status; backoff.
 //! - [`documents`]: layouts: receipts (ESC/POS) and A4 (PDF); bytes out, no I/O.
-//! - [`demo`]: simulators standing in for the devices and the platform.
+//! - [`assets`]: fonts built into the binary (receipts, A4 pages).
+//! - [`demo`]: simulators standing in for the devices and the platform; nothing in the
+//!   product depends on it.
 //! - [`clock`]: hall time (UTC+8), the service day.
 //! - [`cli`]: the subcommands (`diag`, `doc`, `soak`), one module each.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
@@ -22,6 +24,7 @@
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
 
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -173,6 +173,10 @@ fn run_kiosk(
         rig.take_extras(&config),
     )?;
     rig.forward_receipts(Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())));
+    rig.forward_device_states(
+        kiosk.health(),
+        Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())),
+    );
     if let Ok(mut handle) = rig.printer_handle.lock() {
         *handle = Some(kiosk.printer().clone());
     }

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use kiosk::demo::RECEIPT_FONT;
+use kiosk::devices::health::HealthBoard;
 use kiosk::devices::printer_manager::{PrintFault, PrinterLink, PrinterManager, PrinterOptions};
 use kiosk::documents::{queue_ticket, samples};
 use printer::paper::job_length_mm;
@@ -32,7 +33,8 @@ fn options() -> PrinterOptions {
 fn paper_out_mid_ticket_is_reprinted_whole_after_restock() {
     let sim = SimPrinter::spawn_tcp(RECEIPT_FONT, None).unwrap();
     let addr = sim.addr().unwrap().to_string();
-    let (_mgr, handle) = PrinterManager::spawn_link(PrinterLink::Tcp { addr }, options());
+    let (_mgr, handle) =
+        PrinterManager::spawn_link(PrinterLink::Tcp { addr }, options(), &HealthBoard::new());
 
     let ticket = samples::ticket();
     let job = queue_ticket::render(&ticket);
@@ -89,7 +91,8 @@ fn paper_out_mid_ticket_is_reprinted_whole_after_restock() {
 fn idle_polls_see_cover_open_and_jobs_are_refused_until_closed() {
     let sim = SimPrinter::spawn_tcp(RECEIPT_FONT, None).unwrap();
     let addr = sim.addr().unwrap().to_string();
-    let (_mgr, handle) = PrinterManager::spawn_link(PrinterLink::Tcp { addr }, options());
+    let (_mgr, handle) =
+        PrinterManager::spawn_link(PrinterLink::Tcp { addr }, options(), &HealthBoard::new());
 
     wait_until("the first status", || handle.state().status.is_some());
     assert!(handle.state().status.unwrap().online);
@@ -129,6 +132,7 @@ fn device_file_printer_prints() {
             path: sim.port_path(),
         },
         options(),
+        &HealthBoard::new(),
     );
     let job = queue_ticket::render(&samples::ticket());
     assert_eq!(handle.print(job), Ok(()));

@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use kiosk::cli::soak_fleet::{self, FleetPlan};
+use kiosk::devices::health::HealthBoard;
 use kiosk_platform::sim::{soak_kiosk, FaultConfig, SimConfig, SimServer};
 use kiosk_platform::PlatformClient;
 
@@ -147,6 +148,7 @@ fn a_key_reused_with_another_body_fails_the_row_with_the_reason() {
             ..SyncConfig::default()
         },
         Arc::new(RecordingSink::default()),
+        HealthBoard::new(),
     )
     .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -266,6 +268,7 @@ fn a_conflicting_key_fails_only_its_row_and_the_rest_of_the_batch_is_sent() {
             ..SyncConfig::default()
         },
         Arc::new(RecordingSink::default()),
+        HealthBoard::new(),
     )
     .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -297,8 +300,8 @@ fn the_heartbeat_carries_device_health_outbox_depth_version_and_uptime() {
     use chrono::Utc;
     use kiosk::app::RecordingSink;
     use kiosk::config::SyncConfig;
+    use kiosk::devices::health::{DeviceId, DeviceState};
     use kiosk::store::Store;
-    use kiosk::sync::health::{devices, DeviceState};
     use kiosk::sync::SyncWorker;
     use std::sync::Arc;
 
@@ -311,14 +314,13 @@ fn the_heartbeat_carries_device_health_outbox_depth_version_and_uptime() {
     let (id, key) = soak_kiosk(0);
     let client = || PlatformClient::new(&sim.base_url(), &id, &key, Duration::from_secs(10));
 
-    // Devices as their threads would register them (names unique to this test: the board
-    // is process-wide).
-    devices().watch("hb_test_reader", || Some(DeviceState::Ok));
-    devices().watch("hb_test_printer", || {
-        Some(DeviceState::Fault("paper out".into()))
-    });
+    // Devices as their threads would register them, on this kiosk's own board.
+    let board = HealthBoard::new();
+    let reader_cell = board.cell(DeviceId::IdCard);
+    reader_cell.set(DeviceState::Ok);
+    let _printer = board.watch(DeviceId::Printer, || DeviceState::fault("paper out"));
     // Not known yet: left out.
-    devices().watch("hb_test_scanner", || None);
+    let _scanner = board.cell(DeviceId::CodeScanner);
     // A row the platform will refuse for good: the heartbeat counts it as failed.
     let db = dir.path().join("kiosk.sqlite");
     let mut store = Store::open(&db).unwrap();
@@ -333,6 +335,7 @@ fn the_heartbeat_carries_device_health_outbox_depth_version_and_uptime() {
             ..SyncConfig::default()
         },
         Arc::new(RecordingSink::default()),
+        board.clone(),
     )
     .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -347,23 +350,20 @@ fn the_heartbeat_carries_device_health_outbox_depth_version_and_uptime() {
         std::thread::sleep(Duration::from_millis(100));
     };
     drop(worker);
-    devices().unwatch("hb_test_reader");
-    devices().unwatch("hb_test_printer");
-    devices().unwatch("hb_test_scanner");
 
     assert_eq!(beat.app_version, env!("CARGO_PKG_VERSION"));
     assert_eq!(beat.outbox_pending, 0);
     let find = |name: &str| beat.devices.iter().find(|d| d.device == name);
-    let reader = find("hb_test_reader").expect("reader reported");
+    let reader = find("idcard").expect("reader reported");
     assert_eq!(
         (reader.status.as_str(), reader.detail.as_deref()),
         ("ok", None)
     );
-    let printer = find("hb_test_printer").expect("printer reported");
+    let printer = find("printer").expect("printer reported");
     assert_eq!(
         (printer.status.as_str(), printer.detail.as_deref()),
         ("fault", Some("paper out"))
     );
-    assert!(find("hb_test_scanner").is_none());
+    assert!(find("code_scanner").is_none());
     sim.stop();
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::idle_timer::{IdleState, IdleTimer};
+// Plain values (no I/O): the device-health model staff read from the health board.
+use crate::devices::health::{DeviceId, DeviceState};
 
 /// Longest PIN the pad takes.
 pub const PIN_MAX: usize = 8;
@@ -105,30 +107,6 @@ pub struct PrinterView {
     pub job_held: bool,
 }
 
-/// Another device from the process-wide health board (code scanner, document scanner, A4
-/// printer).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceRow {
-    /// Board name, e.g. `code_scanner`.
-    pub device: String,
-    /// Works.
-    pub ok: bool,
-    /// The fault, or a warning; no personal data.
-    pub detail: String,
-}
-
-/// A device's health from the events its thread sends.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum DeviceHealth {
-    /// Nothing heard yet.
-    #[default]
-    Unknown,
-    /// Working.
-    Ok,
-    /// Not working, and why (for staff; no personal data).
-    Fault(String),
-}
-
 /// The outcome of a staff action, shown as one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffNote {
@@ -164,8 +142,8 @@ pub enum StaffReport {
     },
     /// The printer now.
     Printer(PrinterView),
-    /// The other devices now.
-    Devices(Vec<DeviceRow>),
+    /// Every device on the health board now, as the board lists it.
+    Devices(Vec<(DeviceId, DeviceState)>),
     /// An action finished.
     Note(StaffNote),
 }
@@ -210,8 +188,8 @@ pub struct StaffController<S: StaffService> {
     sync: SyncStatus,
     failed: Vec<FailedRow>,
     printer: Option<PrinterView>,
-    reader: DeviceHealth,
-    devices: Vec<DeviceRow>,
+    reader: DeviceState,
+    devices: Vec<(DeviceId, DeviceState)>,
     note: Option<StaffNote>,
     now: Duration,
 }
@@ -235,7 +213,7 @@ impl<S: StaffService> StaffController<S> {
             sync: SyncStatus::default(),
             failed: Vec::new(),
             printer: None,
-            reader: DeviceHealth::Unknown,
+            reader: DeviceState::Unknown,
             devices: Vec::new(),
             note: None,
             now: Duration::ZERO,
@@ -292,12 +270,13 @@ impl<S: StaffService> StaffController<S> {
     pub fn printer(&self) -> Option<&PrinterView> {
         self.printer.as_ref()
     }
-    /// The ID-card reader.
-    pub fn reader(&self) -> &DeviceHealth {
+    /// The ID-card reader: unknown until the board has heard from it.
+    pub fn reader(&self) -> &DeviceState {
         &self.reader
     }
-    /// The other devices (code scanner, document scanner, A4 printer), when present.
-    pub fn devices(&self) -> &[DeviceRow] {
+    /// The other devices (code scanner, document scanner, A4 printer), when present; the
+    /// reader and the receipt printer have rows of their own.
+    pub fn devices(&self) -> &[(DeviceId, DeviceState)] {
         &self.devices
     }
     /// The last action's outcome.
@@ -469,18 +448,19 @@ impl<S: StaffService> StaffController<S> {
                 self.failed = failed;
             }
             StaffReport::Printer(p) => self.printer = Some(p),
-            StaffReport::Devices(d) => self.devices = d,
+            StaffReport::Devices(all) => {
+                // A reader missing from the board (gone, or not heard from yet) is unknown.
+                self.reader = all
+                    .iter()
+                    .find(|(id, _)| *id == DeviceId::IdCard)
+                    .map(|(_, state)| state.clone())
+                    .unwrap_or_default();
+                self.devices = all
+                    .into_iter()
+                    .filter(|(id, _)| !matches!(id, DeviceId::IdCard | DeviceId::Printer))
+                    .collect();
+            }
             StaffReport::Note(n) => self.note = Some(n),
-        }
-    }
-
-    /// A device line from a device thread (`ID-card reader: ready`, `ID-card reader: FAULT: …`).
-    pub fn device_line(&mut self, line: &str) {
-        if let Some(rest) = line.strip_prefix("ID-card reader: ") {
-            self.reader = match rest.strip_prefix("FAULT: ") {
-                Some(why) => DeviceHealth::Fault(why.to_owned()),
-                None => DeviceHealth::Ok,
-            };
         }
     }
 
@@ -680,19 +660,49 @@ mod tests {
             (c.sync().pending, c.sync().sent, c.sync().failed),
             (4, 9, 1)
         );
-        c.device_line("ID-card reader: FAULT: cannot open /dev/ttyS9");
-        assert_eq!(
-            c.reader(),
-            &DeviceHealth::Fault("cannot open /dev/ttyS9".into())
+    }
+
+    #[test]
+    fn device_rows_come_from_the_boards_typed_values() {
+        let svc = FakeService::default();
+        let mut c = controller(&svc);
+        assert_eq!(c.reader(), &DeviceState::Unknown);
+        let scanner = (
+            DeviceId::CodeScanner,
+            DeviceState::fault("cannot open /dev/ttyACM0"),
         );
-        c.device_line("ID-card reader: ready");
-        assert_eq!(c.reader(), &DeviceHealth::Ok);
-        let scanner = DeviceRow {
-            device: "code_scanner".into(),
-            ok: false,
-            detail: "cannot open /dev/ttyACM0".into(),
-        };
-        c.report(StaffReport::Devices(vec![scanner.clone()]));
-        assert_eq!(c.devices(), &[scanner]);
+        c.report(StaffReport::Devices(vec![
+            (
+                DeviceId::IdCard,
+                DeviceState::fault("cannot open /dev/ttyS9"),
+            ),
+            (DeviceId::Printer, DeviceState::Ok),
+            scanner.clone(),
+            (DeviceId::A4Printer, DeviceState::warn("toner low")),
+        ]));
+        assert_eq!(c.reader(), &DeviceState::fault("cannot open /dev/ttyS9"));
+        assert_eq!(
+            c.reader().reason().map(|r| r.as_str()),
+            Some("cannot open /dev/ttyS9")
+        );
+        // The printer has its own row; the others are listed in the board's order.
+        assert_eq!(
+            c.devices(),
+            &[
+                scanner.clone(),
+                (DeviceId::A4Printer, DeviceState::warn("toner low"))
+            ]
+        );
+        assert!(c.devices()[1].1.works());
+
+        c.report(StaffReport::Devices(vec![(
+            DeviceId::IdCard,
+            DeviceState::Ok,
+        )]));
+        assert_eq!(c.reader(), &DeviceState::Ok);
+        assert!(c.devices().is_empty());
+        // The reader's thread gone: it left the board, and staff see it as unknown.
+        c.report(StaffReport::Devices(vec![scanner]));
+        assert_eq!(c.reader(), &DeviceState::Unknown);
     }
 }

@@ -1,7 +1,7 @@
 //! Rendering of each document kind from sample data, shared by `kiosk doc render`, the tests
 //! and the benches.
 
-use crate::demo::RECEIPT_FONT;
+use crate::assets::RECEIPT_FONT;
 use crate::documents::certificate::{self, CertificateKind};
 use crate::documents::{form, id_copy, queue_ticket, samples};
 

@@ -240,6 +240,8 @@ fn start_worker(m: &Member, plan: &FleetPlan) -> anyhow::Result<SyncWorker> {
         m.client(&plan.platform),
         sync_config(plan),
         Arc::new(NullSink),
+        // A fleet member has no devices: its heartbeat lists none.
+        crate::devices::health::HealthBoard::new(),
     )?)
 }
 

@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn the_card_on_the_glass_is_found_at_true_size_both_sides() {
-        let mut g = SimGlass::new(crate::demo::RECEIPT_FONT);
+        let mut g = SimGlass::new(crate::assets::RECEIPT_FONT);
         for _ in 0..2 {
             let img = g.scan().unwrap();
             let card = scanner::crop::crop_card(&img, &scanner::crop::CropOptions::default())

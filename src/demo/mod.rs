@@ -9,12 +9,57 @@ use std::sync::Arc;
 pub mod glass;
 
 use crate::app::{EventSink, KioskEvent, RgbaImage};
-use crate::config::{CodeScannerDevice, Config, DocScannerDevice, IdCardDevice, SerialDevice};
+use crate::config::{
+    CodeScannerDevice, CodesConfig, Config, DevicesConfig, DocScannerDevice, IdCardDevice,
+    PlatformConfig, SerialDevice, SessionConfig, StaffConfig, StoreConfig, SyncConfig,
+};
 use crate::ui::{DemoCode, DemoControls};
 use glass::{Glass, SimGlass};
 
-/// The font the virtual printer renders receipts with (the UI embeds the same one).
-pub static RECEIPT_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+/// The font the virtual printer renders receipts with; it lives in [`crate::assets`] (the
+/// product uses it too) and is re-exported here for the demo's callers.
+pub use crate::assets::RECEIPT_FONT;
+
+/// The demo's configuration lives with the demo, so that `config` stays plain data and needs
+/// neither the sample documents nor the simulator.
+impl Config {
+    /// The demo: simulated devices, built-in platform, `./kiosk-data`.
+    pub fn demo(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            platform: PlatformConfig {
+                base_url: String::new(),
+                kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.to_string(),
+                key_file: None,
+                key: Some(kiosk_platform::sim::DEMO_KIOSK_KEY.to_string()),
+                timeout_secs: 5,
+            },
+            devices: DevicesConfig {
+                idcard: IdCardDevice::Simulated { wlt_library: None },
+                printer: SerialDevice::Simulated,
+                printer_link: None,
+                a4_printer: None,
+                code_scanner: Some(CodeScannerDevice::Simulated),
+                doc_scanner: Some(DocScannerDevice::Simulated),
+            },
+            session: SessionConfig::default(),
+            sync: SyncConfig::default(),
+            store: StoreConfig::default(),
+            staff: StaffConfig {
+                pin_hash: Some(crate::config::DEMO_STAFF_PIN_HASH.to_owned()),
+            },
+            codes: Some(CodesConfig {
+                verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
+                verify_key_file: None,
+                verify_key: Some(
+                    String::from_utf8_lossy(crate::documents::samples::SAMPLE_SIGNING_KEY)
+                        .into_owned(),
+                ),
+            }),
+            demo: true,
+        }
+    }
+}
 
 /// Simulators started for whatever the configuration leaves simulated.
 pub struct SimRig {
@@ -108,6 +153,19 @@ impl SimRig {
         }
     }
 
+    /// Shows every device change on the operator panel (`ID-card reader: ready`), from the
+    /// kiosk's health board: the panel's line is text for a person, made from typed states
+    /// here; nothing parses it back.
+    pub fn forward_device_states(
+        &self,
+        health: &crate::devices::health::HealthBoard,
+        sink: Arc<dyn EventSink>,
+    ) {
+        health.on_change(move |device, state| {
+            sink.send(KioskEvent::OperatorStatus(operator_line(device, state)))
+        });
+    }
+
     /// The simulated document scanner and A4 printer, for the kiosk to own (once).
     pub fn take_extras(&self, config: &Config) -> crate::kiosk::KioskExtras {
         let glass = self
@@ -132,6 +190,22 @@ impl SimRig {
     pub fn receipt_dir(data_dir: &Path) -> PathBuf {
         data_dir.join("printer")
     }
+}
+
+/// The operator panel's line for a device change.
+fn operator_line(
+    device: crate::devices::health::DeviceId,
+    state: &crate::devices::health::DeviceState,
+) -> String {
+    use crate::devices::health::DeviceId;
+    let name = match device {
+        DeviceId::IdCard => "ID-card reader",
+        DeviceId::Printer => "Receipt printer",
+        DeviceId::CodeScanner => "Code scanner",
+        DeviceId::DocScanner => "Document scanner",
+        DeviceId::A4Printer => "A4 printer",
+    };
+    format!("{name}: {state}")
 }
 
 impl DemoControls for SimRig {
@@ -213,5 +287,49 @@ impl DemoControls for SimRig {
                 handle.restock();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::RecordingSink;
+    use crate::devices::health::{DeviceId, DeviceState, HealthBoard};
+
+    #[test]
+    fn the_operator_panel_hears_device_changes_as_lines() {
+        let board = HealthBoard::new();
+        let reader = board.cell(DeviceId::IdCard);
+        reader.set(DeviceState::Ok);
+        let sink = Arc::new(RecordingSink::default());
+        // No simulator is needed for this.
+        let rig = SimRig {
+            reader: None,
+            printer: None,
+            platform: None,
+            printer_handle: std::sync::Mutex::new(None),
+            code_scanner: None,
+            glass: None,
+            sim_glass: std::sync::Mutex::new(None),
+        };
+        rig.forward_device_states(&board, sink.clone());
+        reader.set(DeviceState::fault("cannot open /dev/ttyS9"));
+        let lines: Vec<String> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                KioskEvent::OperatorStatus(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "ID-card reader: ready",
+                "ID-card reader: FAULT: cannot open /dev/ttyS9"
+            ]
+        );
     }
 }

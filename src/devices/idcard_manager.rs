@@ -6,10 +6,11 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{Citizen, EventSink, KioskEvent, Notice, RgbaImage};
 use crate::config::IdCardDevice;
 
@@ -93,20 +94,6 @@ fn open_usb(config: &idcard::usb::UsbConfig) -> Result<Box<dyn ReaderTransport>,
     ))
 }
 
-use crate::sync::health::DeviceState;
-
-/// What staff and technicians see of the reader. Never holds personal data: fault texts are
-/// the driver's messages, which name fields and codes, never their contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReaderHealth {
-    /// Opening the port for the first time.
-    Connecting,
-    /// The reader answers.
-    Ready,
-    /// The reader is missing or failing; the text says why, for a technician.
-    Fault(String),
-}
-
 /// Whether the vendor photo library could be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhotoSupport {
@@ -122,7 +109,7 @@ pub enum PhotoSupport {
 pub struct IdCardManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    health: Arc<Mutex<ReaderHealth>>,
+    health: Arc<HealthCell>,
     photo: PhotoSupport,
 }
 
@@ -143,66 +130,47 @@ pub fn card_event(
     KioskEvent::CardRead(Citizen {
         name: card.name.clone(),
         masked_id: card.masked_id(),
-        photo: bmp.as_deref().and_then(bmp_to_rgba),
+        photo: bmp.as_deref().and_then(photo_image),
         // The platform keys a holder's cases by a keyed hash of the number; the number
         // itself goes nowhere.
         case_holder: Some(kiosk_platform::api::holder_hash(&card.id_number)),
     })
 }
 
-/// A 24-bit uncompressed BMP (the vendor library's 102×126 output) as RGBA.
-pub fn bmp_to_rgba(bmp: &[u8]) -> Option<RgbaImage> {
-    let u32_at = |i: usize| {
-        bmp.get(i..i + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let offset = u32_at(10)? as usize;
-    let width = u32_at(18)? as i32;
-    let height = u32_at(22)? as i32;
-    let bpp = bmp.get(28..30).map(|b| u16::from_le_bytes([b[0], b[1]]))?;
-    if bpp != 24 || width <= 0 || height == 0 || width > 4096 || height.abs() > 4096 {
-        return None;
-    }
-    let (w, h) = (width as usize, height.unsigned_abs() as usize);
-    let stride = (w * 3).div_ceil(4) * 4;
-    let mut pixels = Vec::with_capacity(w * h * 4);
-    for y in 0..h {
-        // Positive height: rows are stored bottom-up.
-        let row = if height > 0 { h - 1 - y } else { y };
-        let start = offset + row * stride;
-        let line = bmp.get(start..start + w * 3)?;
-        for bgr in line.chunks_exact(3) {
-            pixels.extend_from_slice(&[bgr[2], bgr[1], bgr[0], 255]);
-        }
-    }
-    Some(RgbaImage {
-        width: w as u32,
-        height: h as u32,
-        pixels,
+/// The vendor library's BMP as an image for the screen (decoded by the driver, next to the
+/// WLT decoder that made it).
+fn photo_image(bmp: &[u8]) -> Option<RgbaImage> {
+    idcard::photo::bmp_to_rgba(bmp).map(|p| RgbaImage {
+        width: p.width,
+        height: p.height,
+        pixels: p.pixels,
     })
 }
 
 impl IdCardManager {
-    /// Starts polling a serial reader on `path`.
-    pub fn spawn(path: PathBuf, baud: u32, sink: Arc<dyn EventSink>) -> Self {
-        Self::spawn_port(ReaderPort::Serial { path, baud }, None, sink)
-    }
-
-    /// Starts polling the reader a configuration describes.
-    pub fn start(device: &IdCardDevice, sink: Arc<dyn EventSink>) -> anyhow::Result<Self> {
+    /// Starts polling the reader a configuration describes; its state goes on `health`.
+    pub fn start(
+        device: &IdCardDevice,
+        sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
+    ) -> anyhow::Result<Self> {
         let port = ReaderPort::from_config(device)?;
         Ok(Self::spawn_port(
             port,
             device.wlt_library().map(PathBuf::from),
             sink,
+            health,
         ))
     }
 
     /// Starts polling the reader on `port`; `wlt_library` is the vendor's photo decoder.
+    /// The reader's state (no personal data in it) goes on `health`, which staff and the
+    /// heartbeat read.
     pub fn spawn_port(
         port: ReaderPort,
         wlt_library: Option<PathBuf>,
         sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
     ) -> Self {
         let (photo, decoder) = match wlt_library {
             None => (PhotoSupport::NotConfigured, None),
@@ -215,18 +183,7 @@ impl IdCardManager {
             },
         };
         let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Mutex::new(ReaderHealth::Connecting));
-        // The heartbeat reads the reader's health from here (no personal data in it).
-        let weak = Arc::downgrade(&health);
-        crate::sync::health::devices().watch("idcard", move || {
-            let health = weak.upgrade()?;
-            let now = lock(&health).clone();
-            match now {
-                ReaderHealth::Connecting => None,
-                ReaderHealth::Ready => Some(DeviceState::Ok),
-                ReaderHealth::Fault(why) => Some(DeviceState::Fault(why)),
-            }
-        });
+        let health = Arc::new(health.cell(DeviceId::IdCard));
         let thread = std::thread::Builder::new()
             .name("idcard".into())
             .spawn({
@@ -243,9 +200,9 @@ impl IdCardManager {
         }
     }
 
-    /// The reader's state now.
-    pub fn health(&self) -> ReaderHealth {
-        lock(&self.health).clone()
+    /// The reader's state now: unknown while the port is first opened.
+    pub fn health(&self) -> DeviceState {
+        self.health.get()
     }
 
     /// Whether photos can be decoded.
@@ -263,31 +220,19 @@ impl Drop for IdCardManager {
     }
 }
 
-fn lock(health: &Mutex<ReaderHealth>) -> std::sync::MutexGuard<'_, ReaderHealth> {
-    health.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Records a fault; logs it and tells the operator panel only when it is new, so a dead
-/// reader does not flood the log.
-fn set_fault(health: &Mutex<ReaderHealth>, sink: &dyn EventSink, text: String) {
-    let mut h = lock(health);
-    if *h != ReaderHealth::Fault(text.clone()) {
+/// Records a fault; logs it only when it is new, so a dead reader does not flood the log.
+fn set_fault(health: &HealthCell, text: String) {
+    let new = DeviceState::fault(&text);
+    if health.set(new).is_some() {
         tracing::error!(device = "idcard", "reader fault: {text}");
-        sink.send(KioskEvent::OperatorStatus(format!(
-            "ID-card reader: FAULT: {text}"
-        )));
-        *h = ReaderHealth::Fault(text);
     }
 }
 
-fn set_ready(health: &Mutex<ReaderHealth>, sink: &dyn EventSink) {
-    let mut h = lock(health);
-    if *h != ReaderHealth::Ready {
-        if matches!(*h, ReaderHealth::Fault(_)) {
+fn set_ready(health: &HealthCell) {
+    if let Some(before) = health.set(DeviceState::Ok) {
+        if before.is_fault() {
             tracing::info!(device = "idcard", "reader recovered");
         }
-        sink.send(KioskEvent::OperatorStatus("ID-card reader: ready".into()));
-        *h = ReaderHealth::Ready;
     }
 }
 
@@ -295,7 +240,7 @@ fn run(
     port: &ReaderPort,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ReaderHealth>,
+    health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     let mut failures = 0u32;
@@ -303,7 +248,7 @@ fn run(
         let reader = match open_reader(port) {
             Ok(r) => r,
             Err(e) => {
-                set_fault(health, sink, format!("cannot open {port}: {e}"));
+                set_fault(health, format!("cannot open {port}: {e}"));
                 failures += 1;
                 super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
@@ -328,7 +273,7 @@ fn poll_until_lost(
     mut poller: idcard::CardPoller<Box<dyn ReaderTransport>>,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ReaderHealth>,
+    health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     // A card that cannot be read fails on every poll until it is taken away: tell the
@@ -343,7 +288,7 @@ fn poll_until_lost(
         }
         match result {
             Ok(found) => {
-                set_ready(health, sink);
+                set_ready(health);
                 card_failing = false;
                 if let Some(card) = found {
                     tracing::info!(device = "idcard", "card read");
@@ -352,12 +297,12 @@ fn poll_until_lost(
             }
             Err(e @ idcard::Error::Io(_)) => {
                 // Cable pulled or port gone: reopen with backoff.
-                set_fault(health, sink, format!("reader lost: {e}"));
+                set_fault(health, format!("reader lost: {e}"));
                 return;
             }
             Err(e) if e.is_device_fault() => {
                 // Silence or the SAM failing: the reader's problem, not the citizen's card.
-                set_fault(health, sink, e.to_string());
+                set_fault(health, e.to_string());
                 if timeouts >= TIMEOUTS_BEFORE_REOPEN {
                     return;
                 }
@@ -365,7 +310,7 @@ fn poll_until_lost(
             Err(e) => {
                 // The reader works; the card in front of it could not be read. The citizen
                 // places it again; technicians see the cause in the log.
-                set_ready(health, sink);
+                set_ready(health);
                 if !std::mem::replace(&mut card_failing, true) {
                     tracing::warn!(device = "idcard", "read failed: {e}");
                     sink.send(KioskEvent::CardRefused(Notice::CardUnreadable));
@@ -425,47 +370,5 @@ mod tests {
             "USB 0400:c35a"
         );
         assert!(ReaderPort::from_config(&IdCardDevice::Simulated { wlt_library: None }).is_err());
-    }
-}
-
-#[cfg(test)]
-mod photo_tests {
-    use super::bmp_to_rgba;
-
-    /// A 2×2 24-bit BMP, bottom-up, rows padded to 4 bytes.
-    fn tiny_bmp() -> Vec<u8> {
-        let mut b = vec![0u8; 54];
-        b[0..2].copy_from_slice(b"BM");
-        b[10..14].copy_from_slice(&54u32.to_le_bytes());
-        b[14..18].copy_from_slice(&40u32.to_le_bytes());
-        b[18..22].copy_from_slice(&2i32.to_le_bytes());
-        b[22..26].copy_from_slice(&2i32.to_le_bytes());
-        b[26..28].copy_from_slice(&1u16.to_le_bytes());
-        b[28..30].copy_from_slice(&24u16.to_le_bytes());
-        // Bottom row: blue, green (BGR); then 2 bytes padding.
-        b.extend_from_slice(&[255, 0, 0, 0, 255, 0, 0, 0]);
-        // Top row: red, white.
-        b.extend_from_slice(&[0, 0, 255, 255, 255, 255, 0, 0]);
-        b
-    }
-
-    #[test]
-    fn a_bottom_up_bmp_becomes_top_down_rgba() {
-        let img = bmp_to_rgba(&tiny_bmp()).expect("decodes");
-        assert_eq!((img.width, img.height), (2, 2));
-        assert_eq!(
-            img.pixels,
-            vec![255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 255, 0, 255]
-        );
-    }
-
-    #[test]
-    fn short_or_odd_bmps_are_refused_not_panicked_on() {
-        let bmp = tiny_bmp();
-        assert!(bmp_to_rgba(&bmp[..60]).is_none());
-        assert!(bmp_to_rgba(&[]).is_none());
-        let mut eight_bit = bmp.clone();
-        eight_bit[28] = 8;
-        assert!(bmp_to_rgba(&eight_bit).is_none());
     }
 }

@@ -1,8 +1,11 @@
 //! Device manager: owns the drivers on their own threads, reconnects them, reports events.
 //!
-//! The UI thread never waits on a device: the card reader pushes events, the printer takes
-//! jobs from a channel and answers on another.
+//! The UI thread never waits on a device: the card reader and the code scanner push events,
+//! the printer takes jobs from a channel and answers on another. Every device thread keeps
+//! its state on the kiosk's [`health::HealthBoard`], which staff and the heartbeat read.
 
+pub mod doc_scanner;
+pub mod health;
 pub mod idcard_manager;
 pub mod printer_manager;
 pub mod scanner_manager;

@@ -21,6 +21,9 @@ use printer::paper::PaperMeter;
 use printer::virtual_printer::{parse_all, Element};
 use printer::{PrinterError, PrinterStatus, ReceiptPrinter};
 
+use super::health::{DeviceId, DeviceState, HealthBoard, Watch};
+use crate::config::PrinterLinkConfig;
+
 /// Why a job did not print.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrintFault {
@@ -62,6 +65,20 @@ pub enum PrinterLink {
     },
 }
 
+impl PrinterLink {
+    /// The link a configured printer is on; `None` when a USB id is not 4 hex digits.
+    pub fn from_config(config: &PrinterLinkConfig) -> Option<PrinterLink> {
+        Some(match config {
+            PrinterLinkConfig::Tcp { addr } => PrinterLink::Tcp { addr: addr.clone() },
+            PrinterLinkConfig::Usb { vid, pid } => PrinterLink::Usb {
+                vid: u16::from_str_radix(vid.trim_start_matches("0x"), 16).ok()?,
+                pid: u16::from_str_radix(pid.trim_start_matches("0x"), 16).ok()?,
+            },
+            PrinterLinkConfig::Device { path } => PrinterLink::DeviceFile { path: path.clone() },
+        })
+    }
+}
+
 impl std::fmt::Display for PrinterLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -96,13 +113,15 @@ impl Default for PrinterOptions {
     }
 }
 
-/// The printer's health as the heartbeat reports it; `None` before anything is known.
-fn heartbeat_health(st: &PrinterState) -> Option<crate::sync::health::DeviceState> {
-    use crate::sync::health::DeviceState;
+/// The printer's health on the board: unknown before anything is known.
+fn board_health(st: &PrinterState) -> DeviceState {
     let Some(s) = st.status else {
         // No answer yet, or it stopped answering after having been polled.
-        return (st.idle_polls > 0 || st.printed > 0)
-            .then(|| DeviceState::Fault("not answering".into()));
+        return if st.idle_polls > 0 || st.printed > 0 {
+            DeviceState::fault("not answering")
+        } else {
+            DeviceState::Unknown
+        };
     };
     let fault = [
         (s.unrecoverable_error, "unrecoverable error"),
@@ -114,12 +133,12 @@ fn heartbeat_health(st: &PrinterState) -> Option<crate::sync::health::DeviceStat
     .into_iter()
     .find(|(on, _)| *on)
     .map(|(_, why)| why);
-    Some(match fault {
-        Some(why) => DeviceState::Fault(why.into()),
-        None if st.job_held => DeviceState::Fault("job held for a reprint".into()),
-        None if s.paper_near_end => DeviceState::Warn("paper near end".into()),
+    match fault {
+        Some(why) => DeviceState::fault(why),
+        None if st.job_held => DeviceState::fault("job held for a reprint"),
+        None if s.paper_near_end => DeviceState::warn("paper near end"),
         None => DeviceState::Ok,
-    })
+    }
 }
 
 /// What staff and technicians see of the printer.
@@ -187,19 +206,18 @@ impl PrinterHandle {
 /// The printer thread; stops when every handle is dropped.
 pub struct PrinterManager {
     thread: Option<JoinHandle<()>>,
+    /// The printer's place on the health board, left when the manager is dropped.
+    _health: Watch,
 }
 
 impl PrinterManager {
-    /// Starts the thread for a serial printer on `path`, with the default options.
-    pub fn spawn(path: PathBuf, baud: u32) -> (Self, PrinterHandle) {
-        Self::spawn_link(
-            PrinterLink::Serial { path, baud },
-            PrinterOptions::default(),
-        )
-    }
-
-    /// Starts the thread for the printer on `link`.
-    pub fn spawn_link(link: PrinterLink, options: PrinterOptions) -> (Self, PrinterHandle) {
+    /// Starts the thread for the printer on `link`; its state goes on `health`, which staff
+    /// and the heartbeat read.
+    pub fn spawn_link(
+        link: PrinterLink,
+        options: PrinterOptions,
+        health: &Arc<HealthBoard>,
+    ) -> (Self, PrinterHandle) {
         let (tx, rx) = mpsc::channel();
         let state = Arc::new(Mutex::new(PrinterState {
             status: None,
@@ -209,12 +227,12 @@ impl PrinterManager {
             reprinted: 0,
             idle_polls: 0,
         }));
-        // The heartbeat reads the printer's health from here.
+        // The board reads the state the thread keeps anyway (a `Weak`: the thread may
+        // outlive the manager while handles remain).
         let weak = Arc::downgrade(&state);
-        crate::sync::health::devices().watch("printer", move || {
-            let state = weak.upgrade()?;
-            let now = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            heartbeat_health(&now)
+        let watch = health.watch(DeviceId::Printer, move || match weak.upgrade() {
+            Some(state) => board_health(&state.lock().unwrap_or_else(|e| e.into_inner())),
+            None => DeviceState::Unknown,
         });
         let worker = Worker {
             link,
@@ -230,6 +248,7 @@ impl PrinterManager {
         (
             Self {
                 thread: Some(thread),
+                _health: watch,
             },
             PrinterHandle {
                 commands: tx,
@@ -467,7 +486,15 @@ mod tests {
 
     #[test]
     fn serial_refuses_a_big_bitmap_before_opening_the_port() {
-        let (_m, h) = PrinterManager::spawn(PathBuf::from("/nonexistent/tty"), 115_200);
+        let board = HealthBoard::new();
+        let (_m, h) = PrinterManager::spawn_link(
+            PrinterLink::Serial {
+                path: PathBuf::from("/nonexistent/tty"),
+                baud: 115_200,
+            },
+            PrinterOptions::default(),
+            &board,
+        );
         // A full-width 576 x 200 dot image: 14 400 bytes of raster.
         let job = printer::EscPosBuilder::new()
             .raster(576, 200, &[0xAA; 14_400])
@@ -482,6 +509,28 @@ mod tests {
             Err(PrintFault::Device(msg)) => assert!(!msg.contains("bitmap"), "{msg}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_example_configs_usb_link_becomes_a_usb_printer() {
+        let text = include_str!("../../kiosk.example.toml").replace(
+            "# [devices.printer_link]\n# kind = \"usb\"\n# vid = \"0416\"\n# pid = \"5011\"",
+            "[devices.printer_link]\nkind = \"usb\"\nvid = \"0416\"\npid = \"5011\"",
+        );
+        let cfg = crate::config::Config::parse(&text).expect("parses with a USB link");
+        let link = PrinterLink::from_config(&cfg.devices.printer_link.expect("link"));
+        assert_eq!(
+            link,
+            Some(PrinterLink::Usb {
+                vid: 0x0416,
+                pid: 0x5011
+            })
+        );
+        let bad = PrinterLinkConfig::Usb {
+            vid: "04x6".into(),
+            pid: "5011".into(),
+        };
+        assert_eq!(PrinterLink::from_config(&bad), None);
     }
 
     #[test]

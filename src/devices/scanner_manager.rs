@@ -5,13 +5,15 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use scanner::line::{CodeScanner, LineConfig, ScanError, SerialConfig, SerialScanner};
 
+use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{EventSink, KioskEvent, ScannedCode};
+use crate::config::CodeScannerDevice;
 
 /// How long one read waits before the thread checks whether to stop.
 const READ_WAIT: Duration = Duration::from_millis(250);
@@ -42,15 +44,52 @@ impl std::fmt::Display for CodeScannerPort {
     }
 }
 
-/// The scanner's state for staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScannerHealth {
-    /// Opening.
-    Connecting,
-    /// Open and reading.
-    Ready,
-    /// Cannot be opened or went away; being retried.
-    Fault(String),
+impl CodeScannerPort {
+    /// The port a configured scanner is on; `None` for the simulator (the demo rig rewrites
+    /// it first).
+    pub fn from_config(dev: &CodeScannerDevice) -> Option<CodeScannerPort> {
+        match dev {
+            CodeScannerDevice::Serial { path, baud, .. } => Some(CodeScannerPort::Serial {
+                path: path.clone(),
+                baud: *baud,
+            }),
+            CodeScannerDevice::Hid { path, .. } => {
+                Some(CodeScannerPort::Hid { path: path.clone() })
+            }
+            CodeScannerDevice::Simulated => None,
+        }
+    }
+}
+
+/// The driver's framing settings for a configured scanner.
+pub fn line_config(dev: &CodeScannerDevice) -> LineConfig {
+    let mut line = LineConfig::default();
+    let (prefix, suffix, max_len, encoding) = match dev {
+        CodeScannerDevice::Serial {
+            prefix,
+            suffix,
+            max_len,
+            encoding,
+            ..
+        } => (prefix, suffix, max_len, encoding.as_deref()),
+        CodeScannerDevice::Hid {
+            prefix,
+            suffix,
+            max_len,
+            ..
+        } => (prefix, suffix, max_len, None),
+        CodeScannerDevice::Simulated => return line,
+    };
+    line.prefix = prefix.clone();
+    line.suffix = suffix.clone();
+    if let Some(max) = max_len {
+        line.max_len = *max;
+    }
+    if encoding.is_some_and(|e| e.eq_ignore_ascii_case("gbk") || e.eq_ignore_ascii_case("gb18030"))
+    {
+        line.encoding = scanner::line::Encoding::Gbk;
+    }
+    line
 }
 
 /// Turns a scanned text into what it means for the session.
@@ -60,31 +99,20 @@ pub type Classifier = Box<dyn Fn(&str) -> ScannedCode + Send>;
 pub struct ScannerManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    health: Arc<Mutex<ScannerHealth>>,
+    health: Arc<HealthCell>,
 }
 
 impl ScannerManager {
-    /// Starts reading `port`.
+    /// Starts reading `port`; the scanner's state (no payloads in it) goes on `health`.
     pub fn start(
         port: CodeScannerPort,
         line: LineConfig,
         classify: Classifier,
         sink: Arc<dyn EventSink>,
+        health: &Arc<HealthBoard>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let health = Arc::new(Mutex::new(ScannerHealth::Connecting));
-        // The heartbeat reads the scanner's health from here (no payloads in it).
-        let weak = Arc::downgrade(&health);
-        crate::sync::health::devices().watch("code_scanner", move || {
-            use crate::sync::health::DeviceState;
-            let health = weak.upgrade()?;
-            let now = lock(&health).clone();
-            match now {
-                ScannerHealth::Connecting => None,
-                ScannerHealth::Ready => Some(DeviceState::Ok),
-                ScannerHealth::Fault(why) => Some(DeviceState::Fault(why)),
-            }
-        });
+        let health = Arc::new(health.cell(DeviceId::CodeScanner));
         let thread = std::thread::Builder::new()
             .name("code-scanner".into())
             .spawn({
@@ -100,9 +128,9 @@ impl ScannerManager {
         }
     }
 
-    /// The scanner's state now.
-    pub fn health(&self) -> ScannerHealth {
-        lock(&self.health).clone()
+    /// The scanner's state now: unknown while it is first opened.
+    pub fn health(&self) -> DeviceState {
+        self.health.get()
     }
 }
 
@@ -115,29 +143,18 @@ impl Drop for ScannerManager {
     }
 }
 
-fn lock(h: &Mutex<ScannerHealth>) -> std::sync::MutexGuard<'_, ScannerHealth> {
-    h.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn set_health(h: &Mutex<ScannerHealth>, sink: &dyn EventSink, new: ScannerHealth) {
-    let mut cur = lock(h);
-    if *cur == new {
+/// Records the scanner's state; logs only changes.
+fn set_health(health: &HealthCell, new: DeviceState) {
+    if health.set(new.clone()).is_none() {
         return;
     }
     match &new {
-        ScannerHealth::Fault(why) => {
-            tracing::error!(device = "code_scanner", "scanner fault: {why}");
-            sink.send(KioskEvent::OperatorStatus(format!(
-                "Code scanner: FAULT: {why}"
-            )));
+        DeviceState::Fault { reason } => {
+            tracing::error!(device = "code_scanner", "scanner fault: {reason}")
         }
-        ScannerHealth::Ready => {
-            tracing::info!(device = "code_scanner", "scanner ready");
-            sink.send(KioskEvent::OperatorStatus("Code scanner: ready".into()));
-        }
-        ScannerHealth::Connecting => {}
+        DeviceState::Ok => tracing::info!(device = "code_scanner", "scanner ready"),
+        DeviceState::Warn { .. } | DeviceState::Unknown => {}
     }
-    *cur = new;
 }
 
 fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
@@ -168,21 +185,21 @@ fn run(
     classify: &Classifier,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    health: &Mutex<ScannerHealth>,
+    health: &HealthCell,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         let mut scanner = match open(port, line) {
             Ok(s) => s,
             Err(e) => {
-                set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                set_health(health, DeviceState::fault(&e.to_string()));
                 failures += 1;
                 super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
                 continue;
             }
         };
         failures = 0;
-        set_health(health, sink, ScannerHealth::Ready);
+        set_health(health, DeviceState::Ok);
         while !stop.load(Ordering::SeqCst) {
             match scanner.read_scan(READ_WAIT) {
                 Ok(None) => {}
@@ -197,7 +214,7 @@ fn run(
                     sink.send(KioskEvent::CodeScanned(ScannedCode::Unreadable))
                 }
                 Err(e) => {
-                    set_health(health, sink, ScannerHealth::Fault(e.to_string()));
+                    set_health(health, DeviceState::fault(&e.to_string()));
                     break;
                 }
             }
@@ -239,9 +256,46 @@ mod tests {
     }
 
     #[test]
+    fn a_gbk_serial_scanner_with_a_prefix_and_a_hid_scanner() {
+        let dev: CodeScannerDevice = toml::from_str(
+            "kind = \"serial\"\npath = \"/dev/ttyACM0\"\nprefix = \"]Q\"\nencoding = \"GBK\"\nmax_len = 300",
+        )
+        .unwrap();
+        let line = line_config(&dev);
+        assert_eq!(line.prefix.as_deref(), Some("]Q"));
+        assert_eq!(line.max_len, 300);
+        assert_eq!(line.encoding, scanner::line::Encoding::Gbk);
+        let hid: CodeScannerDevice =
+            toml::from_str("kind = \"hid\"\npath = \"/dev/input/by-id/x-event-kbd\"").unwrap();
+        assert!(matches!(
+            CodeScannerPort::from_config(&hid),
+            Some(CodeScannerPort::Hid { .. })
+        ));
+        assert_eq!(
+            CodeScannerPort::from_config(&CodeScannerDevice::Simulated),
+            None
+        );
+    }
+
+    #[test]
+    fn the_example_configs_scanner_is_a_serial_port() {
+        let cfg = crate::config::Config::parse(include_str!("../../kiosk.example.toml"))
+            .expect("kiosk.example.toml parses");
+        let scanner = cfg
+            .devices
+            .code_scanner
+            .expect("code scanner in the example");
+        assert!(matches!(
+            CodeScannerPort::from_config(&scanner),
+            Some(CodeScannerPort::Serial { baud: 9600, .. })
+        ));
+    }
+
+    #[test]
     fn scans_are_classified_and_a_pulled_scanner_comes_back() {
         let sim = scanner::sim::SimScanner::spawn().unwrap();
         let sink = Arc::new(RecordingSink::default());
+        let board = HealthBoard::new();
         let manager = ScannerManager::start(
             CodeScannerPort::Serial {
                 path: sim.port_path(),
@@ -256,8 +310,10 @@ mod tests {
                 }
             }),
             sink.clone(),
+            &board,
         );
-        wait("ready", || manager.health() == ScannerHealth::Ready);
+        wait("ready", || manager.health() == DeviceState::Ok);
+        assert_eq!(board.snapshot(), [(DeviceId::CodeScanner, DeviceState::Ok)]);
         sim.scan("SB-20261124-000042").unwrap();
         wait("the first scan", || scans(&sink).len() == 1);
         assert_eq!(
@@ -273,12 +329,14 @@ mod tests {
         assert_eq!(scans(&sink)[2], ScannedCode::Foreign);
 
         sim.unplug();
-        wait("the fault", || {
-            matches!(manager.health(), ScannerHealth::Fault(_))
-        });
+        wait("the fault", || manager.health().is_fault());
         sim.replug().unwrap();
-        wait("ready again", || manager.health() == ScannerHealth::Ready);
+        wait("ready again", || manager.health() == DeviceState::Ok);
         sim.scan("SB-20261124-000042").unwrap();
         wait("a scan after the replug", || scans(&sink).len() == 4);
+
+        // A scanner whose manager is gone leaves the board (and the heartbeat).
+        drop(manager);
+        assert!(board.snapshot().is_empty());
     }
 }

@@ -181,7 +181,7 @@ mod tests {
             CertificateKind::SocialInsuranceContribution,
             CertificateKind::NoHousingProperty,
         ] {
-            let pdf = render(&samples::certificate(kind), crate::demo::RECEIPT_FONT).unwrap();
+            let pdf = render(&samples::certificate(kind), crate::assets::A4_FONT).unwrap();
             assert!(pdf.starts_with(b"%PDF-"));
             assert!(pdf.len() < 300 * 1024, "{} bytes", pdf.len());
         }

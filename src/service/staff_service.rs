@@ -11,7 +11,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::app::staff::{
-    DeviceRow, FailedRow, PinCheck, PrinterView, StaffCommand, StaffNote, StaffReport, StaffService,
+    FailedRow, PinCheck, PrinterView, StaffCommand, StaffNote, StaffReport, StaffService,
 };
 use crate::app::{EventSink, KioskEvent};
 use crate::devices::printer_manager::{PrinterHandle, PrinterState};
@@ -111,6 +111,8 @@ pub struct StaffServiceDeps {
     pub sink: Arc<dyn EventSink>,
     /// Wakes the sync worker after a retry.
     pub kick: SyncKick,
+    /// The kiosk's health board, read for the staff screen's device rows.
+    pub health: Arc<crate::devices::health::HealthBoard>,
 }
 
 impl StaffService for Orders<StaffCommand> {
@@ -191,23 +193,8 @@ pub fn handle(store: &Store, deps: &StaffServiceDeps, command: StaffCommand) -> 
         Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
     out.insert(0, StaffReport::Printer(printer_view(&deps.printer.state())));
-    out.insert(0, StaffReport::Devices(other_devices()));
+    out.insert(0, StaffReport::Devices(deps.health.snapshot()));
     out
-}
-
-/// The devices on the health board other than the reader and the receipt printer (those
-/// have their own rows).
-fn other_devices() -> Vec<DeviceRow> {
-    crate::sync::health::devices()
-        .snapshot()
-        .into_iter()
-        .filter(|d| d.device != "idcard" && d.device != "printer")
-        .map(|d| DeviceRow {
-            ok: d.status == "ok",
-            detail: d.detail.unwrap_or_default(),
-            device: d.device,
-        })
-        .collect()
 }
 
 fn outbox(store: &Store) -> Result<StaffReport, StoreError> {

@@ -225,11 +225,7 @@ fn an_unavailable_service_does_not_start_and_its_tile_says_why() {
         // Every device at fault and the platform gone: nothing that needs either starts.
         r.registry_mut().set_conditions(Conditions {
             online: false,
-            faulty: vec![
-                Device::ReceiptPrinter,
-                Device::DocumentScanner,
-                Device::A4Printer,
-            ],
+            faulty: vec![Device::Printer, Device::DocScanner, Device::A4Printer],
         });
         let tile = r
             .registry()

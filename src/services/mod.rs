@@ -35,16 +35,8 @@ impl ServiceId {
     ];
 }
 
-/// A device a service needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Device {
-    /// The receipt printer (queue tickets).
-    ReceiptPrinter,
-    /// The document scanner (ID-card copies).
-    DocumentScanner,
-    /// The A4 printer (ID-card copies).
-    A4Printer,
-}
+/// A device a service needs: the health model's own id (`crate::devices::health`).
+pub use crate::devices::health::DeviceId as Device;
 
 /// What the menu needs to know to say which services work right now.
 #[derive(Debug, Clone, PartialEq, Eq)]

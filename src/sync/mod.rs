@@ -1,7 +1,6 @@
 //! Sync with the platform: outbox upload, catalog pull, queue-number leases, queue status.
 
 pub mod backoff;
-pub mod health;
 pub mod worker;
 
 pub use worker::{SyncKick, SyncWorker};

@@ -18,6 +18,7 @@ use super::backoff::Backoff;
 use crate::app::staff::SyncStatus;
 use crate::app::{Area, EventSink, KioskEvent};
 use crate::config::SyncConfig;
+use crate::devices::health::HealthBoard;
 use crate::store::{LeaseInfo, Store, StoreError};
 
 /// Wakes the worker early (after a write). Cheap to clone.
@@ -50,6 +51,7 @@ impl SyncWorker {
         client: PlatformClient,
         config: SyncConfig,
         sink: Arc<dyn EventSink>,
+        health: Arc<HealthBoard>,
     ) -> Result<Self, StoreError> {
         let store = Store::open(db_path)?;
         let (tx, rx) = mpsc::channel();
@@ -59,6 +61,7 @@ impl SyncWorker {
             client,
             config,
             sink,
+            health,
             online: None,
             catalog_etag: None,
             catalog_checked: None,
@@ -103,6 +106,8 @@ struct State {
     client: PlatformClient,
     config: SyncConfig,
     sink: Arc<dyn EventSink>,
+    /// The kiosk's device-health board, read for the heartbeat.
+    health: Arc<HealthBoard>,
     online: Option<bool>,
     catalog_etag: Option<String>,
     catalog_checked: Option<Instant>,
@@ -331,10 +336,7 @@ impl State {
             return Ok(());
         }
         let (pending, failed) = self.store.outbox_depth()?;
-        let devices = super::health::merged(
-            &super::health::devices().snapshot(),
-            self.store.device_health()?,
-        );
+        let devices = self.health.heartbeat(self.store.device_health()?);
         self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             uptime_secs: self.started.elapsed().as_secs(),

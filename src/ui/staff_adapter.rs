@@ -13,9 +13,7 @@ use super::{
     AppWindow, SessionClock, StaffAdapter, StaffDeviceItem, StaffFailedItem, StaffMode,
     StaffNoteKind,
 };
-use crate::app::staff::{
-    DeviceHealth, PinMessage, StaffController, StaffMode as Mode, StaffNote, StaffService,
-};
+use crate::app::staff::{PinMessage, StaffController, StaffMode as Mode, StaffNote, StaffService};
 use crate::app::KioskEvent;
 
 /// The staff screen's state on the UI thread.
@@ -110,21 +108,17 @@ impl StaffUi {
             .collect();
         s.set_failed_rows(ModelRc::new(VecModel::from(rows)));
 
-        let (reader_ok, reader_detail) = match c.reader() {
-            DeviceHealth::Unknown => (false, String::new()),
-            DeviceHealth::Ok => (true, String::new()),
-            DeviceHealth::Fault(why) => (false, why.clone()),
-        };
-        s.set_reader_known(*c.reader() != DeviceHealth::Unknown);
-        s.set_reader_ok(reader_ok);
-        s.set_reader_detail(reader_detail.into());
+        let reader = c.reader();
+        s.set_reader_known(*reader != crate::devices::health::DeviceState::Unknown);
+        s.set_reader_ok(reader.works());
+        s.set_reader_detail(reader.reason().map(|r| r.as_str()).unwrap_or("").into());
         let others: Vec<StaffDeviceItem> = c
             .devices()
             .iter()
-            .map(|d| StaffDeviceItem {
-                device: d.device.clone().into(),
-                ok: d.ok,
-                detail: d.detail.clone().into(),
+            .map(|(device, state)| StaffDeviceItem {
+                device: device.name().into(),
+                ok: state.works(),
+                detail: state.reason().map(|r| r.as_str()).unwrap_or("").into(),
             })
             .collect();
         s.set_other_devices(ModelRc::new(VecModel::from(others)));
@@ -169,10 +163,6 @@ impl StaffUi {
                 let report = report.clone();
                 self.update(|c, _| c.report(report));
                 true
-            }
-            KioskEvent::OperatorStatus(line) => {
-                self.update(|c, _| c.device_line(line));
-                false
             }
             _ => false,
         }

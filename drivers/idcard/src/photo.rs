@@ -164,6 +164,58 @@ pub fn check_bmp(bmp: &[u8]) -> Result<(), PhotoError> {
     }
 }
 
+/// A decoded photo as 8-bit RGBA, rows top-down: what a screen can show.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RgbaPhoto {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// `width * height * 4` bytes, R G B A.
+    pub pixels: Vec<u8>,
+}
+
+// A card photo is personal data: a stray `{:?}` shows its size only.
+impl std::fmt::Debug for RgbaPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RgbaPhoto({}x{})", self.width, self.height)
+    }
+}
+
+/// A 24-bit uncompressed BMP (the vendor library's 102×126 output) as RGBA; `None` for
+/// anything else (other depths, compressed, cut short), never a panic. Kept here, next to
+/// the decoder that makes the BMP, rather than pulling in an image crate for one format.
+pub fn bmp_to_rgba(bmp: &[u8]) -> Option<RgbaPhoto> {
+    let u32_at = |i: usize| {
+        bmp.get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let offset = u32_at(10)? as usize;
+    let width = u32_at(18)? as i32;
+    let height = u32_at(22)? as i32;
+    let bpp = bmp.get(28..30).map(|b| u16::from_le_bytes([b[0], b[1]]))?;
+    if bpp != 24 || width <= 0 || height == 0 || width > 4096 || height.abs() > 4096 {
+        return None;
+    }
+    let (w, h) = (width as usize, height.unsigned_abs() as usize);
+    let stride = (w * 3).div_ceil(4) * 4;
+    let mut pixels = Vec::with_capacity(w * h * 4);
+    for y in 0..h {
+        // Positive height: rows are stored bottom-up.
+        let row = if height > 0 { h - 1 - y } else { y };
+        let start = offset + row * stride;
+        let line = bmp.get(start..start + w * 3)?;
+        for bgr in line.chunks_exact(3) {
+            pixels.extend_from_slice(&[bgr[2], bgr[1], bgr[0], 255]);
+        }
+    }
+    Some(RgbaPhoto {
+        width: w as u32,
+        height: h as u32,
+        pixels,
+    })
+}
+
 /// Decodes `wlt` with the library at `library`, if one is configured: `None` when there is no
 /// library, no photo, or decoding failed (the reason is returned alongside for the log).
 ///
@@ -214,5 +266,42 @@ mod tests {
             decode_optional(None, Some(&[0; 1024])),
             (None, None)
         ));
+    }
+    /// A 2×2 24-bit BMP, bottom-up, rows padded to 4 bytes.
+    fn tiny_bmp() -> Vec<u8> {
+        let mut b = vec![0u8; 54];
+        b[0..2].copy_from_slice(b"BM");
+        b[10..14].copy_from_slice(&54u32.to_le_bytes());
+        b[14..18].copy_from_slice(&40u32.to_le_bytes());
+        b[18..22].copy_from_slice(&2i32.to_le_bytes());
+        b[22..26].copy_from_slice(&2i32.to_le_bytes());
+        b[26..28].copy_from_slice(&1u16.to_le_bytes());
+        b[28..30].copy_from_slice(&24u16.to_le_bytes());
+        // Bottom row: blue, green (BGR); then 2 bytes padding.
+        b.extend_from_slice(&[255, 0, 0, 0, 255, 0, 0, 0]);
+        // Top row: red, white.
+        b.extend_from_slice(&[0, 0, 255, 255, 255, 255, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn a_bottom_up_bmp_becomes_top_down_rgba() {
+        let img = bmp_to_rgba(&tiny_bmp()).expect("decodes");
+        assert_eq!((img.width, img.height), (2, 2));
+        assert_eq!(
+            img.pixels,
+            vec![255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 255, 0, 255]
+        );
+        assert_eq!(format!("{img:?}"), "RgbaPhoto(2x2)");
+    }
+
+    #[test]
+    fn short_or_odd_bmps_are_refused_not_panicked_on() {
+        let bmp = tiny_bmp();
+        assert!(bmp_to_rgba(&bmp[..60]).is_none());
+        assert!(bmp_to_rgba(&[]).is_none());
+        let mut eight_bit = bmp.clone();
+        eight_bit[28] = 8;
+        assert!(bmp_to_rgba(&eight_bit).is_none());
     }
 }

@@ -16,7 +16,7 @@ pub mod worker;
 pub use flow::{IdCopyFlow, PrintState, SideState, Step};
 
 /// Devices a copy needs.
-pub const NEEDS: &[super::Device] = &[super::Device::DocumentScanner, super::Device::A4Printer];
+pub const NEEDS: &[super::Device] = &[super::Device::DocScanner, super::Device::A4Printer];
 
 /// A side of the card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use scanner::sane::{DocScanner, ScanError, ScannedImage};
 
 use super::{CopyOrder, CopyPrintProblem, Event, Job, ScanProblem};
 use crate::app::{EventSink, KioskEvent, Reply, RgbaImage};
+use crate::devices::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::documents::id_copy::{self, IdCopy};
 use crate::documents::pdf::RgbImage;
 use crate::services::ServiceEvent;
@@ -57,73 +58,68 @@ pub struct CopyWorkerDeps {
     /// Database file: device faults are recorded in `device_events` (staff and the
     /// heartbeat read them from there).
     pub db_path: PathBuf,
+    /// The kiosk's health board: the document scanner and A4 printer go on it.
+    pub health: Arc<HealthBoard>,
 }
 
-/// The last state recorded per device, so that only changes are written; the heartbeat
-/// reads the same states through the health board.
+/// The document scanner's and the A4 printer's health: kept on the health board (staff and
+/// the heartbeat read it there) and, on every change, in the store's `device_events`.
 struct Health {
     store: Option<Store>,
-    /// Each device's last state: `None` working, `Some(reason)` faulty.
-    board: Arc<std::sync::Mutex<DeviceStates>>,
+    doc_scanner: HealthCell,
+    a4_printer: HealthCell,
 }
 
-type DeviceStates = std::collections::HashMap<&'static str, Option<String>>;
-
 impl Health {
-    fn new(store: Option<Store>) -> Self {
-        let board: Arc<std::sync::Mutex<DeviceStates>> = Arc::default();
-        for device in [DOC_SCANNER, A4_PRINTER] {
-            let weak = Arc::downgrade(&board);
-            crate::sync::health::devices().watch(device, move || {
-                use crate::sync::health::DeviceState;
-                let board = weak.upgrade()?;
-                let states = board.lock().unwrap_or_else(|p| p.into_inner());
-                Some(match states.get(device)? {
-                    None => DeviceState::Ok,
-                    Some(why) => DeviceState::Fault(why.clone()),
-                })
-            });
+    fn new(store: Option<Store>, board: &Arc<HealthBoard>) -> Self {
+        Self {
+            store,
+            doc_scanner: board.cell(DeviceId::DocScanner),
+            a4_printer: board.cell(DeviceId::A4Printer),
         }
-        Self { store, board }
     }
 
-    fn record(&mut self, device: &'static str, fault: Option<&str>) {
-        let before = self
-            .board
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(device, fault.map(str::to_owned));
-        if before == Some(None) && fault.is_none() {
-            // Still working: nothing new for the device log.
+    fn record(&mut self, device: DeviceId, new: DeviceState) {
+        let cell = match device {
+            DeviceId::DocScanner => &self.doc_scanner,
+            DeviceId::A4Printer => &self.a4_printer,
+            // The copy service owns these two devices only.
+            _ => return,
+        };
+        if cell.set(new.clone()).is_none() {
+            // No change: nothing new for the device log.
             return;
         }
         if let Some(store) = &self.store {
-            let (kind, detail) = match fault {
-                Some(why) => ("fault", why),
-                None => ("ok", ""),
+            let (kind, detail) = match new.reason() {
+                Some(why) if new.is_fault() => ("fault", why.as_str()),
+                _ => ("ok", ""),
             };
-            if let Err(e) = store.record_device_event(device, kind, detail, chrono::Utc::now()) {
+            if let Err(e) =
+                store.record_device_event(device.name(), kind, detail, chrono::Utc::now())
+            {
                 tracing::warn!(error = %e, "recording a device event");
             }
         }
     }
-    fn ok(&mut self, device: &'static str) {
-        self.record(device, None);
+    fn ok(&mut self, device: DeviceId) {
+        self.record(device, DeviceState::Ok);
     }
-    fn fault(&mut self, device: &'static str, why: &str) {
-        self.record(device, Some(why));
+    fn fault(&mut self, device: DeviceId, why: &str) {
+        self.record(device, DeviceState::fault(why));
     }
 }
 
-const DOC_SCANNER: &str = "document_scanner";
-const A4_PRINTER: &str = "a4_printer";
+const DOC_SCANNER: DeviceId = DeviceId::DocScanner;
+const A4_PRINTER: DeviceId = DeviceId::A4Printer;
 
 /// Starts the copy worker.
 pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<Spawned<Reply<Job>>> {
     let store = Store::open(&deps.db_path)
         .map_err(|e| tracing::error!(error = %e, "copy worker: no store"))
         .ok();
-    let state = (deps, Health::new(store));
+    let health = Health::new(store, &deps.health);
+    let state = (deps, health);
     Worker::spawn("id-copy", state, |(deps, health), job: Reply<Job>| {
         let event = match job.event {
             Job::Scan(side) => Event::Scanned(side, scan_side(deps, health)),

@@ -15,7 +15,7 @@ pub mod worker;
 pub use flow::{is_mobile_number, QueueTicketFlow, Step};
 
 /// Devices a ticket needs.
-pub const NEEDS: &[super::Device] = &[super::Device::ReceiptPrinter];
+pub const NEEDS: &[super::Device] = &[super::Device::Printer];
 
 /// A service area as the citizen chooses it.
 #[derive(Debug, Clone, PartialEq, Eq)]

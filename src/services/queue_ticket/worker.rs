@@ -125,7 +125,8 @@ fn issue(store: &mut Store, deps: &TicketWorkerDeps, order: &TicketOrder) -> Tic
             .record_ticket_print(&ticket.ticket_id, Err(&e.to_string()))
             .and_then(|()| {
                 // For the staff screen: the printer needs a person.
-                store.record_device_event("printer", "fault", &e.to_string(), Utc::now())
+                let printer = crate::devices::health::DeviceId::Printer.name();
+                store.record_device_event(printer, "fault", &e.to_string(), Utc::now())
             }),
     };
     if let Err(e) = record {

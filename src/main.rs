@@ -25,6 +25,9 @@ struct Cli {
     /// Full screen, as on a real kiosk.
     #[arg(long)]
     fullscreen: bool,
+    /// Demo: no on-screen DEMO button (F2 still opens the panel); for scripts/screenshots.
+    #[arg(long, hide = true)]
+    no_demo_button: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -135,7 +138,7 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
-        None => run_kiosk(cli.config, cli.data_dir, cli.fullscreen),
+        None => run_kiosk(cli.config, cli.data_dir, cli.fullscreen, cli.no_demo_button),
     }
 }
 
@@ -152,6 +155,7 @@ fn run_kiosk(
     config: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     fullscreen: bool,
+    no_demo_button: bool,
 ) -> anyhow::Result<()> {
     let mut config = match &config {
         Some(path) => Config::load(path)?,
@@ -182,6 +186,13 @@ fn run_kiosk(
     }
     if config.demo {
         kiosk::ui::connect_operator(kiosk.window(), rig.clone());
+        if no_demo_button {
+            use slint::ComponentHandle;
+            kiosk
+                .window()
+                .global::<kiosk::ui::AppAdapter>()
+                .set_demo_button(false);
+        }
         tracing::info!(
             "demo: press F2 (or the DEMO button) for the operator panel; receipts go to {}",
             SimRig::receipt_dir(&config.data_dir).display()

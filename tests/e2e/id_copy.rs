@@ -1,15 +1,17 @@
+//! Copying the ID card through the app: the demo's glass with a real IPP printer, and SANE.
+
+mod glass_to_ipp {
 //! Copying the ID card, end to end: the document scanner's image (the demo's simulated glass)
 //! cropped to the card, the scan pages, the A4 PDF with both sides and the overlay printed on a
 //! real IPP printer on loopback (ippeveprinter), and nothing of the card kept afterwards.
-
-mod common;
 
 use kiosk::app::Page;
 
 #[test]
 fn an_id_card_copy_end_to_end() {
-    let a4 = common::ipp::IppRig::start();
-    let rig = common::Rig::start_configured(|config| {
+    crate::rig::on_ui_thread(|| {
+    let a4 = crate::ipp::IppRig::start();
+    let rig = crate::rig::Rig::start_configured(|config| {
         config.devices.a4_printer = Some(kiosk::config::A4PrinterConfig {
             uri: a4.uri.clone(),
             job_timeout_secs: 60,
@@ -23,21 +25,21 @@ fn an_id_card_copy_end_to_end() {
     assert_eq!(rig.page(), Page::CopyScan);
 
     // The lid is up: the citizen is told to close it.
-    *rig.glass.lock().unwrap() = kiosk::demo::glass::Glass::LidOpen;
+    *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::LidOpen;
     rig.tap("扫描");
     rig.wait_for("the lid notice", |r| {
         r.find("扫描状态").accessible_value().unwrap() == "扫描仪盖板未盖好，请盖好后重新扫描。"
     });
 
     // Nothing on the glass: lay the card.
-    *rig.glass.lock().unwrap() = kiosk::demo::glass::Glass::Empty;
+    *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::Empty;
     rig.tap("重新扫描");
     rig.wait_for("the no-card notice", |r| {
         r.find("扫描状态").accessible_value().unwrap()
             == "未检测到身份证，请按图示放在左上角后重新扫描。"
     });
 
-    *rig.glass.lock().unwrap() = kiosk::demo::glass::Glass::Card;
+    *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::Card;
     rig.tap("重新扫描");
     rig.wait_for("the front", |r| {
         r.kiosk.ui().with_controller(|c| {
@@ -115,6 +117,7 @@ fn an_id_card_copy_end_to_end() {
             "{name}"
         );
     }
+    });
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -130,4 +133,46 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+}
+
+mod sane {
+//! The real SANE path through the app, end to end.
+
+#[test]
+fn the_sane_test_backend_scans_through_the_app() {
+    crate::rig::on_ui_thread(|| {
+    let rig = crate::rig::Rig::start_configured(|config| {
+        config.devices.doc_scanner = Some(kiosk::config::DocScannerDevice::Sane {
+            device: "test".into(),
+            mode: Some("gray".into()),
+            resolution_dpi: 75,
+            area_mm: Some([0.0, 0.0, 100.0, 70.0]),
+            timeout_secs: 60,
+            scanimage: None,
+            extra_args: Vec::new(),
+        });
+    });
+    rig.wait_until_ready();
+    rig.swipe_sample_card();
+    rig.tap("身份证复印");
+    rig.tap("办理银行业务");
+    rig.tap("扫描");
+    rig.wait_for("the scan's answer", |r| {
+        r.kiosk.ui().with_controller(|c| {
+            matches!(
+                c.copy_job().front,
+                kiosk::app::id_copy::SideState::Failed(_)
+            )
+        })
+    });
+    rig.kiosk.ui().with_controller(|c| {
+        assert_eq!(
+            c.copy_job().front,
+            kiosk::app::id_copy::SideState::Failed(kiosk::app::ScanProblem::NoCard),
+            "scanimage must be installed (scripts/test installs sane-utils)"
+        );
+    });
+    });
+}
 }

@@ -1,3 +1,76 @@
+//! Printing: A4 on a real IPP printer, the receipt printer thread, the ticket's PNG.
+
+mod ipp {
+//! A4 printing to a real IPP printer on loopback (`tests/common/ipp.rs`).
+//!
+//! ippeveprinter will not start without DNS-SD (Avahi over D-Bus), so the test starts its own
+//! private bus and avahi-daemon (Debian dbus, avahi-daemon) in a temporary directory, bound
+//! to loopback; nothing on the machine's system bus is touched. avahi-daemon must run as root
+//! (CI does; scripts/test installs the packages).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::ipp::{free_port, IppRig, FAILSAFE};
+use kiosk::cli::doc::doc_render::{render_sample, DocKind};
+use printer::ipp::{IppError, IppPrinter, JobState};
+
+#[test]
+fn certificate_pdf_arrives_at_a_real_ipp_printer_and_completes() {
+    let rig = IppRig::start();
+    let pdf = render_sample(DocKind::SocialInsuranceProof).unwrap();
+    let mut printer = IppPrinter::new(&rig.uri, Duration::from_secs(30)).unwrap();
+    printer.poll_interval = Duration::from_millis(100);
+    let outcome = printer
+        .print_pdf(&pdf, "social-insurance-proof SB-20261124-000042", FAILSAFE)
+        .unwrap();
+    assert_eq!(outcome.state, JobState::Completed);
+    assert!(outcome.job_id > 0);
+
+    // The job file is in the spool directory, byte for byte.
+    let files: Vec<PathBuf> = std::fs::read_dir(&rig.spool)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let job_file = files
+        .iter()
+        .find(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .starts_with(&format!("{}-", outcome.job_id))
+            })
+        })
+        .unwrap_or_else(|| panic!("no job file in {files:?}"));
+    assert_eq!(std::fs::read(job_file).unwrap(), pdf);
+
+    // The state can be asked again, and an unknown job is an IPP error, not a panic.
+    assert_eq!(
+        printer.job_state(outcome.job_id).unwrap().0,
+        JobState::Completed
+    );
+    assert!(matches!(printer.job_state(9999), Err(IppError::Status(_))));
+}
+
+#[test]
+fn unreachable_printer_is_a_transport_error() {
+    let port = free_port();
+    let printer = IppPrinter::new(
+        &format!("ipp://127.0.0.1:{port}/ipp/print"),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert!(matches!(
+        printer.print_pdf(b"%PDF-1.4", "x", Duration::from_secs(1)),
+        Err(IppError::Exchange(_))
+    ));
+    assert!(matches!(
+        IppPrinter::new("lpd://x/q", Duration::from_secs(1)),
+        Err(IppError::BadUri)
+    ));
+}
+}
+
+mod paper_out {
 //! The printer thread against the virtual printer: paper out in the middle of a ticket keeps
 //! the job and prints it again, whole, after the restock; idle status polls see a fault before
 //! any citizen meets it; a device-file printer (`/dev/usb/lp0` style) prints.
@@ -138,4 +211,79 @@ fn device_file_printer_prints() {
         vec![samples::ticket().follow_url]
     );
     drop(keep_raw);
+}
+}
+
+mod ticket_png {
+//! The queue ticket through the virtual printer: its PNG, decoded by an independent QR decoder
+//! (`zbarimg`, Debian zbar-tools), gives back the follow URL; `kiosk doc render` writes it.
+
+use std::path::Path;
+use std::process::Command;
+
+use kiosk::cli::doc::doc_render::{receipt_png, render_sample, DocKind};
+use kiosk::documents::{queue_ticket, samples};
+
+fn zbarimg() -> &'static Path {
+    let p = Path::new("/usr/bin/zbarimg");
+    assert!(
+        p.exists(),
+        "zbarimg is not installed: run scripts/test (zbar-tools)"
+    );
+    p
+}
+
+#[test]
+fn ticket_png_qr_decodes_to_the_follow_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let ticket = samples::ticket();
+    let png = receipt_png(&queue_ticket::render(&ticket)).unwrap();
+    assert_eq!(png, render_sample(DocKind::QueueTicket).unwrap());
+    let path = dir.path().join("ticket.png");
+    std::fs::write(&path, png).unwrap();
+    let out = Command::new(zbarimg())
+        .args(["-q", "--raw"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "zbarimg found no code");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        ticket.follow_url
+    );
+}
+
+#[test]
+fn doc_render_cli_writes_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, name) in [
+        ("queue-ticket", "t.png"),
+        ("social-insurance-proof", "s.pdf"),
+        ("no-housing-proof", "n.pdf"),
+        ("form-blank", "fb.pdf"),
+        ("form-filled", "ff.pdf"),
+        ("id-copy", "id.pdf"),
+    ] {
+        let out = dir.path().join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_kiosk"))
+            .args(["doc", "render", kind, "--sample", "--out"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{kind}");
+        let bytes = std::fs::read(&out).unwrap();
+        if name.ends_with(".png") {
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{kind}");
+        } else {
+            assert!(bytes.starts_with(b"%PDF-"), "{kind}");
+        }
+    }
+    // Without --sample there is no data to print: refused.
+    let status = Command::new(env!("CARGO_BIN_EXE_kiosk"))
+        .args(["doc", "render", "id-copy", "--out"])
+        .arg(dir.path().join("x.pdf"))
+        .status()
+        .unwrap();
+    assert!(!status.success());
+}
 }

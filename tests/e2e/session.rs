@@ -1,7 +1,5 @@
 //! No touch for the idle time: the countdown shows, and at zero the session is wiped.
 
-mod common;
-
 use std::time::Duration;
 
 use kiosk::app::Page;
@@ -14,7 +12,8 @@ fn seconds(n: u64) {
 
 #[test]
 fn the_idle_countdown_wipes_the_session() {
-    let rig = common::Rig::start();
+    crate::rig::on_ui_thread(|| {
+    let rig = crate::rig::Rig::start();
     rig.wait_until_ready();
     rig.swipe_sample_card();
     rig.tap("取号");
@@ -47,12 +46,13 @@ fn the_idle_countdown_wipes_the_session() {
         assert_eq!(c.phone(), "");
     });
     rig.find("请刷身份证");
-    assert!(rig.printer.receipts().is_empty());
+    assert!(rig.printer().receipts().is_empty());
+    });
 }
 
 struct ElementCount;
 impl ElementCount {
-    fn of(rig: &common::Rig, label: &str) -> usize {
+    fn of(rig: &crate::rig::Rig, label: &str) -> usize {
         i_slint_backend_testing::ElementHandle::find_by_accessible_label(rig.kiosk.window(), label)
             .count()
     }

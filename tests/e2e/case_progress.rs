@@ -13,12 +13,12 @@ fn receipt_url(case: &str, key: &[u8]) -> String {
 #[test]
 fn following_an_application() {
     crate::rig::on_ui_thread(|| {
-    let mut rig = crate::rig::Rig::start();
-    rig.wait_until_ready();
-    receipt_on_the_attract_screen(&rig);
-    forged_and_foreign_codes(&rig);
-    by_card_and_by_typed_number(&rig);
-    platform_down(&mut rig);
+        let mut rig = crate::rig::Rig::start();
+        rig.wait_until_ready();
+        receipt_on_the_attract_screen(&rig);
+        forged_and_foreign_codes(&rig);
+        by_card_and_by_typed_number(&rig);
+        platform_down(&mut rig);
     });
 }
 fn receipt_on_the_attract_screen(rig: &crate::rig::Rig) {

@@ -139,12 +139,18 @@ impl Rig {
 
     /// The simulated ID-card reader.
     pub fn reader(&self) -> &Arc<idcard::sim::SimReader> {
-        self.sims.reader.as_ref().expect("a simulated ID-card reader")
+        self.sims
+            .reader
+            .as_ref()
+            .expect("a simulated ID-card reader")
     }
 
     /// The virtual receipt printer.
     pub fn printer(&self) -> &printer::virtual_printer::SimPrinter {
-        self.sims.printer.as_ref().expect("a virtual receipt printer")
+        self.sims
+            .printer
+            .as_ref()
+            .expect("a virtual receipt printer")
     }
 
     /// The QR/barcode scanner, on a pseudo-terminal like the others.

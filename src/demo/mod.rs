@@ -69,6 +69,10 @@ pub struct SimRig {
     pub printer: Option<printer::virtual_printer::SimPrinter>,
     /// Built-in platform simulator.
     pub platform: Option<kiosk_platform::sim::SimServer>,
+    /// Where the built-in platform simulator listens and what it was started with: enough
+    /// to bring it back on the same address with the same database after
+    /// `platform.take().stop()` (the end-to-end tests take the platform down and up).
+    pub platform_restart: Option<(std::net::SocketAddr, kiosk_platform::sim::SimConfig)>,
     /// The kiosk's printer thread, once started: "restock" on the panel tells it too.
     pub printer_handle: std::sync::Mutex<Option<crate::devices::printer_manager::PrinterHandle>>,
     /// Simulated QR/barcode scanner on a pseudo-terminal.
@@ -85,6 +89,7 @@ impl SimRig {
             reader: None,
             printer: None,
             platform: None,
+            platform_restart: None,
             printer_handle: std::sync::Mutex::new(None),
             code_scanner: None,
             glass: None,
@@ -131,8 +136,9 @@ impl SimRig {
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let sim_config =
                 kiosk_platform::sim::SimConfig::demo(config.data_dir.join("platform-sim.sqlite"));
-            let server = kiosk_platform::sim::SimServer::start(listener, sim_config)?;
+            let server = kiosk_platform::sim::SimServer::start(listener, sim_config.clone())?;
             config.platform.base_url = server.base_url();
+            rig.platform_restart = Some((server.addr(), sim_config));
             tracing::info!(url = %config.platform.base_url, "built-in platform simulator");
             rig.platform = Some(server);
         }
@@ -311,6 +317,7 @@ mod tests {
             code_scanner: None,
             glass: None,
             sim_glass: std::sync::Mutex::new(None),
+            platform_restart: None,
         };
         rig.forward_device_states(&board, sink.clone());
         reader.set(DeviceState::fault("cannot open /dev/ttyS9"));

@@ -1,46 +1,95 @@
 //! The kiosk with its real threads, real serial code over pseudo-terminals, and the platform
 //! simulator over real HTTP on loopback; the UI on Slint's testing backend with mock time.
+//!
+//! The simulators are the demo's own ([`kiosk::demo::SimRig`]): the tests run the kiosk
+//! the demo runs, with a temporary data folder, quick sync rounds and no demo panel.
+//!
+//! Every UI test runs on this process's one Slint thread ([`on_ui_thread`]); see main.rs.
 
 #![allow(dead_code)]
 
-pub mod ipp;
-
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
-use kiosk::config::{Config, IdCardDevice, SerialDevice, SyncConfig};
+use kiosk::config::{Config, SyncConfig};
+use kiosk::demo::SimRig;
 use kiosk::kiosk::Kiosk;
 use kiosk::store::Store;
-use kiosk_platform::sim::{SimConfig, SimServer};
+use kiosk_platform::sim::SimServer;
 
 /// Fail-safe for waits on background threads: generous, never a performance limit.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+type Job = Box<dyn FnOnce() + Send>;
+
+std::thread_local! {
+    /// True on the Slint thread only: a rig started elsewhere would have no UI platform.
+    static IS_UI_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a UI test's body on the process's one Slint thread, one test at a time, and fails
+/// the calling test with the body's panic message if it panics.
+///
+/// Slint's testing backend can be installed once per process and then lives on the thread
+/// that installed it (its context, timers and mock clock are thread-locals; its event-loop
+/// proxy, which `invoke_from_event_loop` uses from the kiosk's threads, is process-wide and
+/// wakes that thread only). So every kiosk of this binary lives on that one thread.
+pub fn on_ui_thread(body: impl FnOnce() + Send + 'static) {
+    // Held while the body runs: the UI tests take turns (poison-tolerant, so one failed UI
+    // test does not fail the others).
+    static TURN: Mutex<()> = Mutex::new(());
+    static UI: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let ui = UI.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("slint-ui".into())
+            .spawn(move || {
+                i_slint_backend_testing::init_integration_test_with_mock_time();
+                IS_UI_THREAD.with(|u| u.set(true));
+                for job in rx {
+                    job();
+                }
+            })
+            .expect("spawning the UI thread");
+        Mutex::new(tx)
+    });
+    let (done_tx, done_rx) = mpsc::channel();
+    let job: Job = Box::new(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        let _ = done_tx.send(outcome.map_err(|payload| panic_message(&*payload)));
+    });
+    ui.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send(job)
+        .expect("the UI thread is gone");
+    match done_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("on the UI thread: {message}"),
+        Err(_) => panic!("the UI thread ended during the test"),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(a panic without a message)".to_owned())
+}
+
+/// A kiosk on the demo's simulators, in a temporary folder.
 pub struct Rig {
-    pub dir: tempfile::TempDir,
-    pub reader: idcard::sim::SimReader,
-    pub printer: printer::virtual_printer::SimPrinter,
-    /// The QR/barcode scanner, on a pseudo-terminal like the others.
-    pub code_scanner: scanner::sim::SimScanner,
-    /// What lies on the simulated document scanner's glass (when it is the one in use).
-    pub glass: std::sync::Arc<std::sync::Mutex<kiosk::demo::glass::Glass>>,
-    pub platform: Option<SimServer>,
-    pub platform_addr: SocketAddr,
+    // Field order is drop order: the kiosk (and its threads) first, then the simulators it
+    // talks to, then the folder they all write in.
     pub kiosk: Kiosk,
-}
-
-pub fn font() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/fonts/wqy-microhei.ttc"
-    ))
-    .expect("bundled font")
-}
-
-pub fn sim_config(dir: &std::path::Path) -> SimConfig {
-    SimConfig::demo(dir.join("platform.sqlite"))
+    /// The demo's simulators: ID-card reader, receipt printer, code scanner, glass, platform.
+    pub sims: SimRig,
+    /// The test's folder; the kiosk's data folder is `data/` in it.
+    pub dir: tempfile::TempDir,
 }
 
 impl Rig {
@@ -50,39 +99,17 @@ impl Rig {
         Self::start_configured(|_| {})
     }
 
-    /// [`Rig::start`] with the configuration adjusted before the kiosk starts.
+    /// [`Rig::start`] with the configuration adjusted before the simulators and the kiosk
+    /// start (what is left `Simulated` gets a simulator).
     pub fn start_configured(adjust: impl FnOnce(&mut Config)) -> Rig {
-        i_slint_backend_testing::init_integration_test_with_mock_time();
+        assert!(
+            IS_UI_THREAD.with(|u| u.get()),
+            "a Rig runs on the UI thread: wrap the test's body in rig::on_ui_thread"
+        );
         let dir = tempfile::tempdir().unwrap();
-        let reader = idcard::sim::SimReader::spawn().unwrap();
-        let printer =
-            printer::virtual_printer::SimPrinter::spawn(font(), Some(dir.path().join("printer")))
-                .unwrap();
-        let code_scanner = scanner::sim::SimScanner::spawn().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let platform_addr = listener.local_addr().unwrap();
-        let platform = SimServer::start(listener, sim_config(dir.path())).unwrap();
-
         let mut config = Config::demo(dir.path().join("data"));
+        // The kiosk as deployed: no demo panel.
         config.demo = false;
-        config.platform.base_url = format!("http://{platform_addr}");
-        config.devices.idcard = IdCardDevice::Serial {
-            path: reader.port_path(),
-            baud: 115_200,
-            wlt_library: None,
-        };
-        config.devices.printer = SerialDevice::Serial {
-            path: printer.port_path(),
-            baud: 115_200,
-        };
-        config.devices.code_scanner = Some(kiosk::config::CodeScannerDevice::Serial {
-            path: code_scanner.port_path(),
-            baud: 9600,
-            prefix: None,
-            suffix: None,
-            max_len: None,
-            encoding: None,
-        });
         // Quick rounds and short backoff: the tests wait on real threads.
         config.sync = SyncConfig {
             interval_secs: 1,
@@ -92,34 +119,51 @@ impl Rig {
         };
         adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
+        let sims = SimRig::start(&mut config).unwrap();
         let clock: kiosk::ui::SessionClock =
             std::rc::Rc::new(|| Duration::from_millis(i_slint_backend_testing::get_mocked_time()));
-        let sim_glass = kiosk::demo::glass::SimGlass::new(kiosk::demo::RECEIPT_FONT);
-        let glass = sim_glass.glass.clone();
-        let extras = kiosk::kiosk::KioskExtras {
-            doc_source: match config.devices.doc_scanner {
-                Some(kiosk::config::DocScannerDevice::Simulated) => Some(Box::new(sim_glass)),
-                _ => None,
-            },
-            // A4 pages land as PDFs in a4/ unless the test gives a real (IPP) A4 printer.
-            a4_folder: config
-                .devices
-                .a4_printer
-                .is_none()
-                .then(|| dir.path().join("a4")),
-        };
+        let mut extras = sims.take_extras(&config);
+        // A4 pages land as PDFs in a4/ unless the test gives a real (IPP) A4 printer.
+        extras.a4_folder = config
+            .devices
+            .a4_printer
+            .is_none()
+            .then(|| dir.path().join("a4"));
         let kiosk = Kiosk::start_with(&config, clock, extras).unwrap();
-        slint::ComponentHandle::show(kiosk.window()).unwrap();
-        Rig {
-            dir,
-            reader,
-            printer,
-            code_scanner,
-            glass,
-            platform: Some(platform),
-            platform_addr,
-            kiosk,
+        if let Ok(mut handle) = sims.printer_handle.lock() {
+            *handle = Some(kiosk.printer().clone());
         }
+        slint::ComponentHandle::show(kiosk.window()).unwrap();
+        Rig { kiosk, sims, dir }
+    }
+
+    /// The simulated ID-card reader.
+    pub fn reader(&self) -> &Arc<idcard::sim::SimReader> {
+        self.sims
+            .reader
+            .as_ref()
+            .expect("a simulated ID-card reader")
+    }
+
+    /// The virtual receipt printer.
+    pub fn printer(&self) -> &printer::virtual_printer::SimPrinter {
+        self.sims
+            .printer
+            .as_ref()
+            .expect("a virtual receipt printer")
+    }
+
+    /// The QR/barcode scanner, on a pseudo-terminal like the others.
+    pub fn code_scanner(&self) -> &scanner::sim::SimScanner {
+        self.sims
+            .code_scanner
+            .as_ref()
+            .expect("a simulated code scanner")
+    }
+
+    /// What lies on the simulated document scanner's glass (when it is the one in use).
+    pub fn glass(&self) -> &Arc<Mutex<kiosk::demo::glass::Glass>> {
+        self.sims.glass.as_ref().expect("the simulated glass")
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -132,20 +176,30 @@ impl Rig {
     }
 
     pub fn stop_platform(&mut self) {
-        if let Some(p) = self.platform.take() {
+        if let Some(p) = self.sims.platform.take() {
             p.stop();
         }
     }
 
     /// Brings the platform back on the same address with the same database.
     pub fn start_platform(&mut self) {
-        let listener = TcpListener::bind(self.platform_addr).unwrap();
-        self.platform = Some(SimServer::start(listener, sim_config(self.dir.path())).unwrap());
+        let (addr, config) = self
+            .sims
+            .platform_restart
+            .clone()
+            .expect("the built-in platform simulator");
+        let listener = TcpListener::bind(addr).unwrap();
+        self.sims.platform = Some(SimServer::start(listener, config).unwrap());
     }
 
     pub fn holdings(&self) -> kiosk_platform::api::Holdings {
+        let (addr, _) = self
+            .sims
+            .platform_restart
+            .as_ref()
+            .expect("the built-in platform simulator");
         let client = kiosk_platform::client::PlatformClient::new(
-            &format!("http://{}", self.platform_addr),
+            &format!("http://{addr}"),
             kiosk_platform::sim::DEMO_KIOSK_ID,
             kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
             Duration::from_secs(5),
@@ -232,7 +286,7 @@ impl Rig {
 
     /// Places the first sample card and waits for the greeting.
     pub fn swipe_sample_card(&self) {
-        self.reader
+        self.reader()
             .place_card(idcard::sim::sample_cards().into_iter().next().unwrap());
         self.wait_for("the greeting", |r| r.page() == Page::Menu);
     }

@@ -2,9 +2,7 @@
 //! checked with the hall's key, the platform simulator answering over HTTP, the UI found by
 //! accessible label. One rig (Slint's testing backend is one per process), scenarios in turn.
 
-mod common;
-
-use common::{Page, ReadSession};
+use crate::rig::{Page, ReadSession};
 use kiosk::documents::samples::{SAMPLE_CASE, SAMPLE_SIGNING_KEY, SAMPLE_VERIFY_BASE};
 use kiosk::documents::verification::verification_url;
 
@@ -14,17 +12,19 @@ fn receipt_url(case: &str, key: &[u8]) -> String {
 
 #[test]
 fn following_an_application() {
-    let mut rig = common::Rig::start();
-    rig.wait_until_ready();
-    receipt_on_the_attract_screen(&rig);
-    forged_and_foreign_codes(&rig);
-    by_card_and_by_typed_number(&rig);
-    platform_down(&mut rig);
+    crate::rig::on_ui_thread(|| {
+        let mut rig = crate::rig::Rig::start();
+        rig.wait_until_ready();
+        receipt_on_the_attract_screen(&rig);
+        forged_and_foreign_codes(&rig);
+        by_card_and_by_typed_number(&rig);
+        platform_down(&mut rig);
+    });
 }
-fn receipt_on_the_attract_screen(rig: &common::Rig) {
+fn receipt_on_the_attract_screen(rig: &crate::rig::Rig) {
     rig.find("查询办件进度，请扫描回执上的二维码");
 
-    rig.code_scanner
+    rig.code_scanner()
         .scan(&receipt_url(SAMPLE_CASE, SAMPLE_SIGNING_KEY))
         .unwrap();
     rig.wait_for("the case", |r| {
@@ -47,9 +47,9 @@ fn receipt_on_the_attract_screen(rig: &common::Rig) {
         .with_controller(|c| assert!(c.case_outcome().is_none()));
 }
 
-fn forged_and_foreign_codes(rig: &common::Rig) {
+fn forged_and_foreign_codes(rig: &crate::rig::Rig) {
     // Same page, same case number, signed with another key: refused.
-    rig.code_scanner
+    rig.code_scanner()
         .scan(&receipt_url(SAMPLE_CASE, b"someone-elses-key"))
         .unwrap();
     rig.wait_for("the forged-code notice", |r| {
@@ -62,7 +62,7 @@ fn forged_and_foreign_codes(rig: &common::Rig) {
 
     // Altered after signing: the case number changed by one digit.
     let altered = receipt_url(SAMPLE_CASE, SAMPLE_SIGNING_KEY).replace("000042", "000043");
-    rig.code_scanner.scan(&altered).unwrap();
+    rig.code_scanner().scan(&altered).unwrap();
     rig.wait_for("the second forged-code notice", |r| {
         r.kiosk
             .ui()
@@ -70,7 +70,7 @@ fn forged_and_foreign_codes(rig: &common::Rig) {
     });
     assert_eq!(rig.page(), Page::Attract);
 
-    rig.code_scanner
+    rig.code_scanner()
         .scan("https://shop.example.com/item?id=8848")
         .unwrap();
     rig.wait_for("the foreign-code notice", |r| {
@@ -81,7 +81,7 @@ fn forged_and_foreign_codes(rig: &common::Rig) {
     rig.find("本机无法识别该二维码，请扫描本中心回执上的二维码。");
 
     // Bytes that are no code at all (a smudged print): scan again.
-    rig.code_scanner.send_garbage().unwrap();
+    rig.code_scanner().send_garbage().unwrap();
     rig.wait_for("the unreadable-code notice", |r| {
         r.kiosk
             .ui()
@@ -90,7 +90,7 @@ fn forged_and_foreign_codes(rig: &common::Rig) {
     rig.find("未能识别该二维码，请将其平放在扫码窗口下保持不动，再扫一次。");
 }
 
-fn by_card_and_by_typed_number(rig: &common::Rig) {
+fn by_card_and_by_typed_number(rig: &crate::rig::Rig) {
     rig.swipe_sample_card();
     rig.tap("办件进度查询");
     assert_eq!(rig.page(), Page::Progress);
@@ -142,9 +142,9 @@ fn by_card_and_by_typed_number(rig: &common::Rig) {
     );
 }
 
-fn platform_down(rig: &mut common::Rig) {
+fn platform_down(rig: &mut crate::rig::Rig) {
     rig.stop_platform();
-    rig.code_scanner
+    rig.code_scanner()
         .scan(&receipt_url(SAMPLE_CASE, SAMPLE_SIGNING_KEY))
         .unwrap();
     rig.wait_for("unreachable", |r| {

@@ -5,10 +5,15 @@
 //! private bus and avahi-daemon (Debian dbus, avahi-daemon) in a temporary directory, bound
 //! to loopback; nothing on the machine's system bus is touched. avahi-daemon must run as root
 //! (CI does; scripts/test installs the packages).
+//!
+//! One at a time in this process: avahi-daemon keeps one pid file for the machine
+//! (`/run/avahi-daemon/pid`) and refuses to start while another is running, and both would
+//! answer on the mDNS port. [`IppRig`] holds a process-wide lock while it lives.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Fail-safe only.
@@ -55,14 +60,18 @@ pub struct IppRig {
     pub uri: String,
     pub spool: PathBuf,
     _dir: tempfile::TempDir,
-    // Dropped in reverse order of start: printer, avahi, bus.
+    // Dropped in reverse order of start: printer, avahi, bus; then the turn is given up.
     _printer: Kill,
     _avahi: Kill,
     _bus: Kill,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl IppRig {
     pub fn start() -> IppRig {
+        // Poison-tolerant: a failed test that held it does not fail the next one.
+        static TURN: Mutex<()> = Mutex::new(());
+        let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let bus_path = dir.path().join("bus");
         let bus_conf = dir.path().join("bus.conf");
@@ -155,6 +164,7 @@ impl IppRig {
             _printer: printer,
             _avahi: avahi,
             _bus: bus,
+            _turn: turn,
         }
     }
 }

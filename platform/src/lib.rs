@@ -17,10 +17,15 @@
 //!   `TcpListener`, backed by SQLite (WAL, numbered migrations). Internally:
 //!   `sim/http.rs` (a small HTTP/1.1 server with prompt shutdown), `sim/routes.rs`
 //!   (authentication, endpoints, follow page), `sim/store.rs` (schema and queries).
+//! - `hostile` (feature `test-support`): a hostile platform on loopback for tests, between
+//!   the kiosk and the simulator, answering every way a platform, a proxy or a captive
+//!   portal can.
 
 pub mod api;
 pub mod client;
 pub mod codes;
+#[cfg(any(test, feature = "test-support"))]
+pub mod hostile;
 pub mod sign;
 pub mod sim;
 

@@ -82,7 +82,9 @@ impl SimRig {
             };
             rig.printer = Some(printer);
         }
-        if config.platform.base_url.is_empty() {
+        // The demo only: a real config with an empty address is refused at load, so a
+        // throw-away simulator never acknowledges a citizen's transactions.
+        if config.demo && config.platform.base_url.is_empty() {
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let sim_config =
                 kiosk_platform::sim::SimConfig::demo(config.data_dir.join("platform-sim.sqlite"));

@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_outbox_purge_index.sql"),
+    include_str!("migrations/0003_damaged_databases.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -61,6 +62,7 @@ mod tests {
             "queue_status_cache",
             "queue_tickets",
             "device_events",
+            "damaged_databases",
         ] {
             let n: i64 = conn
                 .query_row(

@@ -402,10 +402,9 @@ fn serve(
 ) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    if let Ok(Some(answer)) = peek_reset(&stream, rules) {
-        // Reset: drop with the request unread, so the kernel answers with RST.
+    if peek_reset(&stream, rules).unwrap_or(false) {
+        // Reset: close with most of the request unread, so the kernel answers with RST.
         requests.fetch_add(1, Ordering::SeqCst);
-        drop(answer);
         let mut one = [0u8; 1];
         let _ = stream.read(&mut one);
         return Ok(());
@@ -503,9 +502,9 @@ fn serve(
     Ok(())
 }
 
-/// `Some` when the rule for this request is [`Answer::Reset`] (decided from the first bytes,
+/// Whether the rule for this request is [`Answer::Reset`] (decided from the first bytes,
 /// before the request is read, so that unread bytes remain to make the close a reset).
-fn peek_reset(stream: &TcpStream, rules: &Mutex<Rules>) -> io::Result<Option<()>> {
+fn peek_reset(stream: &TcpStream, rules: &Mutex<Rules>) -> io::Result<bool> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut buf = [0u8; 2048];
     let n = stream.peek(&mut buf)?;
@@ -530,7 +529,7 @@ fn peek_reset(stream: &TcpStream, rules: &Mutex<Rules>) -> io::Result<Option<()>
                 .map(|(_, a)| *a == Answer::Reset)
         })
         .unwrap_or(false);
-    Ok(reset.then_some(()))
+    Ok(reset)
 }
 
 struct Head {

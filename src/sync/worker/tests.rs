@@ -124,7 +124,6 @@ fn until_due(store: &Store) {
 fn check(name: &str, answer: Answer, expect: Expect) -> Result<(), String> {
     let mut rig = rig(fast());
     rig.hostile.answer("/v1/transactions", answer);
-    let before = Utc::now();
     let (wait, _) = rig.state.round_and_report();
     let status = rig.state.status();
     let counts = rig.state.store.outbox_counts().unwrap();
@@ -143,8 +142,9 @@ fn check(name: &str, answer: Answer, expect: Expect) -> Result<(), String> {
     if failing && wait > longest {
         return fail(format!("round waits {wait:?}"));
     }
+    let latest = Utc::now() + chrono::Duration::from_std(longest).unwrap();
     for (_, _, next) in pending_rows(&rig.state.store) {
-        if next > before + chrono::Duration::from_std(longest).unwrap() + chrono::Duration::seconds(1) {
+        if next > latest {
             return fail(format!("a row waits until {next}"));
         }
     }

@@ -356,6 +356,36 @@ impl Store {
     }
 }
 
+/// Tests: damages the database file at `path` the way a bad sector would, in an index page
+/// (so `quick_check` fails while the outbox's own rows stay readable). Every connection to
+/// it must be closed.
+#[cfg(test)]
+pub(crate) fn damage_an_index(path: &Path) {
+    let (root, page_size): (i64, i64) = {
+        let conn = Connection::open(path).unwrap();
+        // One file, no WAL, so the bytes written below are what SQLite reads.
+        conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .unwrap();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'outbox_due'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (root, size)
+    };
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = ((root - 1) * page_size) as usize;
+    for b in &mut bytes[at..at + 16] {
+        *b = 0xFF;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,7 +427,53 @@ mod tests {
         assert_eq!(store.device_health().unwrap()[0].1, "corrupt_moved_aside");
         drop(store);
         // A sound database opens without an alarm.
-        let (_s, alarm) = Store::open_at_start(&db).unwrap();
+        let (s, alarm) = Store::open_at_start(&db).unwrap();
         assert!(alarm.is_none());
+        // ... and still remembers the one moved aside, for staff and the heartbeat.
+        let remembered = s.damaged_database().unwrap().expect("remembered");
+        assert_eq!((remembered.recovered, remembered.unreadable), (0, 0));
+    }
+
+    #[test]
+    fn the_readable_rows_of_a_damaged_file_are_queued_again_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kiosk.sqlite");
+        let now = Utc::now();
+        let (keys, sent_key) = {
+            let mut s = Store::open(&db).unwrap();
+            let ids: Vec<i64> = (0..5)
+                .map(|i| {
+                    s.enqueue("queue_ticket", &format!(r#"{{"n":{i}}}"#), now)
+                        .unwrap()
+                })
+                .collect();
+            s.mark_sent(&ids[..1], now).unwrap();
+            s.mark_failed(ids[1], "refused").unwrap();
+            let key = |id| s.outbox_row(id).unwrap().unwrap().idempotency_key;
+            let keys: Vec<String> = ids[1..].iter().map(|id| key(*id)).collect();
+            (keys, key(ids[0]))
+        };
+        damage_an_index(&db);
+        let (s, alarm) = Store::open_at_start(&db).unwrap();
+        let alarm = alarm.expect("damage found");
+        assert_eq!((alarm.recovered, alarm.unreadable), (4, 0));
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.failed, counts.sent), (3, 1, 0));
+        // Same keys (the platform recognises what it already has), same payloads.
+        let due = s.due_outbox(Utc::now(), 10).unwrap();
+        let got: Vec<String> = due.iter().map(|r| r.idempotency_key.clone()).collect();
+        assert_eq!(&got[..], &keys[1..]);
+        assert!(!got.contains(&sent_key));
+        assert_eq!(due[0].payload, r#"{"n":2}"#);
+        let remembered = s.damaged_database().unwrap().expect("remembered");
+        assert_eq!(remembered.recovered, 4);
+        assert_eq!(remembered.moved_to, alarm.moved_to.display().to_string());
+        drop(s);
+        // The next start neither alarms nor queues them again.
+        let (s, alarm) = Store::open_at_start(&db).unwrap();
+        assert!(alarm.is_none());
+        assert_eq!(s.outbox_counts().unwrap().pending, 3);
+        assert_eq!(s.clear_damaged_databases().unwrap(), 1);
+        assert!(s.damaged_database().unwrap().is_none());
     }
 }

@@ -301,3 +301,68 @@ fn the_worker_thread_survives_an_overflowing_retry_after() {
     }
     drop(worker);
 }
+
+#[test]
+fn a_damaged_databases_rows_are_uploaded_exactly_once_and_staff_and_heartbeat_see_it() {
+    let mut rig = rig(fast());
+    // The platform stores the three tickets but the answer says nothing: they stay pending
+    // here, and the platform already has them.
+    rig.hostile
+        .answer("/v1/transactions", Answer::Mangled(kiosk_platform::hostile::Mangle::Empty));
+    rig.state.round_and_report();
+    assert_eq!(held(&rig.sim), TICKETS as u64);
+    rig.hostile.heal();
+    // One more the platform has never seen.
+    rig.state
+        .store
+        .issue_ticket(
+            &NewTicket {
+                area_code: "B".into(),
+                phone: None,
+                service_day: crate::clock::service_day(),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let db = rig._dir.path().join("kiosk.sqlite");
+    let Rig {
+        _dir,
+        sim,
+        hostile,
+        state,
+    } = rig;
+    let (client, config) = (state.client.clone(), state.config.clone());
+    drop(state);
+    crate::store::damage_an_index(&db);
+
+    let (store, alarm) = Store::open_at_start(&db).unwrap();
+    let alarm = alarm.expect("damage found");
+    assert_eq!(alarm.recovered, TICKETS as u64 + 1);
+    let mut state = State::new(store, client, config, Arc::new(RecordingSink::default()));
+    state.round_and_report();
+    until_due(&state.store);
+    state.round_and_report();
+    let counts = state.store.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, TICKETS as u64 + 1));
+    // Exactly once: the three it had were recognised as duplicates.
+    assert_eq!(held(&sim), TICKETS as u64 + 1);
+    let status = state.status();
+    let damaged = status.damaged_db.expect("staff see the damaged database");
+    assert_eq!(damaged.recovered, TICKETS as u64 + 1);
+    let beats = PlatformClient::new(
+        &sim.base_url(),
+        DEMO_KIOSK_ID,
+        DEMO_KIOSK_KEY.as_bytes(),
+        Duration::from_secs(10),
+    )
+    .heartbeats()
+    .unwrap();
+    let store_health = beats
+        .kiosks
+        .iter()
+        .flat_map(|k| &k.heartbeat.devices)
+        .find(|d| d.device == "store")
+        .expect("the heartbeat reports the store");
+    assert_eq!(store_health.status, "fault");
+    drop(hostile);
+}

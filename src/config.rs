@@ -683,8 +683,9 @@ impl Config {
         toml::from_str(text)
     }
 
-    /// The platform key bytes, from the key file or (demo only) the inline key. A key file
-    /// readable by others is set to 0600 with a warning (as the store key is).
+    /// The platform key bytes, from the key file or the inline key (demo and tests only). A
+    /// key file readable by others is set to 0600 with a warning (as the store key is), or
+    /// refused when that is not possible.
     pub fn platform_key(&self) -> Result<Vec<u8>, ConfigError> {
         if let Some(path) = &self.platform.key_file {
             let text = std::fs::read_to_string(path)
@@ -697,13 +698,13 @@ impl Config {
             }
             return Ok(key.as_bytes().to_vec());
         }
-        match &self.platform.key {
-            Some(k) if self.demo => Ok(k.as_bytes().to_vec()),
-            Some(_) => Err(ConfigError::Key(
-                "platform.key is for the demo only: set platform.key_file".into(),
-            )),
-            None => Err(ConfigError::Key("set platform.key_file".into())),
-        }
+        // An inline key in a loaded `kiosk.toml` is refused at load (`Config::problems`);
+        // configs built in code (the demo, the tests) may carry one.
+        self.platform
+            .key
+            .as_ref()
+            .map(|k| k.as_bytes().to_vec())
+            .ok_or_else(|| ConfigError::Key("set platform.key_file".into()))
     }
 
     /// The store key file: `store.key_file`; by default `store.key` beside the config file

@@ -300,6 +300,8 @@ impl CodesConfig {
         if let Some(path) = &self.verify_key_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
+            crate::store::crypto::tighten_permissions(path, "code key file")
+                .map_err(|e| ConfigError::Key(e.to_string()))?;
             return Ok(text.trim().as_bytes().to_vec());
         }
         self.verify_key

@@ -217,3 +217,36 @@ impl DemoControls for SimRig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_platform_starts_for_the_demo_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // A real config (devices on ports, not simulated) whose base_url is empty.
+        let mut config = Config::demo(dir.path().join("data"));
+        config.demo = false;
+        config.devices.idcard = IdCardDevice::Serial {
+            path: "/dev/null".into(),
+            baud: 115_200,
+            wlt_library: None,
+        };
+        config.devices.printer = SerialDevice::Serial {
+            path: "/dev/null".into(),
+            baud: 115_200,
+        };
+        config.devices.code_scanner = None;
+        config.devices.doc_scanner = None;
+        let rig = SimRig::start(&mut config).unwrap();
+        assert!(rig.platform.is_none(), "no throw-away platform for a real config");
+        assert!(config.platform.base_url.is_empty());
+        // The demo gets one.
+        let mut demo = Config::demo(dir.path().join("demo"));
+        demo.devices = config.devices.clone();
+        let rig = SimRig::start(&mut demo).unwrap();
+        assert!(rig.platform.is_some());
+        assert!(demo.platform.base_url.starts_with("http://127.0.0.1:"));
+    }
+}

@@ -63,17 +63,28 @@ pub fn check(config: &Config) -> Result<PreflightNotes, PreflightError> {
     if data_ok {
         let db = db_path(config);
         for suffix in ["", "-wal", "-shm"] {
-            check_writable_file(&PathBuf::from(format!("{}{suffix}", db.display())), &mut problems);
+            check_writable_file(
+                &PathBuf::from(format!("{}{suffix}", db.display())),
+                &mut problems,
+            );
         }
     }
     if !config.demo {
-        check_key_permissions(config.platform.key_file.as_deref(), "platform key file", &mut notes);
+        check_key_permissions(
+            config.platform.key_file.as_deref(),
+            "platform key file",
+            &mut notes,
+        );
         if let Err(e) = config.platform_key() {
             problems.push(e.to_string());
         }
         if config.devices.code_scanner.is_some() {
             if let Some(codes) = &config.codes {
-                check_key_permissions(codes.verify_key_file.as_deref(), "code key file", &mut notes);
+                check_key_permissions(
+                    codes.verify_key_file.as_deref(),
+                    "code key file",
+                    &mut notes,
+                );
                 if let Err(e) = codes.key() {
                     problems.push(format!("codes.verify_key_file: {e}"));
                 }
@@ -96,7 +107,10 @@ pub fn check(config: &Config) -> Result<PreflightNotes, PreflightError> {
 /// The data folder exists (or is created) and the kiosk's user can write in it.
 fn check_data_dir(dir: &Path, problems: &mut Vec<String>) -> bool {
     if let Err(e) = std::fs::create_dir_all(dir) {
-        problems.push(format!("data folder {}: cannot create it: {e}", dir.display()));
+        problems.push(format!(
+            "data folder {}: cannot create it: {e}",
+            dir.display()
+        ));
         return false;
     }
     if !dir.is_dir() {
@@ -133,11 +147,17 @@ fn check_writable_file(path: &Path, problems: &mut Vec<String>) {
     let readonly = std::fs::metadata(path)
         .map(|m| m.permissions().readonly())
         .unwrap_or(false);
-    let opened = std::fs::OpenOptions::new().read(true).write(true).open(path);
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path);
     match opened {
         Ok(_) if !readonly => {}
         Ok(_) => problems.push(format!("{} is read-only", path.display())),
-        Err(e) => problems.push(format!("{} cannot be opened for writing: {e}", path.display())),
+        Err(e) => problems.push(format!(
+            "{} cannot be opened for writing: {e}",
+            path.display()
+        )),
     }
 }
 

@@ -148,9 +148,21 @@ pub fn hostile_answers() -> Vec<(&'static str, Answer, Expect)> {
             Answer::json_error(409, "idempotency_conflict", "key reused"),
             Refused,
         ),
-        ("html 404 from a proxy", Answer::html(404, "404 Not Found"), LinkProblem),
-        ("html 403 from a proxy", Answer::html(403, "403 Forbidden"), LinkProblem),
-        ("html 400 from a proxy", Answer::html(400, "400 Bad Request"), LinkProblem),
+        (
+            "html 404 from a proxy",
+            Answer::html(404, "404 Not Found"),
+            LinkProblem,
+        ),
+        (
+            "html 403 from a proxy",
+            Answer::html(403, "403 Forbidden"),
+            LinkProblem,
+        ),
+        (
+            "html 400 from a proxy",
+            Answer::html(400, "400 Bad Request"),
+            LinkProblem,
+        ),
         (
             "json 404 not_found (wrong base path)",
             Answer::json_error(404, "not_found", "no such endpoint"),
@@ -176,7 +188,11 @@ pub fn hostile_answers() -> Vec<(&'static str, Answer, Expect)> {
             Answer::json_error(401, "bad_signature", "bad signature"),
             LinkProblem,
         ),
-        ("html 502 bad gateway", Answer::html(502, "502 Bad Gateway"), LinkProblem),
+        (
+            "html 502 bad gateway",
+            Answer::html(502, "502 Bad Gateway"),
+            LinkProblem,
+        ),
         (
             "json 500 internal",
             Answer::json_error(500, "internal", "oops"),
@@ -233,10 +249,22 @@ pub fn hostile_answers() -> Vec<(&'static str, Answer, Expect)> {
             Misbehaving,
         ),
         ("empty results", Answer::Mangled(Mangle::Empty), Misbehaving),
-        ("short results", Answer::Mangled(Mangle::DropLast), Misbehaving),
-        ("invented keys", Answer::Mangled(Mangle::InventKeys), Misbehaving),
+        (
+            "short results",
+            Answer::Mangled(Mangle::DropLast),
+            Misbehaving,
+        ),
+        (
+            "invented keys",
+            Answer::Mangled(Mangle::InventKeys),
+            Misbehaving,
+        ),
         ("extra result", Answer::Mangled(Mangle::Extra), Misbehaving),
-        ("reordered results", Answer::Mangled(Mangle::Reverse), Misbehaving),
+        (
+            "reordered results",
+            Answer::Mangled(Mangle::Reverse),
+            Misbehaving,
+        ),
     ]
 }
 
@@ -380,7 +408,11 @@ fn read_request(stream: &mut TcpStream, stop: &AtomicBool) -> io::Result<Option<
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(None),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) => return Err(e),
         }
     }
@@ -492,7 +524,10 @@ fn serve(
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(e)
-                        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) => {}
                     Err(_) => break,
                 }
             }
@@ -598,7 +633,12 @@ fn forward(raw: &[u8], upstream: Option<std::net::SocketAddr>) -> io::Result<(He
     let mut resp = httparse::Response::new(&mut hslots);
     let n = match resp.parse(&answer) {
         Ok(httparse::Status::Complete(n)) => n,
-        _ => return Err(io::Error::new(io::ErrorKind::InvalidData, "bad upstream answer")),
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "bad upstream answer",
+            ))
+        }
     };
     let head = Head {
         status: resp.code.unwrap_or(502),

@@ -105,7 +105,10 @@ fn lf_only_requests_are_answered() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(dir.path());
     let started = Instant::now();
-    let answer = exchange(&sim, b"GET /v1/health HTTP/1.1\nHost: x\nConnection: close\n\n");
+    let answer = exchange(
+        &sim,
+        b"GET /v1/health HTTP/1.1\nHost: x\nConnection: close\n\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
     // Answered at once, not after a timeout (the fail-safe is far above this).
     assert!(started.elapsed() < READ_FAILSAFE);

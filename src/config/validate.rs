@@ -134,7 +134,10 @@ impl Config {
             );
         }
         if pl.key_file.is_none() {
-            p.add("platform.key_file", "missing: the file holding this kiosk's key");
+            p.add(
+                "platform.key_file",
+                "missing: the file holding this kiosk's key",
+            );
         }
         if let Some(codes) = &self.codes {
             if codes.verify_key.is_some() {
@@ -144,7 +147,10 @@ impl Config {
                 );
             }
             if codes.verify_key_file.is_none() {
-                p.add("codes.verify_key_file", "missing: the file holding the hall's code key");
+                p.add(
+                    "codes.verify_key_file",
+                    "missing: the file holding the hall's code key",
+                );
             }
             if codes.verify_base.trim().is_empty() {
                 p.add("codes.verify_base", "missing or empty");
@@ -172,7 +178,12 @@ impl Config {
             }
         }
         if let Some(a4) = &d.a4_printer {
-            p.int("devices.a4_printer.job_timeout_secs", a4.job_timeout_secs, 1, 3600);
+            p.int(
+                "devices.a4_printer.job_timeout_secs",
+                a4.job_timeout_secs,
+                1,
+                3600,
+            );
         }
         match &d.code_scanner {
             Some(CodeScannerDevice::Serial { baud, max_len, .. }) => {
@@ -198,7 +209,12 @@ impl Config {
             ..
         }) = &d.doc_scanner
         {
-            p.int("devices.doc_scanner.resolution_dpi", *resolution_dpi, 75, 1200);
+            p.int(
+                "devices.doc_scanner.resolution_dpi",
+                *resolution_dpi,
+                75,
+                1200,
+            );
             p.int("devices.doc_scanner.timeout_secs", *timeout_secs, 1, 600);
             if let Some([l, t, w, h]) = area_mm {
                 let finite = [l, t, w, h].iter().all(|v| v.is_finite() && **v >= 0.0);
@@ -238,7 +254,12 @@ mod tests {
             .map(str::to_owned)
             .collect();
         lines.insert(0, line.to_owned());
-        let patched = format!("{}{}\n{}", &text[..body_start], lines.join("\n"), &text[end..]);
+        let patched = format!(
+            "{}{}\n{}",
+            &text[..body_start],
+            lines.join("\n"),
+            &text[end..]
+        );
         Config::parse(&patched).unwrap_or_else(|e| panic!("{line}: {e}"))
     }
 
@@ -268,26 +289,56 @@ mod tests {
             ("platform", "timeout_secs = 100000", "platform.timeout_secs"),
             ("platform", "base_url = \"\"", "platform.base_url"),
             ("platform", "base_url = \"   \"", "platform.base_url"),
-            ("platform", "base_url = \"platform.example\"", "platform.base_url"),
+            (
+                "platform",
+                "base_url = \"platform.example\"",
+                "platform.base_url",
+            ),
             ("platform", "kiosk_id = \"\"", "platform.kiosk_id"),
             ("platform", "key = \"inline-secret\"", "platform.key"),
             ("session", "idle_secs = 0", "session.idle_secs"),
             ("session", "countdown_secs = 0", "session.countdown_secs"),
             ("session", "done_secs = 0", "session.done_secs"),
             ("devices.idcard", "baud = 0", "devices.idcard.baud"),
-            ("devices.a4_printer", "job_timeout_secs = 0", "devices.a4_printer.job_timeout_secs"),
-            ("devices.doc_scanner", "resolution_dpi = 0", "devices.doc_scanner.resolution_dpi"),
-            ("devices.doc_scanner", "timeout_secs = 0", "devices.doc_scanner.timeout_secs"),
-            ("devices.doc_scanner", "area_mm = [0.0, 0.0, nan, 10.0]", "devices.doc_scanner.area_mm"),
-            ("devices.code_scanner", "baud = 0", "devices.code_scanner.baud"),
-            ("devices.code_scanner", "max_len = 0", "devices.code_scanner.max_len"),
+            (
+                "devices.a4_printer",
+                "job_timeout_secs = 0",
+                "devices.a4_printer.job_timeout_secs",
+            ),
+            (
+                "devices.doc_scanner",
+                "resolution_dpi = 0",
+                "devices.doc_scanner.resolution_dpi",
+            ),
+            (
+                "devices.doc_scanner",
+                "timeout_secs = 0",
+                "devices.doc_scanner.timeout_secs",
+            ),
+            (
+                "devices.doc_scanner",
+                "area_mm = [0.0, 0.0, nan, 10.0]",
+                "devices.doc_scanner.area_mm",
+            ),
+            (
+                "devices.code_scanner",
+                "baud = 0",
+                "devices.code_scanner.baud",
+            ),
+            (
+                "devices.code_scanner",
+                "max_len = 0",
+                "devices.code_scanner.max_len",
+            ),
             ("codes", "verify_key = \"inline\"", "codes.verify_key"),
         ];
         let mut wrong = Vec::new();
         for (section, line, key) in table {
             let problems = with(section, line).problems();
             if !problems.iter().any(|p| p.key == *key) {
-                wrong.push(format!("[{section}] {line}: expected a problem with {key}, got {problems:?}"));
+                wrong.push(format!(
+                    "[{section}] {line}: expected a problem with {key}, got {problems:?}"
+                ));
             }
             // The message names the key, so the operator knows what to fix.
             if let Some(p) = problems.first() {
@@ -313,8 +364,8 @@ mod tests {
     fn loading_refuses_a_bad_value_with_the_file_and_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.toml");
-        let text = include_str!("../../kiosk.example.toml")
-            .replace("batch_size = 100", "batch_size = 0");
+        let text =
+            include_str!("../../kiosk.example.toml").replace("batch_size = 100", "batch_size = 0");
         std::fs::write(&path, text).unwrap();
         let err = Config::load(&path).unwrap_err().to_string();
         assert!(err.contains("kiosk.toml"), "{err}");

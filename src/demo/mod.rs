@@ -240,7 +240,10 @@ mod tests {
         config.devices.code_scanner = None;
         config.devices.doc_scanner = None;
         let rig = SimRig::start(&mut config).unwrap();
-        assert!(rig.platform.is_none(), "no throw-away platform for a real config");
+        assert!(
+            rig.platform.is_none(),
+            "no throw-away platform for a real config"
+        );
         assert!(config.platform.base_url.is_empty());
         // The demo gets one.
         let mut demo = Config::demo(dir.path().join("demo"));

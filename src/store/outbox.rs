@@ -269,9 +269,9 @@ impl Store {
     /// huge `Retry-After`) neither waits forever nor holds back the rows after it.
     pub fn clamp_next_attempts(&self, latest: DateTime<Utc>) -> Result<usize, StoreError> {
         let rows: Vec<(i64, String)> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, next_attempt_at FROM outbox WHERE state = 'pending'",
-            )?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, next_attempt_at FROM outbox WHERE state = 'pending'")?;
             let all = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -50,8 +50,8 @@ impl Backoff {
         rng: &mut impl Rng,
     ) -> Duration {
         let ceiling = self.ceiling(attempt).as_secs_f64();
-        let jittered = Duration::try_from_secs_f64(rng.random_range(0.0..=ceiling))
-            .unwrap_or(Duration::ZERO);
+        let jittered =
+            Duration::try_from_secs_f64(rng.random_range(0.0..=ceiling)).unwrap_or(Duration::ZERO);
         match retry_after {
             Some(ra) => ra.min(self.longest_pause()).saturating_add(jittered),
             None => jittered,

@@ -318,19 +318,58 @@ mod tests {
     fn empty_names_control_characters_escapes_and_markup_are_refused() {
         type Mutation = fn(&mut IdCardText);
         let cases: Vec<(Mutation, TextBlockError)> = vec![
-            (|t| t.name = String::new(), TextBlockError::Empty { field: "name" }),
-            (|t| t.name = "   ".into(), TextBlockError::Empty { field: "name" }),
-            (|t| t.name = "\u{3000}\u{3000}".into(), TextBlockError::Empty { field: "name" }),
-            (|t| t.name = "张\n伟".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "张伟\u{1b}[2J".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "\u{1b}@\u{1d}V\u{0}".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "张\u{202E}伟".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "张\u{200B}伟".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "\u{9b}31m张伟".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.name = "<b>张伟</b>".into(), TextBlockError::Unsafe { field: "name" }),
-            (|t| t.address = "北京&amp;".into(), TextBlockError::Unsafe { field: "address" }),
-            (|t| t.address = "北京\r\n".into(), TextBlockError::Unsafe { field: "address" }),
-            (|t| t.authority = "<script>".into(), TextBlockError::Unsafe { field: "authority" }),
+            (
+                |t| t.name = String::new(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "   ".into(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{3000}\u{3000}".into(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "张\n伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张伟\u{1b}[2J".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{1b}@\u{1d}V\u{0}".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张\u{202E}伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张\u{200B}伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{9b}31m张伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "<b>张伟</b>".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.address = "北京&amp;".into(),
+                TextBlockError::Unsafe { field: "address" },
+            ),
+            (
+                |t| t.address = "北京\r\n".into(),
+                TextBlockError::Unsafe { field: "address" },
+            ),
+            (
+                |t| t.authority = "<script>".into(),
+                TextBlockError::Unsafe { field: "authority" },
+            ),
         ];
         for (mutate, expected) in cases {
             let mut t = text();

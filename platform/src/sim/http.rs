@@ -310,13 +310,7 @@ fn frame(buf: &[u8]) -> Framing {
             }
         }
         [_] => return Framing::Refuse(400, "bad_request", "bad Content-Length"),
-        _ => {
-            return Framing::Refuse(
-                400,
-                "bad_request",
-                "more than one Content-Length header",
-            )
-        }
+        _ => return Framing::Refuse(400, "bad_request", "more than one Content-Length header"),
     };
     if body_len > MAX_BODY {
         return Framing::Refuse(413, "too_large", "request body too large");
@@ -509,8 +503,7 @@ pub(crate) fn run<S: Send + 'static>(
             match listener.accept() {
                 Ok((stream, _)) => {
                     progressed = true;
-                    if arriving.len() >= MAX_ARRIVING || stream.set_nonblocking(true).is_err()
-                    {
+                    if arriving.len() >= MAX_ARRIVING || stream.set_nonblocking(true).is_err() {
                         continue;
                     }
                     arriving.push(Arriving::new(stream, Vec::new(), false));

@@ -8,9 +8,9 @@ use kiosk_platform::hostile::{hostile_answers, Answer, Expect, HostileServer};
 use kiosk_platform::sim::{SimConfig, SimServer, DEMO_KIOSK_ID, DEMO_KIOSK_KEY};
 
 use super::*;
-use chrono::DateTime;
 use crate::app::RecordingSink;
 use crate::store::NewTicket;
+use chrono::DateTime;
 
 const TICKETS: usize = 3;
 
@@ -47,7 +47,9 @@ fn rig(config: SyncConfig) -> Rig {
     );
     let store = Store::open(&dir.path().join("kiosk.sqlite")).unwrap();
     let mut state = State::new(store, client, config, Arc::new(RecordingSink::default()));
-    state.round().expect("honest first round: catalog and leases");
+    state
+        .round()
+        .expect("honest first round: catalog and leases");
     for _ in 0..TICKETS {
         state
             .store
@@ -114,7 +116,10 @@ fn pending_rows(store: &Store) -> Vec<(u32, Option<String>, DateTime<Utc>)> {
 /// Waits until every pending row is due (the backoff in `fast()` is at most 0.1 s).
 fn until_due(store: &Store) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while pending_rows(store).iter().any(|(_, _, next)| *next > Utc::now()) {
+    while pending_rows(store)
+        .iter()
+        .any(|(_, _, next)| *next > Utc::now())
+    {
         assert!(Instant::now() < deadline, "rows never came due");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -229,14 +234,19 @@ fn a_huge_retry_after_is_capped_and_the_link_does_not_flip_online_between_retrie
         backoff_cap_secs: 60.0,
         ..SyncConfig::default()
     });
-    rig.hostile
-        .answer("/v1/transactions", Answer::retry_after(503, "18446744073709551615"));
+    rig.hostile.answer(
+        "/v1/transactions",
+        Answer::retry_after(503, "18446744073709551615"),
+    );
     let (wait, not_before) = rig.state.round_and_report();
     assert!(wait <= Duration::from_secs(120), "{wait:?}");
     assert!(not_before.is_some());
     assert_eq!(rig.state.status().link, LinkState::LinkProblem);
     for (_, _, next) in pending_rows(&rig.state.store) {
-        assert!(next <= Utc::now() + chrono::Duration::seconds(121), "{next}");
+        assert!(
+            next <= Utc::now() + chrono::Duration::seconds(121),
+            "{next}"
+        );
     }
     // Next round: the rows are not due yet and the other calls go through; the link must
     // still not be shown online while the upload is failing.
@@ -258,12 +268,18 @@ fn rows_parked_by_an_old_retry_after_are_sent_after_a_restart() {
         )
         .unwrap();
     rig.state.round_and_report();
-    assert_eq!(rig.state.store.outbox_counts().unwrap().pending, TICKETS as u64);
+    assert_eq!(
+        rig.state.store.outbox_counts().unwrap().pending,
+        TICKETS as u64
+    );
     // What `run` does at start.
     rig.state.clamp_stored_waits();
     until_due(&rig.state.store);
     rig.state.round_and_report();
-    assert_eq!(rig.state.store.outbox_counts().unwrap().sent, TICKETS as u64);
+    assert_eq!(
+        rig.state.store.outbox_counts().unwrap().sent,
+        TICKETS as u64
+    );
 }
 
 #[test]
@@ -296,7 +312,10 @@ fn the_worker_thread_survives_an_overflowing_retry_after() {
         if reports >= 3 {
             break;
         }
-        assert!(Instant::now() < deadline, "the sync thread stopped reporting");
+        assert!(
+            Instant::now() < deadline,
+            "the sync thread stopped reporting"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     drop(worker);
@@ -307,8 +326,10 @@ fn a_damaged_databases_rows_are_uploaded_exactly_once_and_staff_and_heartbeat_se
     let mut rig = rig(fast());
     // The platform stores the three tickets but the answer says nothing: they stay pending
     // here, and the platform already has them.
-    rig.hostile
-        .answer("/v1/transactions", Answer::Mangled(kiosk_platform::hostile::Mangle::Empty));
+    rig.hostile.answer(
+        "/v1/transactions",
+        Answer::Mangled(kiosk_platform::hostile::Mangle::Empty),
+    );
     rig.state.round_and_report();
     assert_eq!(held(&rig.sim), TICKETS as u64);
     rig.hostile.heal();

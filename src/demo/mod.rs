@@ -248,6 +248,7 @@ mod tests {
         // The demo gets one.
         let mut demo = Config::demo(dir.path().join("demo"));
         demo.devices = config.devices.clone();
+        std::fs::create_dir_all(&demo.data_dir).unwrap();
         let rig = SimRig::start(&mut demo).unwrap();
         assert!(rig.platform.is_some());
         assert!(demo.platform.base_url.starts_with("http://127.0.0.1:"));

@@ -179,6 +179,9 @@ const SHED_READ_BUDGET: Duration = Duration::from_millis(500);
 /// A connection with the bytes read from it so far.
 type Conn = (TcpStream, Vec<u8>, Instant);
 
+/// Kept-alive connections the workers hand back to reception, with pipelined bytes.
+type Returned = Mutex<Vec<(TcpStream, Vec<u8>)>>;
+
 struct Queue {
     conns: Mutex<VecDeque<Conn>>,
     ready: Condvar,
@@ -444,7 +447,7 @@ pub(crate) fn run<S: Send + 'static>(
     let queue = Arc::new(Queue::new());
     let shed_queue = Arc::new(Queue::new());
     // Kept-alive connections the workers hand back after an answer.
-    let returned: Arc<Mutex<Vec<(TcpStream, Vec<u8>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let returned: Arc<Returned> = Arc::new(Mutex::new(Vec::new()));
     let mut workers = Vec::new();
     for (i, state) in states.into_iter().enumerate() {
         let (q, flag, h, st, by, back) = (
@@ -654,7 +657,7 @@ fn worker<S>(
     admission: Admission,
     stats: &QueueStats,
     bypass: &Bypass,
-    returned: &Mutex<Vec<(TcpStream, Vec<u8>)>>,
+    returned: &Returned,
 ) {
     while let Some((stream, buf, queued_at)) = queue.pop(shutdown) {
         if !admission.max_wait.is_zero() && queued_at.elapsed() > admission.max_wait {

@@ -666,10 +666,46 @@ fn worker<S>(
             shed(stream, buf, admission.retry_after_secs, stats, bypass);
             continue;
         }
-        if let Some(kept) = serve_request(stream, buf, &mut state, shutdown, handler) {
-            if let Ok(mut back) = returned.lock() {
-                back.push(kept);
+        let mut next = Some((stream, buf));
+        while let Some((stream, buf)) = next.take() {
+            let Some((mut stream, mut buf)) =
+                serve_request(stream, buf, &mut state, shutdown, handler)
+            else {
+                break;
+            };
+            // A client making several calls in a row sends the next at once: serve it here
+            // rather than through reception, unless others wait for a worker.
+            if queue.len() == 0 && linger(&mut stream, &mut buf) {
+                next = Some((stream, buf));
+            } else if let Ok(mut back) = returned.lock() {
+                back.push((stream, buf));
             }
+        }
+    }
+}
+
+/// How long a worker waits for the next request on a kept-alive connection before it
+/// hands the connection back to reception.
+const LINGER: Duration = Duration::from_millis(20);
+
+/// Whether a complete next request arrives within [`LINGER`] (partial bytes stay in `buf`).
+fn linger(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let until = Instant::now() + LINGER;
+    if stream
+        .set_read_timeout(Some(Duration::from_millis(5)))
+        .is_err()
+    {
+        return false;
+    }
+    loop {
+        if !buf.is_empty() && ready_for_worker(buf) {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        if let ReadOutcome::Closed = read_some(stream, buf) {
+            return false;
         }
     }
 }

@@ -85,8 +85,12 @@ pub fn check(config: &Config) -> Result<PreflightNotes, PreflightError> {
                     "code key file",
                     &mut notes,
                 );
-                if let Err(e) = codes.key() {
-                    problems.push(format!("codes.verify_key_file: {e}"));
+                match codes.key() {
+                    Ok(_) => {}
+                    Err(crate::config::ConfigError::Key(why)) => {
+                        problems.push(format!("code key (codes.verify_key_file): {why}"))
+                    }
+                    Err(e) => problems.push(format!("codes.verify_key_file: {e}")),
                 }
             }
         }
@@ -231,11 +235,18 @@ fn check_store_key(
         ));
         return;
     }
-    // It will be created at the first open: its folder must be writable.
-    let dir = key
+    // It will be created at the first open (with its folder): the nearest existing folder
+    // must be writable.
+    let mut dir = key
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    while !dir.exists() {
+        match dir.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(up) => dir = up,
+            None => break,
+        }
+    }
     if dir.exists() {
         let probe = dir.join(format!(".preflight-key-{}", std::process::id()));
         let made = std::fs::OpenOptions::new()

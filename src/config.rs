@@ -12,6 +12,9 @@ use serde::Deserialize;
 /// store looks for the same name next to its database).
 pub const DEFAULT_STORE_KEY_FILE: &str = "store.key";
 
+mod validate;
+pub use validate::ConfigProblem;
+
 /// The whole configuration of one kiosk.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +44,10 @@ pub struct Config {
     /// True only for the built-in demo: shows the operator panel (F2).
     #[serde(skip)]
     pub demo: bool,
+    /// The folder of the file this config was loaded from (`/etc/citizen-window`): the
+    /// store key's default home, away from the data folder.
+    #[serde(skip)]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// How to reach the platform.
@@ -215,6 +222,8 @@ impl CodesConfig {
         if let Some(path) = &self.verify_key_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
+            crate::store::crypto::tighten_permissions(path, "code key file")
+                .map_err(|e| ConfigError::Key(e.to_string()))?;
             return Ok(text.trim().as_bytes().to_vec());
         }
         self.verify_key
@@ -502,19 +511,42 @@ pub enum ConfigError {
     /// Neither `key_file` nor `key` was given, or the key file is unreadable.
     #[error("platform key: {0}")]
     Key(String),
+    /// Values out of range, not finite, missing, or allowed in the demo only.
+    #[error("{path}: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every wrong value, each naming its key.
+        problems: Vec<ConfigProblem>,
+    },
 }
 
 impl Config {
-    /// Reads and checks a `kiosk.toml`.
+    /// Reads and checks a `kiosk.toml`: every value in range and finite, a platform
+    /// address, keys in files (see [`Config::problems`]).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text).map_err(|source| ConfigError::Parse {
+        let mut config = Self::parse(&text).map_err(|source| ConfigError::Parse {
             path: path.to_owned(),
             source: Box::new(source),
-        })
+        })?;
+        config.config_dir = Some(
+            path.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_owned(),
+        );
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems,
+            });
+        }
+        Ok(config)
     }
 
     /// Parses TOML text (a real config: never demo).
@@ -522,13 +554,23 @@ impl Config {
         toml::from_str(text)
     }
 
-    /// The platform key bytes, from the key file or the inline demo key.
+    /// The platform key bytes, from the key file or the inline key (demo and tests only). A
+    /// key file readable by others is set to 0600 with a warning (as the store key is), or
+    /// refused when that is not possible.
     pub fn platform_key(&self) -> Result<Vec<u8>, ConfigError> {
         if let Some(path) = &self.platform.key_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
-            return Ok(text.trim().as_bytes().to_vec());
+            crate::store::crypto::tighten_permissions(path, "platform key file")
+                .map_err(|e| ConfigError::Key(e.to_string()))?;
+            let key = text.trim();
+            if key.is_empty() {
+                return Err(ConfigError::Key(format!("{} is empty", path.display())));
+            }
+            return Ok(key.as_bytes().to_vec());
         }
+        // An inline key in a loaded `kiosk.toml` is refused at load (`Config::problems`);
+        // configs built in code (the demo, the tests) may carry one.
         self.platform
             .key
             .as_ref()
@@ -536,12 +578,18 @@ impl Config {
             .ok_or_else(|| ConfigError::Key("set platform.key_file".into()))
     }
 
-    /// The store key file: `store.key_file`, or `store.key` in the data folder.
+    /// The store key file: `store.key_file`; by default `store.key` beside the config file
+    /// (`/etc/citizen-window/store.key`), not in the data folder, so whoever copies the
+    /// data folder does not carry off the key with the database. The demo (no config file)
+    /// keeps it in its data folder.
     pub fn store_key_file(&self) -> PathBuf {
-        self.store
-            .key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join(DEFAULT_STORE_KEY_FILE))
+        if let Some(k) = &self.store.key_file {
+            return k.clone();
+        }
+        match (&self.config_dir, self.demo) {
+            (Some(dir), false) => dir.join(DEFAULT_STORE_KEY_FILE),
+            _ => self.data_dir.join(DEFAULT_STORE_KEY_FILE),
+        }
     }
 
     /// Idle time before the countdown.

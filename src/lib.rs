@@ -19,6 +19,8 @@
 //! - [`clock`]: hall time (UTC+8), the service day.
 //! - [`cli`]: the subcommands (`diag`, `doc`, `soak`), one module each.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
+//! - [`preflight`]: the start-up checks of the config and the data folder's files, before
+//!   anything is leased or created.
 //!
 //! The platform contract, client and simulator live in the `kiosk-platform` crate; the
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
@@ -34,6 +36,7 @@ pub mod documents;
 pub mod events;
 pub mod kiosk;
 pub mod logging;
+pub mod preflight;
 pub mod service;
 pub mod services;
 pub mod store;

@@ -161,9 +161,12 @@ fn run_kiosk(
         Some(path) => Config::load(path)?,
         None => Config::demo(data_dir.unwrap_or_else(|| PathBuf::from("kiosk-data"))),
     };
+    // The whole config and the data folder's files, before anything is leased or created.
+    let notes = kiosk::preflight::check(&config)?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let _log = kiosk::logging::init(&config.data_dir);
+    notes.log();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         demo = config.demo,

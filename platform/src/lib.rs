@@ -45,10 +45,15 @@
 //!    per row.
 //!
 //! Then the service's section in `docs/platform-api.md`.
+//! - `hostile` (feature `test-support`): a hostile platform on loopback for tests, between
+//!   the kiosk and the simulator, answering every way a platform, a proxy or a captive
+//!   portal can.
 
 pub mod api;
 pub mod client;
 pub mod codes;
+#[cfg(any(test, feature = "test-support"))]
+pub mod hostile;
 pub mod sign;
 pub mod sim;
 

@@ -79,6 +79,22 @@ pub fn verify(
     m.verify_slice(&given).is_ok()
 }
 
+/// Shortest nonce accepted: 16 characters (64 bits of hex), so nonces cannot run out or
+/// collide by chance within the replay window.
+pub const MIN_NONCE_LEN: usize = 16;
+/// Longest nonce accepted: a nonce is remembered for the replay window, so a long one
+/// costs the platform memory for nothing.
+pub const MAX_NONCE_LEN: usize = 64;
+
+/// Whether `nonce` is acceptable: [`MIN_NONCE_LEN`]..=[`MAX_NONCE_LEN`] ASCII letters,
+/// digits, `-` or `_` (what [`new_nonce`] makes is 32 hex digits).
+pub fn is_valid_nonce(nonce: &str) -> bool {
+    (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&nonce.len())
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A fresh random nonce: 16 random bytes as 32 hex characters.
 pub fn new_nonce() -> String {
     hex::encode(rand::random::<[u8; 16]>())
@@ -220,6 +236,18 @@ mod tests {
             body,
             &sig[..62]
         ));
+    }
+
+    #[test]
+    fn nonces_are_bounded() {
+        assert!(is_valid_nonce(&new_nonce()));
+        assert!(!is_valid_nonce(""));
+        assert!(!is_valid_nonce("abc"));
+        assert!(!is_valid_nonce(&"a".repeat(60 * 1024)));
+        assert!(!is_valid_nonce(&"a".repeat(MAX_NONCE_LEN + 1)));
+        assert!(is_valid_nonce(&"a".repeat(MAX_NONCE_LEN)));
+        assert!(!is_valid_nonce("0123456789abcdef\n"));
+        assert!(!is_valid_nonce("0123456789abcdef 1"));
     }
 
     #[test]

@@ -60,24 +60,9 @@ pub enum StaffCommand {
     SetOutOfService(bool),
 }
 
-/// What the sync thread knows of the platform link and the outbox. No personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SyncStatus {
-    /// The last round reached the platform.
-    pub online: bool,
-    /// When the platform last answered a whole round.
-    pub last_contact: Option<DateTime<Utc>>,
-    /// The last error and when (short; never a payload).
-    pub last_error: Option<(DateTime<Utc>, String)>,
-    /// Outbox rows waiting.
-    pub pending: u64,
-    /// Outbox rows acknowledged (until purged).
-    pub sent: u64,
-    /// Outbox rows refused for good.
-    pub failed: u64,
-    /// Leased queue numbers left today, per area code.
-    pub numbers_left: Vec<(String, u32)>,
-}
+// The sync thread produces it; it lives with the sync worker (re-exported so staff code
+// and its tests keep their imports).
+pub use crate::sync::status::{DamagedDatabase, LinkState, SyncStatus};
 
 /// A failed outbox row as staff see it: never the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

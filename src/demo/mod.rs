@@ -57,6 +57,7 @@ impl Config {
                 ),
             }),
             demo: true,
+            config_dir: None,
         }
     }
 }
@@ -132,7 +133,9 @@ impl SimRig {
             };
             rig.printer = Some(printer);
         }
-        if config.platform.base_url.is_empty() {
+        // The demo only: a real config with an empty address is refused at load, so a
+        // throw-away simulator never acknowledges a citizen's transactions.
+        if config.demo && config.platform.base_url.is_empty() {
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let sim_config =
                 kiosk_platform::sim::SimConfig::demo(config.data_dir.join("platform-sim.sqlite"));
@@ -338,5 +341,37 @@ mod tests {
                 "ID-card reader: FAULT: cannot open /dev/ttyS9"
             ]
         );
+    }
+
+    #[test]
+    fn the_built_in_platform_starts_for_the_demo_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // A real config (devices on ports, not simulated) whose base_url is empty.
+        let mut config = Config::demo(dir.path().join("data"));
+        config.demo = false;
+        config.devices.idcard = IdCardDevice::Serial {
+            path: "/dev/null".into(),
+            baud: 115_200,
+            wlt_library: None,
+        };
+        config.devices.printer = SerialDevice::Serial {
+            path: "/dev/null".into(),
+            baud: 115_200,
+        };
+        config.devices.code_scanner = None;
+        config.devices.doc_scanner = None;
+        let rig = SimRig::start(&mut config).unwrap();
+        assert!(
+            rig.platform.is_none(),
+            "no throw-away platform for a real config"
+        );
+        assert!(config.platform.base_url.is_empty());
+        // The demo gets one.
+        let mut demo = Config::demo(dir.path().join("demo"));
+        demo.devices = config.devices.clone();
+        std::fs::create_dir_all(&demo.data_dir).unwrap();
+        let rig = SimRig::start(&mut demo).unwrap();
+        assert!(rig.platform.is_some());
+        assert!(demo.platform.base_url.starts_with("http://127.0.0.1:"));
     }
 }

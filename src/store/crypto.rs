@@ -70,7 +70,7 @@ impl PayloadCipher {
                 let key: [u8; 32] = bytes
                     .try_into()
                     .map_err(|_| CryptoError::BadKey(path.into()))?;
-                tighten_permissions(path);
+                tighten_permissions(path, "store key file").map_err(err)?;
                 Ok(Self::new(&key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -159,19 +159,33 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// A key file readable (or writable) by group or others is set to 0600 with a warning; when
+/// that is not possible (another owner, a read-only file system) the key is refused: a key
+/// others can read is no key.
 #[cfg(unix)]
-fn tighten_permissions(path: &Path) {
+pub fn tighten_permissions(path: &Path, what: &str) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), "store key file readable by others: setting 0600");
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
+    let meta = std::fs::metadata(path)?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "{what} readable by others: setting 0600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "{what} {} is readable by others and cannot be made private (chmod 600 it): {e}",
+                    path.display()
+                ),
+            )
+        })?;
     }
+    Ok(())
 }
 
+/// Without Unix permissions there is nothing to tighten.
 #[cfg(not(unix))]
-fn tighten_permissions(_path: &Path) {}
+pub fn tighten_permissions(_path: &Path, _what: &str) -> std::io::Result<()> {
+    Ok(())
+}
 
 fn key_files() -> &'static Mutex<HashMap<PathBuf, PathBuf>> {
     static MAP: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();

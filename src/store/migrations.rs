@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_outbox_purge_index.sql"),
+    include_str!("migrations/0003_damaged_databases.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -61,6 +62,7 @@ mod tests {
             "queue_status_cache",
             "queue_tickets",
             "device_events",
+            "damaged_databases",
         ] {
             let n: i64 = conn
                 .query_row(
@@ -92,7 +94,11 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
         // Every migration file is numbered in order and starts with its own number.
-        let files = ["0001_initial.sql", "0002_outbox_purge_index.sql"];
+        let files = [
+            "0001_initial.sql",
+            "0002_outbox_purge_index.sql",
+            "0003_damaged_databases.sql",
+        ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {
             assert!(name.starts_with(&format!("{:04}_", i + 1)));

@@ -17,6 +17,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 
 pub use crypto::{use_key_file, CryptoError, PayloadCipher};
+#[cfg(test)]
+pub(crate) use maintenance::damage_an_index;
 pub use maintenance::{CorruptAlarm, PurgeReport};
 pub use outbox::{OutboxCounts, OutboxRow, OutboxState};
 pub use queue::{IssuedTicket, LeaseInfo, NewTicket};

@@ -263,6 +263,38 @@ impl Store {
         Ok(())
     }
 
+    /// Brings every pending row whose next attempt is after `latest` forward to `latest`;
+    /// returns how many. The sync worker calls it at start with the longest wait any answer
+    /// can now cause, so a row parked far in the future by an older build (which trusted a
+    /// huge `Retry-After`) neither waits forever nor holds back the rows after it.
+    pub fn clamp_next_attempts(&self, latest: DateTime<Utc>) -> Result<usize, StoreError> {
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, next_attempt_at FROM outbox WHERE state = 'pending'")?;
+            let all = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            all
+        };
+        let mut moved = 0;
+        for (id, next) in rows {
+            // Parsed, not compared as text: a year past 9999 is written with a sign and
+            // would sort before every ordinary date.
+            let too_late = match DateTime::parse_from_rfc3339(&next) {
+                Ok(t) => t.with_timezone(&Utc) > latest,
+                Err(_) => true,
+            };
+            if too_late {
+                moved += self.conn.execute(
+                    "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                    params![id, latest.to_rfc3339()],
+                )?;
+            }
+        }
+        Ok(moved)
+    }
+
     /// Marks rows refused for good, all with the same reason (a whole batch the platform
     /// refused with a final 4xx).
     pub fn mark_all_failed(&mut self, ids: &[i64], reason: &str) -> Result<(), StoreError> {
@@ -399,6 +431,26 @@ mod tests {
         let row = s.outbox_row(a).unwrap().unwrap();
         assert_eq!(row.attempts, 1);
         assert_eq!(row.last_error.as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn a_row_parked_far_away_is_brought_forward() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let a = add(&mut s, "{}", now);
+        add(&mut s, "{}", now);
+        // What an older build wrote after `Retry-After: 9999999999`.
+        s.conn()
+            .execute(
+                "UPDATE outbox SET next_attempt_at = '9999-12-31T23:59:59+00:00' WHERE id = ?1",
+                [a],
+            )
+            .unwrap();
+        assert!(s.due_outbox(now, 10).unwrap().is_empty());
+        let latest = now + chrono::Duration::seconds(600);
+        assert_eq!(s.clamp_next_attempts(latest).unwrap(), 1);
+        assert_eq!(s.clamp_next_attempts(latest).unwrap(), 0);
+        assert_eq!(s.due_outbox(latest, 10).unwrap().len(), 2);
     }
 
     #[test]

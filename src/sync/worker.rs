@@ -15,11 +15,11 @@ use kiosk_platform::api::{
 use kiosk_platform::client::{CatalogFetch, ClientError, PlatformClient};
 
 use super::backoff::Backoff;
-use crate::app::staff::SyncStatus;
+use super::status::{LinkState, SyncStatus};
 use crate::app::{Area, EventSink, KioskEvent};
 use crate::config::SyncConfig;
 use crate::devices::health::HealthBoard;
-use crate::store::{LeaseInfo, Store, StoreError};
+use crate::store::{LeaseInfo, OutboxRow, Store, StoreError};
 
 /// Wakes the worker early (after a write). Cheap to clone.
 #[derive(Clone)]
@@ -56,23 +56,7 @@ impl SyncWorker {
         let store = Store::open(db_path)?;
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
-        let mut state = State {
-            store,
-            client,
-            config,
-            sink,
-            health,
-            online: None,
-            catalog_etag: None,
-            catalog_checked: None,
-            catalog: None,
-            failures: 0,
-            started: Instant::now(),
-            last_heartbeat: None,
-            last_purge: None,
-            last_contact: None,
-            last_error: None,
-        };
+        let mut state = State::new(store, client, config, sink, health);
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("sync".into())
@@ -108,7 +92,12 @@ struct State {
     sink: Arc<dyn EventSink>,
     /// The kiosk's device-health board, read for the heartbeat.
     health: Arc<HealthBoard>,
-    online: Option<bool>,
+    link: LinkState,
+    /// Set while uploads fail (the kind of failure), cleared when the platform
+    /// acknowledges an upload or nothing is left to send. While set the link is not shown
+    /// online, even when the other calls of a round (catalog, heartbeat) go through between
+    /// the rows' retries.
+    upload_trouble: Option<LinkState>,
     catalog_etag: Option<String>,
     catalog_checked: Option<Instant>,
     catalog: Option<Catalog>,
@@ -123,17 +112,47 @@ struct State {
 /// The longest error text kept for the staff screen.
 const ERROR_SHOWN: usize = 160;
 
-/// A platform answer that no retry can change: a 4xx other than 401 (a key or clock to fix,
-/// after which the same rows go through), 408 and 429 (both retryable).
+/// The upload refusals of the contract (docs/platform-api.md, `POST /v1/transactions`):
+/// status and JSON error code. Only these are final.
+const FINAL_UPLOAD_REFUSALS: &[(u16, &str)] = &[
+    (400, "bad_request"),
+    (400, "bad_batch_size"),
+    (409, "idempotency_conflict"),
+    (413, "too_large"),
+];
+
+/// An upload answer that no retry can change: one of the contract's own JSON refusals
+/// ([`FINAL_UPLOAD_REFUSALS`]). Any other 4xx — an HTML 404 or 403 from a proxy, a captive
+/// portal's page, a JSON `not_found` from a wrong base path, 401 (a key or clock to fix,
+/// after which the same rows go through), 408, 429 — is a link problem: retried with
+/// backoff, and it recovers by itself when the cause goes away.
 fn is_final_refusal(e: &ClientError) -> bool {
-    matches!(e, ClientError::Http { status, .. }
-        if (400..500).contains(status) && !matches!(status, 401 | 408 | 429))
+    matches!(e, ClientError::Http { status, code: Some(code), .. }
+        if FINAL_UPLOAD_REFUSALS.iter().any(|(s, c)| s == status && c == code))
+}
+
+/// Which kind of trouble a failed call shows.
+fn link_class(e: &ClientError) -> LinkState {
+    match e {
+        ClientError::Decode(_) => LinkState::PlatformMisbehaving,
+        ClientError::Network(_) | ClientError::Http { .. } => LinkState::LinkProblem,
+    }
+}
+
+fn retry_after(e: &ClientError) -> Option<Duration> {
+    match e {
+        ClientError::Http { retry_after, .. } => *retry_after,
+        _ => None,
+    }
 }
 
 /// Outcome of one round's talk with the platform.
 #[derive(Debug)]
 enum RoundError {
     Platform(ClientError),
+    /// The platform answered an upload in the contract's form but broke it (an empty,
+    /// short or invented result list).
+    Misbehaving(String),
     Store(StoreError),
 }
 
@@ -149,49 +168,56 @@ impl From<StoreError> for RoundError {
 }
 
 impl State {
-    fn backoff(&self) -> Backoff {
-        Backoff {
-            base: Duration::from_secs_f64(self.config.backoff_base_secs),
-            cap: Duration::from_secs_f64(self.config.backoff_cap_secs),
+    fn new(
+        store: Store,
+        client: PlatformClient,
+        config: SyncConfig,
+        sink: Arc<dyn EventSink>,
+        health: Arc<HealthBoard>,
+    ) -> Self {
+        Self {
+            store,
+            client,
+            config,
+            sink,
+            health,
+            link: LinkState::Unknown,
+            upload_trouble: None,
+            catalog_etag: None,
+            catalog_checked: None,
+            catalog: None,
+            failures: 0,
+            started: Instant::now(),
+            last_heartbeat: None,
+            last_purge: None,
+            last_contact: None,
+            last_error: None,
         }
+    }
+
+    fn backoff(&self) -> Backoff {
+        // The config refuses unusable values at load; `try_` keeps a bad value handed in
+        // some other way from panicking the sync thread.
+        let secs = |s: f64, default: f64| {
+            Duration::try_from_secs_f64(s).unwrap_or(Duration::from_secs_f64(default))
+        };
+        Backoff {
+            base: secs(self.config.backoff_base_secs, 1.0),
+            cap: secs(self.config.backoff_cap_secs, 300.0),
+        }
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(self.config.interval_secs.max(1))
     }
 
     fn run(&mut self, kicks: Receiver<()>, stop: Arc<AtomicBool>) {
         self.load_cached_catalog();
-        let mut rng = rand::rng();
+        self.clamp_stored_waits();
         while !stop.load(Ordering::SeqCst) {
             // Set when the platform asked for a pause (`Retry-After`): a kick (a new ticket)
             // does not cut it short, so a busy platform gets the quiet it asked for.
-            let mut not_before: Option<Instant> = None;
-            let wait = match self.round() {
-                Ok(()) => {
-                    self.failures = 0;
-                    self.last_contact = Some(Utc::now());
-                    self.set_online(true);
-                    Duration::from_secs(self.config.interval_secs)
-                }
-                Err(RoundError::Platform(e)) => {
-                    tracing::warn!("sync round failed: {e}");
-                    self.note_error(e.to_string());
-                    self.set_online(false);
-                    let retry_after = match &e {
-                        ClientError::Http { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    let d = self.backoff().delay(self.failures, retry_after, &mut rng);
-                    self.failures = self.failures.saturating_add(1);
-                    if retry_after.is_some() {
-                        not_before = Some(Instant::now() + d);
-                    }
-                    d
-                }
-                Err(RoundError::Store(e)) => {
-                    tracing::error!("sync: local database error: {e}");
-                    self.note_error(format!("local database: {e}"));
-                    Duration::from_secs(self.config.interval_secs)
-                }
-            };
-            self.send_status();
+            let (wait, not_before) = self.round_and_report();
             let mut wait = wait;
             loop {
                 match kicks.recv_timeout(wait) {
@@ -212,10 +238,74 @@ impl State {
         }
     }
 
-    fn set_online(&mut self, online: bool) {
-        if self.online != Some(online) {
-            self.online = Some(online);
-            tracing::info!(online, "platform link");
+    /// One round, its bookkeeping and the status report: how long to wait before the next
+    /// round, and the earliest a kick may start it (after a `Retry-After`).
+    fn round_and_report(&mut self) -> (Duration, Option<Instant>) {
+        let mut rng = rand::rng();
+        let mut not_before = None;
+        let wait = match self.round() {
+            Ok(()) => {
+                self.failures = 0;
+                match self.upload_trouble {
+                    None => {
+                        self.last_contact = Some(Utc::now());
+                        self.set_link(LinkState::Online);
+                    }
+                    // The rest of the round went through, but rows wait on a failed upload.
+                    Some(kind) => self.set_link(kind),
+                }
+                self.interval()
+            }
+            Err(RoundError::Platform(e)) => {
+                tracing::warn!("sync round failed: {e}");
+                self.note_error(e.to_string());
+                self.set_link(link_class(&e));
+                let retry_after = retry_after(&e);
+                let d = self.backoff().delay(self.failures, retry_after, &mut rng);
+                self.failures = self.failures.saturating_add(1);
+                if retry_after.is_some() {
+                    not_before = Instant::now().checked_add(d);
+                }
+                d
+            }
+            Err(RoundError::Misbehaving(why)) => {
+                tracing::error!("sync round failed: {why}");
+                self.note_error(why);
+                self.set_link(LinkState::PlatformMisbehaving);
+                let d = self.backoff().delay(self.failures, None, &mut rng);
+                self.failures = self.failures.saturating_add(1);
+                d
+            }
+            Err(RoundError::Store(e)) => {
+                tracing::error!("sync: local database error: {e}");
+                self.note_error(format!("local database: {e}"));
+                self.interval()
+            }
+        };
+        self.send_status();
+        (wait, not_before)
+    }
+
+    fn set_link(&mut self, link: LinkState) {
+        if self.link != link {
+            self.link = link;
+            tracing::info!(?link, "platform link");
+        }
+    }
+
+    /// A next attempt stored further away than any answer can now ask for (written by an
+    /// older build that trusted `Retry-After` without bound) is brought forward, so no row
+    /// waits forever and none holds back the rows after it.
+    fn clamp_stored_waits(&mut self) {
+        let longest = chrono::Duration::from_std(self.backoff().longest_delay())
+            .unwrap_or(chrono::Duration::hours(1));
+        let latest = Utc::now()
+            .checked_add_signed(longest)
+            .unwrap_or_else(Utc::now);
+        match self.store.clamp_next_attempts(latest) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(rows = n, "outbox rows waited too long; brought forward"),
+            Err(e) => tracing::error!("cannot check the outbox's next attempts: {e}"),
         }
     }
 
@@ -229,6 +319,11 @@ impl State {
     /// After every round: the link, the outbox and the numbers left, for the header's dot and
     /// the staff screen.
     fn send_status(&self) {
+        self.sink.send(KioskEvent::SyncStatus(self.status()));
+    }
+
+    /// The status as staff see it.
+    fn status(&self) -> SyncStatus {
         let counts = self.store.outbox_counts().unwrap_or_default();
         let today = crate::clock::service_day();
         let numbers_left = self
@@ -240,15 +335,17 @@ impl State {
                 (a.code.clone(), left)
             })
             .collect();
-        self.sink.send(KioskEvent::SyncStatus(SyncStatus {
-            online: self.online.unwrap_or(false),
+        SyncStatus {
+            online: self.link == LinkState::Online,
+            link: self.link,
             last_contact: self.last_contact,
             last_error: self.last_error.clone(),
             pending: counts.pending,
             sent: counts.sent,
             failed: counts.failed,
             numbers_left,
-        }));
+            damaged_db: self.store.damaged_database().unwrap_or_default(),
+        }
     }
 
     fn load_cached_catalog(&mut self) {
@@ -336,7 +433,20 @@ impl State {
             return Ok(());
         }
         let (pending, failed) = self.store.outbox_depth()?;
-        let devices = self.health.heartbeat(self.store.device_health()?);
+        let mut devices = self.health.heartbeat(self.store.device_health()?);
+        if let Some(d) = self.store.damaged_database()? {
+            // The platform's operators see it for as long as the kiosk remembers it, not
+            // only until the next store event.
+            devices.retain(|h| h.device != "store");
+            devices.push(kiosk_platform::api::DeviceHealth {
+                device: "store".to_owned(),
+                status: "fault".to_owned(),
+                detail: Some(format!(
+                    "damaged database moved aside; {} rows recovered, {} unreadable",
+                    d.recovered, d.unreadable
+                )),
+            });
+        }
         self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             uptime_secs: self.started.elapsed().as_secs(),
@@ -405,6 +515,9 @@ impl State {
             };
             let rows = self.store.due_outbox(now, limit)?;
             if rows.is_empty() {
+                if self.upload_trouble.is_some() && self.store.outbox_counts()?.pending == 0 {
+                    self.upload_trouble = None;
+                }
                 return Ok(());
             }
             let batch = TransactionBatch {
@@ -453,42 +566,87 @@ impl State {
                     continue;
                 }
                 Err(e) => {
-                    let mut rng = rand::rng();
-                    let attempt = rows.first().map(|r| r.attempts).unwrap_or(0);
-                    let retry_after = match &e {
-                        ClientError::Http { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    let delay = self.backoff().delay(attempt, retry_after, &mut rng);
-                    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-                    self.store.mark_retry(&ids, &e.to_string(), next)?;
+                    self.retry_later(&rows, &e.to_string(), retry_after(&e))?;
+                    self.upload_trouble = Some(link_class(&e));
                     return Err(e.into());
                 }
             };
             let mut sent = Vec::new();
-            let mut refused = 0usize;
+            let mut answered = 0usize;
+            let mut invented = false;
             for (row, res) in rows.iter().zip(result.results.iter()) {
                 if res.idempotency_key != row.idempotency_key {
-                    tracing::error!("platform answered out of order; retrying the batch");
+                    invented = true;
                     break;
                 }
+                answered += 1;
                 match res.status {
                     TxStatus::Accepted | TxStatus::Duplicate => sent.push(row.id),
                     TxStatus::Rejected => {
                         let reason = res.reason.clone().unwrap_or_else(|| "rejected".into());
                         tracing::error!(outbox_id = row.id, kind = %row.kind, %reason, "transaction refused by the platform");
                         self.store.mark_failed(row.id, &reason)?;
-                        refused += 1;
                     }
                 }
             }
             self.store.mark_sent(&sent, Utc::now())?;
             tracing::info!(sent = sent.len(), "outbox batch acknowledged");
-            if sent.len() + refused < rows.len() {
-                // The platform answered for only part of the batch: try the rest next round.
-                return Ok(());
+            let extra = result.results.len() > rows.len();
+            if answered < rows.len() || extra {
+                // Not the contract's one result per transaction, in order. What was
+                // acknowledged by its own key is sent; the rest stays pending, with the
+                // attempt counted, the reason kept and a backoff, like any failed upload.
+                let why = if result.results.is_empty() {
+                    format!(
+                        "platform misbehaving: empty result list for {} transactions",
+                        rows.len()
+                    )
+                } else if invented {
+                    format!(
+                        "platform misbehaving: answered for a transaction it was not sent \
+                         ({answered} of {} answered in order)",
+                        rows.len()
+                    )
+                } else if extra {
+                    format!(
+                        "platform misbehaving: {} results for {} transactions",
+                        result.results.len(),
+                        rows.len()
+                    )
+                } else {
+                    format!(
+                        "platform misbehaving: answered for {answered} of {} transactions",
+                        rows.len()
+                    )
+                };
+                self.retry_later(&rows[answered..], &why, None)?;
+                self.upload_trouble = Some(LinkState::PlatformMisbehaving);
+                return Err(RoundError::Misbehaving(why));
             }
+            self.upload_trouble = None;
         }
+    }
+
+    /// Counts a failed attempt for `rows`, keeps why, and sets their next attempt after the
+    /// backoff (a `Retry-After` capped: see [`Backoff::delay`]).
+    fn retry_later(
+        &mut self,
+        rows: &[OutboxRow],
+        why: &str,
+        retry_after: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let attempt = rows.first().map(|r| r.attempts).unwrap_or(0);
+        let delay = self.backoff().delay(attempt, retry_after, &mut rand::rng());
+        let now = Utc::now();
+        let next = chrono::Duration::from_std(delay)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        self.store.mark_retry(&ids, why, next)
     }
 }
 
@@ -512,23 +670,42 @@ fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
 
     #[test]
-    fn only_final_4xx_refusals_fail_rows() {
-        let http = |status| ClientError::Http {
+    fn only_the_contracts_json_refusals_fail_rows() {
+        let http = |status, code: Option<&str>| ClientError::Http {
             status,
-            code: None,
+            code: code.map(str::to_owned),
             message: None,
             retry_after: None,
         };
-        assert!(is_final_refusal(&http(400)));
-        assert!(is_final_refusal(&http(409)));
-        assert!(!is_final_refusal(&http(401)));
-        assert!(!is_final_refusal(&http(408)));
-        assert!(!is_final_refusal(&http(429)));
-        assert!(!is_final_refusal(&http(503)));
+        assert!(is_final_refusal(&http(400, Some("bad_request"))));
+        assert!(is_final_refusal(&http(400, Some("bad_batch_size"))));
+        assert!(is_final_refusal(&http(409, Some("idempotency_conflict"))));
+        // An HTML page (no JSON code) from a proxy or a wrong path is a link problem.
+        assert!(!is_final_refusal(&http(400, None)));
+        assert!(!is_final_refusal(&http(404, None)));
+        assert!(!is_final_refusal(&http(403, None)));
+        assert!(!is_final_refusal(&http(404, Some("not_found"))));
+        assert!(!is_final_refusal(&http(403, Some("bad_request"))));
+        assert!(!is_final_refusal(&http(401, Some("bad_signature"))));
+        assert!(!is_final_refusal(&http(408, Some("timeout"))));
+        assert!(!is_final_refusal(&http(429, Some("too_many_requests"))));
+        assert!(!is_final_refusal(&http(503, Some("unavailable"))));
         assert!(!is_final_refusal(&ClientError::Network("reset".into())));
+        assert_eq!(
+            link_class(&http(404, None)),
+            LinkState::LinkProblem,
+            "a proxy's 404 is the link's"
+        );
+        assert_eq!(
+            link_class(&ClientError::Decode("x".into())),
+            LinkState::PlatformMisbehaving
+        );
     }
 }

@@ -77,6 +77,15 @@ impl StaffUi {
 
         let sync = c.sync();
         s.set_online(sync.online);
+        s.set_link_trouble(match sync.link {
+            crate::sync::LinkState::LinkProblem => 1,
+            crate::sync::LinkState::PlatformMisbehaving => 2,
+            crate::sync::LinkState::Online | crate::sync::LinkState::Unknown => 0,
+        });
+        let damaged = sync.damaged_db.as_ref();
+        s.set_damaged_db_at(damaged.map(|d| hall_time(d.at)).unwrap_or_default().into());
+        s.set_damaged_db_recovered(damaged.map_or(0, |d| d.recovered as i32));
+        s.set_damaged_db_unreadable(damaged.map_or(0, |d| d.unreadable as i32));
         s.set_last_contact(sync.last_contact.map(hall_time).unwrap_or_default().into());
         s.set_last_error(
             sync.last_error

@@ -108,8 +108,6 @@ impl Rig {
         );
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::demo(dir.path().join("data"));
-        // The kiosk as deployed: no demo panel.
-        config.demo = false;
         // Quick rounds and short backoff: the tests wait on real threads.
         config.sync = SyncConfig {
             interval_secs: 1,
@@ -119,7 +117,11 @@ impl Rig {
         };
         adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
+        // The demo's simulators, the built-in platform among them (which only the demo
+        // starts); then the kiosk as deployed: no demo panel.
+        config.demo = true;
         let sims = SimRig::start(&mut config).unwrap();
+        config.demo = false;
         let clock: kiosk::ui::SessionClock =
             std::rc::Rc::new(|| Duration::from_millis(i_slint_backend_testing::get_mocked_time()));
         let mut extras = sims.take_extras(&config);

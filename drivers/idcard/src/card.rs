@@ -102,10 +102,19 @@ pub struct IdCard {
 }
 
 impl IdCard {
-    /// Parses and checks the text fields: sex and nation codes, real dates, a validity period
+    /// Parses and checks the text fields: a name, and name, address and authority free of
+    /// control characters, invisible format characters and markup (padding, including the
+    /// full-width space, is trimmed); sex and nation codes, real dates, a validity period
     /// that does not end before it starts, the ID number's check character, and the birth
-    /// date inside the ID number matching the birth field.
+    /// date inside the ID number matching the birth field. What passes is safe to show, to
+    /// print and to send.
     pub fn from_text(text: &IdCardText, photo: Option<Vec<u8>>) -> Result<IdCard, Error> {
+        let name = clean_text("name", &text.name)?;
+        if name.is_empty() {
+            return Err(TextBlockError::Empty { field: "name" }.into());
+        }
+        let address = clean_text("address", &text.address)?;
+        let authority = clean_text("authority", &text.authority)?;
         let sex = Sex::from_code(&text.sex).ok_or(TextBlockError::Sex)?;
         let nation = nation_name(&text.nation).ok_or(TextBlockError::Nation)?;
         let birth = parse_yyyymmdd(&text.birth).ok_or(TextBlockError::Date { field: "birth" })?;
@@ -127,14 +136,14 @@ impl IdCard {
             return Err(IdNumberError::BirthMismatch.into());
         }
         Ok(IdCard {
-            name: text.name.clone(),
+            name,
             sex,
             nation_code: text.nation.clone(),
             nation: nation.to_owned(),
             birth,
-            address: text.address.clone(),
+            address,
             id_number: text.id_number.clone(),
-            authority: text.authority.clone(),
+            authority,
             valid_from,
             valid_to,
             photo,
@@ -174,6 +183,35 @@ impl IdCard {
             Validity::LongTerm => false,
         }
     }
+}
+
+/// Whether `c` must never be in a card's text: C0 and C1 controls (ESC starts printer and
+/// terminal escape sequences), Unicode format characters that change how text is shown
+/// (bidi overrides and isolates, zero-width joiners and spaces, the BOM), line and
+/// paragraph separators, and markup.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '<'
+                | '>'
+                | '&'
+        )
+}
+
+/// The field with its padding trimmed (spaces, full-width spaces), or refused when it holds
+/// an unsafe character. Refused, not cleaned: a real card never holds one, so a card that
+/// does is forged or misread, and a cleaned name would be a name the card does not carry.
+fn clean_text(field: &'static str, value: &str) -> Result<String, TextBlockError> {
+    if value.chars().any(is_unsafe) {
+        return Err(TextBlockError::Unsafe { field });
+    }
+    Ok(value.trim_matches([' ', '\u{3000}']).to_owned())
 }
 
 impl fmt::Debug for IdCard {
@@ -274,6 +312,78 @@ mod tests {
             };
             assert!(ok, "{what}: {err:?}");
         }
+    }
+
+    #[test]
+    fn empty_names_control_characters_escapes_and_markup_are_refused() {
+        type Mutation = fn(&mut IdCardText);
+        let cases: Vec<(Mutation, TextBlockError)> = vec![
+            (
+                |t| t.name = String::new(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "   ".into(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{3000}\u{3000}".into(),
+                TextBlockError::Empty { field: "name" },
+            ),
+            (
+                |t| t.name = "张\n伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张伟\u{1b}[2J".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{1b}@\u{1d}V\u{0}".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张\u{202E}伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "张\u{200B}伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "\u{9b}31m张伟".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.name = "<b>张伟</b>".into(),
+                TextBlockError::Unsafe { field: "name" },
+            ),
+            (
+                |t| t.address = "北京&amp;".into(),
+                TextBlockError::Unsafe { field: "address" },
+            ),
+            (
+                |t| t.address = "北京\r\n".into(),
+                TextBlockError::Unsafe { field: "address" },
+            ),
+            (
+                |t| t.authority = "<script>".into(),
+                TextBlockError::Unsafe { field: "authority" },
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let mut t = text();
+            mutate(&mut t);
+            match IdCard::from_text(&t, None) {
+                Err(Error::TextBlock(e)) => assert_eq!(e, expected, "{:?}", t.name),
+                other => panic!("{expected:?}: {other:?}"),
+            }
+        }
+        // Padding is trimmed; a minority name's middle dot is a name.
+        let mut t = text();
+        t.name = "\u{3000}阿依古丽·买买提 ".into();
+        let card = IdCard::from_text(&t, None).expect("valid");
+        assert_eq!(card.name, "阿依古丽·买买提");
     }
 
     #[test]

@@ -105,6 +105,21 @@ pub enum TextBlockError {
     /// The validity period ends before it starts.
     #[error("the card's validity period ends before it starts")]
     ValidityOrder,
+    /// A field that must hold text (the name) is empty.
+    #[error("the {field} field is empty")]
+    Empty {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A text field holds characters no real card has and that would act on the screen,
+    /// the paper or the platform: control characters (escape sequences drive printers and
+    /// terminals), invisible format characters (bidi overrides reorder what is shown), or
+    /// markup (`<`, `>`, `&`).
+    #[error("the {field} field holds control characters or markup")]
+    Unsafe {
+        /// Which field.
+        field: &'static str,
+    },
 }
 
 fn decode_field(block: &[u8], (name, offset, len): Field) -> Result<String, TextBlockError> {

@@ -282,6 +282,15 @@ impl PlatformClient {
 }
 
 fn decode<T: DeserializeOwned>(reply: Reply) -> Result<T, ClientError> {
+    // A success page that is not JSON at all (a captive portal's login page, a proxy's
+    // HTML) is not the platform's answer: a link problem, not a platform breaking the
+    // contract.
+    if !reply.body.trim_ascii_start().starts_with(b"{") {
+        return Err(ClientError::Network(format!(
+            "HTTP {} answer is not the platform's JSON (a proxy or captive portal?)",
+            reply.status
+        )));
+    }
     serde_json::from_slice(&reply.body).map_err(|e| ClientError::Decode(e.to_string()))
 }
 

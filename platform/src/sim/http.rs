@@ -7,9 +7,17 @@
 //! so both matter. Here every connection belongs to a worker that is joined on stop.
 //!
 //! Shape: the calling thread polls a non-blocking listener (so a shutdown flag set by
-//! anyone is noticed within milliseconds) and queues accepted connections; a fixed set
-//! of workers serve them. Keep-alive is supported, but an idle connection is given up as
-//! soon as another connection waits, so a few workers never starve many clients.
+//! anyone is noticed within milliseconds) and, on the same thread, collects each
+//! connection's request without blocking ("reception"); only a complete request goes to
+//! one of a fixed set of workers. So a slow client never holds a worker: 200 connections
+//! dripping a header byte at a time cost one poll each, and each is answered `408` when
+//! its head has not arrived within [`HEADER_DEADLINE`]. After an answer a keep-alive
+//! connection goes back to reception, not to a worker waiting on it.
+//!
+//! Framing is strict where ambiguity could be abused: two `Content-Length` headers, or one
+//! that is not plain digits, are refused with `400`; `Transfer-Encoding` with `411`. A head
+//! whose lines end in a bare LF is parsed like one with CRLF (httparse accepts both), so it
+//! is answered, never left waiting for a CRLF that does not come.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -23,17 +31,23 @@ use std::time::{Duration, Instant};
 /// Read timeout of sockets: the granularity at which workers notice shutdown and waiting
 /// connections.
 const POLL: Duration = Duration::from_millis(100);
-/// Sleep of the accept loop when no connection is pending.
-const ACCEPT_POLL: Duration = Duration::from_millis(5);
+/// Sleep of the accept loop when nothing happened.
+const ACCEPT_POLL: Duration = Duration::from_millis(2);
 /// An idle keep-alive connection is closed after this long.
 const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(5);
-/// A request must arrive completely within this long of its first byte.
+/// A request head must arrive completely within this long of the connection (or, on a
+/// kept-alive connection, of its first byte). Honest clients send a head in one segment.
+pub(crate) const HEADER_DEADLINE: Duration = Duration::from_secs(2);
+/// A request must arrive completely (body included) within this long of its first byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request head (request line plus headers).
 const MAX_HEAD: usize = 64 * 1024;
 /// Largest request body; a full batch of 500 transactions is far below this.
 pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
 const MAX_HEADERS: usize = 64;
+/// Connections whose request is still arriving; past this, new connections are closed at
+/// once (the client sees a reset and backs off).
+const MAX_ARRIVING: usize = 4096;
 
 /// A parsed request.
 #[derive(Debug)]
@@ -162,8 +176,14 @@ const SHEDDERS: usize = 2;
 /// How long a shedding thread waits for a request to arrive before closing.
 const SHED_READ_BUDGET: Duration = Duration::from_millis(500);
 
+/// A connection with the bytes read from it so far.
+type Conn = (TcpStream, Vec<u8>, Instant);
+
+/// Kept-alive connections the workers hand back to reception, with pipelined bytes.
+type Returned = Mutex<Vec<(TcpStream, Vec<u8>)>>;
+
 struct Queue {
-    conns: Mutex<VecDeque<(TcpStream, Instant)>>,
+    conns: Mutex<VecDeque<Conn>>,
     ready: Condvar,
 }
 
@@ -175,16 +195,19 @@ impl Queue {
         }
     }
 
-    fn waiting(&self) -> bool {
-        self.conns.lock().map(|q| !q.is_empty()).unwrap_or(false)
-    }
-
     fn len(&self) -> usize {
         self.conns.lock().map(|q| q.len()).unwrap_or(0)
     }
 
+    fn push(&self, conn: Conn) {
+        if let Ok(mut q) = self.conns.lock() {
+            q.push_back(conn);
+        }
+        self.ready.notify_one();
+    }
+
     /// Waits for the next connection; `None` on shutdown.
-    fn pop(&self, shutdown: &AtomicBool) -> Option<(TcpStream, Instant)> {
+    fn pop(&self, shutdown: &AtomicBool) -> Option<Conn> {
         let mut q = self.conns.lock().ok()?;
         loop {
             if shutdown.load(Ordering::SeqCst) {
@@ -200,9 +223,213 @@ impl Queue {
 
 fn queue_wait<'a>(
     ready: &Condvar,
-    q: std::sync::MutexGuard<'a, VecDeque<(TcpStream, Instant)>>,
-) -> Option<std::sync::MutexGuard<'a, VecDeque<(TcpStream, Instant)>>> {
+    q: std::sync::MutexGuard<'a, VecDeque<Conn>>,
+) -> Option<std::sync::MutexGuard<'a, VecDeque<Conn>>> {
     ready.wait_timeout(q, POLL).ok().map(|(q, _)| q)
+}
+
+/// The head of a request, parsed once for reception, workers and shedders alike.
+struct Head {
+    method: String,
+    target: String,
+    http11: bool,
+    headers: Vec<(String, String)>,
+    head_len: usize,
+    body_len: usize,
+    expects_continue: bool,
+}
+
+impl Head {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the bytes received so far make.
+enum Framing {
+    /// The head has not all arrived.
+    Incomplete,
+    /// A head that can be served (its body may still be arriving).
+    Head(Head),
+    /// A request to refuse: status, code, message.
+    Refuse(u16, &'static str, &'static str),
+}
+
+/// Parses the head at the start of `buf`. Bare-LF line ends are accepted (httparse does);
+/// ambiguous framing is refused.
+fn frame(buf: &[u8]) -> Framing {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut slots);
+    let head_len = match parsed.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            return Framing::Refuse(431, "head_too_large", "request head too large")
+        }
+        Ok(httparse::Status::Partial) => return Framing::Incomplete,
+        Err(httparse::Error::TooManyHeaders) => {
+            return Framing::Refuse(431, "head_too_large", "too many request headers")
+        }
+        Err(_) => return Framing::Refuse(400, "bad_request", "malformed HTTP request"),
+    };
+    if head_len > MAX_HEAD {
+        return Framing::Refuse(431, "head_too_large", "request head too large");
+    }
+    let headers: Vec<(String, String)> = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).trim().to_owned(),
+            )
+        })
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding"))
+    {
+        return Framing::Refuse(
+            411,
+            "length_required",
+            "chunked bodies are not supported; send Content-Length",
+        );
+    }
+    let lengths: Vec<&str> = headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    // One plain decimal Content-Length or none: two of them (even equal), a sign, a list
+    // or spaces inside are how a request is smuggled past a proxy that reads it otherwise.
+    let body_len = match lengths.as_slice() {
+        [] => 0,
+        [one] if !one.is_empty() && one.bytes().all(|b| b.is_ascii_digit()) => {
+            match one.parse::<usize>() {
+                Ok(n) => n,
+                Err(_) => return Framing::Refuse(413, "too_large", "request body too large"),
+            }
+        }
+        [_] => return Framing::Refuse(400, "bad_request", "bad Content-Length"),
+        _ => return Framing::Refuse(400, "bad_request", "more than one Content-Length header"),
+    };
+    if body_len > MAX_BODY {
+        return Framing::Refuse(413, "too_large", "request body too large");
+    }
+    let expects_continue = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue"));
+    Framing::Head(Head {
+        method: parsed.method.unwrap_or("").to_owned(),
+        target: parsed.path.unwrap_or("").to_owned(),
+        http11: parsed.version == Some(1),
+        headers,
+        head_len,
+        body_len,
+        expects_continue,
+    })
+}
+
+/// Whether a worker can take the connection now: a complete request, one to refuse, or
+/// one whose client waits for `100 Continue` before sending its body.
+fn ready_for_worker(buf: &[u8]) -> bool {
+    match frame(buf) {
+        Framing::Incomplete => false,
+        Framing::Refuse(..) => true,
+        Framing::Head(h) => h.expects_continue || buf.len() >= h.head_len + h.body_len,
+    }
+}
+
+/// A connection whose request is still arriving, read by the accept thread.
+struct Arriving {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    /// Accepted, or handed back after an answer (keep-alive).
+    since: Instant,
+    /// When its first byte came.
+    first_byte: Option<Instant>,
+    /// Handed back after an answer: it may idle up to [`KEEP_ALIVE_IDLE`] first.
+    kept_alive: bool,
+}
+
+/// What reception did with a connection on one poll.
+enum Poll {
+    Waiting { progressed: bool },
+    Ready,
+    Gone,
+}
+
+impl Arriving {
+    fn new(stream: TcpStream, buf: Vec<u8>, kept_alive: bool) -> Self {
+        let now = Instant::now();
+        Self {
+            stream,
+            first_byte: (!buf.is_empty()).then_some(now),
+            buf,
+            since: now,
+            kept_alive,
+        }
+    }
+
+    fn poll(&mut self) -> Poll {
+        let mut progressed = false;
+        let mut chunk = [0u8; 16 * 1024];
+        // Bounded: one busy client must not keep the others from being read.
+        for _ in 0..16 {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Poll::Gone,
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    self.first_byte.get_or_insert_with(Instant::now);
+                    progressed = true;
+                    if n < chunk.len() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Poll::Gone,
+            }
+        }
+        if !self.buf.is_empty() && ready_for_worker(&self.buf) {
+            return Poll::Ready;
+        }
+        match self.first_byte {
+            None => {
+                let allowed = if self.kept_alive {
+                    KEEP_ALIVE_IDLE
+                } else {
+                    HEADER_DEADLINE
+                };
+                if self.since.elapsed() > allowed {
+                    // Nothing asked: close without a word.
+                    return Poll::Gone;
+                }
+            }
+            Some(first) => {
+                let head_done = !matches!(frame(&self.buf), Framing::Incomplete);
+                // A new connection's head is due from the connection; a kept-alive one's
+                // from its first byte.
+                let head_clock = if self.kept_alive { first } else { self.since };
+                let late = if head_done {
+                    first.elapsed() > REQUEST_TIMEOUT
+                } else {
+                    head_clock.elapsed() > HEADER_DEADLINE
+                };
+                if late {
+                    let _ = self.stream.set_nonblocking(false);
+                    let _ = self
+                        .stream
+                        .set_write_timeout(Some(Duration::from_millis(200)));
+                    let _ = write_error(&mut self.stream, 408, "timeout", "request too slow");
+                    return Poll::Gone;
+                }
+            }
+        }
+        Poll::Waiting { progressed }
+    }
 }
 
 /// Serves until `shutdown` is set, one worker per element of `states`. Returns once the
@@ -219,18 +446,21 @@ pub(crate) fn run<S: Send + 'static>(
     listener.set_nonblocking(true)?;
     let queue = Arc::new(Queue::new());
     let shed_queue = Arc::new(Queue::new());
+    // Kept-alive connections the workers hand back after an answer.
+    let returned: Arc<Returned> = Arc::new(Mutex::new(Vec::new()));
     let mut workers = Vec::new();
     for (i, state) in states.into_iter().enumerate() {
-        let (q, flag, h, st, by) = (
+        let (q, flag, h, st, by, back) = (
             Arc::clone(&queue),
             Arc::clone(&shutdown),
             Arc::clone(&handler),
             Arc::clone(&stats),
             Arc::clone(&bypass),
+            Arc::clone(&returned),
         );
         let spawned = thread::Builder::new()
             .name(format!("platform-sim-{i}"))
-            .spawn(move || worker(state, &q, &flag, &*h, admission, &st, &*by));
+            .spawn(move || worker(state, &q, &flag, &*h, admission, &st, &*by, &back));
         match spawned {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -252,8 +482,8 @@ pub(crate) fn run<S: Send + 'static>(
             let spawned = thread::Builder::new()
                 .name(format!("platform-sim-shed-{i}"))
                 .spawn(move || {
-                    while let Some((stream, _)) = q.pop(&flag) {
-                        shed(stream, admission.retry_after_secs, &st, &*by);
+                    while let Some((stream, buf, _)) = q.pop(&flag) {
+                        shed(stream, buf, admission.retry_after_secs, &st, &*by);
                     }
                 });
             match spawned {
@@ -268,53 +498,96 @@ pub(crate) fn run<S: Send + 'static>(
         }
     }
 
+    let mut arriving: Vec<Arriving> = Vec::new();
     while !shutdown.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                // Accepted sockets may inherit non-blocking mode; workers use timeouts.
-                if stream.set_nonblocking(false).is_err() {
-                    continue;
-                }
-                let depth = queue.len();
-                if admission.max_queue > 0 && depth >= admission.max_queue {
-                    // Full: a shedding thread answers 503 at once; past its own bound the
-                    // connection is simply closed.
-                    if let Ok(mut q) = shed_queue.conns.lock() {
-                        if q.len() < MAX_SHED_QUEUE {
-                            q.push_back((stream, Instant::now()));
-                        }
+        let mut progressed = false;
+        // New connections (a burst at a time).
+        for _ in 0..64 {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    progressed = true;
+                    if arriving.len() >= MAX_ARRIVING || stream.set_nonblocking(true).is_err() {
+                        continue;
                     }
-                    shed_queue.ready.notify_one();
-                    continue;
+                    arriving.push(Arriving::new(stream, Vec::new(), false));
                 }
-                stats
-                    .peak_queue
-                    .fetch_max(depth as u64 + 1, Ordering::Relaxed);
-                if let Ok(mut q) = queue.conns.lock() {
-                    q.push_back((stream, Instant::now()));
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // E.g. out of file descriptors under a load test: keep serving.
+                    tracing::warn!(error = %e, "platform sim: accept failed");
+                    thread::sleep(POLL);
+                    break;
                 }
-                queue.ready.notify_one();
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(ACCEPT_POLL),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                // E.g. out of file descriptors under a load test: keep serving.
-                tracing::warn!(error = %e, "platform sim: accept failed");
-                thread::sleep(POLL);
+        }
+        if let Ok(mut back) = returned.lock() {
+            for (stream, buf) in back.drain(..) {
+                if arriving.len() < MAX_ARRIVING && stream.set_nonblocking(true).is_ok() {
+                    arriving.push(Arriving::new(stream, buf, true));
+                    progressed = true;
+                }
             }
+        }
+        // Requests arriving: a complete one goes to a worker (or, when too many wait, to
+        // a shedding thread that answers 503 at once).
+        let mut i = 0;
+        while i < arriving.len() {
+            match arriving[i].poll() {
+                Poll::Waiting { progressed: p } => {
+                    progressed |= p;
+                    i += 1;
+                }
+                Poll::Gone => {
+                    arriving.swap_remove(i);
+                    progressed = true;
+                }
+                Poll::Ready => {
+                    let a = arriving.swap_remove(i);
+                    progressed = true;
+                    if a.stream.set_nonblocking(false).is_err() {
+                        continue;
+                    }
+                    let depth = queue.len();
+                    if admission.max_queue > 0 && depth >= admission.max_queue {
+                        // Full: past the shedders' own bound the connection is closed.
+                        if shed_queue.len() < MAX_SHED_QUEUE {
+                            shed_queue.push((a.stream, a.buf, Instant::now()));
+                        }
+                        continue;
+                    }
+                    stats
+                        .peak_queue
+                        .fetch_max(depth as u64 + 1, Ordering::Relaxed);
+                    queue.push((a.stream, a.buf, Instant::now()));
+                }
+            }
+        }
+        if !progressed {
+            thread::sleep(ACCEPT_POLL);
         }
     }
     // Close the port first so new connections are refused while workers finish.
     drop(listener);
+    drop(arriving);
     join_all(workers, &queue);
     join_all(shedders, &shed_queue);
+    if let Ok(mut back) = returned.lock() {
+        back.clear();
+    }
     Ok(())
 }
 
-/// Answers one connection `503 unavailable` with `Retry-After`, after reading its request
-/// (closing a socket with unread bytes would reset it, and the client would see a network
-/// error instead of the answer).
-fn shed(mut stream: TcpStream, retry_after_secs: u64, stats: &QueueStats, bypass: &Bypass) {
+/// Answers one connection `503 unavailable` with `Retry-After` (or lets `bypass` answer
+/// it), after reading the rest of its request (closing a socket with unread bytes would
+/// reset it, and the client would see a network error instead of the answer).
+fn shed(
+    mut stream: TcpStream,
+    mut buf: Vec<u8>,
+    retry_after_secs: u64,
+    stats: &QueueStats,
+    bypass: &Bypass,
+) {
     let started = Instant::now();
     if stream
         .set_read_timeout(Some(Duration::from_millis(50)))
@@ -325,65 +598,35 @@ fn shed(mut stream: TcpStream, retry_after_secs: u64, stats: &QueueStats, bypass
     {
         return;
     }
-    let mut buf = Vec::new();
-    // (head length, body length, request without its body yet)
-    let mut head: Option<(usize, usize, Request)> = None;
-    loop {
-        if head.is_none() {
-            if let Some(pos) = find(&buf, b"\r\n\r\n") {
-                let head_len = pos + 4;
-                let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-                let mut parsed = httparse::Request::new(&mut slots);
-                let complete = matches!(
-                    parsed.parse(&buf[..head_len]),
-                    Ok(httparse::Status::Complete(_))
-                );
-                let headers: Vec<(String, String)> = parsed
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            String::from_utf8_lossy(h.value).trim().to_owned(),
-                        )
-                    })
-                    .collect();
-                let request = Request {
-                    method: parsed.method.unwrap_or("").to_owned(),
-                    target: parsed.path.unwrap_or("").to_owned(),
-                    headers,
+    let request = loop {
+        match frame(&buf) {
+            Framing::Head(h) if buf.len() >= h.head_len + h.body_len => {
+                let body = buf[h.head_len..h.head_len + h.body_len].to_vec();
+                break Request {
+                    method: h.method,
+                    target: h.target,
+                    headers: h.headers,
+                    body,
+                };
+            }
+            Framing::Refuse(..) => {
+                // Not a request to serve; a plain 503 still tells the client to back off.
+                break Request {
+                    method: String::new(),
+                    target: String::new(),
+                    headers: Vec::new(),
                     body: Vec::new(),
                 };
-                let body_len = if complete {
-                    request
-                        .header("content-length")
-                        .and_then(|v| v.parse::<usize>().ok())
-                        .unwrap_or(0)
-                        .min(MAX_BODY)
-                } else {
-                    0
-                };
-                head = Some((head_len, body_len, request));
-            } else if buf.len() > MAX_HEAD {
-                return;
             }
-        }
-        if let Some((head_len, body_len, request)) = &mut head {
-            if buf.len() >= *head_len + *body_len {
-                request.body = buf[*head_len..*head_len + *body_len].to_vec();
-                break;
-            }
+            Framing::Head(_) | Framing::Incomplete => {}
         }
         if started.elapsed() > SHED_READ_BUDGET {
             return;
         }
         match read_some(&mut stream, &mut buf) {
-            Read2::Closed => return,
-            Read2::Data | Read2::Idle => {}
+            ReadOutcome::Closed => return,
+            ReadOutcome::Data | ReadOutcome::Idle => {}
         }
-    }
-    let Some((_, _, request)) = head else {
-        return;
     };
     let response = bypass(&request).unwrap_or_else(|| {
         stats.shed.fetch_add(1, Ordering::Relaxed);
@@ -405,6 +648,7 @@ fn join_all(workers: Vec<thread::JoinHandle<()>>, queue: &Queue) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn worker<S>(
     mut state: S,
     queue: &Queue,
@@ -413,31 +657,73 @@ fn worker<S>(
     admission: Admission,
     stats: &QueueStats,
     bypass: &Bypass,
+    returned: &Returned,
 ) {
-    while let Some((stream, queued_at)) = queue.pop(shutdown) {
+    while let Some((stream, buf, queued_at)) = queue.pop(shutdown) {
         if !admission.max_wait.is_zero() && queued_at.elapsed() > admission.max_wait {
             // Waited too long: its client may give up before an answer; turn it away
             // quickly rather than doing work whose answer would be lost.
-            shed(stream, admission.retry_after_secs, stats, bypass);
+            shed(stream, buf, admission.retry_after_secs, stats, bypass);
             continue;
         }
-        serve_connection(stream, &mut state, queue, shutdown, handler);
+        let mut next = Some((stream, buf));
+        while let Some((stream, buf)) = next.take() {
+            let Some((mut stream, mut buf)) =
+                serve_request(stream, buf, &mut state, shutdown, handler)
+            else {
+                break;
+            };
+            // A client making several calls in a row sends the next at once: serve it here
+            // rather than through reception, unless others wait for a worker.
+            if queue.len() == 0 && linger(&mut stream, &mut buf) {
+                next = Some((stream, buf));
+            } else if let Ok(mut back) = returned.lock() {
+                back.push((stream, buf));
+            }
+        }
     }
 }
 
-enum Read2 {
+/// How long a worker waits for the next request on a kept-alive connection before it
+/// hands the connection back to reception.
+const LINGER: Duration = Duration::from_millis(20);
+
+/// Whether a complete next request arrives within [`LINGER`] (partial bytes stay in `buf`).
+fn linger(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let until = Instant::now() + LINGER;
+    if stream
+        .set_read_timeout(Some(Duration::from_millis(5)))
+        .is_err()
+    {
+        return false;
+    }
+    loop {
+        if !buf.is_empty() && ready_for_worker(buf) {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        if let ReadOutcome::Closed = read_some(stream, buf) {
+            return false;
+        }
+    }
+}
+
+/// The outcome of one read.
+enum ReadOutcome {
     Data,
     Closed,
     Idle,
 }
 
-fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Read2 {
+fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>) -> ReadOutcome {
     let mut chunk = [0u8; 16 * 1024];
     match stream.read(&mut chunk) {
-        Ok(0) => Read2::Closed,
+        Ok(0) => ReadOutcome::Closed,
         Ok(n) => {
             buf.extend_from_slice(&chunk[..n]);
-            Read2::Data
+            ReadOutcome::Data
         }
         Err(e)
             if matches!(
@@ -445,181 +731,101 @@ fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Read2 {
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
             ) =>
         {
-            Read2::Idle
+            ReadOutcome::Idle
         }
-        Err(_) => Read2::Closed,
+        Err(_) => ReadOutcome::Closed,
     }
 }
 
-fn serve_connection<S>(
+/// Serves the request at the start of `buf` (reception saw it complete, or to be refused,
+/// or waiting for `100 Continue`). Returns the connection, with any pipelined bytes, when
+/// it is to be kept alive: reception waits for its next request, not this worker.
+fn serve_request<S>(
     mut stream: TcpStream,
+    mut buf: Vec<u8>,
     state: &mut S,
-    queue: &Queue,
     shutdown: &AtomicBool,
     handler: &Handler<S>,
-) {
+) -> Option<(TcpStream, Vec<u8>)> {
     if stream.set_read_timeout(Some(POLL)).is_err()
         || stream
             .set_write_timeout(Some(Duration::from_secs(10)))
             .is_err()
     {
-        return;
+        return None;
     }
     let _ = stream.set_nodelay(true);
-    let mut buf: Vec<u8> = Vec::new();
-    let mut idle_since = Instant::now();
-
-    loop {
-        // --- request head ---
-        let mut first_byte_at = (!buf.is_empty()).then(Instant::now);
-        let head_len = loop {
-            if let Some(pos) = find(&buf, b"\r\n\r\n") {
-                break pos + 4;
-            }
-            if buf.len() > MAX_HEAD {
-                let _ = write_error(&mut stream, 431, "head_too_large", "request head too large");
-                return;
-            }
-            if shutdown.load(Ordering::SeqCst) {
-                return;
-            }
-            match read_some(&mut stream, &mut buf) {
-                Read2::Closed => return,
-                Read2::Data => {
-                    first_byte_at.get_or_insert_with(Instant::now);
-                }
-                Read2::Idle => match first_byte_at {
-                    None => {
-                        // Between requests: give the connection up when it idles too
-                        // long or someone else is waiting for a worker.
-                        if idle_since.elapsed() > KEEP_ALIVE_IDLE || queue.waiting() {
-                            return;
-                        }
-                    }
-                    Some(t) if t.elapsed() > REQUEST_TIMEOUT => {
-                        let _ = write_error(&mut stream, 408, "timeout", "request too slow");
-                        return;
-                    }
-                    Some(_) => {}
-                },
-            }
-        };
-        let started = first_byte_at.unwrap_or_else(Instant::now);
-
-        // --- parse ---
-        let mut header_slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Request::new(&mut header_slots);
-        match parsed.parse(&buf[..head_len]) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) | Err(_) => {
-                let _ = write_error(&mut stream, 400, "bad_request", "malformed HTTP request");
-                return;
-            }
+    let started = Instant::now();
+    let head = match frame(&buf) {
+        Framing::Head(h) => h,
+        Framing::Refuse(status, code, message) => {
+            let _ = write_error(&mut stream, status, code, message);
+            return None;
         }
-        let method = parsed.method.unwrap_or("").to_owned();
-        let target = parsed.path.unwrap_or("").to_owned();
-        let http11 = parsed.version == Some(1);
-        let headers: Vec<(String, String)> = parsed
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_owned(),
-                    String::from_utf8_lossy(h.value).trim().to_owned(),
-                )
-            })
-            .collect();
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
-        if header("transfer-encoding").is_some() {
-            let _ = write_error(
-                &mut stream,
-                411,
-                "length_required",
-                "chunked bodies are not supported; send Content-Length",
-            );
-            return;
+        Framing::Incomplete => {
+            let _ = write_error(&mut stream, 400, "bad_request", "malformed HTTP request");
+            return None;
         }
-        let body_len = match header("content-length").map(str::parse::<usize>) {
-            None => 0,
-            Some(Ok(n)) => n,
-            Some(Err(_)) => {
-                let _ = write_error(&mut stream, 400, "bad_request", "bad Content-Length");
-                return;
-            }
-        };
-        if body_len > MAX_BODY {
-            let _ = write_error(&mut stream, 413, "too_large", "request body too large");
-            return;
-        }
-        let connection = header("connection").map(str::to_ascii_lowercase);
-        let mut keep_alive = match &connection {
-            Some(c) if c.contains("close") => false,
-            Some(c) if c.contains("keep-alive") => true,
-            _ => http11,
-        };
-        let expects_continue = header("expect")
-            .map(|v| v.eq_ignore_ascii_case("100-continue"))
-            .unwrap_or(false);
+    };
+    let (head_len, body_len) = (head.head_len, head.body_len);
+    let connection = head.header("connection").map(str::to_ascii_lowercase);
+    let mut keep_alive = match &connection {
+        Some(c) if c.contains("close") => false,
+        Some(c) if c.contains("keep-alive") => true,
+        _ => head.http11,
+    };
 
-        // --- body ---
-        // curl and others wait for this before sending a larger body.
-        let continue_needed = expects_continue && buf.len() < head_len + body_len;
-        if continue_needed && stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
-            return;
+    // --- body (only a client waiting for 100 Continue gets here without it) ---
+    if buf.len() < head_len + body_len {
+        if stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
+            return None;
         }
         while buf.len() < head_len + body_len {
             if shutdown.load(Ordering::SeqCst) {
-                return;
+                return None;
             }
             match read_some(&mut stream, &mut buf) {
-                Read2::Closed => return,
-                Read2::Data => {}
-                Read2::Idle => {
+                ReadOutcome::Closed => return None,
+                ReadOutcome::Data => {}
+                ReadOutcome::Idle => {
                     if started.elapsed() > REQUEST_TIMEOUT {
                         let _ = write_error(&mut stream, 408, "timeout", "request too slow");
-                        return;
+                        return None;
                     }
                 }
             }
         }
-        let body = buf[head_len..head_len + body_len].to_vec();
-        // Keep any pipelined bytes of the next request.
-        buf.drain(..head_len + body_len);
-        let request = Request {
-            method,
-            target,
-            headers,
-            body,
-        };
-
-        // --- handle ---
-        let response = catch_unwind(AssertUnwindSafe(|| handler(state, &request)))
-            .unwrap_or_else(|_| {
-                tracing::error!(method = %request.method, path = %request.path(), "platform sim: handler panicked");
-                error_response(500, "internal", "internal error")
-            });
-        if response.drop_connection {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-            return;
-        }
-        if shutdown.load(Ordering::SeqCst) || queue.waiting() {
-            keep_alive = false;
-        }
-        let head_only = request.method == "HEAD";
-        if write_response(&mut stream, &response, keep_alive, head_only).is_err() || !keep_alive {
-            return;
-        }
-        idle_since = Instant::now();
     }
-}
+    let body = buf[head_len..head_len + body_len].to_vec();
+    // Keep any pipelined bytes of the next request.
+    buf.drain(..head_len + body_len);
+    let request = Request {
+        method: head.method,
+        target: head.target,
+        headers: head.headers,
+        body,
+    };
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    // --- handle ---
+    let response = catch_unwind(AssertUnwindSafe(|| handler(state, &request)))
+        .unwrap_or_else(|_| {
+            tracing::error!(method = %request.method, path = %request.path(), "platform sim: handler panicked");
+            error_response(500, "internal", "internal error")
+        });
+    if response.drop_connection {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return None;
+    }
+    // A kept-alive connection waits in reception, not on a worker, so it may stay open
+    // even when others queue.
+    if shutdown.load(Ordering::SeqCst) {
+        keep_alive = false;
+    }
+    let head_only = request.method == "HEAD";
+    if write_response(&mut stream, &response, keep_alive, head_only).is_err() || !keep_alive {
+        return None;
+    }
+    Some((stream, buf))
 }
 
 /// A JSON error response in the contract's shape.

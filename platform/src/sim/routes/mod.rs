@@ -341,6 +341,17 @@ fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
     let kiosk_id = header(sign::HEADER_KIOSK_ID)?;
     let ts_text = header(sign::HEADER_TIMESTAMP)?;
     let nonce = header(sign::HEADER_NONCE)?;
+    if !sign::is_valid_nonce(nonce) {
+        return Err(unauthorized(
+            "bad_nonce",
+            format!(
+                "{} must be {}..={} letters, digits, - or _",
+                sign::HEADER_NONCE,
+                sign::MIN_NONCE_LEN,
+                sign::MAX_NONCE_LEN
+            ),
+        ));
+    }
     let signature = header(sign::HEADER_SIGNATURE)?;
     let ts: i64 = ts_text.parse().map_err(|_| {
         unauthorized(

@@ -291,6 +291,8 @@ pub enum Page {
     CopyScan,
     CopyPreview,
     CopyDone,
+    /// Any step of the appointment (its own test reads the flow's step).
+    Appointment,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -321,6 +323,7 @@ impl View<'_> {
                 ic::Step::Preview { .. } => Page::CopyPreview,
                 ic::Step::Done(_) => Page::CopyDone,
             },
+            Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -75,13 +75,17 @@ fn fill_first_nine_oclock(rig: &Rig, slots: &SlotList) {
             .collect(),
     };
     let r = client(rig).upload(&batch).unwrap();
-    assert!(r.results.iter().all(|r| r.status == TxStatus::Accepted), "{r:?}");
+    assert!(
+        r.results.iter().all(|r| r.status == TxStatus::Accepted),
+        "{r:?}"
+    );
 }
 
 /// Card, tile, matter, the first day: leaves the citizen on the slot page.
 fn to_slots(rig: &Rig, slots: &SlotList) {
     rig.swipe_sample_card();
-    // The printer's health is polled: a moment after a print it may still show busy.
+    // Right after a print the printer's status is unknown until its next poll, which the
+    // health board reports as a fault for a moment: the tile says so until then.
     rig.wait_for("the tile usable", |r| {
         r.find("办事预约").accessible_enabled() == Some(true)
     });
@@ -127,9 +131,7 @@ fn a_citizen_books_online_and_offline_and_the_platform_holds_each_once() {
     // The reader's poll notices the card is gone before the next one is placed.
     std::thread::sleep(Duration::from_millis(1500));
     rig.pump();
-    booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delivers_once(
-        &mut rig,
-    );
+    booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delivers_once(&mut rig);
 }
 
 fn books_a_slot_gets_the_slip_and_the_platform_holds_it_once(rig: &Rig) {
@@ -196,7 +198,10 @@ fn books_a_slot_gets_the_slip_and_the_platform_holds_it_once(rig: &Rig) {
     // The QR opens the booking on a phone.
     let (status, page) = get_page(rig, &qr[0]);
     assert_eq!(status, 200);
-    assert!(page.contains("预约成功") && page.contains("社保卡补办"), "{page}");
+    assert!(
+        page.contains("预约成功") && page.contains("社保卡补办"),
+        "{page}"
+    );
 
     // Finish forgets the citizen.
     rig.tap("完成");
@@ -218,7 +223,10 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
     rig.find("预约待确认，结果将以短信通知。请取走凭条。");
     assert!(rig.printer.wait_for_receipts(2, common::PATIENCE));
     let text = rig.printer.receipts()[1].text();
-    assert!(text.contains("待确认") && text.contains("确认结果将以短信通知"), "{text}");
+    assert!(
+        text.contains("待确认") && text.contains("确认结果将以短信通知"),
+        "{text}"
+    );
     assert!(!text.contains("预约成功"), "{text}");
     let qr = rig.printer.receipts()[1].qr_payloads();
     assert_eq!(rig.store().outbox_counts().unwrap().pending, 1);

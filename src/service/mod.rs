@@ -2,4 +2,3 @@
 //! service) off the UI thread. Citizens' services have their workers in `crate::services`.
 
 pub mod staff_service;
-

@@ -29,11 +29,7 @@ pub const REASON_NOT_BOOKABLE: &str = "not_bookable";
 /// The citizen-facing page of a booking, `{base}/appointment/{booking_id}`, which the kiosk
 /// prints as a QR code. `base` is the platform's public base URL.
 pub fn appointment_url(base: &str, booking_id: &str) -> String {
-    format!(
-        "{}/appointment/{}",
-        base.trim_end_matches('/'),
-        booking_id
-    )
+    format!("{}/appointment/{}", base.trim_end_matches('/'), booking_id)
 }
 
 /// One bookable time of a day.
@@ -150,7 +146,10 @@ mod tests {
             requested_at: Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(),
         };
         let dbg = format!("{b:?}");
-        assert!(!dbg.contains("13812345678") && !dbg.contains("abab"), "{dbg}");
+        assert!(
+            !dbg.contains("13812345678") && !dbg.contains("abab"),
+            "{dbg}"
+        );
         let tx = Transaction::appointment_book("k", b.requested_at, &b).unwrap();
         let dbg = format!("{tx:?}");
         assert!(!dbg.contains("13812345678"), "{dbg}");

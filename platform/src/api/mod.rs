@@ -118,7 +118,12 @@ impl fmt::Debug for MaskedJson<'_> {
                         .map(|(k, v)| {
                             let personal = matches!(
                                 k.as_str(),
-                                "phone" | "mobile" | "id_number" | "name" | "citizen_name" | "holder"
+                                "phone"
+                                    | "mobile"
+                                    | "id_number"
+                                    | "name"
+                                    | "citizen_name"
+                                    | "holder"
                             );
                             let v = match v {
                                 serde_json::Value::String(s) if personal => {

@@ -186,7 +186,11 @@ fn first_attempt(store: &mut Store, client: &PlatformClient, outbox_id: i64) -> 
     answer
 }
 
-fn book(store: &mut Store, deps: &AppointmentWorkerDeps, order: &BookOrder) -> Result<SlipView, BookFailure> {
+fn book(
+    store: &mut Store,
+    deps: &AppointmentWorkerDeps,
+    order: &BookOrder,
+) -> Result<SlipView, BookFailure> {
     let now = Utc::now();
     let booking = AppointmentBookTx {
         booking_id: uuid::Uuid::new_v4().to_string(),

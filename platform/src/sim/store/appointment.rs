@@ -180,8 +180,8 @@ pub(crate) fn slots(
         }
         let mut slots = Vec::with_capacity(SLOT_STARTS.len());
         for start in slot_starts() {
-            let booked: u32 =
-                taken.query_row(params![matter, day.to_string(), start_text(start)], |r| {
+            let booked: u32 = taken
+                .query_row(params![matter, day.to_string(), start_text(start)], |r| {
                     r.get(0)
                 })?;
             slots.push(Slot {
@@ -223,7 +223,9 @@ pub(crate) fn store(
     // A booking made offline may arrive a day late: any open day from today to the end
     // of the window is still bookable.
     let open_day = b.date >= today
-        && window(conn, today)?.last().is_some_and(|last| b.date <= *last)
+        && window(conn, today)?
+            .last()
+            .is_some_and(|last| b.date <= *last)
         && is_open(conn, b.date)?;
     if !open_day || !slot_starts().any(|s| s == b.start) {
         return Ok(Err(format!(
@@ -330,7 +332,10 @@ pub(crate) struct BookingView {
 }
 
 /// A booking by id, `None` if the platform holds none with it.
-pub(crate) fn booking(conn: &Connection, booking_id: &str) -> Result<Option<BookingView>, ApiError> {
+pub(crate) fn booking(
+    conn: &Connection,
+    booking_id: &str,
+) -> Result<Option<BookingView>, ApiError> {
     let row = conn
         .query_row(
             "SELECT matter_code, day, start FROM appointments WHERE booking_id = ?1",
@@ -415,7 +420,10 @@ mod tests {
             .all(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)));
         assert!(!days.contains(&NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
         assert_eq!(days[0], NaiveDate::from_ymd_opt(2026, 12, 29).unwrap());
-        assert_eq!(*days.last().unwrap(), NaiveDate::from_ymd_opt(2027, 1, 18).unwrap());
+        assert_eq!(
+            *days.last().unwrap(),
+            NaiveDate::from_ymd_opt(2027, 1, 18).unwrap()
+        );
         assert!(list.days[0].slots.iter().all(|s| s.remaining == 3));
         assert!(matches!(
             slots(&conn, "NOPE", None, monday),

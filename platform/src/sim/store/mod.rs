@@ -17,11 +17,11 @@ use serde::de::DeserializeOwned;
 
 use sha2::{Digest, Sha256};
 
+use crate::api::appointment::KIND_APPOINTMENT_BOOK;
 use crate::api::{
     BatchResult, Heartbeat, HeartbeatList, Holdings, KioskHeartbeat, Transaction, TransactionBatch,
     TxResult, TxStatus, KIND_QUEUE_TICKET,
 };
-use crate::api::appointment::KIND_APPOINTMENT_BOOK;
 
 // The service registry: one line per citizen service.
 pub(crate) mod appointment;

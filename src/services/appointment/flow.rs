@@ -1,6 +1,7 @@
 //! The appointment's steps: matter, day, slot, phone, booking, slip.
 
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
@@ -22,24 +23,24 @@ pub enum Step {
     /// The platform is asked for the matter's slots.
     LoadingSlots {
         /// The chosen matter.
-        matter: MatterView,
+        matter: Arc<MatterView>,
     },
     /// Choose the day.
     ChooseDay {
         /// The chosen matter.
-        matter: MatterView,
+        matter: Arc<MatterView>,
     },
     /// Choose the slot of the day.
     ChooseSlot {
         /// The chosen matter.
-        matter: MatterView,
+        matter: Arc<MatterView>,
         /// Index into the days.
         day: usize,
     },
     /// The mobile number for the confirmation and the reminder.
     Phone {
         /// The chosen matter.
-        matter: MatterView,
+        matter: Arc<MatterView>,
         /// Index into the days.
         day: usize,
         /// Index into that day's slots.
@@ -52,7 +53,7 @@ pub enum Step {
     /// Booking and printing the slip.
     Booking {
         /// The chosen matter.
-        matter: MatterView,
+        matter: Arc<MatterView>,
     },
     /// "Take your slip".
     Done {
@@ -69,10 +70,10 @@ pub enum Step {
 pub struct AppointmentFlow {
     step: Step,
     port: Rc<dyn AppointmentPort>,
-    matters: Vec<MatterView>,
+    matters: Vec<Arc<MatterView>>,
     days: Vec<DayView>,
     /// The matter whose days are held (to ask again after a slot was taken).
-    chosen: Option<MatterView>,
+    chosen: Option<Arc<MatterView>>,
 }
 
 impl std::fmt::Debug for AppointmentFlow {
@@ -110,7 +111,7 @@ impl AppointmentFlow {
     }
 
     /// The matters offered.
-    pub fn matters(&self) -> &[MatterView] {
+    pub fn matters(&self) -> &[Arc<MatterView>] {
         &self.matters
     }
 
@@ -130,7 +131,7 @@ impl AppointmentFlow {
         self.ask_slots(matter, cx);
     }
 
-    fn ask_slots(&mut self, matter: MatterView, cx: &mut Cx) {
+    fn ask_slots(&mut self, matter: Arc<MatterView>, cx: &mut Cx) {
         self.days.clear();
         self.chosen = Some(matter.clone());
         self.port.send(Reply {
@@ -348,8 +349,8 @@ mod tests {
         }
     }
 
-    fn matter() -> MatterView {
-        MatterView {
+    fn matter() -> Arc<MatterView> {
+        Arc::new(MatterView {
             code: "M02".into(),
             name_zh: "社保卡补办".into(),
             name_en: "Replace a social security card".into(),
@@ -358,7 +359,7 @@ mod tests {
             area_code: "B".into(),
             area_zh: "社保医保".into(),
             area_en: "Social & Medical Insurance".into(),
-        }
+        })
     }
 
     fn slot(h: u32, remaining: u32) -> SlotView {

@@ -8,6 +8,7 @@
 //!   (`ui/services/appointment/`).
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 
@@ -73,8 +74,8 @@ impl DayView {
 /// What the citizen asked to book.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BookOrder {
-    /// The matter.
-    pub matter: MatterView,
+    /// The matter (shared: it travels from the catalog through every step to the slip).
+    pub matter: Arc<MatterView>,
     /// The day.
     pub date: NaiveDate,
     /// The slot.
@@ -116,8 +117,8 @@ pub enum Order {
 pub struct SlipView {
     /// Booking UUID.
     pub booking_id: String,
-    /// The matter.
-    pub matter: MatterView,
+    /// The matter (shared: it travels from the catalog through every step to the slip).
+    pub matter: Arc<MatterView>,
     /// The day.
     pub date: NaiveDate,
     /// The slot.
@@ -162,7 +163,7 @@ pub struct BookFailure {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// The matters.
-    Matters(Result<Vec<MatterView>, Problem>),
+    Matters(Result<Vec<Arc<MatterView>>, Problem>),
     /// The open days of the matter asked for.
     Slots(Result<Vec<DayView>, Problem>),
     /// The booking and its slip.

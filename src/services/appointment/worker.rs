@@ -72,7 +72,7 @@ fn cached_catalog(store: &Store) -> Option<Catalog> {
 }
 
 /// The matters of the cached catalog, each with its area's names.
-pub fn matters(store: &Store) -> Result<Vec<MatterView>, Problem> {
+pub fn matters(store: &Store) -> Result<Vec<Arc<MatterView>>, Problem> {
     let Some(catalog) = cached_catalog(store) else {
         return Err(Problem::NoMatters);
     };
@@ -81,7 +81,7 @@ pub fn matters(store: &Store) -> Result<Vec<MatterView>, Problem> {
         .iter()
         .map(|m| {
             let area = catalog.areas.iter().find(|a| a.code == m.area_code);
-            MatterView {
+            Arc::new(MatterView {
                 code: m.code.clone(),
                 name_zh: m.name_zh.clone(),
                 name_en: m.name_en.clone(),
@@ -90,7 +90,7 @@ pub fn matters(store: &Store) -> Result<Vec<MatterView>, Problem> {
                 area_code: m.area_code.clone(),
                 area_zh: area.map_or_else(|| m.area_code.clone(), |a| a.name_zh.clone()),
                 area_en: area.map_or_else(|| m.area_code.clone(), |a| a.name_en.clone()),
-            }
+            })
         })
         .collect())
 }

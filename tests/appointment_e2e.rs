@@ -81,8 +81,9 @@ fn fill_first_nine_oclock(rig: &Rig, slots: &SlotList) {
     );
 }
 
-/// Card, tile, matter, the first day: leaves the citizen on the slot page.
-fn to_slots(rig: &Rig, slots: &SlotList) {
+/// Card and tile: leaves the citizen on the matter page once it lists `upcoming` (the
+/// citizen's appointments as the platform holds them, one line each).
+fn to_matters(rig: &Rig, upcoming: &[String]) {
     rig.swipe_sample_card();
     // Right after a print the printer's status is unknown until its next poll, which the
     // health board reports as a fault for a moment: the tile says so until then.
@@ -91,6 +92,25 @@ fn to_slots(rig: &Rig, slots: &SlotList) {
     });
     rig.tap("办事预约");
     rig.wait_for("the matters", |r| step(r) == "matter");
+    rig.wait_for("the citizen's appointments", |r| {
+        r.kiosk.ui().with_router(|x| match x.flow() {
+            Some(ActiveFlow::Appointment(f)) => f.upcoming().len() == upcoming.len(),
+            _ => false,
+        })
+    });
+    for line in upcoming {
+        rig.find(line);
+    }
+}
+
+/// The line of the matter page for an appointment of M02.
+fn upcoming_line(day: chrono::NaiveDate, time: &str) -> String {
+    format!("{} {time} 社保卡补办", day_label(day, Lang::Zh))
+}
+
+/// Card, tile, matter, the first day: leaves the citizen on the slot page.
+fn to_slots(rig: &Rig, slots: &SlotList, upcoming: &[String]) {
+    to_matters(rig, upcoming);
     rig.tap("社保卡补办");
     rig.wait_for("the days", |r| step(r) == "day");
     rig.tap(&day_label(slots.days[0].date, Lang::Zh));
@@ -140,7 +160,7 @@ fn books_a_slot_gets_the_slip_and_the_platform_holds_it_once(rig: &Rig) {
     assert_eq!(slots.days.len(), 14, "14 working days");
     fill_first_nine_oclock(rig, &slots);
 
-    to_slots(rig, &slots);
+    to_slots(rig, &slots, &[]);
     // The full slot is on screen but cannot be chosen.
     let full = rig.find("09:00-09:30");
     assert!(!full.accessible_enabled().unwrap_or(true));
@@ -212,7 +232,9 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
     rig: &mut Rig,
 ) {
     let slots = client(rig).appointment_slots(MATTER, None).unwrap();
-    to_slots(rig, &slots);
+    // The first booking, confirmed, is listed at the next identification.
+    let first = upcoming_line(slots.days[0].date, "09:30-10:00");
+    to_slots(rig, &slots, std::slice::from_ref(&first));
     rig.tap("10:00-10:30");
     assert_eq!(step(rig), "phone");
 
@@ -245,4 +267,12 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
     assert_eq!(ten.len(), 1, "{held:?}");
     assert!(qr[0].ends_with(&ten[0].booking_id));
     assert_eq!(get_page(rig, &qr[0]).0, 200);
+
+    // The next time the citizen identifies, the platform's answer shows: both confirmed.
+    rig.tap("完成");
+    rig.reader.remove_card();
+    std::thread::sleep(Duration::from_millis(1500));
+    rig.pump();
+    let second = upcoming_line(slots.days[0].date, "10:00-10:30");
+    to_matters(rig, &[first, second]);
 }

@@ -114,6 +114,29 @@ impl Transaction {
     }
 }
 
+/// One of a citizen's upcoming appointments, as `GET /v1/appointments?holder=` lists them.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HolderAppointment {
+    /// Booking UUID.
+    pub booking_id: String,
+    /// Matter code.
+    pub matter_code: String,
+    /// Hall-local day.
+    pub date: NaiveDate,
+    /// Slot start.
+    pub start: NaiveTime,
+    /// Slot end.
+    pub end: NaiveTime,
+}
+
+/// `GET /v1/appointments?holder=…` response: the holder's confirmed appointments from today
+/// on, soonest first; empty when none.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HolderAppointments {
+    /// The appointments.
+    pub appointments: Vec<HolderAppointment>,
+}
+
 /// One booking the platform holds (no personal data).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct HeldAppointment {

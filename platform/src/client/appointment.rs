@@ -5,7 +5,8 @@
 use chrono::NaiveDate;
 
 use super::{decode, ClientError, PlatformClient};
-use crate::api::appointment::SlotList;
+use crate::api::appointment::{HolderAppointment, HolderAppointments, SlotList};
+use crate::api::is_holder_hash;
 
 impl PlatformClient {
     /// `GET /v1/appointments/slots?matter=…[&from=YYYY-MM-DD]`: the open days and their
@@ -32,5 +33,29 @@ impl PlatformClient {
             path.push_str(&format!("&from={day}"));
         }
         decode(self.send("GET", &path, None, None, true)?)
+    }
+
+    /// `GET /v1/appointments?holder=…`: the confirmed upcoming appointments of the holder
+    /// whose [`holder_hash`](crate::api::holder_hash) is given (never a raw ID number).
+    pub fn appointments_of_holder(
+        &self,
+        holder_hash: &str,
+    ) -> Result<Vec<HolderAppointment>, ClientError> {
+        if !is_holder_hash(holder_hash) {
+            // Refused before sending: a wrong value here might be a raw ID number, which
+            // must not go into a URL.
+            return Err(ClientError::Http {
+                status: 400,
+                code: Some("bad_request".to_owned()),
+                message: Some("holder must be the 64-hex-digit holder hash".to_owned()),
+                retry_after: None,
+            });
+        }
+        let path = format!(
+            "/v1/appointments?holder={}",
+            holder_hash.to_ascii_lowercase()
+        );
+        let list: HolderAppointments = decode(self.send("GET", &path, None, None, true)?)?;
+        Ok(list.appointments)
     }
 }

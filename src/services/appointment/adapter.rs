@@ -19,7 +19,7 @@ use crate::ui::{
 /// kind, the language and the day whose slots show.
 #[derive(Default)]
 pub struct Adapter {
-    lists: RefCell<Option<(u8, Lang, usize)>>,
+    lists: RefCell<Option<(u8, Lang, usize, usize)>>,
     qr: RefCell<Option<String>>,
 }
 
@@ -122,8 +122,9 @@ impl Adapter {
             Step::ChooseSlot { day, .. } => (3, *day),
             _ => (4, 0),
         };
-        let fresh = *self.lists.borrow() != Some((kind, lang, day));
-        *self.lists.borrow_mut() = Some((kind, lang, day));
+        let key = (kind, lang, day, flow.upcoming().len());
+        let fresh = *self.lists.borrow() != Some(key);
+        *self.lists.borrow_mut() = Some(key);
         let label = |m: &MatterView| SharedString::from(lang.pick(&m.name_zh, &m.name_en));
         match flow.step() {
             Step::LoadingMatters | Step::LoadingSlots { .. } => {
@@ -143,6 +144,21 @@ impl Adapter {
                         })
                         .collect();
                     a.set_matters(ModelRc::new(VecModel::from(items)));
+                    let upcoming: Vec<SharedString> = flow
+                        .upcoming()
+                        .iter()
+                        .map(|u| {
+                            format!(
+                                "{} {}-{} {}",
+                                day_label(u.date, lang),
+                                u.start.format("%H:%M"),
+                                u.end.format("%H:%M"),
+                                lang.pick(&u.matter_zh, &u.matter_en)
+                            )
+                            .into()
+                        })
+                        .collect();
+                    a.set_upcoming(ModelRc::new(VecModel::from(upcoming)));
                 }
             }
             Step::ChooseDay { matter } => {
@@ -242,6 +258,7 @@ impl Adapter {
         a.set_booked(false);
         a.set_problem(AppointmentProblemKind::None);
         a.set_slip_qr(slint::Image::default());
+        a.set_upcoming(ModelRc::default());
         *self.qr.borrow_mut() = None;
         *self.lists.borrow_mut() = None;
     }

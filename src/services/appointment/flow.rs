@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{
     AppointmentPort, BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView,
+    UpcomingView,
 };
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
 use crate::services::queue_ticket::is_mobile_number;
@@ -74,6 +75,8 @@ pub struct AppointmentFlow {
     days: Vec<DayView>,
     /// The matter whose days are held (to ask again after a slot was taken).
     chosen: Option<Arc<MatterView>>,
+    /// The citizen's upcoming appointments, once the platform said.
+    upcoming: Vec<UpcomingView>,
 }
 
 impl std::fmt::Debug for AppointmentFlow {
@@ -90,18 +93,25 @@ fn problem(problem: Problem) -> Step {
 }
 
 impl AppointmentFlow {
-    /// The first step; the matters are asked for at once.
+    /// The first step; the matters and the citizen's appointments are asked for at once.
     pub fn new(port: Rc<dyn AppointmentPort>, cx: &mut Cx) -> Self {
         port.send(Reply {
             token: cx.session.token(),
             event: Order::Matters,
         });
+        if let Some(holder) = cx.session.citizen().and_then(|c| c.case_holder.clone()) {
+            port.send(Reply {
+                token: cx.session.token(),
+                event: Order::Upcoming { holder },
+            });
+        }
         Self {
             step: Step::LoadingMatters,
             port,
             matters: Vec::new(),
             days: Vec::new(),
             chosen: None,
+            upcoming: Vec::new(),
         }
     }
 
@@ -113,6 +123,11 @@ impl AppointmentFlow {
     /// The matters offered.
     pub fn matters(&self) -> &[Arc<MatterView>] {
         &self.matters
+    }
+
+    /// The citizen's upcoming appointments (empty until the platform answered).
+    pub fn upcoming(&self) -> &[UpcomingView] {
+        &self.upcoming
     }
 
     /// The open days of the chosen matter.
@@ -292,6 +307,8 @@ impl Flow for AppointmentFlow {
 
     fn on_event(&mut self, cx: &mut Cx, event: Event) -> bool {
         match (&self.step, event) {
+            (Step::Done { .. } | Step::Problem(_), Event::Upcoming(_)) => return false,
+            (_, Event::Upcoming(list)) => self.upcoming = list,
             (Step::LoadingMatters, Event::Matters(answer)) => {
                 self.step = match answer {
                     Ok(matters) if matters.is_empty() => problem(Problem::NoMatters),
@@ -385,6 +402,15 @@ mod tests {
 
     fn to_slots(flow: &mut AppointmentFlow, cx: &mut Cx) {
         assert!(flow.on_event(cx, Event::Matters(Ok(vec![matter()]))));
+        let mine = UpcomingView {
+            matter_zh: "社保卡补办".into(),
+            matter_en: String::new(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        };
+        assert!(flow.on_event(cx, Event::Upcoming(vec![mine])));
+        assert_eq!(flow.upcoming().len(), 1);
         flow.choose_matter("M02", cx);
         assert!(matches!(flow.step(), Step::LoadingSlots { .. }));
         assert!(flow.on_event(cx, Event::Slots(Ok(days()))));
@@ -400,9 +426,12 @@ mod tests {
         };
         let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
         assert_eq!(port.0.borrow()[0], Order::Matters);
+        assert!(
+            matches!(&port.0.borrow()[1], Order::Upcoming { holder } if holder == "holder-hash")
+        );
         to_slots(&mut flow, &mut cx);
         assert_eq!(
-            port.0.borrow()[1],
+            port.0.borrow()[2],
             Order::Slots {
                 matter: "M02".into()
             }
@@ -421,7 +450,7 @@ mod tests {
         }
         flow.confirm(&mut cx);
         assert!(matches!(flow.step(), Step::Phone { invalid: true, .. }));
-        assert_eq!(port.0.borrow().len(), 2);
+        assert_eq!(port.0.borrow().len(), 3);
         for _ in 0..4 {
             flow.phone_backspace();
         }
@@ -431,8 +460,8 @@ mod tests {
         flow.confirm(&mut cx);
         assert_eq!(flow.idle(), IdlePolicy::Paused);
         let orders = port.0.borrow();
-        let Order::Book(b) = &orders[2] else {
-            panic!("{:?}", orders[2])
+        let Order::Book(b) = &orders[3] else {
+            panic!("{:?}", orders[3])
         };
         assert_eq!(b.phone, "13800138000");
         assert_eq!(b.slot.start, NaiveTime::from_hms_opt(10, 0, 0).unwrap());
@@ -464,7 +493,7 @@ mod tests {
         ));
         flow.choose_again(&mut cx);
         assert!(matches!(flow.step(), Step::LoadingSlots { .. }));
-        assert_eq!(port.0.borrow().len(), 4);
+        assert_eq!(port.0.borrow().len(), 5);
         assert!(flow.on_event(&mut cx, Event::Slots(Ok(days()))));
         flow.choose_day(0);
         flow.choose_slot(1);

@@ -99,10 +99,15 @@ impl std::fmt::Debug for BookOrder {
 }
 
 /// What the worker is asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Order {
     /// The matters of the cached catalog.
     Matters,
+    /// The citizen's confirmed upcoming appointments, from the platform.
+    Upcoming {
+        /// The citizen's holder hash.
+        holder: String,
+    },
     /// The open days and slots of a matter.
     Slots {
         /// Matter code.
@@ -110,6 +115,33 @@ pub enum Order {
     },
     /// Book, then print the slip.
     Book(BookOrder),
+}
+
+impl std::fmt::Debug for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The holder hash ties a log line to a person: logs get the kind only.
+        match self {
+            Order::Matters => f.write_str("Matters"),
+            Order::Upcoming { .. } => f.write_str("Upcoming(<redacted>)"),
+            Order::Slots { matter } => f.debug_struct("Slots").field("matter", matter).finish(),
+            Order::Book(b) => f.debug_tuple("Book").field(b).finish(),
+        }
+    }
+}
+
+/// One of the citizen's confirmed upcoming appointments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpcomingView {
+    /// Matter, Chinese (the code when the catalog has none).
+    pub matter_zh: String,
+    /// Matter, English.
+    pub matter_en: String,
+    /// Hall-local day.
+    pub date: NaiveDate,
+    /// Slot start.
+    pub start: NaiveTime,
+    /// Slot end.
+    pub end: NaiveTime,
 }
 
 /// A booking as the screen and the slip show it.
@@ -164,6 +196,9 @@ pub struct BookFailure {
 pub enum Event {
     /// The matters.
     Matters(Result<Vec<Arc<MatterView>>, Problem>),
+    /// The citizen's upcoming appointments as the platform holds them (a booking made
+    /// while it was away shows here once it is confirmed).
+    Upcoming(Vec<UpcomingView>),
     /// The open days of the matter asked for.
     Slots(Result<Vec<DayView>, Problem>),
     /// The booking and its slip.

@@ -17,6 +17,7 @@ use kiosk_platform::client::PlatformClient;
 
 use super::{
     BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView, SlotView,
+    UpcomingView,
 };
 use crate::app::citizen::mask_phone;
 use crate::app::{EventSink, KioskEvent, Reply};
@@ -52,6 +53,9 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
         |(store, deps), order: Reply<Order>| {
             let event = match order.event {
                 Order::Matters => Event::Matters(matters(store)),
+                Order::Upcoming { holder } => {
+                    Event::Upcoming(upcoming(store, &deps.client, &holder))
+                }
                 Order::Slots { matter } => Event::Slots(slots(&deps.client, &matter)),
                 Order::Book(b) => Event::Booked(book(store, deps, &b)),
             };
@@ -93,6 +97,33 @@ pub fn matters(store: &Store) -> Result<Vec<Arc<MatterView>>, Problem> {
             })
         })
         .collect())
+}
+
+/// The citizen's confirmed upcoming appointments, named from the cached catalog. Without
+/// the platform the list is simply not shown (empty): booking does not depend on it.
+pub fn upcoming(store: &Store, client: &PlatformClient, holder: &str) -> Vec<UpcomingView> {
+    let list = match client.appointments_of_holder(holder) {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "the citizen's appointments are unavailable");
+            return Vec::new();
+        }
+    };
+    let catalog = cached_catalog(store);
+    list.into_iter()
+        .map(|a| {
+            let m = catalog
+                .as_ref()
+                .and_then(|c| c.matters.iter().find(|m| m.code == a.matter_code));
+            UpcomingView {
+                matter_zh: m.map_or_else(|| a.matter_code.clone(), |m| m.name_zh.clone()),
+                matter_en: m.map_or_else(|| a.matter_code.clone(), |m| m.name_en.clone()),
+                date: a.date,
+                start: a.start,
+                end: a.end,
+            }
+        })
+        .collect()
 }
 
 /// The platform's open days for `matter`. Slots are live data and are not cached: without

@@ -17,8 +17,27 @@ pub(super) const ROUTES: &[Route] = &[
         At::Path("/v1/appointments/slots"),
         slots,
     ),
+    Route::new(
+        Access::Signed,
+        "GET",
+        At::Path("/v1/appointments"),
+        of_holder,
+    ),
     Route::new(Access::Public, "GET", At::Under("/appointment/"), page),
 ];
+
+fn of_holder(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let holder = c.req.query_param("holder").unwrap_or("");
+    if !api::is_holder_hash(holder) {
+        return Err(ApiError::new(
+            400,
+            "bad_request",
+            "holder must be the 64-hex-digit holder hash",
+        ));
+    }
+    let today = api::hall_service_day(Utc::now());
+    json(200, &appointment::of_holder(c.conn, holder, today)?)
+}
 
 fn slots(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let matter = c.req.query_param("matter").unwrap_or("");

@@ -7,8 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ApiError, Upload};
 use crate::api::appointment::{
-    AppointmentBookTx, HeldAppointment, Slot, SlotDay, SlotList, KIND_APPOINTMENT_BOOK,
-    REASON_ALREADY_BOOKED, REASON_NOT_BOOKABLE, REASON_SLOT_TAKEN, WORKING_DAYS,
+    AppointmentBookTx, HeldAppointment, HolderAppointment, HolderAppointments, Slot, SlotDay,
+    SlotList, KIND_APPOINTMENT_BOOK, REASON_ALREADY_BOOKED, REASON_NOT_BOOKABLE, REASON_SLOT_TAKEN,
+    WORKING_DAYS,
 };
 use crate::api::Matter;
 
@@ -235,6 +236,7 @@ pub(crate) fn store(
         )));
     }
     let (day, start) = (b.date.to_string(), start_text(b.start));
+    let holder = b.holder.to_ascii_lowercase();
     let id_taken = conn
         .prepare_cached("SELECT 1 FROM appointments WHERE booking_id = ?1")?
         .exists([&b.booking_id])?;
@@ -245,7 +247,7 @@ pub(crate) fn store(
     }
     let holds = conn
         .prepare_cached("SELECT 1 FROM appointments WHERE holder = ?1 AND day = ?2 AND start = ?3")?
-        .exists(params![b.holder, day, start])?;
+        .exists(params![holder, day, start])?;
     if holds {
         return Ok(Err(format!(
             "{REASON_ALREADY_BOOKED}: this citizen already has an appointment on {day} at {start}"
@@ -274,7 +276,7 @@ pub(crate) fn store(
         b.matter_code,
         day,
         start,
-        b.holder,
+        holder,
         chrono::Utc::now().to_rfc3339()
     ])?;
     Ok(Ok(()))
@@ -319,6 +321,42 @@ pub(crate) fn held_appointments(conn: &Connection) -> rusqlite::Result<Vec<HeldA
         });
     }
     Ok(out)
+}
+
+/// The holder's appointments from `today` on, soonest first.
+pub(crate) fn of_holder(
+    conn: &Connection,
+    holder: &str,
+    today: NaiveDate,
+) -> Result<HolderAppointments, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT booking_id, matter_code, day, start FROM appointments
+         WHERE holder = ?1 AND day >= ?2 ORDER BY day, start",
+    )?;
+    let rows = stmt.query_map(
+        params![holder.to_ascii_lowercase(), today.to_string()],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        },
+    )?;
+    let mut appointments = Vec::new();
+    for row in rows {
+        let (booking_id, matter_code, day, start) = row?;
+        let start = parse_start(&start)?;
+        appointments.push(HolderAppointment {
+            booking_id,
+            matter_code,
+            date: parse_day(&day)?,
+            start,
+            end: start + Duration::minutes(SLOT_MINUTES),
+        });
+    }
+    Ok(HolderAppointments { appointments })
 }
 
 /// What the citizen's appointment page shows.
@@ -464,6 +502,13 @@ mod tests {
         assert!(reason.starts_with(REASON_NOT_BOOKABLE), "{reason}");
         let held = holdings(&conn).unwrap();
         assert_eq!(held.appointments.len(), 2);
+        let mine = of_holder(&conn, &first.holder, today).unwrap().appointments;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].booking_id, first.booking_id);
+        assert!(of_holder(&conn, &"0".repeat(64), today)
+            .unwrap()
+            .appointments
+            .is_empty());
         assert!(booking(&conn, &first.booking_id).unwrap().is_some());
     }
 }

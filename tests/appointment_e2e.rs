@@ -43,6 +43,9 @@ fn step(rig: &Rig) -> &'static str {
             Step::Booking { .. } => "booking",
             Step::Done { .. } => "done",
             Step::Problem(_) => "problem",
+            Step::ConfirmCancel { .. } => "confirm-cancel",
+            Step::Cancelling => "cancelling",
+            Step::Cancelled { .. } => "cancelled",
         },
         _ => "elsewhere",
     })
@@ -274,5 +277,21 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
     std::thread::sleep(Duration::from_millis(1500));
     rig.pump();
     let second = upcoming_line(slots.days[0].date, "10:00-10:30");
-    to_matters(rig, &[first, second]);
+    to_matters(rig, &[first.clone(), second.clone()]);
+
+    // The citizen cancels the second one: a transaction like any other, its place is free.
+    rig.tap(&format!("取消 {second}"));
+    assert_eq!(step(rig), "confirm-cancel");
+    rig.tap("确定取消");
+    rig.wait_for("the cancellation", |r| step(r) == "cancelled");
+    rig.find("预约已取消。");
+    let held = rig.holdings().appointments;
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(held
+        .iter()
+        .all(|a| a.start != NaiveTime::from_hms_opt(10, 0, 0).unwrap()));
+    let after = client(rig).appointment_slots(MATTER, None).unwrap();
+    assert_eq!(after.days[0].slots[2].remaining, 2);
+    rig.tap("完成");
+    assert_eq!(rig.page(), Page::Attract);
 }

@@ -14,6 +14,9 @@ use super::{mask_phone, Transaction};
 /// `kind` of a [`Transaction`] whose payload is an [`AppointmentBookTx`].
 pub const KIND_APPOINTMENT_BOOK: &str = "appointment.book";
 
+/// `kind` of a [`Transaction`] whose payload is an [`AppointmentCancelTx`].
+pub const KIND_APPOINTMENT_CANCEL: &str = "appointment.cancel";
+
 /// How many working days ahead a citizen may book, counted from tomorrow.
 pub const WORKING_DAYS: usize = 14;
 
@@ -135,6 +138,44 @@ pub struct HolderAppointment {
 pub struct HolderAppointments {
     /// The appointments.
     pub appointments: Vec<HolderAppointment>,
+}
+
+/// Payload of a [`KIND_APPOINTMENT_CANCEL`] transaction: the holder gives up a booking,
+/// whose place is free again.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
+pub struct AppointmentCancelTx {
+    /// The booking.
+    pub booking_id: String,
+    /// The citizen's holder hash: only the holder may cancel.
+    pub holder: String,
+    /// When the citizen cancelled at the kiosk.
+    pub cancelled_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for AppointmentCancelTx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppointmentCancelTx")
+            .field("booking_id", &self.booking_id)
+            .field("holder", &"<redacted>")
+            .field("cancelled_at", &self.cancelled_at)
+            .finish()
+    }
+}
+
+impl Transaction {
+    /// Wraps a cancellation into a transaction of kind [`KIND_APPOINTMENT_CANCEL`].
+    pub fn appointment_cancel(
+        idempotency_key: impl Into<String>,
+        created_at: DateTime<Utc>,
+        cancel: &AppointmentCancelTx,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            idempotency_key: idempotency_key.into(),
+            kind: KIND_APPOINTMENT_CANCEL.to_owned(),
+            created_at,
+            payload: serde_json::to_value(cancel)?,
+        })
+    }
 }
 
 /// One booking the platform holds (no personal data).

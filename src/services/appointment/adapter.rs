@@ -56,6 +56,12 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     a.on_confirm(on_router(ui, |r, now| {
         with_flow(r, now, |f, cx| f.confirm(cx))
     }));
+    a.on_cancel(on_router_with(ui, |r, now, i: i32| {
+        with_flow(r, now, |f, _| f.ask_cancel(i.max(0) as usize))
+    }));
+    a.on_confirm_cancel(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.confirm_cancel(cx))
+    }));
     a.on_choose_again(on_router(ui, |r, now| {
         with_flow(r, now, |f, cx| f.choose_again(cx))
     }));
@@ -85,6 +91,17 @@ pub fn day_label(d: NaiveDate, lang: Lang) -> String {
 /// `09:30-10:00`: the slot tiles' labels.
 pub fn slot_label(s: &SlotView) -> String {
     format!("{}-{}", s.start.format("%H:%M"), s.end.format("%H:%M"))
+}
+
+/// `2026年12月2日 星期三 09:30-10:00 社保卡补办`: one of the citizen's appointments.
+pub fn upcoming_line(u: &super::UpcomingView, lang: Lang) -> String {
+    format!(
+        "{} {}-{} {}",
+        day_label(u.date, lang),
+        u.start.format("%H:%M"),
+        u.end.format("%H:%M"),
+        lang.pick(&u.matter_zh, &u.matter_en)
+    )
 }
 
 fn bring(m: &MatterView, lang: Lang) -> String {
@@ -147,16 +164,7 @@ impl Adapter {
                     let upcoming: Vec<SharedString> = flow
                         .upcoming()
                         .iter()
-                        .map(|u| {
-                            format!(
-                                "{} {}-{} {}",
-                                day_label(u.date, lang),
-                                u.start.format("%H:%M"),
-                                u.end.format("%H:%M"),
-                                lang.pick(&u.matter_zh, &u.matter_en)
-                            )
-                            .into()
-                        })
+                        .map(|u| upcoming_line(u, lang).into())
                         .collect();
                     a.set_upcoming(ModelRc::new(VecModel::from(upcoming)));
                 }
@@ -212,6 +220,15 @@ impl Adapter {
                 a.set_phone(typed.as_str().into());
                 a.set_invalid(*invalid);
             }
+            Step::ConfirmCancel { appointment } => {
+                a.set_step(AppointmentStep::ConfirmCancel);
+                a.set_cancel_label(upcoming_line(appointment, lang).into());
+            }
+            Step::Cancelling => a.set_step(AppointmentStep::Booking),
+            Step::Cancelled { confirmed, .. } => {
+                a.set_step(AppointmentStep::Cancelled);
+                a.set_confirmed(*confirmed);
+            }
             Step::Booking { .. } => {
                 a.set_step(AppointmentStep::Booking);
                 a.set_phone(SharedString::new());
@@ -256,6 +273,7 @@ impl Adapter {
         a.set_area_label(SharedString::new());
         a.set_bring_label(SharedString::new());
         a.set_booked(false);
+        a.set_cancel_label(SharedString::new());
         a.set_problem(AppointmentProblemKind::None);
         a.set_slip_qr(slint::Image::default());
         a.set_upcoming(ModelRc::default());

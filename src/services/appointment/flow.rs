@@ -56,6 +56,20 @@ pub enum Step {
         /// The chosen matter.
         matter: Arc<MatterView>,
     },
+    /// "Cancel this appointment?": the citizen confirms.
+    ConfirmCancel {
+        /// The appointment.
+        appointment: UpcomingView,
+    },
+    /// The cancellation is being sent.
+    Cancelling,
+    /// Cancelled (`true`: the platform confirmed; `false`: queued, an SMS follows).
+    Cancelled {
+        /// Confirmed by the platform.
+        confirmed: bool,
+        /// Since when it shows.
+        since: Duration,
+    },
     /// "Take your slip".
     Done {
         /// The booking.
@@ -156,6 +170,35 @@ impl AppointmentFlow {
             },
         });
         self.step = Step::LoadingSlots { matter };
+    }
+
+    /// "Cancel" beside one of the citizen's appointments on the matter page.
+    pub fn ask_cancel(&mut self, index: usize) {
+        if self.step == Step::ChooseMatter {
+            if let Some(a) = self.upcoming.get(index) {
+                self.step = Step::ConfirmCancel {
+                    appointment: a.clone(),
+                };
+            }
+        }
+    }
+
+    /// "Yes, cancel it".
+    pub fn confirm_cancel(&mut self, cx: &mut Cx) {
+        let Step::ConfirmCancel { appointment } = &self.step else {
+            return;
+        };
+        let Some(holder) = cx.session.citizen().and_then(|c| c.case_holder.clone()) else {
+            return;
+        };
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::Cancel {
+                booking_id: appointment.booking_id.clone(),
+                holder,
+            },
+        });
+        self.step = Step::Cancelling;
     }
 
     /// A day tile; a day without a free place cannot be chosen.
@@ -276,15 +319,21 @@ impl Flow for AppointmentFlow {
 
     fn chrome(&self) -> Chrome {
         match self.step {
-            Step::Booking { .. } | Step::Done { .. } | Step::Problem(_) => Chrome::NONE,
+            Step::Booking { .. }
+            | Step::Done { .. }
+            | Step::Problem(_)
+            | Step::Cancelling
+            | Step::Cancelled { .. } => Chrome::NONE,
             _ => Chrome::FULL,
         }
     }
 
     fn idle(&self) -> IdlePolicy {
         match &self.step {
-            Step::Booking { .. } => IdlePolicy::Paused,
-            Step::Done { since, .. } => IdlePolicy::DoneSince(*since),
+            Step::Booking { .. } | Step::Cancelling => IdlePolicy::Paused,
+            Step::Done { since, .. } | Step::Cancelled { since, .. } => {
+                IdlePolicy::DoneSince(*since)
+            }
             _ => IdlePolicy::Normal,
         }
     }
@@ -292,7 +341,9 @@ impl Flow for AppointmentFlow {
     fn back(&mut self, _cx: &mut Cx) -> Nav {
         self.step = match &self.step {
             Step::LoadingMatters | Step::ChooseMatter => return Nav::Menu,
-            Step::LoadingSlots { .. } | Step::ChooseDay { .. } => Step::ChooseMatter,
+            Step::LoadingSlots { .. } | Step::ChooseDay { .. } | Step::ConfirmCancel { .. } => {
+                Step::ChooseMatter
+            }
             Step::ChooseSlot { matter, .. } => Step::ChooseDay {
                 matter: matter.clone(),
             },
@@ -300,14 +351,33 @@ impl Flow for AppointmentFlow {
                 matter: matter.clone(),
                 day: *day,
             },
-            Step::Booking { .. } | Step::Done { .. } | Step::Problem(_) => return Nav::Stay,
+            Step::Booking { .. }
+            | Step::Done { .. }
+            | Step::Problem(_)
+            | Step::Cancelling
+            | Step::Cancelled { .. } => return Nav::Stay,
         };
         Nav::Stay
     }
 
     fn on_event(&mut self, cx: &mut Cx, event: Event) -> bool {
         match (&self.step, event) {
-            (Step::Done { .. } | Step::Problem(_), Event::Upcoming(_)) => return false,
+            (
+                Step::Done { .. } | Step::Problem(_) | Step::Cancelling | Step::Cancelled { .. },
+                Event::Upcoming(_),
+            ) => return false,
+            (Step::Cancelling, Event::Cancelled(answer)) => {
+                self.step = match answer {
+                    Ok(confirmed) => {
+                        cx.session.forget_citizen();
+                        Step::Cancelled {
+                            confirmed,
+                            since: cx.now,
+                        }
+                    }
+                    Err(p) => problem(p),
+                };
+            }
             (_, Event::Upcoming(list)) => self.upcoming = list,
             (Step::LoadingMatters, Event::Matters(answer)) => {
                 self.step = match answer {
@@ -403,6 +473,7 @@ mod tests {
     fn to_slots(flow: &mut AppointmentFlow, cx: &mut Cx) {
         assert!(flow.on_event(cx, Event::Matters(Ok(vec![matter()]))));
         let mine = UpcomingView {
+            booking_id: "b0".into(),
             matter_zh: "社保卡补办".into(),
             matter_en: String::new(),
             date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
@@ -512,6 +583,42 @@ mod tests {
         assert_eq!(flow.idle(), IdlePolicy::DoneSince(Duration::from_secs(3)));
         // A late or second answer is not taken.
         assert!(!flow.on_event(&mut cx, Event::Slots(Ok(days()))));
+    }
+
+    #[test]
+    fn an_appointment_is_cancelled_after_a_confirmation() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::from_secs(1),
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        to_slots(&mut flow, &mut cx);
+        flow.back(&mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(5);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(0);
+        assert!(matches!(flow.step(), Step::ConfirmCancel { .. }));
+        flow.back(&mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(0);
+        flow.confirm_cancel(&mut cx);
+        assert_eq!(flow.step(), &Step::Cancelling);
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::Cancel { booking_id, holder }) if booking_id == "b0" && holder == "holder-hash"
+        ));
+        assert!(flow.on_event(&mut cx, Event::Cancelled(Ok(false))));
+        assert!(matches!(
+            flow.step(),
+            Step::Cancelled {
+                confirmed: false,
+                ..
+            }
+        ));
+        assert!(cx.session.citizen().is_none());
     }
 
     #[test]

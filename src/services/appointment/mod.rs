@@ -115,6 +115,13 @@ pub enum Order {
     },
     /// Book, then print the slip.
     Book(BookOrder),
+    /// Cancel one of the citizen's appointments.
+    Cancel {
+        /// The booking.
+        booking_id: String,
+        /// The citizen's holder hash.
+        holder: String,
+    },
 }
 
 impl std::fmt::Debug for Order {
@@ -125,6 +132,10 @@ impl std::fmt::Debug for Order {
             Order::Upcoming { .. } => f.write_str("Upcoming(<redacted>)"),
             Order::Slots { matter } => f.debug_struct("Slots").field("matter", matter).finish(),
             Order::Book(b) => f.debug_tuple("Book").field(b).finish(),
+            Order::Cancel { booking_id, .. } => f
+                .debug_struct("Cancel")
+                .field("booking_id", booking_id)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -132,6 +143,8 @@ impl std::fmt::Debug for Order {
 /// One of the citizen's confirmed upcoming appointments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpcomingView {
+    /// Booking UUID (to cancel it).
+    pub booking_id: String,
     /// Matter, Chinese (the code when the catalog has none).
     pub matter_zh: String,
     /// Matter, English.
@@ -203,6 +216,8 @@ pub enum Event {
     Slots(Result<Vec<DayView>, Problem>),
     /// The booking and its slip.
     Booked(Result<SlipView, BookFailure>),
+    /// The cancellation: `Ok(true)` the platform confirmed it, `Ok(false)` it is queued.
+    Cancelled(Result<bool, Problem>),
 }
 
 /// Where orders go (the worker in the kiosk, a fake in tests). Must not block.

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use kiosk_platform::api::appointment::{
-    appointment_url, AppointmentBookTx, KIND_APPOINTMENT_BOOK, REASON_ALREADY_BOOKED,
-    REASON_SLOT_TAKEN,
+    appointment_url, AppointmentBookTx, AppointmentCancelTx, KIND_APPOINTMENT_BOOK,
+    KIND_APPOINTMENT_CANCEL, REASON_ALREADY_BOOKED, REASON_SLOT_TAKEN,
 };
 use kiosk_platform::api::{Catalog, Transaction, TransactionBatch, TxStatus};
 use kiosk_platform::client::PlatformClient;
@@ -58,6 +58,9 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
                 }
                 Order::Slots { matter } => Event::Slots(slots(&deps.client, &matter)),
                 Order::Book(b) => Event::Booked(book(store, deps, &b)),
+                Order::Cancel { booking_id, holder } => {
+                    Event::Cancelled(cancel(store, deps, &booking_id, &holder))
+                }
             };
             deps.sink.send(KioskEvent::Service(Reply {
                 token: order.token,
@@ -116,6 +119,7 @@ pub fn upcoming(store: &Store, client: &PlatformClient, holder: &str) -> Vec<Upc
                 .as_ref()
                 .and_then(|c| c.matters.iter().find(|m| m.code == a.matter_code));
             UpcomingView {
+                booking_id: a.booking_id,
                 matter_zh: m.map_or_else(|| a.matter_code.clone(), |m| m.name_zh.clone()),
                 matter_en: m.map_or_else(|| a.matter_code.clone(), |m| m.name_en.clone()),
                 date: a.date,
@@ -215,6 +219,38 @@ fn first_attempt(store: &mut Store, client: &PlatformClient, outbox_id: i64) -> 
         tracing::error!("cannot mark the booking sent: {e}");
     }
     answer
+}
+
+/// Cancels a booking like any other transaction: the outbox row first, then one attempt
+/// at once; queued when the platform is away.
+fn cancel(
+    store: &mut Store,
+    deps: &AppointmentWorkerDeps,
+    booking_id: &str,
+    holder: &str,
+) -> Result<bool, Problem> {
+    let now = Utc::now();
+    let payload = serde_json::to_string(&AppointmentCancelTx {
+        booking_id: booking_id.to_owned(),
+        holder: holder.to_owned(),
+        cancelled_at: now,
+    })
+    .map_err(|_| Problem::Store)?;
+    let outbox_id = store
+        .enqueue(KIND_APPOINTMENT_CANCEL, &payload, now)
+        .map_err(|e| {
+            tracing::error!("cannot store the cancellation: {e}");
+            Problem::Store
+        })?;
+    match first_attempt(store, &deps.client, outbox_id) {
+        Answer::Confirmed => Ok(true),
+        // Already gone (cancelled at another kiosk meanwhile): what the citizen wanted.
+        Answer::Refused(_) => Ok(true),
+        Answer::Later => {
+            deps.kick.kick();
+            Ok(false)
+        }
+    }
 }
 
 fn book(

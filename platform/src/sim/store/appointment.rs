@@ -7,9 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ApiError, Upload};
 use crate::api::appointment::{
-    AppointmentBookTx, HeldAppointment, HolderAppointment, HolderAppointments, Slot, SlotDay,
-    SlotList, KIND_APPOINTMENT_BOOK, REASON_ALREADY_BOOKED, REASON_NOT_BOOKABLE, REASON_SLOT_TAKEN,
-    WORKING_DAYS,
+    AppointmentBookTx, AppointmentCancelTx, HeldAppointment, HolderAppointment, HolderAppointments,
+    Slot, SlotDay, SlotList, KIND_APPOINTMENT_BOOK, KIND_APPOINTMENT_CANCEL, REASON_ALREADY_BOOKED,
+    REASON_NOT_BOOKABLE, REASON_SLOT_TAKEN, WORKING_DAYS,
 };
 use crate::api::Matter;
 
@@ -282,6 +282,29 @@ pub(crate) fn store(
     Ok(Ok(()))
 }
 
+/// Stores a [`KIND_APPOINTMENT_CANCEL`] transaction (see [`super::StoreKind`]): the holder's
+/// booking goes and its place is free again. Refused when the platform holds no booking of
+/// that holder with that id (never booked, or cancelled already).
+pub(crate) fn store_cancel(
+    conn: &Connection,
+    _upload: &Upload<'_>,
+    payload: &serde_json::Value,
+) -> rusqlite::Result<Result<(), String>> {
+    let c: AppointmentCancelTx = match super::payload(KIND_APPOINTMENT_CANCEL, payload) {
+        Ok(c) => c,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let gone = conn
+        .prepare_cached("DELETE FROM appointments WHERE booking_id = ?1 AND holder = ?2")?
+        .execute(params![c.booking_id, c.holder.to_ascii_lowercase()])?;
+    if gone == 0 {
+        return Ok(Err(
+            "unknown_booking: this holder has no booking with that id".to_owned(),
+        ));
+    }
+    Ok(Ok(()))
+}
+
 fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {
     s.parse::<NaiveDate>().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -510,5 +533,26 @@ mod tests {
             .appointments
             .is_empty());
         assert!(booking(&conn, &first.booking_id).unwrap().is_some());
+        // Cancelled by its holder (once: a second time there is nothing to cancel), the
+        // place is free again; nobody else can cancel it.
+        let cancel = |holder: &str| AppointmentCancelTx {
+            booking_id: first.booking_id.clone(),
+            holder: holder.to_owned(),
+            cancelled_at: chrono::Utc::now(),
+        };
+        let send_cancel = |conn: &mut Connection, key: &str, c: &AppointmentCancelTx| {
+            let batch = TransactionBatch {
+                transactions: vec![Transaction::appointment_cancel(key, c.cancelled_at, c).unwrap()],
+            };
+            upload(conn, "k", &batch).unwrap().results.remove(0).status
+        };
+        let stranger = cancel(&crate::api::holder_hash("330101199003070012"));
+        assert_eq!(send_cancel(&mut conn, "x1", &stranger), TxStatus::Rejected);
+        let mine = cancel(&first.holder);
+        assert_eq!(send_cancel(&mut conn, "x2", &mine), TxStatus::Accepted);
+        assert_eq!(send_cancel(&mut conn, "x3", &mine), TxStatus::Rejected);
+        assert!(booking(&conn, &first.booking_id).unwrap().is_none());
+        let list = slots(&conn, "M02", None, today).unwrap();
+        assert_eq!(list.days[0].slots[0].remaining, 1);
     }
 }

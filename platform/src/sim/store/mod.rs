@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use sha2::{Digest, Sha256};
 
-use crate::api::appointment::KIND_APPOINTMENT_BOOK;
+use crate::api::appointment::{KIND_APPOINTMENT_BOOK, KIND_APPOINTMENT_CANCEL};
 use crate::api::{
     BatchResult, Heartbeat, HeartbeatList, Holdings, KioskHeartbeat, Transaction, TransactionBatch,
     TxResult, TxStatus, KIND_QUEUE_TICKET,
@@ -43,6 +43,7 @@ pub(crate) type StoreKind =
 pub(crate) const KINDS: &[(&str, StoreKind)] = &[
     (KIND_QUEUE_TICKET, queue_ticket::store),
     (KIND_APPOINTMENT_BOOK, appointment::store),
+    (KIND_APPOINTMENT_CANCEL, appointment::store_cancel),
 ];
 
 /// The service module that stores transactions of `kind`.

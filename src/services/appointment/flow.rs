@@ -8,8 +8,8 @@ use super::{
     AppointmentPort, BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView,
     UpcomingView,
 };
+use crate::app::citizen::is_mobile_number;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
-use crate::services::queue_ticket::is_mobile_number;
 
 /// Longest phone number accepted on the keypad.
 const PHONE_LEN: usize = 11;

@@ -12,9 +12,10 @@ use crate::config::{Config, SerialDevice};
 use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
+use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::{case_progress, id_copy, queue_ticket, Services};
+use crate::services::{appointment, case_progress, id_copy, queue_ticket, Services};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
@@ -25,6 +26,7 @@ struct ServiceWorkers {
     _queue_ticket: Worker<Reply<queue_ticket::TicketOrder>>,
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
+    _appointment: Worker<Reply<appointment::Order>>,
 }
 
 /// A running kiosk. Dropping it stops every thread.
@@ -98,6 +100,7 @@ impl Kiosk {
             Duration::from_secs(config.platform.timeout_secs),
         );
         let client_for_cases = client.clone();
+        let client_for_appointments = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -129,6 +132,15 @@ impl Kiosk {
         })?;
         let (case_worker, cases) = case_progress::worker::spawn(client_for_cases, sink.clone())
             .context("starting the case worker")?;
+        let (appointment_worker, appointments) =
+            appointment::worker::spawn(AppointmentWorkerDeps {
+                db_path: db.clone(),
+                client: client_for_appointments,
+                printer: printer_handle.clone(),
+                sink: sink.clone(),
+                kick: sync.kicker(),
+                page_base: config.platform.base_url.clone(),
+            })?;
         let source = extras.doc_source.or_else(|| doc_scanner(config));
         let output = match extras.a4_folder {
             Some(dir) => A4Output::Folder(dir),
@@ -148,6 +160,7 @@ impl Kiosk {
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
+            appointment::Service::new(Rc::new(appointments)),
         );
         let router = Router::new(
             services,
@@ -206,6 +219,7 @@ impl Kiosk {
                 _queue_ticket: ticket_worker,
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
+                _appointment: appointment_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

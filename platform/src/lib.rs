@@ -23,7 +23,7 @@
 //! Each of `api/`, `client/`, `sim/routes/` and `sim/store/` has a `mod.rs` with what
 //! every service shares (envelope, errors, signing and transport, authentication,
 //! batch upload, heartbeat, nonces) and one file per citizen service: `catalog.rs`,
-//! `queue_ticket.rs`, `case_progress.rs`. The simulator's own `/control/*` calls are
+//! `queue_ticket.rs`, `case_progress.rs`, `appointment.rs`. The simulator's own `/control/*` calls are
 //! apart from the product client, in `client/sim_control.rs`.
 //!
 //! # Adding a service

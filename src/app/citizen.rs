@@ -46,6 +46,15 @@ impl Citizen {
 /// Masks a mobile number for screen and paper: `138****8000` (the platform crate's rule).
 pub use kiosk_platform::api::mask_phone;
 
+/// Mainland mobile numbers: 11 digits, starting with 1 and a second digit 3–9. Every
+/// service that asks for one on the keypad checks it with this.
+pub fn is_mobile_number(s: &str) -> bool {
+    s.len() == 11
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.as_bytes()[0] == b'1'
+        && (b'3'..=b'9').contains(&s.as_bytes()[1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Documents and receipts: layouts only (bytes out, no I/O).
 //!
 //! - [`queue_ticket`]: the queue ticket as ESC/POS bytes (80 mm receipt printer).
+//! - [`appointment_slip`]: the appointment slip, likewise.
 //! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
 //!   proof) with a signed verification QR code ([`verification`]).
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
@@ -8,6 +9,7 @@
 //! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).
 //! - [`samples`]: sample data for `kiosk doc render`, the tests and the benches.
 
+pub mod appointment_slip;
 pub mod certificate;
 pub mod form;
 pub mod id_copy;

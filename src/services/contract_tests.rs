@@ -15,6 +15,7 @@ struct Ports {
     tickets: RefCell<usize>,
     cases: RefCell<usize>,
     copies: RefCell<usize>,
+    appointments: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -30,6 +31,12 @@ impl case_progress::CasePort for Ports {
 impl id_copy::CopyPort for Ports {
     fn send(&self, _: Reply<id_copy::Job>) {
         *self.copies.borrow_mut() += 1;
+    }
+}
+
+impl appointment::AppointmentPort for Ports {
+    fn send(&self, _: Reply<appointment::Order>) {
+        *self.appointments.borrow_mut() += 1;
     }
 }
 
@@ -55,6 +62,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         qt,
         case_progress::Service::new(ports.clone()),
         id_copy::Service::new(ports.clone(), true),
+        appointment::Service::new(ports.clone()),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -119,6 +127,10 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
                 Err(id_copy::ScanProblem::NoCard),
             ))
         }
+        // The flow asks for the matters as it starts: its first step already waits.
+        ServiceId::Appointment => ServiceEvent::Appointment(appointment::Event::Matters(Err(
+            appointment::Problem::NoMatters,
+        ))),
     }
 }
 

@@ -11,6 +11,7 @@
 
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
+pub mod appointment;
 pub mod case_progress;
 pub mod id_copy;
 pub mod queue_ticket;
@@ -24,14 +25,17 @@ pub enum ServiceId {
     CaseProgress,
     /// Copy the ID card.
     IdCopy,
+    /// Book an appointment.
+    Appointment,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 3] = [
+    pub const ALL: [ServiceId; 4] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
+        ServiceId::Appointment,
     ];
 }
 
@@ -89,6 +93,8 @@ pub enum ActiveFlow {
     CaseProgress(case_progress::CaseProgressFlow),
     /// Copying the ID card.
     IdCopy(id_copy::IdCopyFlow),
+    /// Booking an appointment.
+    Appointment(appointment::AppointmentFlow),
 }
 
 impl ActiveFlow {
@@ -98,6 +104,7 @@ impl ActiveFlow {
             ActiveFlow::QueueTicket(_) => ServiceId::QueueTicket,
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
+            ActiveFlow::Appointment(_) => ServiceId::Appointment,
         }
     }
 }
@@ -111,6 +118,8 @@ pub enum ServiceEvent {
     CaseProgress(case_progress::Event),
     /// The copy worker.
     IdCopy(id_copy::Event),
+    /// The appointment worker.
+    Appointment(appointment::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -121,6 +130,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::QueueTicket(f) => f.chrome(),
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
+            ActiveFlow::Appointment(f) => f.chrome(),
         }
     }
 
@@ -129,6 +139,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::QueueTicket(f) => f.idle(),
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
+            ActiveFlow::Appointment(f) => f.idle(),
         }
     }
 
@@ -137,6 +148,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::QueueTicket(f) => f.back(cx),
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
+            ActiveFlow::Appointment(f) => f.back(cx),
         }
     }
 
@@ -146,6 +158,7 @@ impl Flow for ActiveFlow {
             (ActiveFlow::QueueTicket(f), ServiceEvent::QueueTicket(e)) => f.on_event(cx, e),
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
+            (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -155,6 +168,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::QueueTicket(f) => f.on_code(cx, code),
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
+            ActiveFlow::Appointment(f) => f.on_code(cx, code),
         }
     }
 }
@@ -168,6 +182,8 @@ pub struct Services {
     pub case_progress: case_progress::Service,
     /// ID-card copies.
     pub id_copy: id_copy::Service,
+    /// Appointments.
+    pub appointment: appointment::Service,
     conditions: Conditions,
 }
 
@@ -177,11 +193,13 @@ impl Services {
         queue_ticket: queue_ticket::Service,
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
+        appointment: appointment::Service,
     ) -> Self {
         Self {
             queue_ticket,
             case_progress,
             id_copy,
+            appointment,
             conditions: Conditions::default(),
         }
     }
@@ -202,6 +220,7 @@ impl Services {
             ServiceId::QueueTicket => true,
             ServiceId::CaseProgress => true,
             ServiceId::IdCopy => self.id_copy.offered(),
+            ServiceId::Appointment => true,
         }
     }
 
@@ -211,6 +230,7 @@ impl Services {
             ServiceId::QueueTicket => (queue_ticket::NEEDS, false),
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
+            ServiceId::Appointment => (appointment::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -243,6 +263,7 @@ impl Registry for Services {
             ServiceId::QueueTicket => ActiveFlow::QueueTicket(self.queue_ticket.start(cx)),
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
+            ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
         })
     }
 

@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    case_progress, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId, Services,
-    Tile, Unavailable,
+    appointment, case_progress, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId,
+    Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -76,6 +76,7 @@ struct ServiceAdapters {
     queue_ticket: queue_ticket::adapter::Adapter,
     case_progress: case_progress::adapter::Adapter,
     id_copy: id_copy::adapter::Adapter,
+    appointment: appointment::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -87,6 +88,7 @@ impl ServiceAdapters {
             }
             ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
+            ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
         }
     }
 
@@ -96,6 +98,7 @@ impl ServiceAdapters {
             ServiceId::QueueTicket => self.queue_ticket.clear(window),
             ServiceId::CaseProgress => self.case_progress.clear(window),
             ServiceId::IdCopy => self.id_copy.clear(window),
+            ServiceId::Appointment => self.appointment.clear(window),
         }
     }
 
@@ -105,6 +108,7 @@ impl ServiceAdapters {
             ServiceId::QueueTicket => queue_ticket::adapter::tile(window),
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
             ServiceId::IdCopy => id_copy::adapter::tile(window),
+            ServiceId::Appointment => appointment::adapter::tile(window),
         }
     }
 
@@ -112,6 +116,7 @@ impl ServiceAdapters {
         queue_ticket::adapter::connect(window, ui);
         case_progress::adapter::connect(window, ui);
         id_copy::adapter::connect(window, ui);
+        appointment::adapter::connect(window, ui);
     }
 }
 
@@ -120,6 +125,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::QueueTicket => UiServiceId::QueueTicket,
         ServiceId::CaseProgress => UiServiceId::CaseProgress,
         ServiceId::IdCopy => UiServiceId::IdCopy,
+        ServiceId::Appointment => UiServiceId::Appointment,
     }
 }
 
@@ -128,6 +134,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::QueueTicket => ServiceId::QueueTicket,
         UiServiceId::CaseProgress => ServiceId::CaseProgress,
         UiServiceId::IdCopy => ServiceId::IdCopy,
+        UiServiceId::Appointment => ServiceId::Appointment,
     }
 }
 

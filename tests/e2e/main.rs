@@ -26,6 +26,7 @@
 mod ipp;
 mod rig;
 
+mod appointment;
 mod case_progress;
 mod documents;
 mod id_copy;

@@ -194,6 +194,15 @@ impl Rig {
         self.sims.platform = Some(SimServer::start(listener, config).unwrap());
     }
 
+    /// Where the built-in platform simulator listens (the same across a restart).
+    pub fn platform_addr(&self) -> std::net::SocketAddr {
+        self.sims
+            .platform_restart
+            .as_ref()
+            .expect("the built-in platform simulator")
+            .0
+    }
+
     pub fn holdings(&self) -> kiosk_platform::api::Holdings {
         let (addr, _) = self
             .sims
@@ -347,6 +356,8 @@ pub enum Page {
     CopyScan,
     CopyPreview,
     CopyDone,
+    /// Any step of the appointment (its own test reads the flow's step).
+    Appointment,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -377,6 +388,7 @@ impl View<'_> {
                 ic::Step::Preview { .. } => Page::CopyPreview,
                 ic::Step::Done(_) => Page::CopyDone,
             },
+            Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -1,5 +1,5 @@
-//! Catalog service: `GET /v1/catalog`, what the kiosk offers (the hall and its service
-//! areas).
+//! Catalog service: `GET /v1/catalog`, what the kiosk offers (the hall, its service
+//! areas and the matters that can be booked).
 
 use serde::{Deserialize, Serialize};
 
@@ -38,4 +38,25 @@ pub struct Catalog {
     pub hall: Hall,
     /// Areas in display order.
     pub areas: Vec<ServiceArea>,
+    /// Matters a citizen can book an appointment for, in display order (absent from an
+    /// older platform: none).
+    #[serde(default)]
+    pub matters: Vec<Matter>,
+}
+
+/// A matter (事项) of the hall, as the appointment service offers it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Matter {
+    /// Stable code, e.g. `M01`.
+    pub code: String,
+    /// The service area that handles it (the slip says where to go).
+    pub area_code: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// What to bring, Chinese, one item per entry.
+    pub bring_zh: Vec<String>,
+    /// What to bring, English, one item per entry.
+    pub bring_en: Vec<String>,
 }

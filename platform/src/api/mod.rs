@@ -18,6 +18,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 // The service registry: one line per citizen service.
+pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
 pub mod queue_ticket;
@@ -117,7 +118,12 @@ impl fmt::Debug for MaskedJson<'_> {
                         .map(|(k, v)| {
                             let personal = matches!(
                                 k.as_str(),
-                                "phone" | "mobile" | "id_number" | "name" | "citizen_name"
+                                "phone"
+                                    | "mobile"
+                                    | "id_number"
+                                    | "name"
+                                    | "citizen_name"
+                                    | "holder"
                             );
                             let v = match v {
                                 serde_json::Value::String(s) if personal => {
@@ -186,6 +192,9 @@ pub struct Holdings {
     pub tickets: Vec<HeldTicket>,
     /// How many uploads were answered `duplicate` since the database was created.
     pub duplicates_refused: u64,
+    /// Appointments booked, ordered by date, start, matter.
+    #[serde(default)]
+    pub appointments: Vec<appointment::HeldAppointment>,
 }
 
 /// `POST /v1/heartbeat` body: how the kiosk is, sent every `sync.heartbeat_secs` (30 s).

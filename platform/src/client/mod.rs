@@ -24,6 +24,7 @@ use crate::api::{
 use crate::sign;
 
 // The service registry: one line per citizen service (each an `impl PlatformClient`).
+mod appointment;
 mod case_progress;
 mod catalog;
 mod queue_ticket;

@@ -203,13 +203,8 @@ impl TicketProblem {
     }
 }
 
-/// Mainland mobile numbers: 11 digits, starting with 1 and a second digit 3–9.
-pub fn is_mobile_number(s: &str) -> bool {
-    s.len() == 11
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && s.as_bytes()[0] == b'1'
-        && (b'3'..=b'9').contains(&s.as_bytes()[1])
-}
+/// Mainland mobile numbers (shared with every service that asks for one).
+pub use crate::app::citizen::is_mobile_number;
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ use crate::api::{Health, Heartbeat, HeartbeatAck, TransactionBatch, MAX_BATCH_LE
 use crate::sign;
 
 // The service registry: one line per citizen service here, and one in `TABLE`.
+mod appointment;
 mod case_progress;
 mod catalog;
 mod queue_ticket;
@@ -29,6 +30,7 @@ const TABLE: &[&[Route]] = &[
     catalog::ROUTES,
     queue_ticket::ROUTES,
     case_progress::ROUTES,
+    appointment::ROUTES,
 ];
 
 /// Who may call an endpoint.

@@ -51,5 +51,6 @@ pub(crate) fn catalog(conn: &Connection) -> Result<Catalog, ApiError> {
         version,
         hall,
         areas: areas(conn)?,
+        matters: super::appointment::matters(conn)?,
     })
 }

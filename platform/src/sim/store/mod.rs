@@ -17,12 +17,14 @@ use serde::de::DeserializeOwned;
 
 use sha2::{Digest, Sha256};
 
+use crate::api::appointment::{KIND_APPOINTMENT_BOOK, KIND_APPOINTMENT_CANCEL};
 use crate::api::{
     BatchResult, Heartbeat, HeartbeatList, Holdings, KioskHeartbeat, Transaction, TransactionBatch,
     TxResult, TxStatus, KIND_QUEUE_TICKET,
 };
 
 // The service registry: one line per citizen service.
+pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod queue_ticket;
@@ -38,7 +40,11 @@ pub(crate) type StoreKind =
 /// The transaction kinds the platform accepts, each with the service module that stores
 /// it: one line per service that uploads transactions. Any other kind is refused per row
 /// (`unknown kind "…"`), as `docs/platform-api.md` says, and the rest of the batch goes on.
-pub(crate) const KINDS: &[(&str, StoreKind)] = &[(KIND_QUEUE_TICKET, queue_ticket::store)];
+pub(crate) const KINDS: &[(&str, StoreKind)] = &[
+    (KIND_QUEUE_TICKET, queue_ticket::store),
+    (KIND_APPOINTMENT_BOOK, appointment::store),
+    (KIND_APPOINTMENT_CANCEL, appointment::store_cancel),
+];
 
 /// The service module that stores transactions of `kind`.
 fn store_for(kind: &str) -> Option<StoreKind> {
@@ -188,6 +194,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 5: queue counts (the queue-ticket service).
     queue_ticket::MIGRATION_5,
+    // 6: matters, closed days and bookings (the appointment service).
+    appointment::MIGRATION_6,
 ];
 
 /// Schema version this code knows.
@@ -378,6 +386,7 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         transactions: transactions.max(0) as u64,
         tickets: queue_ticket::held_tickets(conn)?,
         duplicates_refused: duplicates.max(0) as u64,
+        appointments: appointment::held_appointments(conn)?,
     })
 }
 

@@ -1,0 +1,149 @@
+//! The appointment slip as ESC/POS bytes for an 80 mm receipt printer.
+
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use printer::escpos::{Align, EscPosBuilder};
+
+/// Everything printed on a slip. Personal data arrives already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipPrint {
+    /// Hall name (Chinese).
+    pub hall_name: String,
+    /// The platform confirmed the booking; `false` when it is queued (offline).
+    pub confirmed: bool,
+    /// Matter, Chinese.
+    pub matter_zh: String,
+    /// Matter, English.
+    pub matter_en: String,
+    /// Hall-local day.
+    pub date: NaiveDate,
+    /// Slot start.
+    pub start: NaiveTime,
+    /// Slot end.
+    pub end: NaiveTime,
+    /// Where to go: area code and Chinese name, `C 户籍证照`.
+    pub area: String,
+    /// What to bring, Chinese, one item each.
+    pub bring_zh: Vec<String>,
+    /// ID number, first 6 and last 4 shown.
+    pub masked_id: String,
+    /// Mobile number for the SMS, masked.
+    pub masked_phone: String,
+    /// The booking's page on a phone (the QR code).
+    pub url: String,
+}
+
+/// `12月2日 星期三`.
+fn day_zh(d: NaiveDate) -> String {
+    const DAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}年{}月{}日 星期{}",
+        d.year(),
+        d.month(),
+        d.day(),
+        DAYS[d.weekday().num_days_from_monday() as usize]
+    )
+}
+
+/// Lays the slip out: hall, status, matter, date and time large, area, what to bring, masked
+/// ID and phone, QR, cut.
+pub fn render(s: &SlipPrint) -> Vec<u8> {
+    let mut b = EscPosBuilder::new()
+        .init()
+        .align(Align::Center)
+        .bold(true)
+        .line(&s.hall_name)
+        .bold(false)
+        .line("办事预约 Appointment")
+        .feed(1);
+    b = if s.confirmed {
+        b.bold(true).line("预约成功 Confirmed").bold(false)
+    } else {
+        b.bold(true)
+            .line("待确认 Pending confirmation")
+            .bold(false)
+            .line("确认结果将以短信通知")
+            .line("An SMS follows")
+    };
+    b = b
+        .feed(1)
+        .size(2, 2)
+        .line(&s.matter_zh)
+        .size(1, 1)
+        .line(&s.matter_en)
+        .feed(1)
+        .size(2, 2)
+        .line(&day_zh(s.date))
+        .line(&format!(
+            "{}-{}",
+            s.start.format("%H:%M"),
+            s.end.format("%H:%M")
+        ))
+        .size(1, 1)
+        .feed(1)
+        .align(Align::Left)
+        .line(&format!("办理区域 Area: {}", s.area))
+        .line("请携带 Please bring:");
+    for item in &s.bring_zh {
+        b = b.line(&format!("  · {item}"));
+    }
+    b.line(&format!("身份证号: {}", s.masked_id))
+        .line(&format!("短信通知: {}", s.masked_phone))
+        .feed(1)
+        .align(Align::Center)
+        .qr(&s.url, 6)
+        .line("手机扫码查看预约")
+        .line("Scan to see the appointment")
+        .feed(1)
+        .line("请提前10分钟到达，凭身份证签到")
+        .feed(3)
+        .cut(true)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(confirmed: bool) -> SlipPrint {
+        SlipPrint {
+            hall_name: "示范市政务服务中心".into(),
+            confirmed,
+            matter_zh: "社保卡补办".into(),
+            matter_en: "Replace a social security card".into(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            start: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+            area: "B 社保医保".into(),
+            bring_zh: vec!["居民身份证原件".into()],
+            masked_id: "110101********0015".into(),
+            masked_phone: "138****8000".into(),
+            url: "http://127.0.0.1:1/appointment/b1".into(),
+        }
+    }
+
+    fn has(hay: &[u8], text: &str) -> bool {
+        let (needle, _, _) = encoding_rs::GB18030.encode(text);
+        hay.windows(needle.len()).any(|w| w == &*needle)
+    }
+
+    #[test]
+    fn the_slip_says_what_where_when_and_whether_it_is_confirmed() {
+        let bytes = render(&sample(true));
+        for text in [
+            "社保卡补办",
+            "2026年12月2日 星期三",
+            "09:30-10:00",
+            "B 社保医保",
+            "居民身份证原件",
+            "110101********0015",
+            "预约成功",
+            "http://127.0.0.1:1/appointment/b1",
+        ] {
+            assert!(has(&bytes, text), "{text}");
+        }
+        assert!(!has(&bytes, "待确认"));
+        let pending = render(&sample(false));
+        assert!(has(&pending, "待确认") && has(&pending, "确认结果将以短信通知"));
+        assert!(!has(&pending, "预约成功"));
+    }
+}

@@ -1,0 +1,644 @@
+//! The appointment's steps: matter, day, slot, phone, booking, slip.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{
+    AppointmentPort, BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView,
+    UpcomingView,
+};
+use crate::app::citizen::is_mobile_number;
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+
+/// Longest phone number accepted on the keypad.
+const PHONE_LEN: usize = 11;
+
+/// Where the citizen is in booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The matters are being read from the catalog.
+    LoadingMatters,
+    /// Choose the matter.
+    ChooseMatter,
+    /// The platform is asked for the matter's slots.
+    LoadingSlots {
+        /// The chosen matter.
+        matter: Arc<MatterView>,
+    },
+    /// Choose the day.
+    ChooseDay {
+        /// The chosen matter.
+        matter: Arc<MatterView>,
+    },
+    /// Choose the slot of the day.
+    ChooseSlot {
+        /// The chosen matter.
+        matter: Arc<MatterView>,
+        /// Index into the days.
+        day: usize,
+    },
+    /// The mobile number for the confirmation and the reminder.
+    Phone {
+        /// The chosen matter.
+        matter: Arc<MatterView>,
+        /// Index into the days.
+        day: usize,
+        /// Index into that day's slots.
+        slot: usize,
+        /// Digits typed so far.
+        typed: String,
+        /// The number was refused (not a mainland mobile number).
+        invalid: bool,
+    },
+    /// Booking and printing the slip.
+    Booking {
+        /// The chosen matter.
+        matter: Arc<MatterView>,
+    },
+    /// "Cancel this appointment?": the citizen confirms.
+    ConfirmCancel {
+        /// The appointment.
+        appointment: UpcomingView,
+    },
+    /// The cancellation is being sent.
+    Cancelling,
+    /// Cancelled (`true`: the platform confirmed; `false`: queued, an SMS follows).
+    Cancelled {
+        /// Confirmed by the platform.
+        confirmed: bool,
+        /// Since when it shows.
+        since: Duration,
+    },
+    /// "Take your slip".
+    Done {
+        /// The booking.
+        slip: SlipView,
+        /// Since when it shows (the session ends by itself after a while).
+        since: Duration,
+    },
+    /// Something went wrong: what to do next.
+    Problem(BookFailure),
+}
+
+/// A citizen booking an appointment.
+pub struct AppointmentFlow {
+    step: Step,
+    port: Rc<dyn AppointmentPort>,
+    matters: Vec<Arc<MatterView>>,
+    days: Vec<DayView>,
+    /// The matter whose days are held (to ask again after a slot was taken).
+    chosen: Option<Arc<MatterView>>,
+    /// The citizen's upcoming appointments, once the platform said.
+    upcoming: Vec<UpcomingView>,
+}
+
+impl std::fmt::Debug for AppointmentFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AppointmentFlow").field(&self.step).finish()
+    }
+}
+
+fn problem(problem: Problem) -> Step {
+    Step::Problem(BookFailure {
+        problem,
+        booked: None,
+    })
+}
+
+impl AppointmentFlow {
+    /// The first step; the matters and the citizen's appointments are asked for at once.
+    pub fn new(port: Rc<dyn AppointmentPort>, cx: &mut Cx) -> Self {
+        port.send(Reply {
+            token: cx.session.token(),
+            event: Order::Matters,
+        });
+        if let Some(holder) = cx.session.citizen().and_then(|c| c.case_holder.clone()) {
+            port.send(Reply {
+                token: cx.session.token(),
+                event: Order::Upcoming { holder },
+            });
+        }
+        Self {
+            step: Step::LoadingMatters,
+            port,
+            matters: Vec::new(),
+            days: Vec::new(),
+            chosen: None,
+            upcoming: Vec::new(),
+        }
+    }
+
+    /// The step on screen.
+    pub fn step(&self) -> &Step {
+        &self.step
+    }
+
+    /// The matters offered.
+    pub fn matters(&self) -> &[Arc<MatterView>] {
+        &self.matters
+    }
+
+    /// The citizen's upcoming appointments (empty until the platform answered).
+    pub fn upcoming(&self) -> &[UpcomingView] {
+        &self.upcoming
+    }
+
+    /// The open days of the chosen matter.
+    pub fn days(&self) -> &[DayView] {
+        &self.days
+    }
+
+    /// A matter tile.
+    pub fn choose_matter(&mut self, code: &str, cx: &mut Cx) {
+        if self.step != Step::ChooseMatter {
+            return;
+        }
+        let Some(matter) = self.matters.iter().find(|m| m.code == code).cloned() else {
+            return;
+        };
+        self.ask_slots(matter, cx);
+    }
+
+    fn ask_slots(&mut self, matter: Arc<MatterView>, cx: &mut Cx) {
+        self.days.clear();
+        self.chosen = Some(matter.clone());
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::Slots {
+                matter: matter.code.clone(),
+            },
+        });
+        self.step = Step::LoadingSlots { matter };
+    }
+
+    /// "Cancel" beside one of the citizen's appointments on the matter page.
+    pub fn ask_cancel(&mut self, index: usize) {
+        if self.step == Step::ChooseMatter {
+            if let Some(a) = self.upcoming.get(index) {
+                self.step = Step::ConfirmCancel {
+                    appointment: a.clone(),
+                };
+            }
+        }
+    }
+
+    /// "Yes, cancel it".
+    pub fn confirm_cancel(&mut self, cx: &mut Cx) {
+        let Step::ConfirmCancel { appointment } = &self.step else {
+            return;
+        };
+        let Some(holder) = cx.session.citizen().and_then(|c| c.case_holder.clone()) else {
+            return;
+        };
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::Cancel {
+                booking_id: appointment.booking_id.clone(),
+                holder,
+            },
+        });
+        self.step = Step::Cancelling;
+    }
+
+    /// A day tile; a day without a free place cannot be chosen.
+    pub fn choose_day(&mut self, day: usize) {
+        if let Step::ChooseDay { matter } = &self.step {
+            if self.days.get(day).is_some_and(DayView::has_room) {
+                self.step = Step::ChooseSlot {
+                    matter: matter.clone(),
+                    day,
+                };
+            }
+        }
+    }
+
+    /// A slot tile; a full slot cannot be chosen.
+    pub fn choose_slot(&mut self, slot: usize) {
+        if let Step::ChooseSlot { matter, day } = &self.step {
+            let free = self
+                .days
+                .get(*day)
+                .and_then(|d| d.slots.get(slot))
+                .is_some_and(|s| s.remaining > 0);
+            if free {
+                self.step = Step::Phone {
+                    matter: matter.clone(),
+                    day: *day,
+                    slot,
+                    typed: String::new(),
+                    invalid: false,
+                };
+            }
+        }
+    }
+
+    /// A keypad digit.
+    pub fn phone_digit(&mut self, digit: char) {
+        if let Step::Phone { typed, invalid, .. } = &mut self.step {
+            if digit.is_ascii_digit() && typed.len() < PHONE_LEN {
+                typed.push(digit);
+                *invalid = false;
+            }
+        }
+    }
+
+    /// Keypad backspace.
+    pub fn phone_backspace(&mut self) {
+        if let Step::Phone { typed, invalid, .. } = &mut self.step {
+            typed.pop();
+            *invalid = false;
+        }
+    }
+
+    /// Confirm: with a valid mobile number the booking is sent; otherwise the number is
+    /// refused and nothing is sent.
+    pub fn confirm(&mut self, cx: &mut Cx) {
+        let Step::Phone {
+            matter,
+            day,
+            slot,
+            typed,
+            invalid,
+        } = &mut self.step
+        else {
+            return;
+        };
+        if !is_mobile_number(typed) {
+            *invalid = true;
+            return;
+        }
+        let Some((date, slot)) = self
+            .days
+            .get(*day)
+            .and_then(|d| Some((d.date, *d.slots.get(*slot)?)))
+        else {
+            return;
+        };
+        let Some(citizen) = cx.session.citizen() else {
+            return;
+        };
+        let Some(holder) = citizen.case_holder.clone() else {
+            return;
+        };
+        let order = BookOrder {
+            matter: matter.clone(),
+            date,
+            slot,
+            phone: std::mem::take(typed),
+            masked_id: citizen.masked_id.clone(),
+            holder,
+        };
+        self.step = Step::Booking {
+            matter: matter.clone(),
+        };
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::Book(order),
+        });
+    }
+
+    /// "Choose another time" after the slot was taken: the slots are asked for again.
+    pub fn choose_again(&mut self, cx: &mut Cx) {
+        let Step::Problem(BookFailure {
+            problem: Problem::SlotTaken | Problem::AlreadyBooked,
+            booked: None,
+        }) = &self.step
+        else {
+            return;
+        };
+        // The matter of the failed booking is the one whose slots are still held.
+        if let Some(matter) = self.chosen.clone() {
+            self.ask_slots(matter, cx);
+        }
+    }
+}
+
+impl Flow for AppointmentFlow {
+    type Event = Event;
+
+    fn chrome(&self) -> Chrome {
+        match self.step {
+            Step::Booking { .. }
+            | Step::Done { .. }
+            | Step::Problem(_)
+            | Step::Cancelling
+            | Step::Cancelled { .. } => Chrome::NONE,
+            _ => Chrome::FULL,
+        }
+    }
+
+    fn idle(&self) -> IdlePolicy {
+        match &self.step {
+            Step::Booking { .. } | Step::Cancelling => IdlePolicy::Paused,
+            Step::Done { since, .. } | Step::Cancelled { since, .. } => {
+                IdlePolicy::DoneSince(*since)
+            }
+            _ => IdlePolicy::Normal,
+        }
+    }
+
+    fn back(&mut self, _cx: &mut Cx) -> Nav {
+        self.step = match &self.step {
+            Step::LoadingMatters | Step::ChooseMatter => return Nav::Menu,
+            Step::LoadingSlots { .. } | Step::ChooseDay { .. } | Step::ConfirmCancel { .. } => {
+                Step::ChooseMatter
+            }
+            Step::ChooseSlot { matter, .. } => Step::ChooseDay {
+                matter: matter.clone(),
+            },
+            Step::Phone { matter, day, .. } => Step::ChooseSlot {
+                matter: matter.clone(),
+                day: *day,
+            },
+            Step::Booking { .. }
+            | Step::Done { .. }
+            | Step::Problem(_)
+            | Step::Cancelling
+            | Step::Cancelled { .. } => return Nav::Stay,
+        };
+        Nav::Stay
+    }
+
+    fn on_event(&mut self, cx: &mut Cx, event: Event) -> bool {
+        match (&self.step, event) {
+            (
+                Step::Done { .. } | Step::Problem(_) | Step::Cancelling | Step::Cancelled { .. },
+                Event::Upcoming(_),
+            ) => return false,
+            (Step::Cancelling, Event::Cancelled(answer)) => {
+                self.step = match answer {
+                    Ok(confirmed) => {
+                        cx.session.forget_citizen();
+                        Step::Cancelled {
+                            confirmed,
+                            since: cx.now,
+                        }
+                    }
+                    Err(p) => problem(p),
+                };
+            }
+            (_, Event::Upcoming(list)) => self.upcoming = list,
+            (Step::LoadingMatters, Event::Matters(answer)) => {
+                self.step = match answer {
+                    Ok(matters) if matters.is_empty() => problem(Problem::NoMatters),
+                    Ok(matters) => {
+                        self.matters = matters;
+                        Step::ChooseMatter
+                    }
+                    Err(p) => problem(p),
+                };
+            }
+            (Step::LoadingSlots { matter }, Event::Slots(answer)) => {
+                self.step = match answer {
+                    Ok(days) if days.is_empty() => problem(Problem::NoDays),
+                    Ok(days) => {
+                        self.days = days;
+                        Step::ChooseDay {
+                            matter: matter.clone(),
+                        }
+                    }
+                    Err(p) => problem(p),
+                };
+            }
+            (Step::Booking { .. }, Event::Booked(outcome)) => {
+                self.step = match outcome {
+                    Ok(slip) => {
+                        // The citizen's data is no longer needed once the slip is out.
+                        cx.session.forget_citizen();
+                        Step::Done {
+                            slip,
+                            since: cx.now,
+                        }
+                    }
+                    Err(failure) => Step::Problem(failure),
+                };
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Citizen, Session};
+    use crate::services::appointment::SlotView;
+    use chrono::{NaiveDate, NaiveTime};
+    use std::cell::RefCell;
+
+    #[derive(Default)]
+    struct FakePort(RefCell<Vec<Order>>);
+    impl AppointmentPort for FakePort {
+        fn send(&self, order: Reply<Order>) {
+            self.0.borrow_mut().push(order.event);
+        }
+    }
+
+    fn matter() -> Arc<MatterView> {
+        Arc::new(MatterView {
+            code: "M02".into(),
+            name_zh: "社保卡补办".into(),
+            name_en: "Replace a social security card".into(),
+            bring_zh: vec!["居民身份证原件".into()],
+            bring_en: vec!["Your ID card".into()],
+            area_code: "B".into(),
+            area_zh: "社保医保".into(),
+            area_en: "Social & Medical Insurance".into(),
+        })
+    }
+
+    fn slot(h: u32, remaining: u32) -> SlotView {
+        SlotView {
+            start: NaiveTime::from_hms_opt(h, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(h, 30, 0).unwrap(),
+            remaining,
+        }
+    }
+
+    fn days() -> Vec<DayView> {
+        vec![
+            DayView {
+                date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                slots: vec![slot(9, 0), slot(10, 2)],
+            },
+            DayView {
+                date: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+                slots: vec![slot(9, 0)],
+            },
+        ]
+    }
+
+    fn to_slots(flow: &mut AppointmentFlow, cx: &mut Cx) {
+        assert!(flow.on_event(cx, Event::Matters(Ok(vec![matter()]))));
+        let mine = UpcomingView {
+            booking_id: "b0".into(),
+            matter_zh: "社保卡补办".into(),
+            matter_en: String::new(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        };
+        assert!(flow.on_event(cx, Event::Upcoming(vec![mine])));
+        assert_eq!(flow.upcoming().len(), 1);
+        flow.choose_matter("M02", cx);
+        assert!(matches!(flow.step(), Step::LoadingSlots { .. }));
+        assert!(flow.on_event(cx, Event::Slots(Ok(days()))));
+    }
+
+    #[test]
+    fn matter_day_slot_and_phone_make_one_booking_and_full_ones_cannot_be_chosen() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        assert_eq!(port.0.borrow()[0], Order::Matters);
+        assert!(
+            matches!(&port.0.borrow()[1], Order::Upcoming { holder } if holder == "holder-hash")
+        );
+        to_slots(&mut flow, &mut cx);
+        assert_eq!(
+            port.0.borrow()[2],
+            Order::Slots {
+                matter: "M02".into()
+            }
+        );
+        // The second day is full: not choosable.
+        flow.choose_day(1);
+        assert!(matches!(flow.step(), Step::ChooseDay { .. }));
+        flow.choose_day(0);
+        // The 09:00 slot is full: not choosable; 10:00 is.
+        flow.choose_slot(0);
+        assert!(matches!(flow.step(), Step::ChooseSlot { .. }));
+        flow.choose_slot(1);
+        assert!(matches!(flow.step(), Step::Phone { slot: 1, .. }));
+        for d in "1230".chars() {
+            flow.phone_digit(d);
+        }
+        flow.confirm(&mut cx);
+        assert!(matches!(flow.step(), Step::Phone { invalid: true, .. }));
+        assert_eq!(port.0.borrow().len(), 3);
+        for _ in 0..4 {
+            flow.phone_backspace();
+        }
+        for d in "138001380009".chars() {
+            flow.phone_digit(d);
+        }
+        flow.confirm(&mut cx);
+        assert_eq!(flow.idle(), IdlePolicy::Paused);
+        let orders = port.0.borrow();
+        let Order::Book(b) = &orders[3] else {
+            panic!("{:?}", orders[3])
+        };
+        assert_eq!(b.phone, "13800138000");
+        assert_eq!(b.slot.start, NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(b.date, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        assert_eq!(b.holder, "holder-hash");
+        assert!(!format!("{b:?}").contains("13800138000"));
+    }
+
+    #[test]
+    fn a_slip_forgets_the_citizen_and_a_taken_slot_asks_for_the_slots_again() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::from_secs(3),
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        to_slots(&mut flow, &mut cx);
+        flow.choose_day(0);
+        flow.choose_slot(1);
+        "13800138000".chars().for_each(|d| flow.phone_digit(d));
+        flow.confirm(&mut cx);
+        assert!(flow.on_event(
+            &mut cx,
+            Event::Booked(Err(BookFailure {
+                problem: Problem::SlotTaken,
+                booked: None
+            }))
+        ));
+        flow.choose_again(&mut cx);
+        assert!(matches!(flow.step(), Step::LoadingSlots { .. }));
+        assert_eq!(port.0.borrow().len(), 5);
+        assert!(flow.on_event(&mut cx, Event::Slots(Ok(days()))));
+        flow.choose_day(0);
+        flow.choose_slot(1);
+        "13800138000".chars().for_each(|d| flow.phone_digit(d));
+        flow.confirm(&mut cx);
+        let slip = SlipView {
+            booking_id: "b".into(),
+            matter: matter(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            slot: slot(10, 1),
+            confirmed: false,
+            url: "http://x/appointment/b".into(),
+        };
+        assert!(flow.on_event(&mut cx, Event::Booked(Ok(slip))));
+        assert!(cx.session.citizen().is_none());
+        assert_eq!(flow.idle(), IdlePolicy::DoneSince(Duration::from_secs(3)));
+        // A late or second answer is not taken.
+        assert!(!flow.on_event(&mut cx, Event::Slots(Ok(days()))));
+    }
+
+    #[test]
+    fn an_appointment_is_cancelled_after_a_confirmation() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::from_secs(1),
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        to_slots(&mut flow, &mut cx);
+        flow.back(&mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(5);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(0);
+        assert!(matches!(flow.step(), Step::ConfirmCancel { .. }));
+        flow.back(&mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.ask_cancel(0);
+        flow.confirm_cancel(&mut cx);
+        assert_eq!(flow.step(), &Step::Cancelling);
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::Cancel { booking_id, holder }) if booking_id == "b0" && holder == "holder-hash"
+        ));
+        assert!(flow.on_event(&mut cx, Event::Cancelled(Ok(false))));
+        assert!(matches!(
+            flow.step(),
+            Step::Cancelled {
+                confirmed: false,
+                ..
+            }
+        ));
+        assert!(cx.session.citizen().is_none());
+    }
+
+    #[test]
+    fn back_walks_the_steps_and_leaves_from_the_first() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut flow = AppointmentFlow::new(port, &mut cx);
+        to_slots(&mut flow, &mut cx);
+        flow.choose_day(0);
+        flow.choose_slot(1);
+        assert_eq!(flow.back(&mut cx), Nav::Stay);
+        assert!(matches!(flow.step(), Step::ChooseSlot { .. }));
+        flow.back(&mut cx);
+        assert!(matches!(flow.step(), Step::ChooseDay { .. }));
+        flow.back(&mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        assert_eq!(flow.back(&mut cx), Nav::Menu);
+    }
+}

@@ -13,6 +13,9 @@
 //! its `AppAdapter` global — never the session controller, so the same bench runs unchanged
 //! after the shell is refactored.
 //!
+//! `UI_TOUCH_ONLY=phone_digit` (a name from the table) measures that touch alone; the
+//! pages before it are still walked through.
+//!
 //! `UI_TOUCH_SERVICES=N` names how many dummy services to register beside the real ones, to
 //! show the work does not grow with them. It is read and printed, but not used until the
 //! service registry exists.
@@ -87,7 +90,11 @@ impl Bench {
         loop {
             let mut found = self.all(label);
             if !found.is_empty() {
-                assert!(found.len() == 1, "{} elements labelled {label:?}", found.len());
+                assert!(
+                    found.len() == 1,
+                    "{} elements labelled {label:?}",
+                    found.len()
+                );
                 return found.remove(0);
             }
             assert!(
@@ -260,6 +267,8 @@ fn env_number(name: &str, default: usize) -> usize {
 fn main() {
     let services = env_number("UI_TOUCH_SERVICES", 0);
     let samples = env_number("UI_TOUCH_SAMPLES", 2000).max(1);
+    // One touch alone (by its name in the table), e.g. for callgrind's instruction counts.
+    let only = std::env::var("UI_TOUCH_ONLY").ok();
     println!(
         "ui_touch: UI_TOUCH_SERVICES={services} (dummy services: not registered yet, \
          no registry), UI_TOUCH_SAMPLES={samples}"
@@ -276,6 +285,10 @@ fn main() {
     let mut table = Vec::new();
     for s in scenarios() {
         (s.setup)(&bench);
+        if only.as_deref().is_some_and(|o| o != s.name) {
+            // Its page is still walked through: the next touch's setup starts from there.
+            continue;
+        }
         let mut group = criterion.benchmark_group("ui_touch");
         group.bench_function(s.name, |b| {
             b.iter_custom(|iters| (0..iters).map(|_| (s.touch)(&bench)).sum())

@@ -2,8 +2,11 @@
 
 fn main() {
     // Element debug info lets the UI tests find elements by accessible label; release builds
-    // (the kiosk itself) leave it out.
-    let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release");
+    // (the kiosk itself) leave it out, unless asked with SLINT_EMIT_DEBUG_INFO=1 (the
+    // release-profile bench of touches, benches/ui_touch.rs, finds its targets by label).
+    let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release")
+        || std::env::var("SLINT_EMIT_DEBUG_INFO").is_ok_and(|v| v == "1");
+    println!("cargo:rerun-if-env-changed=SLINT_EMIT_DEBUG_INFO");
     let config = slint_build::CompilerConfiguration::new()
         .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/translations"))
         .with_debug_info(debug_info)

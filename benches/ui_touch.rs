@@ -3,7 +3,7 @@
 //! the re-render into Slint's globals synchronously. Goal: ≤ 2 ms at p99, not growing with the
 //! number of registered services.
 //!
-//! `cargo bench --bench ui_touch` prints criterion's mean per touch, then its own table of
+//! `SLINT_EMIT_DEBUG_INFO=1 cargo bench --bench ui_touch` prints criterion's mean per touch, then its own table of
 //! raw samples (mean, median, p99, max over `UI_TOUCH_SAMPLES` touches each, 2,000 by
 //! default). Figures in docs/benchmarks.md, "UI work per touch".
 //!
@@ -274,6 +274,12 @@ fn main() {
          no registry), UI_TOUCH_SAMPLES={samples}"
     );
 
+    // Release builds leave out the element debug info that finding by label needs (build.rs).
+    assert!(
+        cfg!(debug_assertions) || option_env!("SLINT_EMIT_DEBUG_INFO") == Some("1"),
+        "build and run with SLINT_EMIT_DEBUG_INFO=1: `SLINT_EMIT_DEBUG_INFO=1 cargo bench \
+         --bench ui_touch` (without it the release UI has no accessible labels to touch)"
+    );
     let bench = Bench::start();
     bench.swipe_card();
 

@@ -2,10 +2,13 @@
 
 fn main() {
     // Element debug info lets the UI tests find elements by accessible label; release builds
-    // (the kiosk itself) leave it out.
+    // (the kiosk itself) leave it out, unless asked with SLINT_EMIT_DEBUG_INFO=1 (the
+    // release-profile bench of touches, benches/ui_touch.rs, finds its targets by label).
+    let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release")
+        || std::env::var("SLINT_EMIT_DEBUG_INFO").is_ok_and(|v| v == "1");
+    println!("cargo:rerun-if-env-changed=SLINT_EMIT_DEBUG_INFO");
     // Read at run time, not compiled in: the script must follow the checkout it builds.
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let debug_info = std::env::var("PROFILE").map_or(true, |p| p != "release");
     let config = slint_build::CompilerConfiguration::new()
         .with_bundled_translations(format!("{manifest}/assets/translations"))
         .with_debug_info(debug_info)

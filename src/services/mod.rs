@@ -185,6 +185,7 @@ pub struct Services {
     /// Appointments.
     pub appointment: appointment::Service,
     conditions: Conditions,
+    bench_tiles: usize,
 }
 
 impl Services {
@@ -201,6 +202,7 @@ impl Services {
             id_copy,
             appointment,
             conditions: Conditions::default(),
+            bench_tiles: 0,
         }
     }
 
@@ -240,14 +242,34 @@ impl Services {
 
     /// The menu: every service the kiosk offers, with why it cannot be used now.
     pub fn tiles(&self) -> Vec<Tile> {
-        ServiceId::ALL
+        let mut tiles: Vec<Tile> = ServiceId::ALL
             .into_iter()
             .filter(|id| self.offered(*id))
             .map(|id| Tile {
                 id,
                 unavailable: self.unavailable(id),
             })
-            .collect()
+            .collect();
+        // Stand-ins for services still to come, greyed out (benches/ui_touch.rs only).
+        let first = tiles.first().map(|t| t.id);
+        tiles.extend(
+            first
+                .into_iter()
+                .cycle()
+                .take(self.bench_tiles)
+                .map(|id| Tile {
+                    id,
+                    unavailable: Some(Unavailable::PlatformUnreachable),
+                }),
+        );
+        tiles
+    }
+
+    /// Benchmarks only: `n` more tiles on the menu, as if `n` more services were registered,
+    /// so the work per touch can be shown not to grow with the registry.
+    #[doc(hidden)]
+    pub fn set_bench_tiles(&mut self, n: usize) {
+        self.bench_tiles = n;
     }
 }
 

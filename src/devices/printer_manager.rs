@@ -116,8 +116,11 @@ impl Default for PrinterOptions {
 /// The printer's health on the board: unknown before anything is known.
 fn board_health(st: &PrinterState) -> DeviceState {
     let Some(s) = st.status else {
-        // No answer yet, or it stopped answering after having been polled.
-        return if st.idle_polls > 0 || st.printed > 0 {
+        // No status yet: a printed job says it works; else no answer yet, or it stopped
+        // answering after having been polled.
+        return if st.answering {
+            DeviceState::Ok
+        } else if st.idle_polls > 0 || st.printed > 0 {
             DeviceState::fault("not answering")
         } else {
             DeviceState::Unknown
@@ -157,6 +160,9 @@ pub struct PrinterState {
     pub reprinted: u64,
     /// Status polls made while idle, since start.
     pub idle_polls: u64,
+    /// The printer answered the last thing asked of it (a status poll or a job). A job
+    /// printed before the first idle poll proves it answers, though no status is kept yet.
+    pub answering: bool,
 }
 
 enum Command {
@@ -226,6 +232,7 @@ impl PrinterManager {
             printed: 0,
             reprinted: 0,
             idle_polls: 0,
+            answering: false,
         }));
         // The board reads the state the thread keeps anyway (a `Weak`: the thread may
         // outlive the manager while handles remain).
@@ -365,8 +372,10 @@ impl Worker {
                     tracing::info!(device = "printer", status = ?s, "printer status changed");
                 }
                 st.status = Some(s);
+                st.answering = true;
             }
             Err(e) => {
+                st.answering = false;
                 if st.status.is_some() {
                     tracing::warn!(device = "printer", link = %self.link, "printer not answering: {e}");
                 }
@@ -434,6 +443,14 @@ impl Worker {
             if result.is_ok() {
                 st.printed += 1;
             }
+            // Any printer's answer (a paper-out refusal too) says it is there; a broken link
+            // says it is not.
+            st.answering = !matches!(
+                result,
+                Err(PrinterError::Io(_))
+                    | Err(PrinterError::Timeout)
+                    | Err(PrinterError::BadStatusByte(_))
+            );
         }
         match result {
             Ok(()) => Ok(()),
@@ -472,6 +489,31 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fresh() -> PrinterState {
+        PrinterState {
+            status: None,
+            paper: PaperMeter::new(printer::paper::DEFAULT_ROLL_MM),
+            job_held: false,
+            printed: 0,
+            reprinted: 0,
+            idle_polls: 0,
+            answering: false,
+        }
+    }
+
+    #[test]
+    fn a_job_printed_before_the_first_poll_is_a_working_printer_and_a_failed_poll_is_not() {
+        let mut st = fresh();
+        assert_eq!(board_health(&st), DeviceState::Unknown);
+        // The first ticket went out before the idle poll: the menu must not grey the tile.
+        st.printed = 1;
+        st.answering = true;
+        assert_eq!(board_health(&st), DeviceState::Ok);
+        st.idle_polls = 1;
+        st.answering = false;
+        assert!(matches!(board_health(&st), DeviceState::Fault { .. }));
+    }
 
     #[test]
     fn raster_bytes_counts_images_only() {

@@ -250,10 +250,11 @@ impl Services {
                 unavailable: self.unavailable(id),
             })
             .collect();
-        // Stand-ins for services still to come, greyed out (benches/ui_touch.rs only).
-        let first = tiles.first().map(|t| t.id);
+        // Stand-ins for services still to come, greyed out (benches/ui_touch.rs only; they
+        // copy the last tile, which the bench does not touch).
+        let last = tiles.last().map(|t| t.id);
         tiles.extend(
-            first
+            last
                 .into_iter()
                 .cycle()
                 .take(self.bench_tiles)

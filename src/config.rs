@@ -41,6 +41,9 @@ pub struct Config {
     /// The hall's QR codes (needed with a code scanner).
     #[serde(default)]
     pub codes: Option<CodesConfig>,
+    /// Which citizen services this kiosk offers (`[services.<name>]`; all by default).
+    #[serde(default)]
+    pub services: ServicesConfig,
     /// True only for the built-in demo: shows the operator panel (F2).
     #[serde(skip)]
     pub demo: bool,
@@ -48,6 +51,45 @@ pub struct Config {
     /// store key's default home, away from the data folder.
     #[serde(skip)]
     pub config_dir: Option<PathBuf>,
+}
+
+/// The citizen services' own sections, `[services.<name>]`, one per registered service. A
+/// service that is off has no tile on this kiosk's menu (a hall may offer ID-card copies at
+/// one kiosk only, say); one that is on still needs its devices.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesConfig {
+    /// `[services.queue_ticket]`.
+    #[serde(default)]
+    pub queue_ticket: ServiceSection,
+    /// `[services.case_progress]`.
+    #[serde(default)]
+    pub case_progress: ServiceSection,
+    /// `[services.id_copy]`.
+    #[serde(default)]
+    pub id_copy: ServiceSection,
+    /// `[services.appointment]`.
+    #[serde(default)]
+    pub appointment: ServiceSection,
+}
+
+/// One service's section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Offered at this kiosk (default true).
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+fn default_enabled() -> bool {
+    true
 }
 
 /// How to reach the platform.
@@ -601,6 +643,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn services_are_all_on_unless_a_section_says_off_and_unknown_names_are_refused() {
+        let base = "[platform]\nbase_url = \"https://p.example\"\nkiosk_id = \"k\"\nkey_file = \"/k\"\n\n[devices]\nidcard = { kind = \"simulated\" }\nprinter = { kind = \"simulated\" }\n";
+        let all: Config = toml::from_str(base).unwrap();
+        assert!(all.services.queue_ticket.enabled && all.services.id_copy.enabled);
+        let off: Config =
+            toml::from_str(&format!("{base}\n[services.id_copy]\nenabled = false\n")).unwrap();
+        assert!(!off.services.id_copy.enabled);
+        assert!(off.services.appointment.enabled);
+        let e = toml::from_str::<Config>(&format!("{base}\n[services.fax]\nenabled = false\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fax"), "{e}");
+    }
 
     #[test]
     fn example_config_parses() {

@@ -161,7 +161,8 @@ impl Kiosk {
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
-        );
+        )
+        .configured(&config.services);
         let router = Router::new(
             services,
             config.idle(),

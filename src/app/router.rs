@@ -55,6 +55,11 @@ impl<R: Registry> Router<R> {
         &self.registry
     }
 
+    /// Gives the services back (the router is done with).
+    pub fn into_registry(self) -> R {
+        self.registry
+    }
+
     /// The services, to change what they keep between sessions (the catalog).
     pub fn registry_mut(&mut self) -> &mut R {
         &mut self.registry

@@ -56,6 +56,7 @@ impl Config {
                         .into_owned(),
                 ),
             }),
+            services: Default::default(),
             demo: true,
             config_dir: None,
         }

@@ -251,3 +251,32 @@ fn an_unavailable_service_does_not_start_and_its_tile_says_why() {
         assert!(matches!(r.screen(), Screen::Menu), "{id:?} started");
     }
 }
+
+#[test]
+fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
+    for id in ServiceId::ALL {
+        let mut switches = crate::config::ServicesConfig::default();
+        let section = match id {
+            ServiceId::QueueTicket => &mut switches.queue_ticket,
+            ServiceId::CaseProgress => &mut switches.case_progress,
+            ServiceId::IdCopy => &mut switches.id_copy,
+            ServiceId::Appointment => &mut switches.appointment,
+        };
+        section.enabled = false;
+        let (r, _) = router();
+        let mut r = Router::new(
+            r.into_registry().configured(&switches),
+            IDLE,
+            COUNTDOWN,
+            DONE,
+        );
+        assert!(!r.registry().tiles().iter().any(|t| t.id == id), "{id:?}");
+        assert!(
+            r.registry().tiles().len() == ServiceId::ALL.len() - 1,
+            "{id:?}: the others stay"
+        );
+        r.card_read(Citizen::sample(), Duration::ZERO);
+        r.choose(id, Duration::ZERO);
+        assert!(matches!(r.screen(), Screen::Menu), "{id:?} started");
+    }
+}

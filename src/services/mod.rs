@@ -185,6 +185,7 @@ pub struct Services {
     /// Appointments.
     pub appointment: appointment::Service,
     conditions: Conditions,
+    switches: crate::config::ServicesConfig,
     bench_tiles: usize,
 }
 
@@ -202,7 +203,24 @@ impl Services {
             id_copy,
             appointment,
             conditions: Conditions::default(),
+            switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
+        }
+    }
+
+    /// The kiosk's `[services.<name>]` sections: a service switched off is not offered.
+    pub fn configured(mut self, switches: &crate::config::ServicesConfig) -> Self {
+        self.switches = switches.clone();
+        self
+    }
+
+    fn switched_on(&self, id: ServiceId) -> bool {
+        let s = &self.switches;
+        match id {
+            ServiceId::QueueTicket => s.queue_ticket.enabled,
+            ServiceId::CaseProgress => s.case_progress.enabled,
+            ServiceId::IdCopy => s.id_copy.enabled,
+            ServiceId::Appointment => s.appointment.enabled,
         }
     }
 
@@ -218,12 +236,13 @@ impl Services {
 
     /// Whether the kiosk offers `id` at all (it has the devices for it).
     pub fn offered(&self, id: ServiceId) -> bool {
-        match id {
-            ServiceId::QueueTicket => true,
-            ServiceId::CaseProgress => true,
-            ServiceId::IdCopy => self.id_copy.offered(),
-            ServiceId::Appointment => true,
-        }
+        self.switched_on(id)
+            && match id {
+                ServiceId::QueueTicket => true,
+                ServiceId::CaseProgress => true,
+                ServiceId::IdCopy => self.id_copy.offered(),
+                ServiceId::Appointment => true,
+            }
     }
 
     /// Why `id` cannot be used now, if it cannot.
@@ -254,8 +273,7 @@ impl Services {
         // copy the last tile, which the bench does not touch).
         let last = tiles.last().map(|t| t.id);
         tiles.extend(
-            last
-                .into_iter()
+            last.into_iter()
                 .cycle()
                 .take(self.bench_tiles)
                 .map(|id| Tile {

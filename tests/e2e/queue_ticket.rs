@@ -88,6 +88,11 @@ mod offline {
         crate::rig::on_ui_thread(|| {
             let mut rig = crate::rig::Rig::start();
             rig.wait_until_ready();
+            // The ticket is taken in area B: its block must be leased before the link goes.
+            let day = kiosk::clock::service_day();
+            rig.wait_for("area B's leased numbers", |r| {
+                r.store().numbers_left("B", day).unwrap() > 0
+            });
             rig.stop_platform();
 
             rig.swipe_sample_card();

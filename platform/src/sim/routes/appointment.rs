@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 
+use super::phone_page::{big, card, day_names, line, list, zh_en, PhonePage, Tone};
 use super::{json, Access, At, Call, Route};
 use crate::api;
 use crate::sim::http::Response;
@@ -56,66 +57,81 @@ fn slots(c: &mut Call<'_>) -> Result<Response, ApiError> {
 }
 
 fn page(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    if uuid::Uuid::parse_str(c.rest).is_err() {
+        // Not a booking id at all (a slip's QR always carries one): no SMS will come.
+        return PhonePage {
+            status: 404,
+            headline: zh_en("未找到该预约", "Appointment not found"),
+            tone: Tone::Bad,
+            body: line(zh_en(
+                "该链接不是有效的预约。",
+                "This link is not a valid appointment.",
+            )),
+            next: zh_en(
+                "请重新扫描预约单上的二维码，或在大厅自助终端刷身份证查看您的预约。",
+                "Scan the QR code on your slip again, or identify at a kiosk of the hall \
+                 to see your appointments.",
+            ),
+            footer: None,
+            refresh_secs: None,
+        }
+        .respond(c.conn);
+    }
     let Some(b) = appointment::booking(c.conn, c.rest)? else {
         // A booking made offline is not here until the kiosk uploads it.
-        return Ok(html(
-            404,
-            "预约 / Appointment",
-            "<p>尚未收到该预约，确认后将以短信通知。<br>\
-             This appointment has not reached us yet; an SMS will confirm it.</p>",
-        ));
-    };
-    let bring = |items: &[String]| {
-        items
-            .iter()
-            .map(|i| format!("<li>{}</li>", escape(i)))
-            .collect::<String>()
-    };
-    let body = format!(
-        "<p class=\"ok\">预约成功 · Confirmed</p>\
-         <p class=\"big\">{date} {start}</p>\
-         <p><b>{m_zh}</b><br>{m_en}</p>\
-         <p>{a_zh} · {a_en}</p>\
-         <p>请携带 / Please bring:</p><ul>{b_zh}</ul><ul>{b_en}</ul>\
-         <p class=\"small\">请提前 10 分钟到达 / Please arrive 10 minutes early</p>",
-        date = b.date,
-        start = b.start.format("%H:%M"),
-        m_zh = escape(&b.matter.name_zh),
-        m_en = escape(&b.matter.name_en),
-        a_zh = escape(&b.area.0),
-        a_en = escape(&b.area.1),
-        b_zh = bring(&b.matter.bring_zh),
-        b_en = bring(&b.matter.bring_en),
-    );
-    Ok(html(200, "预约 / Appointment", &body))
-}
-
-fn html(status: u16, title: &str, body: &str) -> Response {
-    let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title>\
-         <style>body{{font-family:sans-serif;text-align:center;margin:2em;color:#222}}\
-         .big{{font-size:2.4em;font-weight:bold;margin:.2em}}.ok{{color:#080}}\
-         ul{{list-style:none;padding:0}}.small{{font-size:.8em;color:#666}}</style></head>\
-         <body>{body}</body></html>\n",
-        title = escape(title),
-    );
-    Response::new(status, "text/html; charset=utf-8", page.into_bytes())
-        .with_header("Cache-Control", "no-store")
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        return PhonePage {
+            status: 404,
+            headline: zh_en("预约待确认", "Pending confirmation"),
+            tone: Tone::Wait,
+            body: line(zh_en(
+                "尚未收到该预约，确认后将以短信通知。",
+                "This appointment has not reached us yet; an SMS will confirm it.",
+            )),
+            next: zh_en(
+                "请留意短信。未收到确认前请勿前来；下次在自助终端刷身份证时也会告诉您结果。",
+                "Wait for the SMS before you come. The next time you identify at a kiosk \
+                 of the hall, it tells you the answer too.",
+            ),
+            footer: None,
+            refresh_secs: None,
         }
+        .respond(c.conn);
+    };
+    let (day_zh, day_en) = day_names(b.date);
+    let start = b.start.format("%H:%M");
+    let (area_zh, area_en) = (
+        format!("办理区域：{}", b.area.0),
+        format!("Area: {}", b.area.1),
+    );
+    let body = format!(
+        "{when}{matter}{bring}",
+        when = big(
+            &format!("{day_zh} {start}"),
+            Some(&format!("{day_en}, {start}")),
+            "date"
+        ),
+        matter = card(&[
+            zh_en(&b.matter.name_zh, &b.matter.name_en),
+            zh_en(&area_zh, &area_en),
+        ]),
+        bring = list(
+            zh_en("请携带", "Please bring"),
+            &b.matter.bring_zh,
+            &b.matter.bring_en
+        ),
+    );
+    PhonePage {
+        status: 200,
+        headline: zh_en("预约成功", "Confirmed"),
+        tone: Tone::Good,
+        body,
+        next: zh_en(
+            "请提前 10 分钟到达，在大厅自助终端刷身份证或扫描预约单上的二维码签到，领取优先号。",
+            "Please arrive 10 minutes early and check in at a kiosk of the hall with your \
+             ID card or the slip's QR code to get a priority ticket.",
+        ),
+        footer: None,
+        refresh_secs: None,
     }
-    out
+    .respond(c.conn)
 }

@@ -23,6 +23,9 @@ mod case_progress;
 mod catalog;
 mod queue_ticket;
 
+// The shell of the pages a citizen's phone opens (not a service: no routes of its own).
+mod phone_page;
+
 /// The dispatch table, path -> service module: the shared endpoints, then each service's.
 /// A module left out of it leaves its `ROUTES` unused, which the build refuses.
 const TABLE: &[&[Route]] = &[
@@ -36,7 +39,8 @@ const TABLE: &[&[Route]] = &[
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
-    /// Anyone, unsigned: monitors (health) and citizens' phones (follow pages).
+    /// Anyone, unsigned: monitors (health) and citizens' phones (pages built with
+    /// `phone_page`).
     Public,
     /// Kiosks with a valid signature; every such path starts with `/v1/`.
     Signed,

@@ -5,10 +5,11 @@
 use chrono::{NaiveDate, Utc};
 use rusqlite::Connection;
 
+use super::phone_page::{big, day_names, escape, line, line_html, zh_en, PhonePage, Tone};
 use super::{json, parse_body, Access, At, Call, Route};
 use crate::api::{self, CallRequest, LeaseRequest};
 use crate::sim::http::Response;
-use crate::sim::store::queue_ticket::{self, FollowInfo};
+use crate::sim::store::queue_ticket;
 use crate::sim::store::ApiError;
 
 /// This service's endpoints (listed in [`super::TABLE`]).
@@ -56,95 +57,111 @@ fn day_param(c: &Call<'_>) -> Result<NaiveDate, ApiError> {
 }
 
 fn follow_page(conn: &Connection, ticket_id: &str) -> Result<Response, ApiError> {
-    let info = queue_ticket::follow(conn, ticket_id)?;
-    let Some(info) = info else {
-        let html = page(
-            "未找到 / Not found",
-            "<p class=\"big\">?</p><p>未找到该号票。<br>This ticket is unknown.</p>",
-        );
-        return Ok(html_response(404, html));
+    let Some(info) = queue_ticket::follow(conn, ticket_id)? else {
+        return PhonePage {
+            status: 404,
+            headline: zh_en("未找到该号票", "Ticket not found"),
+            tone: Tone::Bad,
+            body: line(zh_en(
+                "该号票不存在或已过期。",
+                "This ticket is unknown or has expired.",
+            )),
+            next: zh_en(
+                "号票仅当日有效。请核对号票上的二维码，或到服务台咨询。",
+                "A ticket is valid on its day only. Check the QR code on your ticket, \
+                 or ask at the information desk.",
+            ),
+            footer: None,
+            refresh_secs: None,
+        }
+        .respond(conn);
     };
-    Ok(html_response(
-        200,
-        page(&info.display_number, &follow_body(&info)),
-    ))
-}
-
-fn follow_body(info: &FollowInfo) -> String {
-    let status = if info.called {
-        "<p class=\"called\">已叫号，请前往窗口办理。<br>Your number has been called: please go to the counter.</p>".to_owned()
+    let today = api::hall_service_day(Utc::now());
+    if info.service_day < today {
+        // Yesterday's ticket: the queue it was in is gone; the citizen needs a new one.
+        let (day_zh, day_en) = day_names(info.service_day);
+        let (was_zh, was_en) = (
+            format!("号票 {} 仅限 {day_zh} 使用。", info.display_number),
+            format!("Ticket {} was for {day_en} only.", info.display_number),
+        );
+        return PhonePage {
+            status: 200,
+            headline: zh_en("号票已过期", "This ticket has expired"),
+            tone: Tone::Bad,
+            body: line(zh_en(&was_zh, &was_en)),
+            next: zh_en(
+                "请在大厅自助终端重新取号。",
+                "Take a new ticket at a kiosk of the hall.",
+            ),
+            footer: None,
+            refresh_secs: None,
+        }
+        .respond(conn);
+    }
+    let (area_zh, area_en) = (escape(&info.area.name_zh), escape(&info.area.name_en));
+    let next_zh;
+    let next_en;
+    let (headline, tone, state, next) = if info.called {
+        next_zh = format!(
+            "请立即前往{}窗口办理。如已过号，请到服务台咨询。",
+            info.area.name_zh
+        );
+        next_en = format!(
+            "Go to the {} counters now. Missed your turn? Ask at the information desk.",
+            info.area.name_en
+        );
+        (
+            zh_en("已叫号，请前往窗口", "Your number has been called"),
+            Tone::Act,
+            String::new(),
+            zh_en(&next_zh, &next_en),
+        )
     } else {
-        format!(
-            "<p>前面还有 <b>{n}</b> 人等候<br><b>{n}</b> {people} ahead of you</p>",
-            n = info.ahead,
-            people = if info.ahead == 1 { "person" } else { "people" }
+        (
+            zh_en("等候中", "Waiting"),
+            Tone::Wait,
+            line_html(
+                &format!("前面还有 <b>{}</b> 人等候", info.ahead),
+                &format!(
+                    "<b>{n}</b> {people} ahead of you",
+                    n = info.ahead,
+                    people = if info.ahead == 1 { "person" } else { "people" }
+                ),
+            ),
+            zh_en(
+                "请留意大厅叫号屏和广播；如留有手机号，轮到您时将收到短信。离开大厅前请保留号票。",
+                "Watch the hall's screens and listen for your number; if you left a mobile \
+                 number, an SMS tells you when it is your turn. Keep your ticket.",
+            ),
         )
     };
-    let issued = info
-        .issued_at
-        .map(|t| {
-            let offset = chrono::FixedOffset::east_opt(api::HALL_UTC_OFFSET_SECS)
-                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-            t.with_timezone(&offset).format("%H:%M").to_string()
-        })
-        .unwrap_or_default();
-    format!(
-        "<p class=\"big\">{number}</p>\
-         <p>{area_zh}<br>{area_en}</p>\
-         {status}\
-         <p class=\"small\">{day} {issued} · 本页每 30 秒自动刷新 / refreshes every 30 s</p>",
-        number = escape(&info.display_number),
-        area_zh = escape(&info.area.name_zh),
-        area_en = escape(&info.area.name_en),
-        day = info.service_day,
-        issued = escape(&issued),
-    )
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"refresh\" content=\"30\">\
-         <title>{title}</title>\
-         <style>body{{font-family:sans-serif;text-align:center;margin:2em;color:#222}}\
-         .big{{font-size:4em;font-weight:bold;margin:.2em}}.called{{color:#b00}}\
-         .small{{font-size:.8em;color:#666}}</style></head>\
-         <body>{body}</body></html>\n",
-        title = escape(title),
-    )
-}
-
-fn html_response(status: u16, html: String) -> Response {
-    Response::new(status, "text/html; charset=utf-8", html.into_bytes())
-        // Counts change by the minute; a cached page would mislead.
-        .with_header("Cache-Control", "no-store")
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    let offset = chrono::FixedOffset::east_opt(api::HALL_UTC_OFFSET_SECS)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    let (footer_zh, footer_en) = match info.issued_at.map(|t| t.with_timezone(&offset)) {
+        Some(t) => {
+            let (day_zh, day_en) = day_names(t.date_naive());
+            let time = t.format("%H:%M");
+            (
+                format!("取号 {day_zh} {time} · 本页每 30 秒自动刷新"),
+                format!("Taken {day_en}, {time} · this page refreshes every 30 s"),
+            )
         }
+        None => (
+            "本页每 30 秒自动刷新".to_owned(),
+            "This page refreshes every 30 s".to_owned(),
+        ),
+    };
+    PhonePage {
+        status: 200,
+        headline,
+        tone,
+        body: format!(
+            "{number}<p><span class=\"zh\">{area_zh}</span><span class=\"en\">{area_en}</span></p>{state}",
+            number = big(&info.display_number, None, "number"),
+        ),
+        next,
+        footer: Some(zh_en(&footer_zh, &footer_en)),
+        refresh_secs: Some(30),
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
+    .respond(conn)
 }

@@ -1,0 +1,18 @@
+# Copying the ID card (sourced by scripts/screenshots; issue 6): what for, laying the card,
+# both sides scanned, the A4 preview, the done page and the printed PDF; in Chinese then in
+# English. Starts and ends on the attract screen.
+copy_walk() {  # $1: "" or "-en"; the session is already in its language
+  tap 1190 563; shot "26-copy-purpose$1"
+  tap 980 418; shot "27-copy-scan-front$1"
+  tap 971 728; shot "28-copy-scanned-front$1" 2.5
+  tap 1365 728; sleep 0.4; tap 971 728; shot "29-copy-scanned-back$1" 2.5
+  tap 1365 728; shot "30-copy-preview$1" 0.8
+  tap 1273 614; shot "31-copy-done$1" 2.5
+}
+card 0; copy_walk ""
+pdf=$(ls -t "$data"/a4/id-copy-*.pdf | head -1)
+pdftoppm -png -r 80 "$pdf" "$out/32-id-copy-a4"; echo "$out/32-id-copy-a4-1.png"
+finish
+
+card 0; english; copy_walk -en
+finish

@@ -1,6 +1,7 @@
 # Copying the ID card (sourced by scripts/screenshots; issue 6): what for, laying the card,
 # both sides scanned, the A4 preview, the done page and the printed PDF; in Chinese then in
 # English. Starts and ends on the attract screen.
+done_copy() { tap 960 703; sleep 0.5; }                   # the done page's own 完成 / Finish
 copy_walk() {  # $1: "" or "-en"; the session is already in its language
   tap 1190 563; shot "26-copy-purpose$1"
   tap 980 418; shot "27-copy-scan-front$1"
@@ -12,7 +13,7 @@ copy_walk() {  # $1: "" or "-en"; the session is already in its language
 card 0; copy_walk ""
 pdf=$(ls -t "$data"/a4/id-copy-*.pdf | head -1)
 pdftoppm -png -r 80 "$pdf" "$out/32-id-copy-a4"; echo "$out/32-id-copy-a4-1.png"
-finish
+done_copy
 
 card 0; english; copy_walk -en
-finish
+done_copy

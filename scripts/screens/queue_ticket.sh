@@ -1,6 +1,7 @@
 # The queue ticket (sourced by scripts/screenshots): menu, area, phone number, the ticket and
 # its paper, in Chinese then in English; the idle countdown; the tile when the paper is out.
 # Starts and ends on the attract screen.
+done_ticket() { tap 770 818; sleep 0.5; }                 # the done page's own 完成 / Finish
 card 0; shot 03-menu
 tap 270 563; shot 04-area-select
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone
@@ -8,13 +9,13 @@ tap 303 529; shot 07-ticket-done 1.5
 ticket=$(ls -t "$data"/printer/receipt-*.png | head -1)
 cp "$ticket" "$out/08-printed-ticket.png"; echo "$out/08-printed-ticket.png"
 panel; shot 09-demo-panel-receipt; panel
-finish
+done_ticket
 
 card 1; english; shot 12-menu-en
 tap 270 563; shot 13-area-select-en
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone-en
 tap 303 529; shot 07-ticket-done-en 1.5
-finish
+done_ticket
 
 card 1; english; tap 270 563
 sleep 61; shot 11-idle-countdown 0                        # an English session left alone

@@ -3,7 +3,7 @@
 # when installed), out of service and back. Starts and ends on the attract screen.
 if command -v sqlite3 >/dev/null; then
   sqlite3 "$data/kiosk.sqlite" "PRAGMA busy_timeout=5000; UPDATE outbox SET state='failed',
-    last_error='400 bad_request: area A is closed today' WHERE id=(SELECT min(id) FROM outbox);"
+    last_error='400 bad_request: area A is closed today' WHERE id=(SELECT min(id) FROM outbox);" >/dev/null
 fi
 xdotool windowfocus --sync "$win"; xdotool key F3; sleep 0.4
 for d in 2 4 6; do staffdigit $d; done; shot pin

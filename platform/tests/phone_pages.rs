@@ -4,7 +4,8 @@
 //! screenshot shows something.
 //!
 //! The tickets and bookings are made through the real client and API, as a kiosk makes
-//! them. Adding a page is one row of [`pages`]: a name, a URL maker and the texts expected.
+//! them. Adding a page is one row of [`pages`]: a name, a URL maker (which may make what it
+//! shows through [`Made::client`], called once per row) and the texts expected.
 //!
 //! `PHONE_SCREENS=docs/screens` also writes the screenshots of the rows that name one
 //! (`scripts/phone-screenshots` does that).
@@ -41,8 +42,11 @@ const HALL_EN: &str = "Demo City Government Service Center";
 /// The citizen's mobile number left with the ticket and the booking: never on a page.
 const PHONE_NUMBER: &str = "13812345678";
 
-/// What the test made through the API, for the rows' URL makers.
+/// What the test made through the API, for the rows' URL makers; a row may also make its
+/// own through `client` (it is called once).
 struct Made {
+    /// The kiosk's client to the simulator.
+    client: PlatformClient,
     /// The simulator's public base URL (what the kiosk prints in its QR codes).
     base: String,
     /// A ticket still waiting, with one ticket ahead of it.
@@ -51,10 +55,6 @@ struct Made {
     called_ticket: String,
     /// A ticket of an earlier day, never called.
     old_ticket: String,
-    /// A booking the platform confirmed.
-    confirmed_booking: String,
-    /// A booking the citizen cancelled.
-    cancelled_booking: String,
     /// A booking made offline, not uploaded yet.
     pending_booking: String,
 }
@@ -142,7 +142,7 @@ fn pages() -> Vec<PageRow> {
         },
         PageRow {
             name: "appointment: confirmed",
-            url: |m| appointment_url(&m.base, &m.confirmed_booking),
+            url: |m| appointment_url(&m.base, &m.book()),
             expect: &[
                 HALL_ZH,
                 HALL_EN,
@@ -175,7 +175,11 @@ fn pages() -> Vec<PageRow> {
         },
         PageRow {
             name: "appointment: cancelled",
-            url: |m| appointment_url(&m.base, &m.cancelled_booking),
+            url: |m| {
+                let booking = m.book();
+                m.cancel(&booking);
+                appointment_url(&m.base, &booking)
+            },
             // What the platform keeps of a cancelled booking is the appointment
             // service's; whatever it shows, it must not say the appointment stands.
             expect: &[HALL_ZH, "预约", "ppointment"],
@@ -250,7 +254,8 @@ fn every_phone_page_in_headless_chromium() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Makes, through the client as a kiosk does, the tickets and bookings the pages show.
+/// Makes, through the client as a kiosk does, the tickets the pages show (in one go: their
+/// order in the queue matters); bookings are made by the rows ([`Made::book`]).
 fn make(client: &PlatformClient, base: &str) -> Made {
     let today = api::hall_service_day(Utc::now());
     let lease = client
@@ -298,51 +303,69 @@ fn make(client: &PlatformClient, base: &str) -> Made {
     upload(client, txs);
     assert_eq!(client.call_next("B").unwrap().display_number, "B001");
 
-    let holder = holder_hash(SAMPLE_HOLDER_ID_NUMBERS[1]);
-    let slots: SlotList = client.appointment_slots("M02", None).unwrap();
-    let mut free = slots.days.iter().flat_map(|d| {
-        d.slots
+    Made {
+        client: client.clone(),
+        base: base.to_owned(),
+        old_ticket: old.ticket_id,
+        called_ticket: tickets[0].clone(),
+        waiting_ticket: tickets[2].clone(),
+        pending_booking: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+impl Made {
+    /// Books, as the kiosk does, the first free slot of M02 that the sample citizen does
+    /// not hold yet; the booking id.
+    fn book(&self) -> String {
+        let holder = holder_hash(SAMPLE_HOLDER_ID_NUMBERS[1]);
+        let held: Vec<_> = self
+            .client
+            .appointments_of_holder(&holder)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.date, a.start))
+            .collect();
+        let slots: SlotList = self.client.appointment_slots("M02", None).unwrap();
+        let (date, start) = slots
+            .days
             .iter()
-            .filter(|s| s.remaining > 0)
-            .map(move |s| (d.date, s.start))
-    });
-    let mut book = |key: &str| {
-        let (date, start) = free.next().expect("two free slots of M02");
+            .flat_map(|d| {
+                d.slots
+                    .iter()
+                    .filter(|s| s.remaining > 0)
+                    .map(move |s| (d.date, s.start))
+            })
+            .find(|slot| !held.contains(slot))
+            .expect("a free slot of M02");
         let booking = AppointmentBookTx {
             booking_id: uuid::Uuid::new_v4().to_string(),
             matter_code: "M02".into(),
             date,
             start,
-            holder: holder.clone(),
+            holder,
             phone: PHONE_NUMBER.into(),
             requested_at: Utc::now(),
         };
+        let key = format!("book-{}", booking.booking_id);
         upload(
-            client,
+            &self.client,
             vec![Transaction::appointment_book(key, Utc::now(), &booking).unwrap()],
         );
         booking.booking_id
-    };
-    let confirmed_booking = book("b1");
-    let cancelled_booking = book("b2");
-    let cancel = AppointmentCancelTx {
-        booking_id: cancelled_booking.clone(),
-        holder: holder.clone(),
-        cancelled_at: Utc::now(),
-    };
-    upload(
-        client,
-        vec![Transaction::appointment_cancel("c2", Utc::now(), &cancel).unwrap()],
-    );
+    }
 
-    Made {
-        base: base.to_owned(),
-        old_ticket: old.ticket_id,
-        called_ticket: tickets[0].clone(),
-        waiting_ticket: tickets[2].clone(),
-        confirmed_booking,
-        cancelled_booking,
-        pending_booking: uuid::Uuid::new_v4().to_string(),
+    /// Cancels the booking, as the kiosk does.
+    fn cancel(&self, booking_id: &str) {
+        let cancel = AppointmentCancelTx {
+            booking_id: booking_id.to_owned(),
+            holder: holder_hash(SAMPLE_HOLDER_ID_NUMBERS[1]),
+            cancelled_at: Utc::now(),
+        };
+        let key = format!("cancel-{booking_id}");
+        upload(
+            &self.client,
+            vec![Transaction::appointment_cancel(key, Utc::now(), &cancel).unwrap()],
+        );
     }
 }
 

@@ -21,7 +21,7 @@ use kiosk::kiosk::Kiosk;
 
 /// Citizen Window: self-service kiosk of a government service hall.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "kiosk", version, about)]
 struct Cli {
     /// kiosk.toml (default: $KIOSK_CONFIG, else /etc/citizen-window/kiosk.toml).
     #[arg(long, global = true)]
@@ -65,6 +65,9 @@ enum Command {
     /// Checks a configuration file.
     #[command(subcommand)]
     Config(kiosk::cli::config_cmd::ConfigCommand),
+    /// Writes the man page (roff) to stdout, for the package.
+    #[command(hide = true)]
+    Manpage,
     /// Drives the store and sync headlessly, for load and crash tests.
     Soak(kiosk::cli::soak::SoakArgs),
 }
@@ -156,6 +159,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
+        Some(Command::Manpage) => manpage(),
         None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
             .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),
     };
@@ -173,6 +177,13 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(code)
         }
     }
+}
+
+/// The man page, from the same definitions as `--help`.
+fn manpage() -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 /// What to run: the demo, or the kiosk with a configuration file.

@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions, Device, ServiceId,
-    Services, Tile, Unavailable,
+    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
+    Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -90,9 +90,7 @@ impl ServiceAdapters {
             ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
-            ActiveFlow::PersonalDocuments(f) => {
-                self.personal_documents.render(window, f, s.lang())
-            }
+            ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
         }
     }
 

@@ -38,14 +38,18 @@ fn with_flow(
 pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     let a = window.global::<DocumentsAdapter>();
     a.on_open(on_router_with(ui, |r, now, i: i32| {
-        with_flow(r, now, |f, cx| f.open(usize::try_from(i).unwrap_or(usize::MAX), cx))
+        with_flow(r, now, |f, cx| {
+            f.open(usize::try_from(i).unwrap_or(usize::MAX), cx)
+        })
     }));
     a.on_choose_purpose(on_router_with(ui, |r, now, i: i32| {
         with_flow(r, now, |f, cx| {
             f.choose_purpose(usize::try_from(i).unwrap_or(usize::MAX), cx)
         })
     }));
-    a.on_print(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.print(cx))));
+    a.on_print(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.print(cx))
+    }));
 }
 
 /// The menu tile's title and subtitle, in the language on screen.

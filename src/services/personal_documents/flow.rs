@@ -349,7 +349,13 @@ mod tests {
         flow.choose_purpose(2, &mut cx);
         // While the page for the purpose is made, print waits.
         flow.print(&mut cx);
-        assert!(matches!(flow.step(), Step::Preview { rendering: true, .. }));
+        assert!(matches!(
+            flow.step(),
+            Step::Preview {
+                rendering: true,
+                ..
+            }
+        ));
         // A late page for no purpose is dropped.
         assert!(!flow.on_event(
             &mut cx,

@@ -134,6 +134,7 @@ pub fn masked(d: Document, hall_name: &str) -> PersonalDocument {
     let full = d.holder_id_number.trim().to_ascii_uppercase();
     let masked_id = mask_id(&full);
     let scrub = |s: String| -> String {
+        // Compared upper-cased: a final check character may come as `x` or `X`.
         if full.len() >= 14 && s.to_ascii_uppercase().contains(&full) {
             s.to_ascii_uppercase().replace(&full, &masked_id)
         } else {
@@ -150,7 +151,7 @@ pub fn masked(d: Document, hall_name: &str) -> PersonalDocument {
         valid_from: d.valid_from,
         valid_until: d.summary.valid_until,
         holder_name: d.holder_name,
-        masked_id,
+        masked_id: masked_id.clone(),
         fields: d
             .fields
             .into_iter()

@@ -144,8 +144,8 @@ pub fn overlay_text(purpose: &str) -> String {
     format!("仅供{}使用", purpose.trim())
 }
 
-const BODY_PT: f32 = 12.0;
-const LINE_MM: f32 = 8.0;
+const BODY_PT: f32 = 13.0;
+const LINE_MM: f32 = 8.5;
 
 fn date(d: NaiveDate) -> String {
     d.format("%Y年%m月%d日").to_string()

@@ -188,14 +188,24 @@ pub fn page(
     };
     let doc = masked(doc, hall_name);
     let overlay = purpose.and_then(|i| PURPOSES.get(i)).map(|p| p.0);
+    let started = std::time::Instant::now();
     let pdf = personal_document::render(&doc, overlay, deps.font).map_err(|e| {
         tracing::error!(error = %e, kind = %doc.kind, "document layout failed");
         Problem::Layout
     })?;
+    let laid_out = started.elapsed();
     let image = preview::rasterise(&pdf, PREVIEW_HEIGHT_PX).map_err(|e| {
         tracing::error!(error = %e, "document preview failed");
         Problem::Layout
     })?;
+    // The kind and the sizes only: what docs/benchmarks.md quotes, nothing of the holder.
+    tracing::info!(
+        kind = %doc.kind,
+        pdf_bytes = pdf.len(),
+        layout_ms = laid_out.as_millis() as u64,
+        rasterise_ms = (started.elapsed() - laid_out).as_millis() as u64,
+        "document page ready"
+    );
     Ok(PagePreview {
         pdf: Arc::new(pdf),
         image,

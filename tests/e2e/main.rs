@@ -28,6 +28,7 @@ mod rig;
 
 mod appointment;
 mod case_progress;
+mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;

@@ -2,7 +2,8 @@
 //! protocol on a pty, the real UI found by accessible label, the documents from the platform
 //! simulator over signed HTTP, the preview rasterised from the very PDF, the page printed on a
 //! real IPP printer on loopback (ippeveprinter). And the main failures: no documents, the
-//! platform gone, the A4 printer out of toner, no purpose chosen.
+//! platform answering errors, the platform gone, the A4 printer out of toner, no purpose
+//! chosen.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -198,11 +199,31 @@ fn no_documents_and_the_platform_gone_are_told_with_what_to_do() {
         rig.find("平台暂无您的电子证照");
         leave(&rig, "完成");
 
-        // 刘洋 sees his two; the platform goes while he looks at the list.
+        // 刘洋 sees his two; the platform answers errors while he looks at the list.
         open_tile(&rig, 1);
         assert_eq!(step(&rig), "list");
         rig.find("居住证");
         rig.find("学士学位证书");
+        let control = kiosk_platform::PlatformClient::new(
+            &format!("http://{}", rig.platform_addr()),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(5),
+        );
+        let broken = kiosk_platform::sim::FaultConfig {
+            rate_503: 1.0,
+            ..Default::default()
+        };
+        control.set_sim_faults(&broken).unwrap();
+        rig.tap("居住证");
+        rig.wait_for("the refusal", |r| step(r) == "problem");
+        rig.find("证照服务暂时无法连接。");
+        control.set_sim_faults(&Default::default()).unwrap();
+        leave(&rig, "完成");
+
+        // Then the platform goes altogether while he looks at the list again.
+        open_tile(&rig, 1);
+        assert_eq!(step(&rig), "list");
         rig.stop_platform();
         rig.tap("居住证");
         rig.wait_for("the refusal", |r| step(r) == "problem");

@@ -163,6 +163,15 @@ fn documents_listed_previewed_as_printed_and_printed_with_their_purpose() {
         assert!(!text.contains(SAMPLE_HOLDER_ID_NUMBERS[0]), "{text}");
         leave(&rig, "完成");
 
+        // The session is over: the pages hold no list, title or picture of a document.
+        {
+            use slint::{ComponentHandle, Model};
+            let pages = rig.kiosk.window().global::<kiosk::ui::DocumentsAdapter>();
+            assert_eq!(pages.get_documents().row_count(), 0);
+            assert!(pages.get_document_title().is_empty());
+            assert_eq!(pages.get_page().size().width, 0);
+        }
+
         // The data folder holds no document, no picture of one.
         for f in files_under(&rig.dir.path().join("data")) {
             let name = f.to_string_lossy().to_string();

@@ -94,3 +94,51 @@ fn demo_and_a_configuration_together_are_a_usage_error() {
     let out = kiosk(&["--demo", "--config", path.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
 }
+
+/// systemd's side of `Type=notify`: a datagram socket the kiosk is told about.
+fn notify_socket() -> (tempfile::TempDir, std::os::unix::net::UnixDatagram, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify");
+    let sock = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    sock.set_nonblocking(true).unwrap();
+    (dir, sock, path.display().to_string())
+}
+
+fn notifications(sock: &std::os::unix::net::UnixDatagram) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    // The kiosk sends synchronously from the UI thread: what it sent is queued by now.
+    while let Ok(n) = sock.recv(&mut buf) {
+        out.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    out
+}
+
+#[test]
+fn ready_once_the_ui_turns_and_watchdog_pings_only_from_the_ui_thread() {
+    crate::rig::on_ui_thread(|| {
+        use std::time::Duration;
+        let rig = crate::rig::Rig::start();
+        let (_dir, sock, path) = notify_socket();
+        // Every thread of the kiosk is alive.
+        let lives = rig.kiosk.lives();
+        assert!(lives.len() >= 8, "{lives:?}");
+        assert!(lives.iter().all(|(_, l)| l.is_alive()), "{lives:?}");
+
+        let _link = rig
+            .kiosk
+            .tell_service_manager(Some(path), Some(Duration::from_secs(20)));
+        // Nothing before the UI thread's event loop turns.
+        assert!(notifications(&sock).is_empty());
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+        assert_eq!(notifications(&sock), ["READY=1\nSTATUS=attract screen up"]);
+        // While the UI thread does not turn (a frozen UI), no ping reaches systemd, however
+        // alive the other threads are; each turn of its timer (every half WatchdogSec) pings.
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(notifications(&sock).is_empty());
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
+        assert_eq!(notifications(&sock), ["WATCHDOG=1"]);
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
+        assert_eq!(notifications(&sock), ["WATCHDOG=1"]);
+    });
+}

@@ -179,6 +179,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// A panic on any thread is logged and ends the whole kiosk (systemd restarts it, and the
+/// store is durable: nothing is lost), instead of leaving a kiosk with one thread dead.
+fn end_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        tracing::error!(
+            thread = name,
+            "panic: {info}; ending the kiosk to be restarted"
+        );
+        default(info);
+        std::process::abort();
+    }));
+}
+
 /// The man page, from the same definitions as `--help`.
 fn manpage() -> anyhow::Result<()> {
     use clap::CommandFactory;
@@ -238,6 +254,7 @@ fn run_kiosk(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let _log = kiosk::logging::init(&config.data_dir);
+    end_on_panic();
     notes.log();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),

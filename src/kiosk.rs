@@ -47,6 +47,15 @@ impl ServiceWorkers {
     }
 }
 
+/// The file in the runtime folder by which the package asks for a restart once idle.
+pub const RESTART_FLAG: &str = "restart-when-idle";
+
+fn is_idle(ui: &KioskUi, staff: &ui::StaffUi) -> bool {
+    let attract = ui.with_router(|r| matches!(r.screen(), crate::app::Screen::Attract));
+    let staff_away = staff.with_controller(|c| c.mode() == crate::app::staff::StaffMode::Closed);
+    attract && staff_away
+}
+
 /// While it lives, the kiosk pings systemd's watchdog from the UI thread
 /// ([`Kiosk::tell_service_manager`]).
 pub struct ServiceManagerLink {
@@ -351,12 +360,53 @@ impl Kiosk {
         ServiceManagerLink { _watchdog: timer }
     }
 
+    /// Whether nobody is using the kiosk: the attract screen, no citizen, no staff member at
+    /// the staff screen. The only moment a restart for an upgrade may take.
+    pub fn is_idle(&self) -> bool {
+        is_idle(&self.ui, &self.staff)
+    }
+
+    /// Watches for `flag` (the package's maintainer script writes it after an upgrade) and,
+    /// at the first moment the kiosk is idle, removes it and calls `restart` (which ends the
+    /// event loop: the process exits 0 and systemd starts the new version). A citizen's
+    /// session is never cut short by an upgrade.
+    pub fn restart_when_idle(
+        &self,
+        flag: std::path::PathBuf,
+        restart: impl Fn() + 'static,
+    ) -> slint::Timer {
+        let (ui, staff) = (self.ui.clone(), self.staff.clone());
+        let timer = slint::Timer::default();
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(2),
+            move || {
+                if flag.exists() && is_idle(&ui, &staff) {
+                    if let Err(e) = std::fs::remove_file(&flag) {
+                        tracing::warn!(error = %e, "restart flag");
+                    }
+                    tracing::info!("restarting for the new version, between two citizens");
+                    restart();
+                }
+            },
+        );
+        timer
+    }
+
     /// Shows the window and runs the event loop until the window closes.
     pub fn run(&self, fullscreen: bool) -> anyhow::Result<()> {
         let _systemd = self.tell_service_manager(
             std::env::var("NOTIFY_SOCKET").ok(),
             crate::service_manager::watchdog_interval(),
         );
+        // systemd's RuntimeDirectory= (/run/citizen-window): where an upgrade asks for a
+        // restart.
+        let _upgrade = std::env::var_os("RUNTIME_DIRECTORY").map(|dir| {
+            let flag = std::path::Path::new(&dir).join(RESTART_FLAG);
+            self.restart_when_idle(flag, || {
+                let _ = slint::quit_event_loop();
+            })
+        });
         if fullscreen {
             self.window.window().set_fullscreen(true);
         } else {

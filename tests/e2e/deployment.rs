@@ -379,3 +379,42 @@ fn header_is_brand_blue(png: &[u8]) -> bool {
         && (px[1] as i32 - 0x4f).abs() < 8
         && (px[2] as i32 - 0x9c).abs() < 8
 }
+
+#[test]
+fn an_upgrade_restarts_the_kiosk_only_between_two_citizens() {
+    crate::rig::on_ui_thread(|| {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        use std::time::Duration;
+        let rig = crate::rig::Rig::start();
+        rig.wait_until_ready();
+        let flag = rig.dir.path().join(kiosk::kiosk::RESTART_FLAG);
+        let restarts = Rc::new(Cell::new(0));
+        let _watch = rig.kiosk.restart_when_idle(flag.clone(), {
+            let restarts = restarts.clone();
+            move || restarts.set(restarts.get() + 1)
+        });
+
+        // A citizen is at the menu when the package is upgraded: nothing happens to them.
+        rig.swipe_sample_card();
+        assert!(!rig.kiosk.is_idle());
+        std::fs::write(&flag, "").unwrap();
+        for _ in 0..3 {
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(2));
+            rig.pump();
+        }
+        assert_eq!(restarts.get(), 0);
+        assert!(flag.exists());
+
+        // They finish: back on the attract screen, the kiosk restarts, once.
+        rig.tap("结束办理");
+        assert_eq!(rig.page(), crate::rig::Page::Attract);
+        assert!(rig.kiosk.is_idle());
+        for _ in 0..3 {
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(2));
+            rig.pump();
+        }
+        assert_eq!(restarts.get(), 1);
+        assert!(!flag.exists());
+    });
+}

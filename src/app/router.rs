@@ -121,6 +121,11 @@ impl<R: Registry> Router<R> {
         if matches!(self.screen, Screen::Attract) {
             self.session.begin(Some(citizen), now);
             self.screen = Screen::Menu;
+            let mut cx = Cx {
+                session: &mut self.session,
+                now,
+            };
+            self.registry.on_identified(&mut cx);
         }
     }
 
@@ -182,20 +187,24 @@ impl<R: Registry> Router<R> {
         }
     }
 
-    /// A worker's answer. Dropped when its session has ended, when no service is on screen,
-    /// or when the flow on screen was not waiting for it.
+    /// A worker's answer. Dropped when its session has ended; the registry may take it for
+    /// the session (a menu notice); otherwise dropped when no service is on screen or when
+    /// the flow on screen was not waiting for it.
     pub fn reply(&mut self, reply: Reply<<R::Flow as Flow>::Event>, now: Duration) -> bool {
         if reply.token != self.session.token() {
             return false;
         }
-        let Screen::Service(flow) = &mut self.screen else {
-            return false;
-        };
         let mut cx = Cx {
             session: &mut self.session,
             now,
         };
-        let taken = flow.on_event(&mut cx, reply.event);
+        let Some(event) = self.registry.take_event(&mut cx, reply.event) else {
+            return true;
+        };
+        let Screen::Service(flow) = &mut self.screen else {
+            return false;
+        };
+        let taken = flow.on_event(&mut cx, event);
         if taken {
             self.session.touch(now);
         }

@@ -857,10 +857,10 @@ const SEED_KIOSK: &str = "platform-seed";
 /// The sample citizens' appointments in their different states, as the hall's day `now`
 /// makes them (`crate::sim::cases::SAMPLE_HOLDER_ID_NUMBERS`): 张伟 one today, at the
 /// quarter hour just begun (so the demo can check in at any hour), and one next week; 刘洋
-/// a cancelled one and a past one he attended; 陈静 a request refused while it waited in a
-/// kiosk's outbox (the slot filled), not yet told; 赵秀英 one confirmed from an offline
-/// booking, not yet told; 阿依古丽·买买提 one today two hours on (check-in too early);
-/// 欧阳䶮然 none. Renewed when the hall's day changes (fixed ids, so a restart on the same
+/// a cancelled one and a past one he attended; 赵秀英 one confirmed from an offline booking,
+/// not yet told; 阿依古丽·买买提 one today two hours on (check-in too early) and a request
+/// refused while it waited in a kiosk's outbox (the slot filled), not yet told; 陈静 (whose
+/// sample card is expired) and 欧阳䶮然 none. Renewed when the hall's day changes (fixed ids, so a restart on the same
 /// day keeps them, checked in or cancelled as they were).
 pub(crate) fn seed(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
     let here = hall_now(now);
@@ -968,11 +968,11 @@ pub(crate) fn seed(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Resul
             ],
         )?;
     }
-    // The answers 陈静 and 赵秀英 have not been told of.
+    // The answers 阿依古丽 and 赵秀英 have not been told of.
     let told = [
         (
             "5eed0000-0000-4000-8000-000000000005",
-            2,
+            4,
             "M02",
             day(3),
             hm(10, 30),
@@ -1376,10 +1376,11 @@ mod tests {
             liu[0].1 < today.to_string() && liu[1].0 == "cancelled",
             "{liu:?}"
         );
-        // 陈静 a refusal and 赵秀英 a confirmation, not yet told.
-        let chen = notices(&conn, &holder(2)).unwrap().notices;
-        assert_eq!(chen.len(), 1);
-        assert_eq!(chen[0].outcome, NoticeOutcome::SlotTaken);
+        // 阿依古丽 a refusal and 赵秀英 a confirmation, not yet told.
+        let ayi = notices(&conn, &holder(4)).unwrap().notices;
+        assert_eq!(ayi.len(), 1);
+        assert_eq!(ayi[0].outcome, NoticeOutcome::SlotTaken);
+        assert!(notices(&conn, &holder(2)).unwrap().notices.is_empty());
         let zhao = notices(&conn, &holder(3)).unwrap().notices;
         assert_eq!(zhao.len(), 1);
         assert_eq!(zhao[0].outcome, NoticeOutcome::Confirmed);

@@ -72,7 +72,9 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
                 Order::CheckIn {
                     booking_id,
                     masked_id,
-                } => Event::CheckedIn(check_in(store, deps, &booking_id, &masked_id)),
+                } => {
+                    Event::CheckedIn(check_in(store, deps, &booking_id, &masked_id).map_err(|r| *r))
+                }
                 Order::OrdinaryTicket {
                     area_code,
                     masked_id,
@@ -196,12 +198,14 @@ fn check_in(
     deps: &AppointmentWorkerDeps,
     booking_id: &str,
     masked_id: &str,
-) -> Result<TicketOut, CheckInRefused> {
+) -> Result<TicketOut, Box<CheckInRefused>> {
     let catalog = cached_catalog(store);
-    let refused = |refusal, booked, area: Option<&str>| CheckInRefused {
-        refusal,
-        booked,
-        area: area_view(catalog.as_ref(), area),
+    let refused = |refusal, booked, area: Option<&str>| {
+        Box::new(CheckInRefused {
+            refusal,
+            booked,
+            area: area_view(catalog.as_ref(), area),
+        })
     };
     let answer = match deps.client.check_in(booking_id) {
         Ok(a) => a,

@@ -1193,15 +1193,33 @@ mod tests {
         let now = chrono::Utc::now();
         let stranger = crate::api::holder_hash("220101199003070011");
         assert_eq!(
-            notices_seen(&conn, &stranger, &[late.booking_id.clone()], now).unwrap(),
+            notices_seen(
+                &conn,
+                &stranger,
+                std::slice::from_ref(&late.booking_id),
+                now
+            )
+            .unwrap(),
             0
         );
         assert_eq!(
-            notices_seen(&conn, &late.holder, &[late.booking_id.clone()], now).unwrap(),
+            notices_seen(
+                &conn,
+                &late.holder,
+                std::slice::from_ref(&late.booking_id),
+                now
+            )
+            .unwrap(),
             1
         );
         assert_eq!(
-            notices_seen(&conn, &late.holder, &[late.booking_id.clone()], now).unwrap(),
+            notices_seen(
+                &conn,
+                &late.holder,
+                std::slice::from_ref(&late.booking_id),
+                now
+            )
+            .unwrap(),
             0
         );
         assert!(notices(&conn, &late.holder).unwrap().notices.is_empty());

@@ -9,13 +9,17 @@ use slint::ComponentHandle;
 
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
+use crate::devices::a4_printer::{A4Output, A4Printer};
 use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
-use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
+use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::{appointment, case_progress, id_copy, queue_ticket, Services};
+use crate::services::{
+    appointment, case_progress, id_copy, personal_documents, queue_ticket, Services,
+};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
@@ -27,6 +31,7 @@ struct ServiceWorkers {
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
+    _personal_documents: Worker<Reply<personal_documents::Order>>,
 }
 
 /// A running kiosk. Dropping it stops every thread.
@@ -101,6 +106,7 @@ impl Kiosk {
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
+        let client_for_documents = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -146,21 +152,34 @@ impl Kiosk {
             Some(dir) => A4Output::Folder(dir),
             None => a4_output(config)?,
         };
-        let copy_offered = source.is_some() && !matches!(output, A4Output::None);
+        // One A4 printer for every service that prints A4: each worker holds a clone.
+        let a4 = A4Printer::new(output, &health, Some(&db));
+        let copy_offered = source.is_some() && a4.is_present();
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
-            output,
+            a4: a4.clone(),
             font: crate::assets::A4_FONT,
             sink: sink.clone(),
             db_path: db.clone(),
             health: health.clone(),
         })
         .context("starting the copy worker")?;
+        let documents_offered = a4.is_present();
+        let (documents_worker, documents) =
+            personal_documents::worker::spawn(DocumentsWorkerDeps {
+                client: client_for_documents,
+                a4: a4.clone(),
+                font: crate::assets::A4_FONT,
+                db_path: db.clone(),
+                sink: sink.clone(),
+            })
+            .context("starting the documents worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
+            personal_documents::Service::new(Rc::new(documents), documents_offered),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -221,6 +240,7 @@ impl Kiosk {
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
+                _personal_documents: documents_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

@@ -28,10 +28,12 @@ mod rig;
 
 mod appointment;
 mod case_progress;
+mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;
 mod menu;
+mod personal_documents;
 mod printing;
 mod queue_ticket;
 mod session;

@@ -196,6 +196,12 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
             )))
         })?;
     }
+    store::personal_documents::seed_all(&conn).map_err(|e| {
+        SimError::Io(std::io::Error::other(format!(
+            "seeding documents: {}",
+            e.message
+        )))
+    })?;
     store::appointment::seed(&mut conn, chrono::Utc::now())?;
     let shared = Arc::new(Shared {
         checkin_window: config.checkin_window,

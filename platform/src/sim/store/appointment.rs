@@ -76,14 +76,14 @@ pub(crate) const MIGRATION_6: &str = r#"
         ('2027-05-05', '劳动节 Labour Day');
     "#;
 
-/// Migration 7: a booking keeps its state (confirmed, cancelled, checked in) instead of
+/// Migration 8: a booking keeps its state (confirmed, cancelled, checked in) instead of
 /// going on cancellation, so the citizen's page can say "cancelled" and the check-in knows;
 /// "one citizen, one appointment per time" then holds among the bookings not cancelled. The
 /// answer to each booking request is kept per holder until a kiosk told the citizen
 /// (`appointment_outcomes`, the refusals too). Tickets get a priority mark: a check-in's
 /// ticket is called before the area's ordinary ones. Released with this build: never edit
 /// it once shipped.
-pub(crate) const MIGRATION_7: &str = r#"
+pub(crate) const MIGRATION_8: &str = r#"
     CREATE TABLE appointments_v7 (
         booking_id      TEXT PRIMARY KEY,
         kiosk_id        TEXT NOT NULL,

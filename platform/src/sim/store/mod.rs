@@ -27,6 +27,7 @@ use crate::api::{
 pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
+pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
@@ -197,8 +198,10 @@ const MIGRATIONS: &[&str] = &[
     queue_ticket::MIGRATION_5,
     // 6: matters, closed days and bookings (the appointment service).
     appointment::MIGRATION_6,
-    // 7: booking states, answers kept for the holder, priority tickets (appointments).
-    appointment::MIGRATION_7,
+    // 7: the documents kept for each holder (the personal-documents service).
+    personal_documents::MIGRATION,
+    // 8: booking states, answers kept for the holder, priority tickets (appointments).
+    appointment::MIGRATION_8,
 ];
 
 /// Schema version this code knows.

@@ -409,13 +409,9 @@ pub enum Event {
     CheckedIn(Result<TicketOut, CheckInRefused>),
     /// The ordinary ticket taken instead.
     OrdinaryTicket(Result<TicketOut, Problem>),
-    /// The answers to tell the citizen of (empty: none, or the platform is away).
-    Notices {
-        /// The citizen they are for.
-        holder: String,
-        /// The answers.
-        list: Vec<NoticeView>,
-    },
+    /// The answers to tell the citizen of (empty: none, or the platform is away). The
+    /// holder is the session's: this event carries nothing that names the citizen.
+    Notices(Vec<NoticeView>),
 }
 
 /// Where orders go (the worker in the kiosk, a fake in tests). Must not block.
@@ -472,10 +468,11 @@ impl Service {
     /// The answers arrived: they go on the menu for this session, and the platform hears
     /// they were told (once). Other events are the flow's.
     pub fn take_event(&self, cx: &mut Cx, event: Event) -> Option<Event> {
-        let Event::Notices { holder, list } = event else {
+        let Event::Notices(list) = event else {
             return Some(event);
         };
-        if !list.is_empty() && cx.session.citizen().is_some() {
+        let holder = cx.session.citizen().and_then(|c| c.case_holder.clone());
+        if let (false, Some(holder)) = (list.is_empty(), holder) {
             cx.session.set_menu_notice(menu_notice(&list));
             self.port.send(Reply {
                 token: cx.session.token(),

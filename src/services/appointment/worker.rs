@@ -79,10 +79,7 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
                     area_code,
                     masked_id,
                 } => Event::OrdinaryTicket(ordinary_ticket(store, deps, &area_code, &masked_id)),
-                Order::Notices { holder } => Event::Notices {
-                    list: notices(store, &deps.client, &holder),
-                    holder,
-                },
+                Order::Notices { holder } => Event::Notices(notices(store, &deps.client, &holder)),
                 Order::NoticesSeen {
                     holder,
                     booking_ids,

@@ -458,6 +458,13 @@ fn citizens_check_in_on_the_day_and_hear_of_offline_answers_once() {
             .kiosk
             .ui()
             .with_router(|r| r.session().citizen().is_none()));
+        // The booking's page on a phone says so.
+        let (status, page) = get_page(rig, &slip_code(rig, "5eed0000-0000-4000-8000-000000000001"));
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("已签到 · Checked in") && page.contains("B-Y001"),
+            "{page}"
+        );
         leave(rig);
 
         // His next week's slip scanned at the attract screen: not today; an ordinary ticket
@@ -486,6 +493,27 @@ fn citizens_check_in_on_the_day_and_hear_of_offline_answers_once() {
             .time();
         let hers = upcoming_of(rig, 4);
         assert_eq!(hers.len(), 1, "{hers:?}");
+        // Her request that found its slot full while it waited in an outbox: told on the menu.
+        rig.reader()
+            .place_card(idcard::sim::sample_cards()[4].clone());
+        rig.wait_for("the answer on the menu", |r| {
+            r.kiosk
+                .ui()
+                .with_router(|x| x.session().menu_notice().is_some())
+        });
+        let refused = rig
+            .kiosk
+            .ui()
+            .with_router(|r| r.session().menu_notice().cloned())
+            .unwrap();
+        assert!(
+            refused.zh.contains("未能预约成功：该时段已约满") && refused.warn,
+            "{refused:?}"
+        );
+        rig.tap("结束办理");
+        rig.reader().remove_card();
+        std::thread::sleep(Duration::from_millis(1500));
+        rig.pump();
         if hall_now < NaiveTime::from_hms_opt(21, 45, 0).unwrap() {
             to_matters_with(rig, 4, &hers);
             rig.tap(&format!("签到 {}", hers[0]));

@@ -24,7 +24,7 @@ tap 960 847; sleep 0.8                               # finish
 
 # 阿依古丽 in English: her refused request on the menu, then too early to check in.
 appt_lang; card 4; shot 49-appointment-notice-en 1.2
-tap 1650 682; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
+tap 1650 563; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
 tap 1285 709; sleep 0.8                              # finish
 # In Chinese: too early, and the ordinary ticket taken instead in one touch.
 card 4; tap 1650 563; sleep 1.5; tap 1233 241; shot 48-appointment-too-early 2

@@ -333,7 +333,7 @@ pub fn menu_notice(list: &[NoticeView]) -> MenuNotice {
             n.matter_zh
         ));
         en.push(format!(
-            "Your appointment on {when_en} ({}) could not be booked: {why_en}. Please choose another time under “Book an appointment”.",
+            "Your appointment on {when_en} ({}) could not be booked: {why_en}. Please choose another time under \"Book an appointment\".",
             n.matter_en
         ));
     }

@@ -149,8 +149,10 @@ fn page(c: &mut Call<'_>) -> Result<Response, ApiError> {
     };
     let before = c.shared.checkin_window.before_min;
     let arrive = match b.state {
+        // The first line is the page's since the first release: kept as it was.
         BookingState::Confirmed => format!(
-            "<p class=\"small\">当天请在预约时间前 {before} 分钟内凭身份证或本码在自助机签到<br>\
+            "<p class=\"small\">请提前 10 分钟到达 / Please arrive 10 minutes early</p>\
+             <p class=\"small\">当天请在预约时间前 {before} 分钟内凭身份证或本码在自助机签到<br>\
              On the day, check in at a kiosk with your ID card or this code up to {before} minutes before your time</p>"
         ),
         _ => String::new(),

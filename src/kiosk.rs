@@ -502,6 +502,7 @@ fn code_scanner(
             }
             Code::ForgedReceipt => ScannedCode::Forged,
             Code::QueueTicket { .. } => ScannedCode::QueueTicket,
+            Code::Appointment { booking_id } => ScannedCode::Appointment(booking_id),
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(

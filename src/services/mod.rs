@@ -335,10 +335,35 @@ impl Registry for Services {
     }
 
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<ActiveFlow> {
-        // Following a case needs no card: a receipt on the attract screen starts it.
-        self.case_progress
-            .claim(code, cx)
-            .map(ActiveFlow::CaseProgress)
+        // Following a case needs no card: a receipt on the attract screen starts it; so
+        // does checking in with an appointment slip.
+        if let Some(flow) = self.case_progress.claim(code, cx) {
+            return Some(ActiveFlow::CaseProgress(flow));
+        }
+        let appointments = ServiceId::Appointment;
+        if self.offered(appointments) && self.unavailable(appointments).is_none() {
+            return self
+                .appointment
+                .claim(code, cx)
+                .map(ActiveFlow::Appointment);
+        }
+        None
+    }
+
+    fn on_identified(&mut self, cx: &mut Cx) {
+        if self.offered(ServiceId::Appointment) && self.conditions.online {
+            self.appointment.on_identified(cx);
+        }
+    }
+
+    fn take_event(&mut self, cx: &mut Cx, event: ServiceEvent) -> Option<ServiceEvent> {
+        match event {
+            ServiceEvent::Appointment(e) => self
+                .appointment
+                .take_event(cx, e)
+                .map(ServiceEvent::Appointment),
+            other => Some(other),
+        }
     }
 }
 

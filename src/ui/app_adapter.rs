@@ -249,11 +249,18 @@ impl KioskUi {
                     menu.set_masked_id(SharedString::new());
                     menu.set_photo(slint::Image::default());
                     menu.set_has_photo(false);
+                    menu.set_notice(SharedString::new());
                 }
             }
             Screen::Menu => {
                 app.set_screen(UiScreen::Menu);
                 let menu = window.global::<MenuAdapter>();
+                let notice = session.menu_notice();
+                let text = notice.map_or("", |n| lang.pick(&n.zh, &n.en));
+                if menu.get_notice() != text {
+                    menu.set_notice(text.into());
+                    menu.set_notice_warn(notice.is_some_and(|n| n.warn));
+                }
                 if shown.greeting != Some(session.token()) {
                     shown.greeting = Some(session.token());
                     let c = session.citizen();

@@ -128,6 +128,8 @@ pub(crate) struct Shared {
     pub meter: Meter,
     /// Nonces seen within the clock-skew window.
     pub nonces: Mutex<NonceStore>,
+    /// When a citizen may check in for an appointment.
+    pub checkin_window: crate::api::appointment::CheckInWindow,
 }
 
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds

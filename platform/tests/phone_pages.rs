@@ -39,6 +39,9 @@ const PHONE: (u32, u32) = (390, 844);
 const HALL_ZH: &str = "示范市政务服务中心";
 const HALL_EN: &str = "Demo City Government Service Center";
 
+/// 张伟's booking that the simulator seeds for today, at the quarter hour just begun.
+const SEEDED_TODAY: &str = "5eed0000-0000-4000-8000-000000000001";
+
 /// The citizen's mobile number left with the ticket and the booking: never on a page.
 const PHONE_NUMBER: &str = "13812345678";
 
@@ -154,8 +157,10 @@ fn pages() -> Vec<PageRow> {
                 "Please bring",
                 "居民身份证原件",
                 "Your ID card",
-                "签到",
-                "check in at a kiosk",
+                "请提前 10 分钟到达",
+                "分钟内凭身份证或本码在自助机签到",
+                "Please arrive 10 minutes early",
+                "check in at a kiosk with your ID card or this code up to 30 minutes",
             ],
             absent: &[],
             shot: Some("phone-appointment.png"),
@@ -180,11 +185,38 @@ fn pages() -> Vec<PageRow> {
                 m.cancel(&booking);
                 appointment_url(&m.base, &booking)
             },
-            // What the platform keeps of a cancelled booking is the appointment
-            // service's; whatever it shows, it must not say the appointment stands.
-            expect: &[HALL_ZH, "预约", "ppointment"],
-            absent: &["预约成功", "Confirmed", "社保卡补办"],
-            shot: None,
+            expect: &[
+                HALL_ZH,
+                "预约已取消",
+                "Cancelled",
+                "社保卡补办",
+                "Replace a social security card",
+                "重新预约或取号",
+                "book again or take a ticket",
+            ],
+            absent: &["预约成功", "签到，领取优先号"],
+            shot: Some("phone-appointment-cancelled.png"),
+        },
+        PageRow {
+            name: "appointment: checked in",
+            // 张伟's seeded booking today, at the quarter hour just begun: check-in is open.
+            url: |m| {
+                let answer = m.client.check_in(SEEDED_TODAY).unwrap();
+                assert!(answer.ticket.is_some(), "{answer:?}");
+                appointment_url(&m.base, SEEDED_TODAY)
+            },
+            expect: &[
+                HALL_ZH,
+                "已签到",
+                "Checked in",
+                "B-Y001",
+                "优先号",
+                "Priority ticket",
+                "叫到您的优先号时到窗口办理",
+                "when your priority number is called",
+            ],
+            absent: &["预约成功", "预约已取消"],
+            shot: Some("phone-appointment-checked-in.png"),
         },
         PageRow {
             name: "appointment: unknown",

@@ -14,6 +14,7 @@ use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 pub mod appointment;
 pub mod case_progress;
 pub mod id_copy;
+pub mod personal_documents;
 pub mod queue_ticket;
 
 /// Names a citizen service.
@@ -27,15 +28,18 @@ pub enum ServiceId {
     IdCopy,
     /// Book an appointment.
     Appointment,
+    /// See and print one's documents kept by the platform.
+    PersonalDocuments,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 4] = [
+    pub const ALL: [ServiceId; 5] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
+        ServiceId::PersonalDocuments,
     ];
 }
 
@@ -95,6 +99,8 @@ pub enum ActiveFlow {
     IdCopy(id_copy::IdCopyFlow),
     /// Booking an appointment.
     Appointment(appointment::AppointmentFlow),
+    /// Seeing and printing one's documents.
+    PersonalDocuments(personal_documents::PersonalDocumentsFlow),
 }
 
 impl ActiveFlow {
@@ -105,6 +111,7 @@ impl ActiveFlow {
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
+            ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
         }
     }
 }
@@ -120,6 +127,8 @@ pub enum ServiceEvent {
     IdCopy(id_copy::Event),
     /// The appointment worker.
     Appointment(appointment::Event),
+    /// The personal-documents worker.
+    PersonalDocuments(personal_documents::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -131,6 +140,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
+            ActiveFlow::PersonalDocuments(f) => f.chrome(),
         }
     }
 
@@ -140,6 +150,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
+            ActiveFlow::PersonalDocuments(f) => f.idle(),
         }
     }
 
@@ -149,6 +160,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
+            ActiveFlow::PersonalDocuments(f) => f.back(cx),
         }
     }
 
@@ -159,6 +171,9 @@ impl Flow for ActiveFlow {
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
+            (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
+                f.on_event(cx, e)
+            }
             _ => false,
         }
     }
@@ -169,6 +184,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
+            ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
         }
     }
 }
@@ -184,6 +200,8 @@ pub struct Services {
     pub id_copy: id_copy::Service,
     /// Appointments.
     pub appointment: appointment::Service,
+    /// Personal documents.
+    pub personal_documents: personal_documents::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -196,12 +214,14 @@ impl Services {
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
         appointment: appointment::Service,
+        personal_documents: personal_documents::Service,
     ) -> Self {
         Self {
             queue_ticket,
             case_progress,
             id_copy,
             appointment,
+            personal_documents,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -221,6 +241,7 @@ impl Services {
             ServiceId::CaseProgress => s.case_progress.enabled,
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
+            ServiceId::PersonalDocuments => s.personal_documents.enabled,
         }
     }
 
@@ -242,6 +263,7 @@ impl Services {
                 ServiceId::CaseProgress => true,
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
+                ServiceId::PersonalDocuments => self.personal_documents.offered(),
             }
     }
 
@@ -252,6 +274,7 @@ impl Services {
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
+            ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -305,14 +328,42 @@ impl Registry for Services {
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
+            ServiceId::PersonalDocuments => {
+                ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
+            }
         })
     }
 
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<ActiveFlow> {
-        // Following a case needs no card: a receipt on the attract screen starts it.
-        self.case_progress
-            .claim(code, cx)
-            .map(ActiveFlow::CaseProgress)
+        // Following a case needs no card: a receipt on the attract screen starts it; so
+        // does checking in with an appointment slip.
+        if let Some(flow) = self.case_progress.claim(code, cx) {
+            return Some(ActiveFlow::CaseProgress(flow));
+        }
+        let appointments = ServiceId::Appointment;
+        if self.offered(appointments) && self.unavailable(appointments).is_none() {
+            return self
+                .appointment
+                .claim(code, cx)
+                .map(ActiveFlow::Appointment);
+        }
+        None
+    }
+
+    fn on_identified(&mut self, cx: &mut Cx) {
+        if self.offered(ServiceId::Appointment) && self.conditions.online {
+            self.appointment.on_identified(cx);
+        }
+    }
+
+    fn take_event(&mut self, cx: &mut Cx, event: ServiceEvent) -> Option<ServiceEvent> {
+        match event {
+            ServiceEvent::Appointment(e) => self
+                .appointment
+                .take_event(cx, e)
+                .map(ServiceEvent::Appointment),
+            other => Some(other),
+        }
     }
 }
 

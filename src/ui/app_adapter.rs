@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId,
-    Services, Tile, Unavailable,
+    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
+    Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -77,6 +77,7 @@ struct ServiceAdapters {
     case_progress: case_progress::adapter::Adapter,
     id_copy: id_copy::adapter::Adapter,
     appointment: appointment::adapter::Adapter,
+    personal_documents: personal_documents::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -89,6 +90,7 @@ impl ServiceAdapters {
             ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
+            ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
         }
     }
 
@@ -99,6 +101,7 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => self.case_progress.clear(window),
             ServiceId::IdCopy => self.id_copy.clear(window),
             ServiceId::Appointment => self.appointment.clear(window),
+            ServiceId::PersonalDocuments => self.personal_documents.clear(window),
         }
     }
 
@@ -109,6 +112,7 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
             ServiceId::IdCopy => id_copy::adapter::tile(window),
             ServiceId::Appointment => appointment::adapter::tile(window),
+            ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
         }
     }
 
@@ -117,6 +121,7 @@ impl ServiceAdapters {
         case_progress::adapter::connect(window, ui);
         id_copy::adapter::connect(window, ui);
         appointment::adapter::connect(window, ui);
+        personal_documents::adapter::connect(window, ui);
     }
 }
 
@@ -126,6 +131,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::CaseProgress => UiServiceId::CaseProgress,
         ServiceId::IdCopy => UiServiceId::IdCopy,
         ServiceId::Appointment => UiServiceId::Appointment,
+        ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
     }
 }
 
@@ -135,6 +141,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::CaseProgress => ServiceId::CaseProgress,
         UiServiceId::IdCopy => ServiceId::IdCopy,
         UiServiceId::Appointment => ServiceId::Appointment,
+        UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
     }
 }
 
@@ -242,11 +249,18 @@ impl KioskUi {
                     menu.set_masked_id(SharedString::new());
                     menu.set_photo(slint::Image::default());
                     menu.set_has_photo(false);
+                    menu.set_notice(SharedString::new());
                 }
             }
             Screen::Menu => {
                 app.set_screen(UiScreen::Menu);
                 let menu = window.global::<MenuAdapter>();
+                let notice = session.menu_notice();
+                let text = notice.map_or("", |n| lang.pick(&n.zh, &n.en));
+                if menu.get_notice() != text {
+                    menu.set_notice(text.into());
+                    menu.set_notice_warn(notice.is_some_and(|n| n.warn));
+                }
                 if shown.greeting != Some(session.token()) {
                     shown.greeting = Some(session.token());
                     let c = session.citizen();

@@ -33,6 +33,7 @@ mod documents;
 mod id_copy;
 mod idcard;
 mod menu;
+mod personal_documents;
 mod printing;
 mod queue_ticket;
 mod session;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
+pub mod personal_documents;
 pub mod queue_ticket;
 
 pub use case_progress::*;
@@ -212,6 +213,10 @@ pub struct Heartbeat {
     /// Health of each device as last seen (`"ok"`, `"paper_out"`, …), by device name.
     #[serde(default)]
     pub devices: Vec<DeviceHealth>,
+    /// The kiosk's clock minus the platform's, in milliseconds, as the kiosk measured it at
+    /// its previous heartbeat (from [`HeartbeatAck::server_time`]); absent on the first one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew_ms: Option<i64>,
 }
 
 /// One device's health in a [`Heartbeat`].

@@ -5,8 +5,9 @@
 use chrono::Utc;
 
 use super::phone_page::{big, card, day_names, line, list, zh_en, PhonePage, Tone};
-use super::{json, Access, At, Call, Route};
+use super::{json, parse_body, Access, At, Call, Route};
 use crate::api;
+use crate::api::appointment::{BookingState, CheckInRequest, NoticesMarked, NoticesSeen};
 use crate::sim::http::Response;
 use crate::sim::store::{appointment, ApiError};
 
@@ -21,13 +22,31 @@ pub(super) const ROUTES: &[Route] = &[
     Route::new(
         Access::Signed,
         "GET",
+        At::Path("/v1/appointments/notices"),
+        notices,
+    ),
+    Route::new(
+        Access::Signed,
+        "POST",
+        At::Path("/v1/appointments/notices/seen"),
+        notices_seen,
+    ),
+    Route::new(
+        Access::Signed,
+        "GET",
         At::Path("/v1/appointments"),
         of_holder,
+    ),
+    Route::new(
+        Access::Signed,
+        "POST",
+        At::Path("/v1/appointments/check-in"),
+        check_in,
     ),
     Route::new(Access::Public, "GET", At::Under("/appointment/"), page),
 ];
 
-fn of_holder(c: &mut Call<'_>) -> Result<Response, ApiError> {
+fn holder_param(c: &Call<'_>) -> Result<String, ApiError> {
     let holder = c.req.query_param("holder").unwrap_or("");
     if !api::is_holder_hash(holder) {
         return Err(ApiError::new(
@@ -36,8 +55,55 @@ fn of_holder(c: &mut Call<'_>) -> Result<Response, ApiError> {
             "holder must be the 64-hex-digit holder hash",
         ));
     }
+    Ok(holder.to_owned())
+}
+
+fn notices(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let holder = holder_param(c)?;
+    json(200, &appointment::notices(c.conn, &holder)?)
+}
+
+fn notices_seen(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let seen: NoticesSeen = parse_body(c.req)?;
+    if !api::is_holder_hash(&seen.holder) || seen.booking_ids.len() > 100 {
+        return Err(ApiError::new(
+            400,
+            "bad_request",
+            "holder must be the holder hash, booking_ids at most 100",
+        ));
+    }
+    let marked = appointment::notices_seen(c.conn, &seen.holder, &seen.booking_ids, Utc::now())?;
+    json(200, &NoticesMarked { marked })
+}
+
+fn check_in(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let req: CheckInRequest = parse_body(c.req)?;
+    let id = uuid::Uuid::parse_str(&req.booking_id)
+        .map_err(|_| ApiError::new(400, "bad_request", "booking_id must be a UUID"))?;
+    let window = c.shared.checkin_window;
+    match appointment::check_in(
+        c.conn,
+        c.kiosk_id,
+        &id.hyphenated().to_string(),
+        Utc::now(),
+        window,
+    )? {
+        Some(answer) => {
+            tracing::info!(outcome = ?answer.outcome, "appointment check-in");
+            json(200, &answer)
+        }
+        None => Err(ApiError::new(
+            404,
+            "unknown_booking",
+            "the platform holds no booking with that id",
+        )),
+    }
+}
+
+fn of_holder(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let holder = holder_param(c)?;
     let today = api::hall_service_day(Utc::now());
-    json(200, &appointment::of_holder(c.conn, holder, today)?)
+    json(200, &appointment::of_holder(c.conn, &holder, today)?)
 }
 
 fn slots(c: &mut Call<'_>) -> Result<Response, ApiError> {
@@ -103,8 +169,51 @@ fn page(c: &mut Call<'_>) -> Result<Response, ApiError> {
         format!("办理区域：{}", b.area.0),
         format!("Area: {}", b.area.1),
     );
+    let before = c.shared.checkin_window.before_min;
+    let (next_zh, next_en);
+    let (headline, tone, next) = match b.state {
+        BookingState::Confirmed => {
+            next_zh = format!(
+                "请提前 10 分钟到达。当天请在预约时间前 {before} 分钟内凭身份证或本码在自助机签到，领取优先号。"
+            );
+            next_en = format!(
+                "Please arrive 10 minutes early. On the day, check in at a kiosk with your ID \
+                 card or this code up to {before} minutes before your time, for a priority \
+                 ticket."
+            );
+            (
+                zh_en("预约成功", "Confirmed"),
+                Tone::Good,
+                zh_en(&next_zh, &next_en),
+            )
+        }
+        BookingState::Cancelled => (
+            zh_en("预约已取消", "Cancelled"),
+            Tone::Bad,
+            zh_en(
+                "此预约已取消，名额已让出。如仍需办理，请在大厅自助终端重新预约或取号。",
+                "This appointment was cancelled and its place given up. To come after all, \
+                 book again or take a ticket at a kiosk of the hall.",
+            ),
+        ),
+        BookingState::CheckedIn => (
+            zh_en("已签到", "Checked in"),
+            Tone::Act,
+            zh_en(
+                "请留意大厅叫号屏，叫到您的优先号时到窗口办理。",
+                "Watch the hall's screens and go to the counter when your priority number \
+                 is called.",
+            ),
+        ),
+    };
+    let ticket = match (b.state, &b.ticket) {
+        (BookingState::CheckedIn, Some(number)) => {
+            big(number, Some("优先号 · Priority ticket"), "number")
+        }
+        _ => String::new(),
+    };
     let body = format!(
-        "{when}{matter}{bring}",
+        "{ticket}{when}{matter}{bring}",
         when = big(
             &format!("{day_zh} {start}"),
             Some(&format!("{day_en}, {start}")),
@@ -122,14 +231,10 @@ fn page(c: &mut Call<'_>) -> Result<Response, ApiError> {
     );
     PhonePage {
         status: 200,
-        headline: zh_en("预约成功", "Confirmed"),
-        tone: Tone::Good,
+        headline,
+        tone,
         body,
-        next: zh_en(
-            "请提前 10 分钟到达，在大厅自助终端刷身份证或扫描预约单上的二维码签到，领取优先号。",
-            "Please arrive 10 minutes early and check in at a kiosk of the hall with your \
-             ID card or the slip's QR code to get a priority ticket.",
-        ),
+        next,
         footer: None,
         refresh_secs: None,
     }

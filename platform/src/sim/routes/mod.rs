@@ -21,6 +21,7 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod personal_documents;
 mod queue_ticket;
 
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
@@ -34,6 +35,7 @@ const TABLE: &[&[Route]] = &[
     queue_ticket::ROUTES,
     case_progress::ROUTES,
     appointment::ROUTES,
+    personal_documents::ROUTES,
 ];
 
 /// Who may call an endpoint.
@@ -130,6 +132,8 @@ pub(crate) struct Shared {
     pub meter: Meter,
     /// Nonces seen within the clock-skew window.
     pub nonces: Mutex<NonceStore>,
+    /// When a citizen may check in for an appointment.
+    pub checkin_window: crate::api::appointment::CheckInWindow,
 }
 
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds

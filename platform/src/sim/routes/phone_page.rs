@@ -111,7 +111,7 @@ impl PhonePage<'_> {
         format!(
             "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             {refresh}<title>{title_zh} / {title_en}</title><style>{STYLE}</style></head>\
+             {refresh}<title>{title_zh} · {title_en}</title><style>{STYLE}</style></head>\
              <body><header><span class=\"zh\">{hall_zh}</span>\
              <span class=\"en\">{hall_en}</span></header><main>\
              <h1 class=\"{tone}\">{headline}</h1>{body}\

@@ -71,6 +71,9 @@ pub struct ServicesConfig {
     /// `[services.appointment]`.
     #[serde(default)]
     pub appointment: ServiceSection,
+    /// `[services.medical_insurance]`.
+    #[serde(default)]
+    pub medical_insurance: ServiceSection,
 }
 
 /// One service's section.

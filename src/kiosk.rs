@@ -15,7 +15,10 @@ use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::{appointment, case_progress, id_copy, queue_ticket, Services};
+use crate::services::medical_insurance::worker::{A4Sink, MedicalWorkerDeps};
+use crate::services::{
+    appointment, case_progress, id_copy, medical_insurance, queue_ticket, Services,
+};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
@@ -27,6 +30,7 @@ struct ServiceWorkers {
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
+    _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
 /// A running kiosk. Dropping it stops every thread.
@@ -101,6 +105,7 @@ impl Kiosk {
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
+        let client_for_medical = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -141,6 +146,24 @@ impl Kiosk {
                 kick: sync.kicker(),
                 page_base: config.platform.base_url.clone(),
             })?;
+        let statement_a4: Box<dyn A4Sink> = match (&extras.a4_folder, &config.devices.a4_printer)
+        {
+            (Some(dir), _) => Box::new(medical_insurance::worker::FolderA4(dir.clone())),
+            (None, Some(a4)) => Box::new(medical_insurance::worker::IppA4 {
+                printer: printer::ipp::IppPrinter::new(&a4.uri, Duration::from_secs(30))
+                    .map_err(|e| anyhow::anyhow!("devices.a4_printer.uri: {e}"))?,
+                job_timeout: Duration::from_secs(a4.job_timeout_secs),
+            }),
+            (None, None) => Box::new(medical_insurance::worker::NoA4),
+        };
+        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
+            client: client_for_medical,
+            a4: statement_a4,
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            sink: sink.clone(),
+        })
+        .context("starting the medical-insurance worker")?;
         let source = extras.doc_source.or_else(|| doc_scanner(config));
         let output = match extras.a4_folder {
             Some(dir) => A4Output::Folder(dir),
@@ -161,6 +184,7 @@ impl Kiosk {
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
+            medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -221,6 +245,7 @@ impl Kiosk {
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
+                _medical_insurance: medical_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

@@ -16,6 +16,7 @@ struct Ports {
     cases: RefCell<usize>,
     copies: RefCell<usize>,
     appointments: RefCell<usize>,
+    medical: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -37,6 +38,12 @@ impl id_copy::CopyPort for Ports {
 impl appointment::AppointmentPort for Ports {
     fn send(&self, _: Reply<appointment::Order>) {
         *self.appointments.borrow_mut() += 1;
+    }
+}
+
+impl medical_insurance::MedicalPort for Ports {
+    fn send(&self, _: Reply<medical_insurance::Order>) {
+        *self.medical.borrow_mut() += 1;
     }
 }
 
@@ -63,6 +70,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         case_progress::Service::new(ports.clone()),
         id_copy::Service::new(ports.clone(), true),
         appointment::Service::new(ports.clone()),
+        medical_insurance::Service::new(ports.clone()),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -131,6 +139,10 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         ServiceId::Appointment => ServiceEvent::Appointment(appointment::Event::Matters(Err(
             appointment::Problem::NoMatters,
         ))),
+        // The flow asks for the card holder's account as it starts.
+        ServiceId::MedicalInsurance => ServiceEvent::MedicalInsurance(
+            medical_insurance::Event::Answered(Err(medical_insurance::Problem::NoRecord)),
+        ),
     }
 }
 
@@ -261,6 +273,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::CaseProgress => &mut switches.case_progress,
             ServiceId::IdCopy => &mut switches.id_copy,
             ServiceId::Appointment => &mut switches.appointment,
+            ServiceId::MedicalInsurance => &mut switches.medical_insurance,
         };
         section.enabled = false;
         let (r, _) = router();

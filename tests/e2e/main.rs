@@ -31,6 +31,7 @@ mod case_progress;
 mod documents;
 mod id_copy;
 mod idcard;
+mod medical_insurance;
 mod menu;
 mod printing;
 mod queue_ticket;

@@ -358,6 +358,8 @@ pub enum Page {
     CopyDone,
     /// Any step of the appointment (its own test reads the flow's step).
     Appointment,
+    /// Any step of the medical-insurance query (its own test reads the flow's step).
+    MedicalInsurance,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -389,6 +391,7 @@ impl View<'_> {
                 ic::Step::Done(_) => Page::CopyDone,
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
+            Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

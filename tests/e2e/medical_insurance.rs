@@ -1,0 +1,250 @@
+//! A citizen looks up their medical insurance as they would at the hall: the card over the
+//! SAM protocol on a pty, the real UI found by accessible label, the account from the
+//! platform simulator over real signed HTTP, the statement printed on a real IPP printer on
+//! loopback (ippeveprinter) and read back with `pdftotext`. And its failures: no record, the
+//! platform gone, the A4 printer at fault (the query still works, the print button says why).
+
+use std::time::Duration;
+
+use crate::rig::{Page, Rig};
+use kiosk::services::medical_insurance::{PrintProblem, PrintState, Problem, Step, Tab};
+use kiosk::services::ActiveFlow;
+
+/// The sample cards, in the simulator's order.
+const ZHANG_WEI: usize = 0;
+const ZHAO_XIUYING: usize = 3;
+const OUYANG: usize = 5;
+
+/// The medical-insurance step on screen, by a short name.
+fn step(rig: &Rig) -> String {
+    rig.kiosk.ui().with_router(|r| match r.flow() {
+        Some(ActiveFlow::MedicalInsurance(f)) => match f.step() {
+            Step::Asking => "asking".into(),
+            Step::Showing { print, tab, .. } => format!("showing {tab:?} {print:?}"),
+            Step::Printing { .. } => "printing".into(),
+            Step::Printed { .. } => "printed".into(),
+            Step::Problem(p) => format!("problem {p:?}"),
+        },
+        _ => "elsewhere".into(),
+    })
+}
+
+fn print_state(rig: &Rig) -> Option<PrintState> {
+    rig.kiosk.ui().with_router(|r| match r.flow() {
+        Some(ActiveFlow::MedicalInsurance(f)) => match f.step() {
+            Step::Showing { print, .. } => Some(*print),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Places sample card `n` and opens the tile.
+fn open(rig: &Rig, n: usize) -> idcard::IdCard {
+    let card = idcard::sim::sample_cards().into_iter().nth(n).unwrap();
+    rig.reader().place_card(card.clone());
+    rig.wait_for("the greeting", |r| r.page() == Page::Menu);
+    rig.tap("医保查询");
+    assert_eq!(rig.page(), Page::MedicalInsurance);
+    card
+}
+
+/// Finish, then the card leaves the reader (its poll sees that before the next card).
+fn finish(rig: &Rig) {
+    rig.tap("完成");
+    assert_eq!(rig.page(), Page::Attract);
+    rig.reader().remove_card();
+    std::thread::sleep(Duration::from_millis(1500));
+    rig.pump();
+}
+
+fn pdftotext(pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/test installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_elderly_citizen_sees_her_year_and_prints_a_statement() {
+    crate::rig::on_ui_thread(|| {
+        let a4 = crate::ipp::IppRig::start();
+        let rig = Rig::start_configured(|config| {
+            config.devices.a4_printer = Some(kiosk::config::A4PrinterConfig {
+                uri: a4.uri.clone(),
+                job_timeout_secs: 60,
+            });
+        });
+        rig.wait_until_ready();
+        let card = open(&rig, ZHAO_XIUYING);
+        rig.wait_for("the account", |r| step(r).starts_with("showing"));
+
+        // The overview: the balance large, the chart with twelve months.
+        let balance = rig.find("个人账户余额");
+        assert_eq!(balance.accessible_value().unwrap(), "¥4,286.55");
+        let this_month = kiosk::services::medical_insurance::adapter::month_label(
+            chrono::Datelike::month(&kiosk::clock::service_day()),
+            kiosk::app::Lang::Zh,
+        );
+        let bar = rig.find(&format!("{this_month}医疗费用"));
+        assert!(bar.accessible_value().unwrap().starts_with('¥'));
+
+        // The three parts are tabs.
+        rig.tap("缴费明细");
+        assert!(step(&rig).contains("Contributions"), "{}", step(&rig));
+        let this = kiosk::clock::service_day().format("%Y-%m").to_string();
+        assert_eq!(rig.find(&this).accessible_value().unwrap(), "¥154.00");
+        rig.tap("费用记录");
+        assert!(step(&rig).contains("Spending"));
+        // Back goes to the overview first, then to the menu.
+        rig.tap("返回");
+        assert!(step(&rig).contains("Overview"));
+
+        // The printer was asked as the account came: ready.
+        rig.wait_for("the printer's state", |r| {
+            print_state(r) == Some(PrintState::Ready)
+        });
+        rig.tap("打印对账单（A4）");
+        rig.wait_for("the statement printed", |r| step(r) == "printed");
+        rig.find("请从 A4 出纸口取走对账单");
+
+        let jobs = a4.jobs();
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        let text = pdftotext(&jobs[0]);
+        let masked = idcard::id_number::mask(&card.id_number);
+        for want in [
+            "医保个人账户对账单",
+            "赵秀英",
+            masked.as_str(),
+            "¥4,286.55",
+            "住院",
+            "药店",
+            "示范市第一人民医院",
+            "缴费明细",
+            "每月医疗费用",
+            "另有较早记录",
+            "合计",
+        ] {
+            assert!(text.contains(want), "{want} missing from the statement:\n{text}");
+        }
+        assert!(!text.contains(&card.id_number), "full ID number printed");
+
+        // Finish: the figures leave the screen with the session; nothing stays in the data
+        // folder.
+        finish(&rig);
+        let a = rig
+            .kiosk
+            .window()
+            .global::<kiosk::ui::MedicalInsuranceAdapter>();
+        assert_eq!(a.get_balance(), "");
+        assert_eq!(slint::Model::row_count(&a.get_records()), 0);
+        for entry in walk(&rig.dir.path().join("data")) {
+            assert!(!entry.to_string_lossy().ends_with(".pdf"), "{entry:?}");
+        }
+    });
+}
+
+#[test]
+fn no_record_and_the_platform_gone_are_said_plainly() {
+    crate::rig::on_ui_thread(|| {
+        let mut rig = Rig::start();
+        rig.wait_until_ready();
+
+        // 欧阳䶮然 has no medical-insurance record here.
+        open(&rig, OUYANG);
+        rig.wait_for("the answer", |r| step(r).starts_with("problem"));
+        assert_eq!(step(&rig), format!("problem {:?}", Problem::NoRecord));
+        assert_eq!(
+            rig.find("医保查询问题").accessible_value().unwrap(),
+            "暂无您的医保记录"
+        );
+        finish(&rig);
+
+        // The platform is gone: the tile greys once the sync worker knows; before that the
+        // query itself says so.
+        rig.stop_platform();
+        let card = idcard::sim::sample_cards().into_iter().nth(ZHANG_WEI).unwrap();
+        rig.reader().place_card(card);
+        rig.wait_for("the greeting", |r| r.page() == Page::Menu);
+        if rig.find("医保查询").accessible_enabled() == Some(true) {
+            rig.tap("医保查询");
+            rig.wait_for("the answer", |r| step(r).starts_with("problem"));
+            assert_eq!(step(&rig), format!("problem {:?}", Problem::Unreachable));
+            rig.find("医保查询问题");
+            rig.tap("返回");
+        }
+        rig.wait_for("the tile to say offline", |r| {
+            r.find("医保查询").accessible_enabled() == Some(false)
+        });
+        rig.tap("医保查询");
+        assert_eq!(rig.page(), Page::Menu, "an unavailable tile does not start");
+        rig.start_platform();
+    });
+}
+
+#[test]
+fn with_the_a4_printer_at_fault_the_query_works_and_the_button_says_why() {
+    crate::rig::on_ui_thread(|| {
+        // An IPP printer that does not answer: nothing listens on its port.
+        let port = crate::ipp::free_port();
+        let rig = Rig::start_configured(|config| {
+            config.devices.a4_printer = Some(kiosk::config::A4PrinterConfig {
+                uri: format!("ipp://127.0.0.1:{port}/ipp/print"),
+                job_timeout_secs: 5,
+            });
+        });
+        rig.wait_until_ready();
+        // The tile is usable: the printer is only for the statement.
+        let card = idcard::sim::sample_cards().into_iter().nth(ZHANG_WEI).unwrap();
+        rig.reader().place_card(card);
+        rig.wait_for("the greeting", |r| r.page() == Page::Menu);
+        assert_eq!(rig.find("医保查询").accessible_enabled(), Some(true));
+        rig.tap("医保查询");
+        rig.wait_for("the account", |r| step(r).starts_with("showing"));
+        assert_eq!(
+            rig.find("个人账户余额").accessible_value().unwrap(),
+            "¥3,286.40"
+        );
+        rig.wait_for("the printer's state", |r| {
+            !matches!(print_state(r), Some(PrintState::Checking))
+        });
+        // A printer whose state can be read says so before the job; one that cannot fails
+        // the job: either way the button says why and nothing is lost.
+        if print_state(&rig) == Some(PrintState::Ready) {
+            rig.tap("打印对账单（A4）");
+            rig.wait_for("the job to fail", |r| step(r).starts_with("showing"));
+        }
+        assert_eq!(
+            print_state(&rig),
+            Some(PrintState::Unavailable(PrintProblem::Offline)),
+            "{}",
+            step(&rig)
+        );
+        let button = rig.find("打印对账单（A4）");
+        let why = button.accessible_description().unwrap();
+        assert!(why.contains("A4 打印机无响应"), "{why}");
+        // The account is still there to read.
+        rig.tap("费用记录");
+        assert!(step(&rig).contains(&format!("{:?}", Tab::Spending)));
+        rig.tap("完成");
+        assert_eq!(rig.page(), Page::Attract);
+    });
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

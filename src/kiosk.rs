@@ -16,7 +16,7 @@ use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::medical_insurance::worker::{A4Sink, MedicalWorkerDeps};
+use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::{
     appointment, case_progress, id_copy, medical_insurance, queue_ticket, Services,
 };
@@ -147,24 +147,6 @@ impl Kiosk {
                 kick: sync.kicker(),
                 page_base: config.platform.base_url.clone(),
             })?;
-        let statement_a4: Box<dyn A4Sink> = match (&extras.a4_folder, &config.devices.a4_printer)
-        {
-            (Some(dir), _) => Box::new(medical_insurance::worker::FolderA4(dir.clone())),
-            (None, Some(a4)) => Box::new(medical_insurance::worker::IppA4 {
-                printer: printer::ipp::IppPrinter::new(&a4.uri, Duration::from_secs(30))
-                    .map_err(|e| anyhow::anyhow!("devices.a4_printer.uri: {e}"))?,
-                job_timeout: Duration::from_secs(a4.job_timeout_secs),
-            }),
-            (None, None) => Box::new(medical_insurance::worker::NoA4),
-        };
-        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
-            client: client_for_medical,
-            a4: statement_a4,
-            font: crate::assets::A4_FONT,
-            db_path: db.clone(),
-            sink: sink.clone(),
-        })
-        .context("starting the medical-insurance worker")?;
         let source = extras.doc_source.or_else(|| doc_scanner(config));
         let output = match extras.a4_folder {
             Some(dir) => A4Output::Folder(dir),
@@ -173,6 +155,14 @@ impl Kiosk {
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
         let copy_offered = source.is_some() && a4.is_present();
+        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
+            client: client_for_medical,
+            a4: a4.clone(),
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            sink: sink.clone(),
+        })
+        .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),

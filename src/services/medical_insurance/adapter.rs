@@ -100,6 +100,8 @@ impl Adapter {
                     PrintState::Unavailable(p) => match p {
                         PrintProblem::PaperOut => MedicalPrintKind::PaperOut,
                         PrintProblem::TonerOut => MedicalPrintKind::TonerOut,
+                        PrintProblem::Jam => MedicalPrintKind::Jam,
+                        PrintProblem::CoverOpen => MedicalPrintKind::CoverOpen,
                         PrintProblem::Offline => MedicalPrintKind::Offline,
                         PrintProblem::Fault => MedicalPrintKind::Fault,
                         PrintProblem::NoPrinter => MedicalPrintKind::NoPrinter,

@@ -75,9 +75,13 @@ pub enum PrintProblem {
     PaperOut,
     /// Out of toner.
     TonerOut,
+    /// Paper jammed.
+    Jam,
+    /// A cover, door or tray is open.
+    CoverOpen,
     /// The printer does not answer.
     Offline,
-    /// Any other fault (jammed, cover open, the job failed).
+    /// The job failed or did not finish in time.
     Fault,
     /// This kiosk has no A4 printer.
     NoPrinter,

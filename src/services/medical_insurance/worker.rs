@@ -1,7 +1,7 @@
 //! The medical-insurance worker: asks the platform for the card holder's account, then the
 //! A4 printer whether it could print the statement now; on "print", lays the statement out
-//! and prints it, asking the printer again first. The PDF lives in memory only (the demo's
-//! folder printer aside, which stands in for paper).
+//! and prints it on the kiosk's shared [`A4Printer`], asking the printer again first. The PDF
+//! lives in memory only (the demo's folder printer aside, which stands in for paper).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,60 +15,18 @@ use super::{
     Statement,
 };
 use crate::app::{EventSink, KioskEvent, Reply};
+use crate::devices::a4_printer::{A4Printer, A4Problem};
 use crate::documents::medical_statement;
 use crate::services::ServiceEvent;
 use crate::store::Store;
 use crate::worker::{Spawned, Worker};
 
-/// Where the statement prints: the kiosk's A4 printer, the demo's folder, or nowhere.
-pub trait A4Sink: Send {
-    /// Whether a job could print now (paper, toner, online), read from the printer.
-    fn check(&mut self) -> Result<(), PrintProblem>;
-    /// Prints `pdf` as job `job_name`, waiting for the printer's verdict.
-    fn print(&mut self, pdf: &[u8], job_name: &str) -> Result<(), PrintProblem>;
-}
-
-/// No A4 printer on this kiosk: the button says so.
-pub struct NoA4;
-
-impl A4Sink for NoA4 {
-    fn check(&mut self) -> Result<(), PrintProblem> {
-        Err(PrintProblem::NoPrinter)
-    }
-    fn print(&mut self, _: &[u8], _: &str) -> Result<(), PrintProblem> {
-        Err(PrintProblem::NoPrinter)
-    }
-}
-
-/// Demo only: statements land in a folder as PDF (the simulated A4 printer).
-pub struct FolderA4(pub PathBuf);
-
-impl A4Sink for FolderA4 {
-    fn check(&mut self) -> Result<(), PrintProblem> {
-        std::fs::create_dir_all(&self.0).map_err(|e| {
-            tracing::error!(error = %e, "demo A4 printer folder");
-            PrintProblem::Fault
-        })
-    }
-    fn print(&mut self, pdf: &[u8], job_name: &str) -> Result<(), PrintProblem> {
-        let name = format!(
-            "{job_name}-{}.pdf",
-            crate::clock::hall_now().format("%Y%m%d-%H%M%S%.3f")
-        );
-        self.check()?;
-        std::fs::write(self.0.join(name), pdf).map_err(|e| {
-            tracing::error!(error = %e, "demo A4 printer folder");
-            PrintProblem::Fault
-        })
-    }
-}
-
 /// What the thread needs.
 pub struct MedicalWorkerDeps {
     /// The platform.
     pub client: PlatformClient,
-    /// The A4 printer for the statement.
-    pub a4: Box<dyn A4Sink>,
+    /// The kiosk's A4 printer (shared with the other services that print A4).
+    pub a4: A4Printer,
     /// Font for the PDF (the CJK font the UI embeds).
     pub font: &'static [u8],
     /// Database file: the hall's name (top of the statement) is the cached catalog's.
@@ -100,10 +58,10 @@ pub fn spawn(deps: MedicalWorkerDeps) -> std::io::Result<Spawned<Reply<Order>>> 
                 send(Event::Answered(answer));
                 // The printer is asked only once there is something to print.
                 if found {
-                    send(Event::Printer(printer_state(deps.a4.as_mut())));
+                    send(Event::Printer(printer_state(&deps.a4)));
                 }
             }
-            Order::CheckPrinter => send(Event::Printer(printer_state(deps.a4.as_mut()))),
+            Order::CheckPrinter => send(Event::Printer(printer_state(&deps.a4))),
             Order::Print(statement) => {
                 let hall = hall_name(store.as_ref());
                 send(Event::Printed(print(deps, &hall, &statement)))
@@ -112,10 +70,23 @@ pub fn spawn(deps: MedicalWorkerDeps) -> std::io::Result<Spawned<Reply<Order>>> 
     })
 }
 
-fn printer_state(a4: &mut dyn A4Sink) -> PrintState {
+fn printer_state(a4: &A4Printer) -> PrintState {
     match a4.check() {
         Ok(()) => PrintState::Ready,
-        Err(p) => PrintState::Unavailable(p),
+        Err(p) => PrintState::Unavailable(print_problem(p)),
+    }
+}
+
+/// What the citizen is told for the printer's problem.
+pub fn print_problem(p: A4Problem) -> PrintProblem {
+    match p {
+        A4Problem::NoPrinter => PrintProblem::NoPrinter,
+        A4Problem::PaperOut => PrintProblem::PaperOut,
+        A4Problem::TonerOut => PrintProblem::TonerOut,
+        A4Problem::Jam => PrintProblem::Jam,
+        A4Problem::CoverOpen => PrintProblem::CoverOpen,
+        A4Problem::Offline => PrintProblem::Offline,
+        A4Problem::JobFailed => PrintProblem::Fault,
     }
 }
 
@@ -191,8 +162,9 @@ fn hall_name(store: Option<&Store>) -> String {
 }
 
 fn print(deps: &mut MedicalWorkerDeps, hall: &str, s: &Statement) -> Result<(), PrintProblem> {
-    // The state may have changed since the screen said "ready".
-    deps.a4.check()?;
+    // The state may have changed since the screen said "ready": nothing is laid out for a
+    // printer that cannot print it.
+    deps.a4.check().map_err(print_problem)?;
     let started = std::time::Instant::now();
     let pdf = medical_statement::render(
         s,
@@ -209,37 +181,7 @@ fn print(deps: &mut MedicalWorkerDeps, hall: &str, s: &Statement) -> Result<(), 
         ms = started.elapsed().as_millis() as u64,
         "statement laid out"
     );
-    deps.a4.print(&pdf, JOB_NAME)
+    // `print` asks the printer once more, then follows the job to its end.
+    deps.a4.print(&pdf, JOB_NAME).map_err(print_problem)
 }
 
-/// The kiosk's IPP printer, until the shared `A4Printer` (which reads the printer's state
-/// before a job) lands on main: this one can only tell a fault once a job fails.
-pub struct IppA4 {
-    /// The printer.
-    pub printer: printer::ipp::IppPrinter,
-    /// How long a job may take before it counts as failed.
-    pub job_timeout: std::time::Duration,
-}
-
-impl A4Sink for IppA4 {
-    fn check(&mut self) -> Result<(), PrintProblem> {
-        Ok(())
-    }
-    fn print(&mut self, pdf: &[u8], job_name: &str) -> Result<(), PrintProblem> {
-        self.printer
-            .print_pdf(pdf, job_name, self.job_timeout)
-            .map(|_| ())
-            .map_err(|e| {
-                tracing::warn!(error = %e, "A4 printer");
-                match &e {
-                    printer::ipp::IppError::JobFailed { reasons, .. }
-                        if reasons.contains("media-empty") || reasons.contains("media-needed") =>
-                    {
-                        PrintProblem::PaperOut
-                    }
-                    printer::ipp::IppError::Exchange(_) => PrintProblem::Offline,
-                    _ => PrintProblem::Fault,
-                }
-            })
-    }
-}

@@ -3,9 +3,10 @@
 //!
 //! The page carries the holder's name, the ID number masked, the period, the balance, a bar
 //! chart of each month's spending drawn as vectors, the twelve months of contributions and
-//! the latest [`PRINTED_RECORDS`] spending records with the year's totals: one page, because
-//! a statement is taken away and a second sheet gets lost; the page says how many older
-//! records it leaves out and their sum (the screen lists them all).
+//! the year's spending summed by kind (门诊/住院/药店, so a hospital stay months ago is never
+//! left off) and the latest [`PRINTED_RECORDS`] records: one page, because a statement is
+//! taken away and a second sheet gets lost; the page says how many older records it leaves
+//! out and their sum (the screen lists them all).
 //!
 //! Money is integer fen (分) throughout, never a float; [`yuan`] writes it as `¥1,234.56`.
 
@@ -14,8 +15,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::pdf::{text_width_mm, A4Page, MARGIN, PAGE_W};
 use super::DocumentError;
 
-/// How many spending records fit the page under the chart and the contributions.
-pub const PRINTED_RECORDS: usize = 12;
+/// How many spending records fit the page under the chart, the contributions and the sums
+/// by kind.
+pub const PRINTED_RECORDS: usize = 8;
 
 /// What went in for one month.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -217,8 +219,8 @@ pub fn yuan(fen: i64) -> String {
 }
 
 const TITLE: &str = "医保个人账户对账单";
-const ROW_PT: f32 = 9.0;
-const ROW_MM: f32 = 5.2;
+const ROW_PT: f32 = 8.5;
+const ROW_MM: f32 = 4.6;
 const RIGHT: f32 = PAGE_W - MARGIN;
 
 /// Colours of the chart: the fund's part dark, the citizen's light.
@@ -291,8 +293,8 @@ pub fn render(
     );
     right(&p, &yuan(s.balance_fen), 18.0, RIGHT - 4.0, 65.5);
 
-    chart(&p, s, 76.0);
-    let next = contributions(&p, s, 134.0);
+    chart(&p, s, 75.0);
+    let next = contributions(&p, s, 122.0);
     spending(&p, s, next + 6.0);
 
     p.fill(0.35, 0.35, 0.35);
@@ -322,8 +324,8 @@ fn chart(p: &A4Page, s: &Statement, top: f32) {
     p.text("统筹基金支付", 8.0, lx + 5.5, top);
     p.text("个人支付", 8.0, lx + 35.5, top);
 
-    let base = top + 42.0;
-    let height = 32.0;
+    let base = top + 36.0;
+    let height = 28.0;
     let max = months.iter().map(|m| m.amount_fen).max().unwrap_or(0);
     let slot = (RIGHT - MARGIN) / months.len().max(1) as f32;
     let bar = slot * 0.6;
@@ -418,14 +420,63 @@ fn contributions(p: &A4Page, s: &Statement, top: f32) -> f32 {
     y
 }
 
-/// The latest records and the year's totals.
+/// The year's spending by kind with its total, then the latest records.
 fn spending(p: &A4Page, s: &Statement, top: f32) {
     let total = s.totals();
-    p.fill(0.0, 0.0, 0.0);
-    p.text("医疗费用记录", 11.0, MARGIN, top);
     let left = [MARGIN + 1.0, 44.0, 96.0];
     let rights = [133.0, 158.0, RIGHT - 1.0];
-    let head = top + 7.0;
+    p.fill(0.0, 0.0, 0.0);
+    p.text("医疗费用（近十二个月，按类别合计）", 11.0, MARGIN, top);
+    let head = top + 6.5;
+    row(
+        p,
+        &["类别", "笔数", "", "总金额", "统筹支付", "个人支付"],
+        &left,
+        &rights,
+        ROW_PT,
+        head,
+    );
+    p.line(MARGIN, head + 1.5, RIGHT, head + 1.5, 0.5);
+    let mut y = head + 1.5 + ROW_MM;
+    for kind in [SpendKind::Outpatient, SpendKind::Inpatient, SpendKind::Pharmacy] {
+        let t = Totals::of(s.spending.iter().filter(|r| r.kind == kind));
+        row(
+            p,
+            &[
+                kind.label_zh(),
+                &format!("{} 笔", t.count),
+                "",
+                &yuan(t.amount_fen),
+                &yuan(t.fund_fen),
+                &yuan(t.own_fen),
+            ],
+            &left,
+            &rights,
+            ROW_PT,
+            y,
+        );
+        y += ROW_MM;
+    }
+    p.line(MARGIN, y - ROW_MM + 1.5, RIGHT, y - ROW_MM + 1.5, 0.5);
+    row(
+        p,
+        &[
+            "合计",
+            &format!("{} 笔", total.count),
+            "",
+            &yuan(total.amount_fen),
+            &yuan(total.fund_fen),
+            &yuan(total.own_fen),
+        ],
+        &left,
+        &rights,
+        ROW_PT,
+        y + 0.5,
+    );
+
+    let top = y + 8.0;
+    p.text("最近的医疗费用记录", 11.0, MARGIN, top);
+    let head = top + 6.5;
     row(
         p,
         &["日期", "医院或药店", "类别", "总金额", "统筹支付", "个人支付"],
@@ -438,7 +489,6 @@ fn spending(p: &A4Page, s: &Statement, top: f32) {
     let mut y = head + 1.5 + ROW_MM;
     if s.spending.is_empty() {
         p.text("近十二个月无医疗费用记录", ROW_PT, left[0], y);
-        y += ROW_MM;
     }
     for r in s.spending.iter().take(PRINTED_RECORDS) {
         let date = r.date.format("%Y-%m-%d").to_string();
@@ -466,7 +516,7 @@ fn spending(p: &A4Page, s: &Statement, top: f32) {
         p.fill(0.3, 0.3, 0.3);
         p.text(
             &format!(
-                "另有较早记录 {} 笔未列出，合计 {}（完整记录请在本机屏幕查看）",
+                "另有较早记录 {} 笔未列出，合计 {}，已计入上方合计（完整记录请在本机屏幕查看）",
                 older.count,
                 yuan(older.amount_fen)
             ),
@@ -475,24 +525,7 @@ fn spending(p: &A4Page, s: &Statement, top: f32) {
             y,
         );
         p.fill(0.0, 0.0, 0.0);
-        y += ROW_MM;
     }
-    p.line(MARGIN, y - ROW_MM + 1.5, RIGHT, y - ROW_MM + 1.5, 0.5);
-    row(
-        p,
-        &[
-            &format!("合计 {} 笔", total.count),
-            "",
-            "",
-            &yuan(total.amount_fen),
-            &yuan(total.fund_fen),
-            &yuan(total.own_fen),
-        ],
-        &left,
-        &rights,
-        ROW_PT,
-        y + 1.0,
-    );
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
-use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
+use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{
     appointment, case_progress, id_copy, medical_insurance, queue_ticket, Services,
 };

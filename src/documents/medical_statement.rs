@@ -227,8 +227,15 @@ const RIGHT: f32 = PAGE_W - MARGIN;
 const FUND_RGB: (f32, f32, f32) = (0.12, 0.31, 0.55);
 const OWN_RGB: (f32, f32, f32) = (0.55, 0.72, 0.90);
 
+/// Width of `s` in mm: `text_width_mm` counts `¥` as a square CJK glyph, but the font draws
+/// it half as wide as the digits' em, like the Latin it is.
+fn width(s: &str, size: f32) -> f32 {
+    let yen = s.matches('¥').count() as f32;
+    text_width_mm(s, size) - yen * 0.45 * size * 25.4 / 72.0
+}
+
 fn right(p: &A4Page, s: &str, size: f32, x_right: f32, top: f32) {
-    p.text(s, size, x_right - text_width_mm(s, size), top);
+    p.text(s, size, x_right - width(s, size), top);
 }
 
 /// A table row: the first columns left-aligned at their x, the rest right-aligned at theirs.
@@ -294,16 +301,16 @@ pub fn render(
     right(&p, &yuan(s.balance_fen), 18.0, RIGHT - 4.0, 65.5);
 
     chart(&p, s, 75.0);
-    let next = contributions(&p, s, 122.0);
-    spending(&p, s, next + 6.0);
+    let next = contributions(&p, s, 121.0);
+    spending(&p, s, next + 5.5);
 
     p.fill(0.35, 0.35, 0.35);
-    p.line(MARGIN, 280.0, RIGHT, 280.0, 0.5);
+    p.line(MARGIN, 283.0, RIGHT, 283.0, 0.5);
     p.text(
         "本对账单由自助终端打印，仅供本人查阅；金额以医保经办机构记录为准。",
         8.0,
         MARGIN,
-        285.0,
+        288.0,
     );
     p.finish()
 }
@@ -366,7 +373,7 @@ fn chart(p: &A4Page, s: &Statement, top: f32) {
             p.text(
                 &amount,
                 size,
-                x + bar / 2.0 - text_width_mm(&amount, size) / 2.0,
+                x + bar / 2.0 - width(&amount, size) / 2.0,
                 base - fund_h - own_h - 1.2,
             );
         }
@@ -438,7 +445,11 @@ fn spending(p: &A4Page, s: &Statement, top: f32) {
     );
     p.line(MARGIN, head + 1.5, RIGHT, head + 1.5, 0.5);
     let mut y = head + 1.5 + ROW_MM;
-    for kind in [SpendKind::Outpatient, SpendKind::Inpatient, SpendKind::Pharmacy] {
+    for kind in [
+        SpendKind::Outpatient,
+        SpendKind::Inpatient,
+        SpendKind::Pharmacy,
+    ] {
         let t = Totals::of(s.spending.iter().filter(|r| r.kind == kind));
         row(
             p,
@@ -474,12 +485,19 @@ fn spending(p: &A4Page, s: &Statement, top: f32) {
         y + 0.5,
     );
 
-    let top = y + 8.0;
+    let top = y + 7.0;
     p.text("最近的医疗费用记录", 11.0, MARGIN, top);
     let head = top + 6.5;
     row(
         p,
-        &["日期", "医院或药店", "类别", "总金额", "统筹支付", "个人支付"],
+        &[
+            "日期",
+            "医院或药店",
+            "类别",
+            "总金额",
+            "统筹支付",
+            "个人支付",
+        ],
         &left,
         &rights,
         ROW_PT,
@@ -574,7 +592,10 @@ mod tests {
         };
         let m = s.monthly_spending();
         assert_eq!(m[0].amount_fen, 0);
-        assert_eq!((m[1].amount_fen, m[1].fund_fen, m[1].own_fen), (1_500, 400, 1_100));
+        assert_eq!(
+            (m[1].amount_fen, m[1].fund_fen, m[1].own_fen),
+            (1_500, 400, 1_100)
+        );
         assert_eq!(s.totals().count, 2);
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("赵秀英") && !dbg.contains("428") && !dbg.contains("4228"));

@@ -128,7 +128,10 @@ fn the_elderly_citizen_sees_her_year_and_prints_a_statement() {
             "另有较早记录",
             "合计",
         ] {
-            assert!(text.contains(want), "{want} missing from the statement:\n{text}");
+            assert!(
+                text.contains(want),
+                "{want} missing from the statement:\n{text}"
+            );
         }
         assert!(!text.contains(&card.id_number), "full ID number printed");
 
@@ -167,7 +170,10 @@ fn no_record_and_the_platform_gone_are_said_plainly() {
         // The platform is gone: the tile greys once the sync worker knows; before that the
         // query itself says so.
         rig.stop_platform();
-        let card = idcard::sim::sample_cards().into_iter().nth(ZHANG_WEI).unwrap();
+        let card = idcard::sim::sample_cards()
+            .into_iter()
+            .nth(ZHANG_WEI)
+            .unwrap();
         rig.reader().place_card(card);
         rig.wait_for("the greeting", |r| r.page() == Page::Menu);
         if rig.find("医保查询").accessible_enabled() == Some(true) {
@@ -198,10 +204,15 @@ fn with_the_a4_printer_at_fault_the_query_works_and_the_button_says_why() {
         });
         rig.wait_until_ready();
         // The toner runs out (ippeveprinter's supplies form).
-        assert!(a4.web_form("supplies?supply1=0").contains("Supplies updated"));
+        assert!(a4
+            .web_form("supplies?supply1=0")
+            .contains("Supplies updated"));
 
         // The tile is usable: the printer is only for the statement.
-        let card = idcard::sim::sample_cards().into_iter().nth(ZHANG_WEI).unwrap();
+        let card = idcard::sim::sample_cards()
+            .into_iter()
+            .nth(ZHANG_WEI)
+            .unwrap();
         rig.reader().place_card(card);
         rig.wait_for("the greeting", |r| r.page() == Page::Menu);
         rig.tap("医保查询");

@@ -180,7 +180,11 @@ impl fmt::Debug for ContributionMonth {
 
 impl fmt::Debug for SpendingRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SpendingRecord({}, {:?}, <redacted>)", self.date, self.kind)
+        write!(
+            f,
+            "SpendingRecord({}, {:?}, <redacted>)",
+            self.date, self.kind
+        )
     }
 }
 
@@ -192,10 +196,17 @@ impl MedicalAccount {
     pub fn is_consistent(&self) -> bool {
         let expected = Month::of(self.as_of).last_year_to();
         let months_ok = self.months.len() == MONTHS
-            && self.months.iter().zip(&expected).all(|(m, e)| m.month == *e)
+            && self
+                .months
+                .iter()
+                .zip(&expected)
+                .all(|(m, e)| m.month == *e)
             && self.months.iter().all(|m| {
                 m.contribution.as_ref().is_none_or(|c| {
-                    c.base_fen >= 0 && c.employer_fen >= 0 && c.personal_fen >= 0 && c.credited_fen >= 0
+                    c.base_fen >= 0
+                        && c.employer_fen >= 0
+                        && c.personal_fen >= 0
+                        && c.credited_fen >= 0
                 })
             });
         let first = expected[0];
@@ -216,11 +227,26 @@ mod tests {
 
     #[test]
     fn months_count_back_over_the_new_year() {
-        let m = Month { year: 2026, month: 3 };
-        assert_eq!(m.back(3), Month { year: 2025, month: 12 });
+        let m = Month {
+            year: 2026,
+            month: 3,
+        };
+        assert_eq!(
+            m.back(3),
+            Month {
+                year: 2025,
+                month: 12
+            }
+        );
         let year = m.last_year_to();
         assert_eq!(year.len(), MONTHS);
-        assert_eq!(year[0], Month { year: 2025, month: 4 });
+        assert_eq!(
+            year[0],
+            Month {
+                year: 2025,
+                month: 4
+            }
+        );
         assert_eq!(year[11], m);
         assert_eq!("2025-04".parse::<Month>(), Ok(year[0]));
         assert!("2025-13".parse::<Month>().is_err());
@@ -234,7 +260,10 @@ mod tests {
             as_of: NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(),
             balance_fen: 987_654,
             months: vec![ContributionMonth {
-                month: Month { year: 2026, month: 3 },
+                month: Month {
+                    year: 2026,
+                    month: 3,
+                },
                 contribution: Some(Contribution {
                     base_fen: 800_000,
                     employer_fen: 76_000,

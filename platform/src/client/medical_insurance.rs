@@ -10,7 +10,10 @@ impl PlatformClient {
     /// months, spending records and balance; `None` when the medical-insurance system has
     /// no record of the holder (404 `unknown_holder`). An answer that breaks the contract's
     /// promises ([`MedicalAccount::is_consistent`]) is an error, never shown.
-    pub fn medical_account(&self, holder_hash: &str) -> Result<Option<MedicalAccount>, ClientError> {
+    pub fn medical_account(
+        &self,
+        holder_hash: &str,
+    ) -> Result<Option<MedicalAccount>, ClientError> {
         if !is_holder_hash(holder_hash) {
             // Refused before sending: a wrong value here might be a raw ID number, which
             // must not go into a URL.

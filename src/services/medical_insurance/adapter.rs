@@ -9,8 +9,7 @@ use std::sync::Arc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::{
-    yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind, Statement, Step,
-    Tab,
+    yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind, Statement, Step, Tab,
 };
 use crate::app::{Cx, Lang, Router};
 use crate::services::{ActiveFlow, Services};
@@ -52,7 +51,9 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
         };
         with_flow(r, now, |f, _| f.show_tab(tab))
     }));
-    a.on_print(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.print(cx))));
+    a.on_print(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.print(cx))
+    }));
 }
 
 /// The menu tile's title and subtitle, in the language on screen.
@@ -150,12 +151,14 @@ impl Adapter {
         let max = months.iter().map(|m| m.amount_fen).max().unwrap_or(0);
         let mut ranked: Vec<i64> = months.iter().map(|m| m.amount_fen).collect();
         ranked.sort_unstable_by(|x, y| y.cmp(x));
-        let tall_from = ranked
-            .get(LABELLED_BARS - 1)
-            .copied()
-            .unwrap_or(0)
-            .max(1);
-        let share = |fen: i64| if max == 0 { 0.0 } else { fen as f32 / max as f32 };
+        let tall_from = ranked.get(LABELLED_BARS - 1).copied().unwrap_or(0).max(1);
+        let share = |fen: i64| {
+            if max == 0 {
+                0.0
+            } else {
+                fen as f32 / max as f32
+            }
+        };
         let bars: Vec<MedicalBar> = months
             .iter()
             .map(|m| MedicalBar {

@@ -256,7 +256,11 @@ mod tests {
         assert_eq!(port.0.borrow().len(), 1);
         flow.show_tab(Tab::Spending);
         assert!(flow.on_event(&mut cx, Event::Printer(PrintState::Ready)));
-        assert_eq!(flow.back(&mut cx), Nav::Stay, "a tab goes back to the overview");
+        assert_eq!(
+            flow.back(&mut cx),
+            Nav::Stay,
+            "a tab goes back to the overview"
+        );
         assert!(matches!(
             flow.step(),
             Step::Showing {
@@ -289,10 +293,7 @@ mod tests {
         assert_eq!(port.0.borrow().last(), Some(&Order::CheckPrinter));
         assert!(flow.on_event(&mut cx, Event::Printer(PrintState::Ready)));
         flow.print(&mut cx);
-        assert!(flow.on_event(
-            &mut cx,
-            Event::Printed(Err(PrintProblem::Offline))
-        ));
+        assert!(flow.on_event(&mut cx, Event::Printed(Err(PrintProblem::Offline))));
         assert!(matches!(
             flow.step(),
             Step::Showing {

@@ -43,31 +43,35 @@ pub fn spawn(deps: MedicalWorkerDeps) -> std::io::Result<Spawned<Reply<Order>>> 
     let store = Store::open(&deps.db_path)
         .map_err(|e| tracing::error!(error = %e, "medical-insurance worker: no store"))
         .ok();
-    Worker::spawn("medical-insurance", (deps, store), |(deps, store), order: Reply<Order>| {
-        let sink = deps.sink.clone();
-        let send = |event| {
-            sink.send(KioskEvent::Service(Reply {
-                token: order.token,
-                event: ServiceEvent::MedicalInsurance(event),
-            }))
-        };
-        match order.event {
-            Order::Query(holder) => {
-                let answer = query(&deps.client, &holder);
-                let found = answer.is_ok();
-                send(Event::Answered(answer));
-                // The printer is asked only once there is something to print.
-                if found {
-                    send(Event::Printer(printer_state(&deps.a4)));
+    Worker::spawn(
+        "medical-insurance",
+        (deps, store),
+        |(deps, store), order: Reply<Order>| {
+            let sink = deps.sink.clone();
+            let send = |event| {
+                sink.send(KioskEvent::Service(Reply {
+                    token: order.token,
+                    event: ServiceEvent::MedicalInsurance(event),
+                }))
+            };
+            match order.event {
+                Order::Query(holder) => {
+                    let answer = query(&deps.client, &holder);
+                    let found = answer.is_ok();
+                    send(Event::Answered(answer));
+                    // The printer is asked only once there is something to print.
+                    if found {
+                        send(Event::Printer(printer_state(&deps.a4)));
+                    }
+                }
+                Order::CheckPrinter => send(Event::Printer(printer_state(&deps.a4))),
+                Order::Print(statement) => {
+                    let hall = hall_name(store.as_ref());
+                    send(Event::Printed(print(deps, &hall, &statement)))
                 }
             }
-            Order::CheckPrinter => send(Event::Printer(printer_state(&deps.a4))),
-            Order::Print(statement) => {
-                let hall = hall_name(store.as_ref());
-                send(Event::Printed(print(deps, &hall, &statement)))
-            }
-        }
-    })
+        },
+    )
 }
 
 fn printer_state(a4: &A4Printer) -> PrintState {
@@ -166,16 +170,11 @@ fn print(deps: &mut MedicalWorkerDeps, hall: &str, s: &Statement) -> Result<(), 
     // printer that cannot print it.
     deps.a4.check().map_err(print_problem)?;
     let started = std::time::Instant::now();
-    let pdf = medical_statement::render(
-        s,
-        hall,
-        crate::clock::hall_now().naive_local(),
-        deps.font,
-    )
-    .map_err(|e| {
-        tracing::error!(error = %e, "statement layout failed");
-        PrintProblem::Fault
-    })?;
+    let pdf = medical_statement::render(s, hall, crate::clock::hall_now().naive_local(), deps.font)
+        .map_err(|e| {
+            tracing::error!(error = %e, "statement layout failed");
+            PrintProblem::Fault
+        })?;
     tracing::info!(
         bytes = pdf.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -184,4 +183,3 @@ fn print(deps: &mut MedicalWorkerDeps, hall: &str, s: &Statement) -> Result<(), 
     // `print` asks the printer once more, then follows the job to its end.
     deps.a4.print(&pdf, JOB_NAME).map_err(print_problem)
 }
-

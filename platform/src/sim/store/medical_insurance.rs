@@ -52,13 +52,7 @@ struct Plan {
     visits: Vec<Visit>,
 }
 
-fn visit(
-    months_back: u32,
-    day: u32,
-    place: Place,
-    kind: SpendingKind,
-    amount_fen: i64,
-) -> Visit {
+fn visit(months_back: u32, day: u32, place: Place, kind: SpendingKind, amount_fen: i64) -> Visit {
     let fund_percent = match kind {
         // A pharmacy is paid from the personal account: the citizen's money.
         SpendingKind::Pharmacy => 0,
@@ -91,7 +85,13 @@ fn elderly() -> Plan {
         visits.push(visit(back, 21, b, Pharmacy, PILLS[(i + 3) % 6] + 1_250));
         if back % 3 != 1 {
             let place = if back % 2 == 0 { CLINIC } else { TCM };
-            visits.push(visit(back, 13, place, Outpatient, 18_600 + 2_350 * (i as i64 % 4)));
+            visits.push(visit(
+                back,
+                13,
+                place,
+                Outpatient,
+                18_600 + 2_350 * (i as i64 % 4),
+            ));
         }
     }
     // The hospital stay: admitted for a week, settled on discharge.
@@ -272,7 +272,11 @@ mod tests {
         let zhang = account(&holder_hash(SAMPLE_HOLDER_ID_NUMBERS[0]), today).unwrap();
         assert_eq!(zhang.spending.len(), 4);
         assert_eq!(
-            zhang.months.iter().filter(|m| m.contribution.is_none()).count(),
+            zhang
+                .months
+                .iter()
+                .filter(|m| m.contribution.is_none())
+                .count(),
             2,
             "the months between jobs show as unpaid"
         );

@@ -301,7 +301,7 @@ pub fn render(
     right(&p, &yuan(s.balance_fen), 18.0, RIGHT - 4.0, 65.5);
 
     chart(&p, s, 75.0);
-    let next = contributions(&p, s, 121.0);
+    let next = contributions(&p, s, 123.0);
     spending(&p, s, next + 5.5);
 
     p.fill(0.35, 0.35, 0.35);

@@ -101,14 +101,20 @@ pub fn query(client: &PlatformClient, holder: &Holder) -> Result<Arc<Statement>,
         Ok(Some(account)) => Ok(Arc::new(statement(holder, &account))),
         Ok(None) => Err(Problem::NoRecord),
         Err(e) => {
-            // The error's text names no holder (the client never puts one in it).
+            // The class only: a transport error's text may quote the request's URL, which
+            // carries the holder hash (the sync worker logs the link's trouble in full).
             match &e {
                 ClientError::Http { status, code, .. } => tracing::warn!(
                     status,
                     code = code.as_deref().unwrap_or(""),
                     "medical-insurance query refused"
                 ),
-                other => tracing::warn!(error = %other, "medical-insurance query failed"),
+                ClientError::Network(_) => {
+                    tracing::warn!("medical-insurance query: platform unreachable")
+                }
+                ClientError::Decode(_) => {
+                    tracing::warn!("medical-insurance query: answer breaks the contract")
+                }
             }
             Err(Problem::Unreachable)
         }

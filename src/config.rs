@@ -71,6 +71,9 @@ pub struct ServicesConfig {
     /// `[services.appointment]`.
     #[serde(default)]
     pub appointment: ServiceSection,
+    /// `[services.personal_documents]`.
+    #[serde(default)]
+    pub personal_documents: ServiceSection,
     /// `[services.medical_insurance]`.
     #[serde(default)]
     pub medical_insurance: ServiceSection,

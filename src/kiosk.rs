@@ -16,9 +16,11 @@ use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
+use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{
-    appointment, case_progress, id_copy, medical_insurance, queue_ticket, Services,
+    appointment, case_progress, id_copy, medical_insurance, personal_documents, queue_ticket,
+    Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -31,6 +33,7 @@ struct ServiceWorkers {
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
+    _personal_documents: Worker<Reply<personal_documents::Order>>,
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
@@ -106,6 +109,7 @@ impl Kiosk {
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
+        let client_for_documents = client.clone();
         let client_for_medical = client.clone();
         let sync = SyncWorker::spawn(
             &db,
@@ -172,11 +176,22 @@ impl Kiosk {
             health: health.clone(),
         })
         .context("starting the copy worker")?;
+        let documents_offered = a4.is_present();
+        let (documents_worker, documents) =
+            personal_documents::worker::spawn(DocumentsWorkerDeps {
+                client: client_for_documents,
+                a4: a4.clone(),
+                font: crate::assets::A4_FONT,
+                db_path: db.clone(),
+                sink: sink.clone(),
+            })
+            .context("starting the documents worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
+            personal_documents::Service::new(Rc::new(documents), documents_offered),
             medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
@@ -238,6 +253,7 @@ impl Kiosk {
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
+                _personal_documents: documents_worker,
                 _medical_insurance: medical_worker,
             },
             _code_scanner: code_scanner,

@@ -8,6 +8,8 @@
 //! - [`medical_statement`]: the medical-insurance statement (医保个人账户对账单), one A4 page
 //!   with the monthly spending as a vector bar chart.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
+//! - [`personal_document`]: a citizen's electronic licence or earlier certificate, from its
+//!   data, per-kind template or generic table, with a tiled "仅供…使用" overlay.
 //! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).
 //! - [`preview`]: the PDF that prints, rasterised for the screen (the one module here that
 //!   does I/O: it runs poppler's `pdftoppm`; call it off the UI thread).
@@ -19,6 +21,7 @@ pub mod form;
 pub mod id_copy;
 pub mod medical_statement;
 pub mod pdf;
+pub mod personal_document;
 pub mod preview;
 pub mod queue_ticket;
 pub mod samples;

@@ -15,6 +15,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod id_copy;
 pub mod medical_insurance;
+pub mod personal_documents;
 pub mod queue_ticket;
 
 /// Names a citizen service.
@@ -28,17 +29,20 @@ pub enum ServiceId {
     IdCopy,
     /// Book an appointment.
     Appointment,
+    /// See and print one's documents kept by the platform.
+    PersonalDocuments,
     /// Look up the medical-insurance account.
     MedicalInsurance,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 5] = [
+    pub const ALL: [ServiceId; 6] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
+        ServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance,
     ];
 }
@@ -99,6 +103,8 @@ pub enum ActiveFlow {
     IdCopy(id_copy::IdCopyFlow),
     /// Booking an appointment.
     Appointment(appointment::AppointmentFlow),
+    /// Seeing and printing one's documents.
+    PersonalDocuments(personal_documents::PersonalDocumentsFlow),
     /// Looking at the medical-insurance account.
     MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
 }
@@ -111,6 +117,7 @@ impl ActiveFlow {
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
+            ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
         }
     }
@@ -127,6 +134,8 @@ pub enum ServiceEvent {
     IdCopy(id_copy::Event),
     /// The appointment worker.
     Appointment(appointment::Event),
+    /// The personal-documents worker.
+    PersonalDocuments(personal_documents::Event),
     /// The medical-insurance worker.
     MedicalInsurance(medical_insurance::Event),
 }
@@ -140,6 +149,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
+            ActiveFlow::PersonalDocuments(f) => f.chrome(),
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
         }
     }
@@ -150,6 +160,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
+            ActiveFlow::PersonalDocuments(f) => f.idle(),
             ActiveFlow::MedicalInsurance(f) => f.idle(),
         }
     }
@@ -160,6 +171,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
+            ActiveFlow::PersonalDocuments(f) => f.back(cx),
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
         }
     }
@@ -171,6 +183,9 @@ impl Flow for ActiveFlow {
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
+            (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
+                f.on_event(cx, e)
+            }
             (ActiveFlow::MedicalInsurance(f), ServiceEvent::MedicalInsurance(e)) => {
                 f.on_event(cx, e)
             }
@@ -184,6 +199,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
+            ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
     }
@@ -200,6 +216,8 @@ pub struct Services {
     pub id_copy: id_copy::Service,
     /// Appointments.
     pub appointment: appointment::Service,
+    /// Personal documents.
+    pub personal_documents: personal_documents::Service,
     /// Medical insurance.
     pub medical_insurance: medical_insurance::Service,
     conditions: Conditions,
@@ -214,6 +232,7 @@ impl Services {
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
         appointment: appointment::Service,
+        personal_documents: personal_documents::Service,
         medical_insurance: medical_insurance::Service,
     ) -> Self {
         Self {
@@ -221,6 +240,7 @@ impl Services {
             case_progress,
             id_copy,
             appointment,
+            personal_documents,
             medical_insurance,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
@@ -241,6 +261,7 @@ impl Services {
             ServiceId::CaseProgress => s.case_progress.enabled,
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
+            ServiceId::PersonalDocuments => s.personal_documents.enabled,
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
         }
     }
@@ -263,6 +284,7 @@ impl Services {
                 ServiceId::CaseProgress => true,
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
+                ServiceId::PersonalDocuments => self.personal_documents.offered(),
                 ServiceId::MedicalInsurance => true,
             }
     }
@@ -274,6 +296,7 @@ impl Services {
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
+            ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
             // The A4 printer is only for its statement: not a reason to grey the tile.
             ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
         };
@@ -329,6 +352,9 @@ impl Registry for Services {
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
+            ServiceId::PersonalDocuments => {
+                ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
+            }
             ServiceId::MedicalInsurance => {
                 ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }

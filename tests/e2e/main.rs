@@ -28,11 +28,13 @@ mod rig;
 
 mod appointment;
 mod case_progress;
+mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;
 mod medical_insurance;
 mod menu;
+mod personal_documents;
 mod printing;
 mod queue_ticket;
 mod session;

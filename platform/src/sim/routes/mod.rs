@@ -22,6 +22,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod medical_insurance;
+mod personal_documents;
 mod queue_ticket;
 
 /// The dispatch table, path -> service module: the shared endpoints, then each service's.
@@ -32,6 +33,7 @@ const TABLE: &[&[Route]] = &[
     queue_ticket::ROUTES,
     case_progress::ROUTES,
     appointment::ROUTES,
+    personal_documents::ROUTES,
     medical_insurance::ROUTES,
 ];
 

@@ -28,6 +28,7 @@ pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod medical_insurance;
+pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
@@ -197,6 +198,8 @@ const MIGRATIONS: &[&str] = &[
     queue_ticket::MIGRATION_5,
     // 6: matters, closed days and bookings (the appointment service).
     appointment::MIGRATION_6,
+    // 7: the documents kept for each holder (the personal-documents service).
+    personal_documents::MIGRATION,
 ];
 
 /// Schema version this code knows.

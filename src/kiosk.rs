@@ -37,6 +37,26 @@ struct ServiceWorkers {
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
+impl ServiceWorkers {
+    /// Each worker's life, by thread name.
+    fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        vec![
+            ("queue-ticket", self._queue_ticket.life()),
+            ("case-progress", self._case_progress.life()),
+            ("id-copy", self._id_copy.life()),
+            ("appointment", self._appointment.life()),
+            ("personal-documents", self._personal_documents.life()),
+            ("medical-insurance", self._medical_insurance.life()),
+        ]
+    }
+}
+
+/// While it lives, the kiosk pings systemd's watchdog from the UI thread
+/// ([`Kiosk::tell_service_manager`]).
+pub struct ServiceManagerLink {
+    _watchdog: Option<slint::Timer>,
+}
+
 /// A running kiosk. Dropping it stops every thread.
 pub struct Kiosk {
     // Field order is drop order: the UI (and with it the service channel) goes first, then
@@ -50,6 +70,7 @@ pub struct Kiosk {
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
+    _a4_poll: crate::devices::a4_printer::A4Poller,
     printer: PrinterHandle,
     health: Arc<HealthBoard>,
 }
@@ -159,6 +180,11 @@ impl Kiosk {
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
         let copy_offered = source.is_some() && a4.is_present();
+        // Read the printer's state now and then, so a tile greys before a citizen tries and
+        // frees itself once staff load paper.
+        let a4_poll = a4
+            .start_polling(Duration::from_secs(30))
+            .context("starting the A4 printer's poll")?;
         let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
             client: client_for_medical,
             a4: a4.clone(),
@@ -259,6 +285,7 @@ impl Kiosk {
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
             _printer: printer_mgr,
+            _a4_poll: a4_poll,
             printer: printer_handle,
             health,
         })
@@ -289,8 +316,62 @@ impl Kiosk {
         &self.ui
     }
 
+    /// Every thread of the kiosk by name, with its life: what the watchdog checks.
+    pub fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        let mut lives = vec![
+            ("sync", self._sync.life()),
+            ("idcard", self._idcard.life()),
+            ("printer", self._printer.life()),
+            ("staff", self._staff_service.life()),
+        ];
+        if let Some(s) = &self._code_scanner {
+            lives.push(("code-scanner", s.life()));
+        }
+        lives.extend(self._services.lives());
+        lives
+    }
+
+    /// Tells systemd, when it started the kiosk (`Type=notify`: `notify_socket` is
+    /// `$NOTIFY_SOCKET`), that the kiosk is up once the event loop turns with the window
+    /// shown, and pings its watchdog every half `watchdog` from a timer on the UI thread while
+    /// every thread lives ([`crate::service_manager`]). Keep the link while the kiosk runs.
+    pub fn tell_service_manager(
+        &self,
+        notify_socket: Option<String>,
+        watchdog: Option<Duration>,
+    ) -> ServiceManagerLink {
+        use crate::service_manager::{Notifier, Watchdog};
+        let Some(path) = notify_socket else {
+            return ServiceManagerLink { _watchdog: None };
+        };
+        match Notifier::at(&path) {
+            Ok(ready) => slint::Timer::single_shot(Duration::ZERO, move || {
+                if let Err(e) = ready.send("READY=1\nSTATUS=attract screen up") {
+                    tracing::warn!(error = %e, "telling systemd the kiosk is ready");
+                }
+            }),
+            Err(e) => tracing::warn!(error = %e, "NOTIFY_SOCKET is not usable"),
+        }
+        let timer = watchdog.and_then(|every| {
+            let mut dog = Watchdog::new(Notifier::at(&path).ok()?);
+            let lives = self.lives();
+            let timer = slint::Timer::default();
+            timer.start(slint::TimerMode::Repeated, every / 2, move || {
+                let states: Vec<(&'static str, bool)> =
+                    lives.iter().map(|(n, l)| (*n, l.is_alive())).collect();
+                dog.tick(&states);
+            });
+            Some(timer)
+        });
+        ServiceManagerLink { _watchdog: timer }
+    }
+
     /// Shows the window and runs the event loop until the window closes.
     pub fn run(&self, fullscreen: bool) -> anyhow::Result<()> {
+        let _systemd = self.tell_service_manager(
+            std::env::var("NOTIFY_SOCKET").ok(),
+            crate::service_manager::watchdog_interval(),
+        );
         if fullscreen {
             self.window.window().set_fullscreen(true);
         } else {

@@ -21,7 +21,7 @@ use kiosk::kiosk::Kiosk;
 
 /// Citizen Window: self-service kiosk of a government service hall.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "kiosk", version, about)]
 struct Cli {
     /// kiosk.toml (default: $KIOSK_CONFIG, else /etc/citizen-window/kiosk.toml).
     #[arg(long, global = true)]
@@ -65,6 +65,9 @@ enum Command {
     /// Checks a configuration file.
     #[command(subcommand)]
     Config(kiosk::cli::config_cmd::ConfigCommand),
+    /// Writes the man page (roff) to stdout, for the package.
+    #[command(hide = true)]
+    Manpage,
     /// Drives the store and sync headlessly, for load and crash tests.
     Soak(kiosk::cli::soak::SoakArgs),
 }
@@ -156,6 +159,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
+        Some(Command::Manpage) => manpage(),
         None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
             .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),
     };
@@ -173,6 +177,29 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(code)
         }
     }
+}
+
+/// A panic on any thread is logged and ends the whole kiosk (systemd restarts it, and the
+/// store is durable: nothing is lost), instead of leaving a kiosk with one thread dead.
+fn end_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        tracing::error!(
+            thread = name,
+            "panic: {info}; ending the kiosk to be restarted"
+        );
+        default(info);
+        std::process::abort();
+    }));
+}
+
+/// The man page, from the same definitions as `--help`.
+fn manpage() -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 /// What to run: the demo, or the kiosk with a configuration file.
@@ -227,6 +254,7 @@ fn run_kiosk(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let _log = kiosk::logging::init(&config.data_dir);
+    end_on_panic();
     notes.log();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),

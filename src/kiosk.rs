@@ -15,10 +15,12 @@ use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, Services,
+    appointment, case_progress, id_copy, medical_insurance, personal_documents, queue_ticket,
+    Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -32,6 +34,7 @@ struct ServiceWorkers {
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
+    _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
 impl ServiceWorkers {
@@ -43,6 +46,7 @@ impl ServiceWorkers {
             ("id-copy", self._id_copy.life()),
             ("appointment", self._appointment.life()),
             ("personal-documents", self._personal_documents.life()),
+            ("medical-insurance", self._medical_insurance.life()),
         ]
     }
 }
@@ -136,6 +140,7 @@ impl Kiosk {
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
         let client_for_documents = client.clone();
+        let client_for_medical = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -189,6 +194,14 @@ impl Kiosk {
         let a4_poll = a4
             .start_polling(Duration::from_secs(30))
             .context("starting the A4 printer's poll")?;
+        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
+            client: client_for_medical,
+            a4: a4.clone(),
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            sink: sink.clone(),
+        })
+        .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),
@@ -214,6 +227,7 @@ impl Kiosk {
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
             personal_documents::Service::new(Rc::new(documents), documents_offered),
+            medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -275,6 +289,7 @@ impl Kiosk {
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
                 _personal_documents: documents_worker,
+                _medical_insurance: medical_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

@@ -14,6 +14,7 @@ use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 pub mod appointment;
 pub mod case_progress;
 pub mod id_copy;
+pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 
@@ -30,16 +31,19 @@ pub enum ServiceId {
     Appointment,
     /// See and print one's documents kept by the platform.
     PersonalDocuments,
+    /// Look up the medical-insurance account.
+    MedicalInsurance,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 5] = [
+    pub const ALL: [ServiceId; 6] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
         ServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance,
     ];
 }
 
@@ -101,6 +105,8 @@ pub enum ActiveFlow {
     Appointment(appointment::AppointmentFlow),
     /// Seeing and printing one's documents.
     PersonalDocuments(personal_documents::PersonalDocumentsFlow),
+    /// Looking at the medical-insurance account.
+    MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
 }
 
 impl ActiveFlow {
@@ -112,6 +118,7 @@ impl ActiveFlow {
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
+            ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
         }
     }
 }
@@ -129,6 +136,8 @@ pub enum ServiceEvent {
     Appointment(appointment::Event),
     /// The personal-documents worker.
     PersonalDocuments(personal_documents::Event),
+    /// The medical-insurance worker.
+    MedicalInsurance(medical_insurance::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -141,6 +150,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
+            ActiveFlow::MedicalInsurance(f) => f.chrome(),
         }
     }
 
@@ -151,6 +161,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
             ActiveFlow::PersonalDocuments(f) => f.idle(),
+            ActiveFlow::MedicalInsurance(f) => f.idle(),
         }
     }
 
@@ -161,6 +172,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
+            ActiveFlow::MedicalInsurance(f) => f.back(cx),
         }
     }
 
@@ -174,6 +186,9 @@ impl Flow for ActiveFlow {
             (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
                 f.on_event(cx, e)
             }
+            (ActiveFlow::MedicalInsurance(f), ServiceEvent::MedicalInsurance(e)) => {
+                f.on_event(cx, e)
+            }
             _ => false,
         }
     }
@@ -185,6 +200,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
+            ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
     }
 }
@@ -202,6 +218,8 @@ pub struct Services {
     pub appointment: appointment::Service,
     /// Personal documents.
     pub personal_documents: personal_documents::Service,
+    /// Medical insurance.
+    pub medical_insurance: medical_insurance::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -215,6 +233,7 @@ impl Services {
         id_copy: id_copy::Service,
         appointment: appointment::Service,
         personal_documents: personal_documents::Service,
+        medical_insurance: medical_insurance::Service,
     ) -> Self {
         Self {
             queue_ticket,
@@ -222,6 +241,7 @@ impl Services {
             id_copy,
             appointment,
             personal_documents,
+            medical_insurance,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -242,6 +262,7 @@ impl Services {
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
+            ServiceId::MedicalInsurance => s.medical_insurance.enabled,
         }
     }
 
@@ -264,6 +285,7 @@ impl Services {
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
+                ServiceId::MedicalInsurance => true,
             }
     }
 
@@ -275,6 +297,8 @@ impl Services {
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
             ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
+            // The A4 printer is only for its statement: not a reason to grey the tile.
+            ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -330,6 +354,9 @@ impl Registry for Services {
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
             ServiceId::PersonalDocuments => {
                 ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
+            }
+            ServiceId::MedicalInsurance => {
+                ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
         })
     }

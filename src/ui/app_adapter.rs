@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
-    Device, ServiceId, Services, Tile, Unavailable,
+    appointment, case_progress, id_copy, medical_insurance, personal_documents, queue_ticket,
+    ActiveFlow, Conditions, Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -78,6 +78,7 @@ struct ServiceAdapters {
     id_copy: id_copy::adapter::Adapter,
     appointment: appointment::adapter::Adapter,
     personal_documents: personal_documents::adapter::Adapter,
+    medical_insurance: medical_insurance::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -91,6 +92,7 @@ impl ServiceAdapters {
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
+            ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
         }
     }
 
@@ -102,6 +104,7 @@ impl ServiceAdapters {
             ServiceId::IdCopy => self.id_copy.clear(window),
             ServiceId::Appointment => self.appointment.clear(window),
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
+            ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
         }
     }
 
@@ -113,6 +116,7 @@ impl ServiceAdapters {
             ServiceId::IdCopy => id_copy::adapter::tile(window),
             ServiceId::Appointment => appointment::adapter::tile(window),
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
+            ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
         }
     }
 
@@ -122,6 +126,7 @@ impl ServiceAdapters {
         id_copy::adapter::connect(window, ui);
         appointment::adapter::connect(window, ui);
         personal_documents::adapter::connect(window, ui);
+        medical_insurance::adapter::connect(window, ui);
     }
 }
 
@@ -132,6 +137,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::IdCopy => UiServiceId::IdCopy,
         ServiceId::Appointment => UiServiceId::Appointment,
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
     }
 }
 
@@ -142,6 +148,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::IdCopy => ServiceId::IdCopy,
         UiServiceId::Appointment => ServiceId::Appointment,
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
+        UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
     }
 }
 

@@ -360,6 +360,8 @@ pub enum Page {
     Appointment,
     /// Any step of the personal documents (its own test reads the flow's step).
     Documents,
+    /// Any step of the medical-insurance query (its own test reads the flow's step).
+    MedicalInsurance,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -392,6 +394,7 @@ impl View<'_> {
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
+            Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

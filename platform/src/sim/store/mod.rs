@@ -27,6 +27,7 @@ use crate::api::{
 pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
+pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 

@@ -39,6 +39,7 @@ mod printing;
 mod queue_ticket;
 mod session;
 mod soak;
+mod soak_sessions;
 mod staff;
 mod store;
 mod sync;

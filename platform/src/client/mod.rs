@@ -27,6 +27,7 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod certificate;
 mod queue_ticket;
 // Not a service: the simulator's knobs.
 mod sim_control;

@@ -21,6 +21,7 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod certificate;
 mod queue_ticket;
 
 /// The dispatch table, path -> service module: the shared endpoints, then each service's.
@@ -31,6 +32,7 @@ const TABLE: &[&[Route]] = &[
     queue_ticket::ROUTES,
     case_progress::ROUTES,
     appointment::ROUTES,
+    certificate::ROUTES,
 ];
 
 /// Who may call an endpoint.

@@ -27,6 +27,7 @@ use crate::api::{
 pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
+pub(crate) mod certificate;
 pub(crate) mod queue_ticket;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
@@ -196,6 +197,8 @@ const MIGRATIONS: &[&str] = &[
     queue_ticket::MIGRATION_5,
     // 6: matters, closed days and bookings (the appointment service).
     appointment::MIGRATION_6,
+    // 7: kinds of certificate and the certificates issued (the certificate service).
+    certificate::MIGRATION_7,
 ];
 
 /// Schema version this code knows.

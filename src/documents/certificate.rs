@@ -1,4 +1,5 @@
-//! A4 certificates: the social-insurance contribution proof and the no-housing-property proof.
+//! A4 certificates: the social-insurance contribution proof, the no-housing-property proof and
+//! the household-register proof (the kinds the kiosk has a layout for: [`CertificateKind::ALL`]).
 //!
 //! Each page carries the citizen's name (in full: the certificate is about them), the ID number
 //! masked (first 6 and last 4), the platform's data, the issue date, the hall's name, the case
@@ -17,6 +18,8 @@ pub enum CertificateKind {
     SocialInsuranceContribution,
     /// 无房产证明 (no housing property registered).
     NoHousingProperty,
+    /// 户籍证明 (the household register's entry and its members).
+    HouseholdRegister,
 }
 
 impl CertificateKind {
@@ -25,7 +28,30 @@ impl CertificateKind {
         match self {
             CertificateKind::SocialInsuranceContribution => "社会保险参保缴费证明",
             CertificateKind::NoHousingProperty => "无房产证明",
+            CertificateKind::HouseholdRegister => "户籍证明",
         }
+    }
+
+    /// Every kind the kiosk can lay out: the kiosk offers the catalog's kinds that are here.
+    pub const ALL: [CertificateKind; 3] = [
+        CertificateKind::SocialInsuranceContribution,
+        CertificateKind::NoHousingProperty,
+        CertificateKind::HouseholdRegister,
+    ];
+
+    /// The platform's code of the kind (`kiosk_platform::api::certificate::KIND_…`).
+    pub fn code(self) -> &'static str {
+        use kiosk_platform::api::certificate as api;
+        match self {
+            CertificateKind::SocialInsuranceContribution => api::KIND_SOCIAL_INSURANCE,
+            CertificateKind::NoHousingProperty => api::KIND_NO_HOUSING,
+            CertificateKind::HouseholdRegister => api::KIND_HOUSEHOLD_REGISTER,
+        }
+    }
+
+    /// The kind with this platform code, when the kiosk has a layout for it.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
@@ -176,15 +202,20 @@ mod tests {
     use crate::documents::samples;
 
     #[test]
-    fn both_kinds_render_a_small_pdf() {
-        for kind in [
-            CertificateKind::SocialInsuranceContribution,
-            CertificateKind::NoHousingProperty,
-        ] {
+    fn every_kind_renders_a_small_pdf() {
+        for kind in CertificateKind::ALL {
             let pdf = render(&samples::certificate(kind), crate::assets::A4_FONT).unwrap();
             assert!(pdf.starts_with(b"%PDF-"));
             assert!(pdf.len() < 300 * 1024, "{} bytes", pdf.len());
         }
+    }
+
+    #[test]
+    fn codes_go_both_ways_and_unknown_codes_have_no_layout() {
+        for kind in CertificateKind::ALL {
+            assert_eq!(CertificateKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(CertificateKind::from_code("marriage_record"), None);
     }
 
     #[test]

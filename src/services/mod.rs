@@ -13,6 +13,7 @@ use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
 pub mod appointment;
 pub mod case_progress;
+pub mod certificate;
 pub mod id_copy;
 pub mod queue_ticket;
 
@@ -27,15 +28,18 @@ pub enum ServiceId {
     IdCopy,
     /// Book an appointment.
     Appointment,
+    /// Print a certificate.
+    Certificate,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 4] = [
+    pub const ALL: [ServiceId; 5] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
+        ServiceId::Certificate,
     ];
 }
 
@@ -95,6 +99,8 @@ pub enum ActiveFlow {
     IdCopy(id_copy::IdCopyFlow),
     /// Booking an appointment.
     Appointment(appointment::AppointmentFlow),
+    /// Printing a certificate.
+    Certificate(certificate::CertificateFlow),
 }
 
 impl ActiveFlow {
@@ -105,6 +111,7 @@ impl ActiveFlow {
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
+            ActiveFlow::Certificate(_) => ServiceId::Certificate,
         }
     }
 }
@@ -120,6 +127,8 @@ pub enum ServiceEvent {
     IdCopy(id_copy::Event),
     /// The appointment worker.
     Appointment(appointment::Event),
+    /// The certificate worker.
+    Certificate(certificate::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -131,6 +140,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
+            ActiveFlow::Certificate(f) => f.chrome(),
         }
     }
 
@@ -140,6 +150,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
+            ActiveFlow::Certificate(f) => f.idle(),
         }
     }
 
@@ -149,6 +160,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
+            ActiveFlow::Certificate(f) => f.back(cx),
         }
     }
 
@@ -159,6 +171,7 @@ impl Flow for ActiveFlow {
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
+            (ActiveFlow::Certificate(f), ServiceEvent::Certificate(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -169,6 +182,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
+            ActiveFlow::Certificate(f) => f.on_code(cx, code),
         }
     }
 }
@@ -184,6 +198,8 @@ pub struct Services {
     pub id_copy: id_copy::Service,
     /// Appointments.
     pub appointment: appointment::Service,
+    /// Certificates.
+    pub certificate: certificate::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -196,12 +212,14 @@ impl Services {
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
         appointment: appointment::Service,
+        certificate: certificate::Service,
     ) -> Self {
         Self {
             queue_ticket,
             case_progress,
             id_copy,
             appointment,
+            certificate,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -221,6 +239,7 @@ impl Services {
             ServiceId::CaseProgress => s.case_progress.enabled,
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
+            ServiceId::Certificate => s.certificate.enabled,
         }
     }
 
@@ -242,6 +261,7 @@ impl Services {
                 ServiceId::CaseProgress => true,
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
+                ServiceId::Certificate => self.certificate.offered(),
             }
     }
 
@@ -252,6 +272,7 @@ impl Services {
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
+            ServiceId::Certificate => (certificate::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -305,6 +326,7 @@ impl Registry for Services {
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
+            ServiceId::Certificate => ActiveFlow::Certificate(self.certificate.start(cx)),
         })
     }
 

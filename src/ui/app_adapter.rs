@@ -17,7 +17,7 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId,
+    appointment, case_progress, certificate, id_copy, queue_ticket, ActiveFlow, Conditions, Device, ServiceId,
     Services, Tile, Unavailable,
 };
 
@@ -77,6 +77,7 @@ struct ServiceAdapters {
     case_progress: case_progress::adapter::Adapter,
     id_copy: id_copy::adapter::Adapter,
     appointment: appointment::adapter::Adapter,
+    certificate: certificate::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -89,6 +90,7 @@ impl ServiceAdapters {
             ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
+            ActiveFlow::Certificate(f) => self.certificate.render(window, f, s.lang()),
         }
     }
 
@@ -99,6 +101,7 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => self.case_progress.clear(window),
             ServiceId::IdCopy => self.id_copy.clear(window),
             ServiceId::Appointment => self.appointment.clear(window),
+            ServiceId::Certificate => self.certificate.clear(window),
         }
     }
 
@@ -109,6 +112,7 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
             ServiceId::IdCopy => id_copy::adapter::tile(window),
             ServiceId::Appointment => appointment::adapter::tile(window),
+            ServiceId::Certificate => certificate::adapter::tile(window),
         }
     }
 
@@ -117,6 +121,7 @@ impl ServiceAdapters {
         case_progress::adapter::connect(window, ui);
         id_copy::adapter::connect(window, ui);
         appointment::adapter::connect(window, ui);
+        certificate::adapter::connect(window, ui);
     }
 }
 
@@ -126,6 +131,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::CaseProgress => UiServiceId::CaseProgress,
         ServiceId::IdCopy => UiServiceId::IdCopy,
         ServiceId::Appointment => UiServiceId::Appointment,
+        ServiceId::Certificate => UiServiceId::Certificate,
     }
 }
 
@@ -135,6 +141,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::CaseProgress => ServiceId::CaseProgress,
         UiServiceId::IdCopy => ServiceId::IdCopy,
         UiServiceId::Appointment => ServiceId::Appointment,
+        UiServiceId::Certificate => ServiceId::Certificate,
     }
 }
 

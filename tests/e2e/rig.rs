@@ -358,6 +358,8 @@ pub enum Page {
     CopyDone,
     /// Any step of the appointment (its own test reads the flow's step).
     Appointment,
+    /// Any step of the certificate (its own test reads the flow's step).
+    Certificate,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -389,6 +391,7 @@ impl View<'_> {
                 ic::Step::Done(_) => Page::CopyDone,
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
+            Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

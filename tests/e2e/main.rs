@@ -27,6 +27,7 @@ mod ipp;
 mod rig;
 
 mod appointment;
+mod certificate;
 mod case_progress;
 mod documents;
 mod id_copy;

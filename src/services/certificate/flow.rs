@@ -155,7 +155,9 @@ impl Flow for CertificateFlow {
 
     fn chrome(&self) -> Chrome {
         match self.step {
+            // The preview takes the whole height (the page has its own Back and Print).
             Step::Preparing { .. }
+            | Step::Preview { .. }
             | Step::Printing { .. }
             | Step::Done { .. }
             | Step::Problem { .. } => Chrome::NONE,

@@ -215,10 +215,9 @@ fn content(
             };
             let body = vec![
                 format!(
-                    "兹证明{}（公民身份号码{}）自{}年{:02}月起在示范市参加企业职工基本养老保险、\
-                     职工基本医疗保险、失业保险和工伤保险，截至{}年{:02}月累计缴费{}个月，\
-                     目前参保状态：{}。",
-                    p.name, masked_id, ins.from.0, ins.from.1, end_y, end_m, months, status
+                    "兹证明{}（公民身份号码{}）自{}年{:02}月起在本市参加社会保险，截至{}年{:02}月累计缴费{}个月，\
+                     目前参保状态：{}。参保单位：{}。",
+                    p.name, masked_id, ins.from.0, ins.from.1, end_y, end_m, months, status, ins.employer
                 ),
                 "近年缴费情况如下（单位：元）：".to_owned(),
             ];
@@ -226,8 +225,8 @@ fn content(
                 "年度".to_owned(),
                 "缴费月数".to_owned(),
                 "月缴费基数".to_owned(),
-                "个人缴纳（养老）".to_owned(),
-                "参保单位".to_owned(),
+                "个人缴纳".to_owned(),
+                "单位缴纳".to_owned(),
             ]];
             // The last ten years of the contribution period: enough to cover what a
             // residence or school application asks for, and it fits the page.
@@ -235,8 +234,9 @@ fn content(
             for year in first_year..=end_y {
                 let from = start.max(ym(year, 1));
                 let to = end.min(ym(year, 12));
-                let n = (to - from + 1).max(0);
-                // The base rises about 6 % a year, rounded to ten yuan.
+                let n = (to - from + 1).max(0) as u32;
+                // The base rises about 6 % a year, rounded to ten yuan; the citizen pays
+                // 8 % of it for the pension, the employer 16 %.
                 let base = (f64::from(ins.base) * 1.06f64.powi(year - ins.from.0) / 10.0).round()
                     as u32
                     * 10;
@@ -244,8 +244,8 @@ fn content(
                     year.to_string(),
                     n.to_string(),
                     base.to_string(),
-                    (base * 8 / 100 * n as u32).to_string(),
-                    ins.employer.to_owned(),
+                    (base * 8 / 100 * n).to_string(),
+                    (base * 16 / 100 * n).to_string(),
                 ]);
             }
             Some(("示范市社会保险事业管理中心".to_owned(), body, table))

@@ -9,11 +9,12 @@ use slint::ComponentHandle;
 
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
+use crate::devices::a4_printer::{A4Output, A4Printer};
 use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
-use crate::services::id_copy::worker::{A4Output, CopyWorkerDeps, DocumentSource};
+use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{appointment, case_progress, id_copy, queue_ticket, Services};
 use crate::store::Store;
@@ -146,10 +147,12 @@ impl Kiosk {
             Some(dir) => A4Output::Folder(dir),
             None => a4_output(config)?,
         };
-        let copy_offered = source.is_some() && !matches!(output, A4Output::None);
+        // One A4 printer for every service that prints A4: each worker holds a clone.
+        let a4 = A4Printer::new(output, &health, Some(&db));
+        let copy_offered = source.is_some() && a4.is_present();
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
-            output,
+            a4: a4.clone(),
             font: crate::assets::A4_FONT,
             sink: sink.clone(),
             db_path: db.clone(),

@@ -4,6 +4,7 @@
 //! the printer takes jobs from a channel and answers on another. Every device thread keeps
 //! its state on the kiosk's [`health::HealthBoard`], which staff and the heartbeat read.
 
+pub mod a4_printer;
 pub mod doc_scanner;
 pub mod health;
 pub mod idcard_manager;

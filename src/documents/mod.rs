@@ -7,6 +7,8 @@
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
 //! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).
+//! - [`preview`]: the PDF that prints, rasterised for the screen (the one module here that
+//!   does I/O: it runs poppler's `pdftoppm`; call it off the UI thread).
 //! - [`samples`]: sample data for `kiosk doc render`, the tests and the benches.
 
 pub mod appointment_slip;
@@ -14,6 +16,7 @@ pub mod certificate;
 pub mod form;
 pub mod id_copy;
 pub mod pdf;
+pub mod preview;
 pub mod queue_ticket;
 pub mod samples;
 pub mod verification;

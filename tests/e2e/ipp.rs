@@ -170,6 +170,37 @@ impl IppRig {
 }
 
 impl IppRig {
+    /// A GET on ippeveprinter's own web forms (`/media`, `/supplies`: the scripting interface
+    /// CUPS documents for test setups), e.g. `supplies?supply1=0` empties the toner. Returns
+    /// the page.
+    pub fn web_form(&self, path_and_query: &str) -> String {
+        use std::io::{Read, Write};
+        let port = self
+            .uri
+            .trim_start_matches("ipp://127.0.0.1:")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut s = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).unwrap();
+        s.set_read_timeout(Some(FAILSAFE)).unwrap();
+        write!(
+            s,
+            "GET /{path_and_query} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        // It answers chunked and keeps the connection open: read up to the last chunk.
+        let mut page = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !page.ends_with(b"\r\n0\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => page.extend_from_slice(&buf[..n]),
+            }
+        }
+        String::from_utf8_lossy(&page).into_owned()
+    }
+
     /// The job files the printer has kept so far.
     pub fn jobs(&self) -> Vec<PathBuf> {
         std::fs::read_dir(&self.spool)

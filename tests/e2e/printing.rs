@@ -52,6 +52,32 @@ mod ipp {
     }
 
     #[test]
+    fn printer_state_is_read_before_a_job_toner_and_paper() {
+        use printer::ipp::{Blocker, PrinterState};
+        let rig = IppRig::start();
+        let printer = IppPrinter::new(&rig.uri, Duration::from_secs(30)).unwrap();
+        let ready = printer.status().unwrap();
+        assert_eq!(ready.state, PrinterState::Idle);
+        assert_eq!(ready.blocker(), None, "{ready:?}");
+        // The toner runs out (ippeveprinter's supplies form).
+        assert!(rig
+            .web_form("supplies?supply1=0")
+            .contains("Supplies updated"));
+        let empty = printer.status().unwrap();
+        assert_eq!(empty.blocker(), Some(Blocker::TonerOut), "{empty:?}");
+        drop(rig);
+
+        // Another printer whose main tray has no paper left.
+        let rig = IppRig::start();
+        let printer = IppPrinter::new(&rig.uri, Duration::from_secs(30)).unwrap();
+        assert!(rig
+            .web_form("media?size1=&type1=&level1=0")
+            .contains("Media updated"));
+        let no_paper = printer.status().unwrap();
+        assert_eq!(no_paper.blocker(), Some(Blocker::PaperOut), "{no_paper:?}");
+    }
+
+    #[test]
     fn unreachable_printer_is_a_transport_error() {
         let port = free_port();
         let printer = IppPrinter::new(

@@ -131,6 +131,105 @@ fn job_strings(resp: &IppRequestResponse, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Integer or enum value of the first attribute `name` in the reply's printer group.
+fn printer_int(resp: &IppRequestResponse, name: &str) -> Option<i32> {
+    resp.attributes()
+        .groups_of(DelimiterTag::PrinterAttributes)
+        .flat_map(|g| g.attributes().iter())
+        .find(|a| a.name().to_string() == name)
+        .and_then(|a| match a.value() {
+            IppValue::Integer(i) | IppValue::Enum(i) => Some(*i),
+            _ => None,
+        })
+}
+
+/// Every value of the attribute `name` in the reply's printer group, as text.
+fn printer_strings(resp: &IppRequestResponse, name: &str) -> Vec<String> {
+    resp.attributes()
+        .groups_of(DelimiterTag::PrinterAttributes)
+        .flat_map(|g| g.attributes().iter())
+        .filter(|a| a.name().to_string() == name)
+        .flat_map(|a| match a.value() {
+            IppValue::Array(vs) => vs.iter().map(ToString::to_string).collect(),
+            v => vec![v.to_string()],
+        })
+        .collect()
+}
+
+/// `printer-state` (RFC 8011 5.4.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrinterState {
+    /// 3: ready, nothing printing.
+    Idle,
+    /// 4: printing.
+    Processing,
+    /// 5: stopped (paused, out of paper, an error).
+    Stopped,
+    /// Any other value.
+    Unknown(i32),
+}
+
+/// Why the printer cannot print a job right now, read from `printer-state-reasons`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocker {
+    /// `media-empty`, `media-needed`: out of paper.
+    PaperOut,
+    /// `toner-empty`, `marker-supply-empty`: out of toner or ink.
+    TonerOut,
+    /// `media-jam`.
+    Jam,
+    /// `cover-open`, `door-open`, `interlock-open`, `input-tray-missing`.
+    CoverOpen,
+    /// Stopped or paused for another reason, `shutdown`, or not accepting jobs.
+    Stopped,
+}
+
+/// The printer's state as `Get-Printer-Attributes` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterStatus {
+    /// `printer-state`.
+    pub state: PrinterState,
+    /// `printer-state-reasons` as sent (`none` dropped), e.g. `media-empty-error`.
+    pub reasons: Vec<String>,
+    /// `printer-is-accepting-jobs` (true when the printer does not say).
+    pub accepting: bool,
+}
+
+impl PrinterStatus {
+    /// Why a job sent now would not print, if anything stops it. An empty supply (paper,
+    /// toner, ink) stops it whatever its suffix: a printer may call `toner-empty` a mere
+    /// `-report` and go on printing blank pages, which no citizen should be handed. Any other
+    /// reason stops it without a suffix or with `-error`, not with `-warning` or `-report`
+    /// (RFC 8011 5.4.12: `toner-low-warning`, `media-low-report`).
+    pub fn blocker(&self) -> Option<Blocker> {
+        let mut stopped = self.state == PrinterState::Stopped || !self.accepting;
+        for r in &self.reasons {
+            let (bare, severe) = match r.rsplit_once('-') {
+                Some((bare, "error")) => (bare, true),
+                Some((bare, "warning" | "report")) => (bare, false),
+                _ => (r.as_str(), true),
+            };
+            let found = match bare {
+                "media-empty" | "media-needed" => Some(Blocker::PaperOut),
+                "toner-empty" | "marker-supply-empty" => Some(Blocker::TonerOut),
+                "media-jam" if severe => Some(Blocker::Jam),
+                "cover-open" | "door-open" | "interlock-open" | "input-tray-missing" if severe => {
+                    Some(Blocker::CoverOpen)
+                }
+                "paused" | "shutdown" | "stopped" if severe => {
+                    stopped = true;
+                    None
+                }
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        stopped.then_some(Blocker::Stopped)
+    }
+}
+
 impl IppPrinter {
     /// `uri` is `ipp://host[:port]/path` (port 631 by default), `ipps://…`, or the `http(s)`
     /// URL of the same endpoint. Each exchange times out after `timeout`.
@@ -195,6 +294,43 @@ impl IppPrinter {
         Ok((state, job_strings(&resp, "job-state-reasons")))
     }
 
+    /// `Get-Printer-Attributes`: whether the printer can take a job now (read it before a job,
+    /// so the citizen is told before anything is prepared, and staff see why).
+    pub fn status(&self) -> Result<PrinterStatus, IppError> {
+        let op = IppOperationBuilder::get_printer_attributes(self.uri.clone())
+            .attributes([
+                "printer-state",
+                "printer-state-reasons",
+                "printer-is-accepting-jobs",
+            ])
+            .build()?;
+        let resp = self.send(op)?;
+        let state = printer_int(&resp, "printer-state")
+            .map(|v| match v {
+                3 => PrinterState::Idle,
+                4 => PrinterState::Processing,
+                5 => PrinterState::Stopped,
+                other => PrinterState::Unknown(other),
+            })
+            .ok_or(IppError::Missing("printer-state"))?;
+        let reasons = printer_strings(&resp, "printer-state-reasons")
+            .into_iter()
+            .filter(|r| r != "none")
+            .collect();
+        let accepting = resp
+            .attributes()
+            .groups_of(DelimiterTag::PrinterAttributes)
+            .flat_map(|g| g.attributes().iter())
+            .find(|a| a.name().to_string() == "printer-is-accepting-jobs")
+            .map(|a| !matches!(a.value(), IppValue::Boolean(false)))
+            .unwrap_or(true);
+        Ok(PrinterStatus {
+            state,
+            reasons,
+            accepting,
+        })
+    }
+
     /// Prints a PDF and follows the job until it completes (`Ok`), ends otherwise
     /// ([`IppError::JobFailed`]) or `deadline` passes ([`IppError::Timeout`]).
     pub fn print_pdf(
@@ -246,6 +382,58 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn status(state: PrinterState, reasons: &[&str], accepting: bool) -> PrinterStatus {
+        PrinterStatus {
+            state,
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            accepting,
+        }
+    }
+
+    #[test]
+    fn blockers_from_state_reasons() {
+        use PrinterState::*;
+        assert_eq!(status(Idle, &[], true).blocker(), None);
+        assert_eq!(status(Idle, &["toner-low-warning"], true).blocker(), None);
+        assert_eq!(status(Idle, &["media-low-report"], true).blocker(), None);
+        assert_eq!(status(Idle, &["media-jam-warning"], true).blocker(), None);
+        // An empty supply stops the job even when the printer only "reports" it.
+        assert_eq!(
+            status(Idle, &["toner-empty-report"], true).blocker(),
+            Some(Blocker::TonerOut)
+        );
+        assert_eq!(
+            status(Stopped, &["media-empty-error"], true).blocker(),
+            Some(Blocker::PaperOut)
+        );
+        assert_eq!(
+            status(Idle, &["media-needed"], true).blocker(),
+            Some(Blocker::PaperOut)
+        );
+        assert_eq!(
+            status(Idle, &["toner-empty"], true).blocker(),
+            Some(Blocker::TonerOut)
+        );
+        assert_eq!(
+            status(Processing, &["marker-supply-empty-error"], true).blocker(),
+            Some(Blocker::TonerOut)
+        );
+        assert_eq!(
+            status(Stopped, &["media-jam"], true).blocker(),
+            Some(Blocker::Jam)
+        );
+        assert_eq!(
+            status(Idle, &["cover-open"], true).blocker(),
+            Some(Blocker::CoverOpen)
+        );
+        assert_eq!(
+            status(Stopped, &["paused"], true).blocker(),
+            Some(Blocker::Stopped)
+        );
+        assert_eq!(status(Idle, &[], false).blocker(), Some(Blocker::Stopped));
+        assert_eq!(status(Stopped, &[], true).blocker(), Some(Blocker::Stopped));
     }
 
     #[test]

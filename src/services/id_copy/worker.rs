@@ -5,12 +5,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use scanner::sane::{DocScanner, ScanError, ScannedImage};
 
 use super::{CopyOrder, CopyPrintProblem, Event, Job, ScanProblem};
 use crate::app::{EventSink, KioskEvent, Reply, RgbaImage};
+use crate::devices::a4_printer::{A4Printer, A4Problem};
 use crate::devices::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::documents::id_copy::{self, IdCopy};
 use crate::documents::pdf::RgbImage;
@@ -30,27 +30,14 @@ impl DocumentSource for DocScanner {
     }
 }
 
-/// Where A4 pages go.
-pub enum A4Output {
-    /// An IPP printer or CUPS queue.
-    Ipp {
-        /// The printer.
-        printer: printer::ipp::IppPrinter,
-        /// How long a job may take before it counts as failed.
-        job_timeout: Duration,
-    },
-    /// Demo only: PDFs land in a folder (the simulated A4 printer).
-    Folder(PathBuf),
-    /// No A4 printer on this kiosk.
-    None,
-}
+pub use crate::devices::a4_printer::A4Output;
 
 /// What the thread needs.
 pub struct CopyWorkerDeps {
     /// The document scanner (`None`: the kiosk has none; scans fail as a scanner fault).
     pub source: Option<Box<dyn DocumentSource>>,
-    /// The A4 printer.
-    pub output: A4Output,
+    /// The A4 printer (shared with the other services that print A4).
+    pub a4: A4Printer,
     /// Font for the PDF (the CJK font the UI embeds).
     pub font: &'static [u8],
     /// Where answers go.
@@ -62,12 +49,12 @@ pub struct CopyWorkerDeps {
     pub health: Arc<HealthBoard>,
 }
 
-/// The document scanner's and the A4 printer's health: kept on the health board (staff and
-/// the heartbeat read it there) and, on every change, in the store's `device_events`.
+/// The document scanner's health: kept on the health board (staff and the heartbeat read it
+/// there) and, on every change, in the store's `device_events`. (The A4 printer keeps its own:
+/// [`A4Printer`].)
 struct Health {
     store: Option<Store>,
     doc_scanner: HealthCell,
-    a4_printer: HealthCell,
 }
 
 impl Health {
@@ -75,15 +62,13 @@ impl Health {
         Self {
             store,
             doc_scanner: board.cell(DeviceId::DocScanner),
-            a4_printer: board.cell(DeviceId::A4Printer),
         }
     }
 
     fn record(&mut self, device: DeviceId, new: DeviceState) {
         let cell = match device {
             DeviceId::DocScanner => &self.doc_scanner,
-            DeviceId::A4Printer => &self.a4_printer,
-            // The copy service owns these two devices only.
+            // The copy worker keeps the scanner's health only.
             _ => return,
         };
         if cell.set(new.clone()).is_none() {
@@ -111,7 +96,6 @@ impl Health {
 }
 
 const DOC_SCANNER: DeviceId = DeviceId::DocScanner;
-const A4_PRINTER: DeviceId = DeviceId::A4Printer;
 
 /// Starts the copy worker.
 pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<Spawned<Reply<Job>>> {
@@ -123,7 +107,7 @@ pub fn spawn(deps: CopyWorkerDeps) -> std::io::Result<Spawned<Reply<Job>>> {
     Worker::spawn("id-copy", state, |(deps, health), job: Reply<Job>| {
         let event = match job.event {
             Job::Scan(side) => Event::Scanned(side, scan_side(deps, health)),
-            Job::Print(order) => Event::Printed(print(deps, health, &order)),
+            Job::Print(order) => Event::Printed(print(deps, &order)),
         };
         deps.sink.send(KioskEvent::Service(Reply {
             token: job.token,
@@ -200,11 +184,7 @@ fn to_rgb(img: &RgbaImage) -> RgbImage {
     }
 }
 
-fn print(
-    deps: &CopyWorkerDeps,
-    health: &mut Health,
-    order: &CopyOrder,
-) -> Result<(), CopyPrintProblem> {
+fn print(deps: &CopyWorkerDeps, order: &CopyOrder) -> Result<(), CopyPrintProblem> {
     let copy = IdCopy {
         front: to_rgb(&order.front),
         back: to_rgb(&order.back),
@@ -214,40 +194,9 @@ fn print(
         tracing::error!(error = %e, "ID copy layout failed");
         CopyPrintProblem::PrinterFault
     })?;
-    match &deps.output {
-        A4Output::None => Err(CopyPrintProblem::NoPrinter),
-        A4Output::Folder(dir) => {
-            let name = format!(
-                "id-copy-{}.pdf",
-                crate::clock::hall_now().format("%Y%m%d-%H%M%S%.3f")
-            );
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(dir.join(name), &pdf))
-                .map_err(|e| {
-                    tracing::error!(error = %e, "demo A4 printer folder");
-                    CopyPrintProblem::PrinterFault
-                })
-        }
-        A4Output::Ipp {
-            printer,
-            job_timeout,
-        } => match printer.print_pdf(&pdf, "id-copy", *job_timeout) {
-            Ok(_) => {
-                health.ok(A4_PRINTER);
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "A4 printer");
-                health.fault(A4_PRINTER, &e.to_string());
-                Err(match &e {
-                    printer::ipp::IppError::JobFailed { reasons, .. }
-                        if reasons.contains("media-empty") || reasons.contains("media-needed") =>
-                    {
-                        CopyPrintProblem::PaperOut
-                    }
-                    _ => CopyPrintProblem::PrinterFault,
-                })
-            }
-        },
-    }
+    deps.a4.print(&pdf, "id-copy").map_err(|p| match p {
+        A4Problem::NoPrinter => CopyPrintProblem::NoPrinter,
+        A4Problem::PaperOut => CopyPrintProblem::PaperOut,
+        _ => CopyPrintProblem::PrinterFault,
+    })
 }

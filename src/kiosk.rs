@@ -14,9 +14,10 @@ use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
+use crate::services::certificate::worker::CertificateWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::{appointment, case_progress, id_copy, queue_ticket, Services};
+use crate::services::{appointment, case_progress, certificate, id_copy, queue_ticket, Services};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
@@ -28,6 +29,7 @@ struct ServiceWorkers {
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
+    _certificate: Worker<Reply<certificate::Order>>,
 }
 
 /// A running kiosk. Dropping it stops every thread.
@@ -102,6 +104,7 @@ impl Kiosk {
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
+        let client_for_certificates = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -150,6 +153,16 @@ impl Kiosk {
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
         let copy_offered = source.is_some() && a4.is_present();
+        let certificate_offered = a4.is_present();
+        let (certificate_worker, certificates) =
+            certificate::worker::spawn(CertificateWorkerDeps {
+                db_path: db.clone(),
+                client: client_for_certificates,
+                a4: a4.clone(),
+                printer: printer_handle.clone(),
+                font: crate::assets::A4_FONT,
+                sink: sink.clone(),
+            })?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),
@@ -164,6 +177,7 @@ impl Kiosk {
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
+            certificate::Service::new(Rc::new(certificates), certificate_offered),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -224,6 +238,7 @@ impl Kiosk {
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
+                _certificate: certificate_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

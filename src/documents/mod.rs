@@ -13,6 +13,7 @@
 
 pub mod appointment_slip;
 pub mod certificate;
+pub mod certificate_slip;
 pub mod form;
 pub mod id_copy;
 pub mod pdf;

@@ -40,7 +40,7 @@ pub fn render(s: &CertificateSlip) -> Vec<u8> {
         .feed(1)
         .line("案件编号 Case number")
         .bold(true)
-        .size(1, 2)
+        .size(2, 2)
         .line(&s.case_number)
         .size(1, 1)
         .bold(false)

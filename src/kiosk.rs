@@ -195,6 +195,7 @@ impl Kiosk {
                 sink: sink.clone(),
                 kick: sync.kicker(),
                 health: health.clone(),
+                a4: a4.clone(),
             },
         )?;
         let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config

@@ -143,6 +143,7 @@ fn printing_a_certificate() {
         printed_previewed_and_verified(&rig, &a4);
         no_record_for_the_citizen(&rig);
         platform_gone_mid_flow_then_on_the_tile(&mut rig);
+        failed_mid_print_then_reprinted_by_staff(&rig, &a4);
         a4_out_of_paper_is_refused_before_anything_is_issued(&rig, &a4);
     });
 }
@@ -300,7 +301,66 @@ fn platform_gone_mid_flow_then_on_the_tile(rig: &mut Rig) {
     leave_by(rig, "结束办理");
 }
 
+fn failed_mid_print_then_reprinted_by_staff(rig: &Rig, a4: &crate::ipp::IppRig) {
+    let before = a4.jobs().len();
+    to_kinds(rig, 0);
+    rig.tap("户籍证明");
+    rig.wait_for("the preview", |r| step(r) == "preview");
+    let case = rig
+        .find("办件编号")
+        .accessible_value()
+        .unwrap()
+        .to_string();
+    // The toner runs out while the citizen checks the page (ippeveprinter's supplies form:
+    // supply0 is the waste tank, supply1 the black toner; both are sent every time).
+    assert!(a4
+        .web_form("supplies?supply0=25&supply1=0")
+        .contains("Supplies updated"));
+    rig.tap("打印证明");
+    rig.wait_for("the refusal", |r| step(r) == "problem");
+    rig.find("A4打印机墨粉用尽。");
+    rig.find(&format!(
+        "已通知工作人员，可到服务台为您补打。案件编号：{case}"
+    ));
+    assert_eq!(a4.jobs().len(), before);
+    // Kept sealed: the database holds neither the name nor the PDF in the clear.
+    let db = std::fs::read(rig.db_path()).unwrap_or_default();
+    let wal = std::fs::read(rig.db_path().with_extension("sqlite-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(5).any(|w| w == b"%PDF-"));
+        assert!(!bytes.windows(6).any(|w| w == "张伟".as_bytes()));
+    }
+    leave(rig);
+
+    // New toner; staff see the certificate waiting and print it.
+    assert!(a4
+        .web_form("supplies?supply0=25&supply1=100")
+        .contains("Supplies updated"));
+    rig.open_staff();
+    rig.wait_for("the staff report", |r| {
+        r.kiosk.staff().with_controller(|c| c.reprints() == 1)
+    });
+    rig.find("1 张证明待补打");
+    rig.tap("补打证明");
+    rig.wait_for("the reprint", |r| {
+        r.find("最近操作").accessible_value().unwrap_or_default() == "证明已补打。"
+    });
+    let jobs = a4.jobs();
+    assert_eq!(jobs.len(), before + 1);
+    // The spool lists jobs in no particular order: the reprint is the one with its case.
+    assert!(
+        jobs.iter().any(|j| {
+            let text = run(Command::new(tool("pdftotext")).arg(j).arg("-"));
+            text.contains("户籍证明") && text.contains(&case) && text.contains("张伟")
+        }),
+        "{jobs:?}"
+    );
+    rig.kiosk.staff().with_controller(|c| assert_eq!(c.reprints(), 0));
+    rig.tap("退出");
+}
+
 fn a4_out_of_paper_is_refused_before_anything_is_issued(rig: &Rig, a4: &crate::ipp::IppRig) {
+    let before = a4.jobs().len();
     to_kinds(rig, 0);
     assert!(a4
         .web_form("media?size1=&type1=&level1=0")
@@ -319,6 +379,6 @@ fn a4_out_of_paper_is_refused_before_anything_is_issued(rig: &Rig, a4: &crate::i
         a4_state.as_ref().is_some_and(|s| s.is_fault()),
         "{a4_state:?}"
     );
-    assert_eq!(a4.jobs().len(), 1, "nothing more was printed");
+    assert_eq!(a4.jobs().len(), before, "nothing more was printed");
     leave(rig);
 }

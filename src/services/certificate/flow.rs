@@ -46,7 +46,7 @@ pub enum Step {
         problem: Problem,
         /// The kind asked for, when there was one (the page names it).
         kind: Option<Arc<KindView>>,
-        /// The case number of a certificate that did not print.
+        /// The case number of a certificate that did not print and is kept for a reprint.
         case_number: Option<String>,
     },
 }
@@ -217,10 +217,13 @@ impl Flow for CertificateFlow {
                     Err(PrintFailure {
                         problem,
                         case_number,
+                        kept,
                     }) => Step::Problem {
                         problem,
                         kind: Some(doc.kind.clone()),
-                        case_number: Some(case_number),
+                        // The page sends the citizen to the desk with it when staff can
+                        // reprint it.
+                        case_number: kept.then_some(case_number),
                     },
                 };
             }
@@ -371,6 +374,7 @@ mod tests {
             Event::Printed(Err(PrintFailure {
                 problem: Problem::PaperOut,
                 case_number: "SB-20261124-000501".into(),
+                kept: true,
             }))
         ));
         assert!(matches!(

@@ -143,6 +143,8 @@ pub struct PrintFailure {
     pub problem: Problem,
     /// Case number of the certificate that did not print.
     pub case_number: String,
+    /// It is kept (sealed, until it expires) for staff to reprint at the service desk.
+    pub kept: bool,
 }
 
 /// What the worker reports.

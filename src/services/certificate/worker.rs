@@ -24,6 +24,11 @@ use crate::worker::{Spawned, Worker};
 /// (A4 at 1100 px is ~780 px wide, its 10.5 pt table text ~14 px: readable).
 pub const PREVIEW_HEIGHT_PX: u32 = 1100;
 
+/// How long a certificate that failed to print is kept for staff to reprint: the rest of
+/// the hall's day. After that the store's maintenance deletes it, reprinted or not, and the
+/// citizen asks again (the platform issues it again).
+pub const REPRINT_KEEP: chrono::Duration = chrono::Duration::hours(8);
+
 /// What the thread needs.
 pub struct CertificateWorkerDeps {
     /// Database file (the cached catalog).
@@ -182,9 +187,22 @@ fn print(
     let job = format!("certificate-{}", doc.case_number);
     if let Err(p) = deps.a4.print(&doc.pdf, &job) {
         tracing::warn!(problem = ?p, "certificate did not print");
+        // Staff can fix the printer and print it at the service desk: keep it, sealed, for
+        // as long as that makes sense (a kiosk without an A4 printer keeps nothing).
+        let kept = p != A4Problem::NoPrinter && {
+            let now = chrono::Utc::now();
+            match store.keep_for_reprint(&job, &doc.pdf, now, now + REPRINT_KEEP) {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot keep the certificate for a reprint");
+                    false
+                }
+            }
+        };
         return Err(PrintFailure {
             problem: a4_problem(p),
             case_number: doc.case_number.clone(),
+            kept,
         });
     }
     let hall_name = cached_catalog(store)

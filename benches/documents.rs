@@ -64,14 +64,26 @@ fn certificates(c: &mut Criterion) {
         ]);
     }
     let cases = [
-        ("social_insurance", samples::certificate(CertificateKind::SocialInsuranceContribution)),
+        (
+            "social_insurance",
+            samples::certificate(CertificateKind::SocialInsuranceContribution),
+        ),
         ("social_insurance_10y", ten_years),
-        ("no_housing", samples::certificate(CertificateKind::NoHousingProperty)),
-        ("household_register", samples::certificate(CertificateKind::HouseholdRegister)),
+        (
+            "no_housing",
+            samples::certificate(CertificateKind::NoHousingProperty),
+        ),
+        (
+            "household_register",
+            samples::certificate(CertificateKind::HouseholdRegister),
+        ),
     ];
     for (name, cert) in &cases {
         let size = certificate::render(cert, A4_FONT).unwrap().len();
-        println!("certificate/{name} size: {size} bytes ({:.1} KB)", size as f64 / 1024.0);
+        println!(
+            "certificate/{name} size: {size} bytes ({:.1} KB)",
+            size as f64 / 1024.0
+        );
         g.bench_function(*name, |b| {
             b.iter(|| certificate::render(black_box(cert), A4_FONT).unwrap())
         });

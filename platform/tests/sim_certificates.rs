@@ -6,8 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use kiosk_platform::api::certificate::{
-    CertificateRequest, ERROR_NO_RECORD, KIND_SOCIAL_INSURANCE, VERIFY_FAILED_ZH,
-    VERIFY_GENUINE_ZH,
+    CertificateRequest, ERROR_NO_RECORD, KIND_SOCIAL_INSURANCE, VERIFY_FAILED_ZH, VERIFY_GENUINE_ZH,
 };
 use kiosk_platform::api::holder_hash;
 use kiosk_platform::sim::cases::SAMPLE_HOLDER_ID_NUMBERS;
@@ -71,12 +70,17 @@ fn issue_and_verify_over_http() {
             .collect(),
         other => panic!("{other:?}"),
     };
-    assert!(kinds.contains(&KIND_SOCIAL_INSURANCE.to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&KIND_SOCIAL_INSURANCE.to_owned()),
+        "{kinds:?}"
+    );
 
     let c = client
         .issue_certificate(&ask(KIND_SOCIAL_INSURANCE, 0))
         .unwrap();
-    assert!(c.verify_url.starts_with(&format!("{}/verify?", sim.base_url())));
+    assert!(c
+        .verify_url
+        .starts_with(&format!("{}/verify?", sim.base_url())));
     let (status, page) = get(&c.verify_url);
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(VERIFY_GENUINE_ZH), "{page}");
@@ -101,7 +105,9 @@ fn issue_and_verify_over_http() {
 
     // The citizen with no records.
     match client.issue_certificate(&ask(KIND_SOCIAL_INSURANCE, 5)) {
-        Err(ClientError::Http { status: 404, code, .. }) => {
+        Err(ClientError::Http {
+            status: 404, code, ..
+        }) => {
             assert_eq!(code.as_deref(), Some(ERROR_NO_RECORD))
         }
         other => panic!("{other:?}"),

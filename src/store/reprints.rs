@@ -97,7 +97,12 @@ mod tests {
         let now = Utc::now();
         let pdf = b"%PDF-1.3 \xe5\xbc\xa0\xe4\xbc\x9f 110101********0017".to_vec();
         let id = s
-            .keep_for_reprint("certificate-SB-1", &pdf, now, now + chrono::Duration::hours(8))
+            .keep_for_reprint(
+                "certificate-SB-1",
+                &pdf,
+                now,
+                now + chrono::Duration::hours(8),
+            )
             .unwrap();
         // Sealed at rest: neither the bytes nor their hex are in the table.
         let raw: String = s
@@ -113,8 +118,13 @@ mod tests {
         assert_eq!(s.reprints_waiting(now).unwrap(), 0);
 
         // One not reprinted: not offered once expired, and gone after maintenance.
-        s.keep_for_reprint("certificate-SB-2", &pdf, now, now + chrono::Duration::hours(8))
-            .unwrap();
+        s.keep_for_reprint(
+            "certificate-SB-2",
+            &pdf,
+            now,
+            now + chrono::Duration::hours(8),
+        )
+        .unwrap();
         let later = now + chrono::Duration::hours(9);
         assert_eq!(s.reprints_waiting(later).unwrap(), 0);
         assert!(s.next_reprint(later).unwrap().is_none());

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::rig::{Page, ReadSession, Rig};
-use slint::ComponentHandle;
 use kiosk::services::certificate::Step;
 use kiosk::services::ActiveFlow;
 use kiosk_platform::api::certificate::{VERIFY_FAILED_ZH, VERIFY_GENUINE_ZH};
+use slint::ComponentHandle;
 
 /// The certificate step on screen, by a short name.
 fn step(rig: &Rig) -> &'static str {
@@ -229,7 +229,9 @@ fn printed_previewed_and_verified(rig: &Rig, a4: &crate::ipp::IppRig) {
     assert!(rig.printer().wait_for_receipts(1, crate::rig::PATIENCE));
     let slip = rig.printer().receipts()[0].text();
     assert!(
-        slip.contains("个人参保证明") && slip.contains(&case) && slip.contains("110101********0017"),
+        slip.contains("个人参保证明")
+            && slip.contains(&case)
+            && slip.contains("110101********0017"),
         "{slip}"
     );
     assert!(!slip.contains("张伟"), "{slip}");
@@ -284,7 +286,10 @@ fn platform_gone_mid_flow_then_on_the_tile(rig: &mut Rig) {
             .invoke_touched();
         i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(300));
         r.pump();
-        r.find("证明打印").accessible_description().unwrap_or_default() == "平台暂时无法连接，暂不可用"
+        r.find("证明打印")
+            .accessible_description()
+            .unwrap_or_default()
+            == "平台暂时无法连接，暂不可用"
     });
     rig.tap("证明打印");
     assert_eq!(rig.page(), Page::Menu);
@@ -306,11 +311,7 @@ fn failed_mid_print_then_reprinted_by_staff(rig: &Rig, a4: &crate::ipp::IppRig) 
     to_kinds(rig, 0);
     rig.tap("户籍证明");
     rig.wait_for("the preview", |r| step(r) == "preview");
-    let case = rig
-        .find("办件编号")
-        .accessible_value()
-        .unwrap()
-        .to_string();
+    let case = rig.find("办件编号").accessible_value().unwrap().to_string();
     // The toner runs out while the citizen checks the page (ippeveprinter's supplies form:
     // supply0 is the waste tank, supply1 the black toner; both are sent every time).
     assert!(a4
@@ -355,7 +356,9 @@ fn failed_mid_print_then_reprinted_by_staff(rig: &Rig, a4: &crate::ipp::IppRig) 
         }),
         "{jobs:?}"
     );
-    rig.kiosk.staff().with_controller(|c| assert_eq!(c.reprints(), 0));
+    rig.kiosk
+        .staff()
+        .with_controller(|c| assert_eq!(c.reprints(), 0));
     rig.tap("退出");
 }
 

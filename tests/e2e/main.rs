@@ -27,8 +27,8 @@ mod ipp;
 mod rig;
 
 mod appointment;
-mod certificate;
 mod case_progress;
+mod certificate;
 mod documents;
 mod id_copy;
 mod idcard;

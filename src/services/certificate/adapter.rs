@@ -40,7 +40,9 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     a.on_choose_kind(on_router_with(ui, |r, now, i: i32| {
         with_flow(r, now, |f, cx| f.choose_kind(i.max(0) as usize, cx))
     }));
-    a.on_print(on_router(ui, |r, now| with_flow(r, now, |f, cx| f.print(cx))));
+    a.on_print(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.print(cx))
+    }));
     a.on_back(on_router(ui, |r, now| {
         with_flow(r, now, |f, cx| {
             crate::app::Flow::back(f, cx);

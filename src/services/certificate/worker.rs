@@ -156,11 +156,10 @@ fn prepare(
         Problem::Document
     })?;
     let started = std::time::Instant::now();
-    let preview =
-        crate::documents::preview::rasterise(&pdf, PREVIEW_HEIGHT_PX).map_err(|e| {
-            tracing::error!(error = %e, "certificate preview failed");
-            Problem::Document
-        })?;
+    let preview = crate::documents::preview::rasterise(&pdf, PREVIEW_HEIGHT_PX).map_err(|e| {
+        tracing::error!(error = %e, "certificate preview failed");
+        Problem::Document
+    })?;
     tracing::info!(
         kind = order.kind.kind.code(),
         pdf_bytes = pdf.len(),
@@ -259,8 +258,7 @@ mod tests {
             offer("marriage_record"),
             offer("social_insurance"),
         ];
-        let kinds: Vec<CertificateKind> =
-            offered_kinds(&catalog).iter().map(|k| k.kind).collect();
+        let kinds: Vec<CertificateKind> = offered_kinds(&catalog).iter().map(|k| k.kind).collect();
         assert_eq!(
             kinds,
             [

@@ -78,6 +78,9 @@ pub(crate) fn offers(conn: &Connection) -> rusqlite::Result<Vec<CertificateOffer
     rows.collect()
 }
 
+/// A household member: name, relation to the head, sex, birth date.
+type Member = (&'static str, &'static str, &'static str, &'static str);
+
 /// What the platform knows of a sample citizen.
 struct Person {
     name: &'static str,
@@ -87,7 +90,7 @@ struct Person {
     /// (yuan) and the month of retirement, if retired.
     insurance: Option<Insurance>,
     /// Registered household address and the other members (name, relation, sex, birth).
-    household: Option<(&'static str, &'static [(&'static str, &'static str, &'static str, &'static str)])>,
+    household: Option<(&'static str, &'static [Member])>,
     /// Spouse searched together with the citizen for the no-housing proof.
     spouse: Option<&'static str>,
 }
@@ -202,10 +205,7 @@ fn content(
             let ins = p.insurance.as_ref()?;
             // Contributions up to last month, or up to retirement.
             let last_month = ym(today.year(), today.month()) - 1;
-            let end = ins
-                .retired
-                .map(|(y, m)| ym(y, m) - 1)
-                .unwrap_or(last_month);
+            let end = ins.retired.map(|(y, m)| ym(y, m) - 1).unwrap_or(last_month);
             let start = ym(ins.from.0, ins.from.1);
             let months = (end - start + 1).max(0);
             let (end_y, end_m) = (end.div_euclid(12), end.rem_euclid(12) + 1);
@@ -384,7 +384,13 @@ pub(crate) fn issue(
         .enumerate()
         .find(|(_, id)| holder_hash(id) == holder)
         .and_then(|(i, id)| person(i).map(|p| (p, mask_id(id))));
-    let no_record = || ApiError::new(404, ERROR_NO_RECORD, "no record of this kind for the holder");
+    let no_record = || {
+        ApiError::new(
+            404,
+            ERROR_NO_RECORD,
+            "no record of this kind for the holder",
+        )
+    };
     let (p, masked_id) = found.ok_or_else(no_record)?;
     let (issuer, body, table) =
         content(&request.kind, &p, &masked_id, today).ok_or_else(no_record)?;
@@ -531,18 +537,28 @@ mod tests {
     fn contributions_span_years_and_count_the_months() {
         let (_d, mut conn) = db();
         let c = issue(&mut conn, "k", &ask(KIND_SOCIAL_INSURANCE, 0), day(), BASE).unwrap();
-        assert!(c.case_number.starts_with("SB-20261124-"), "{}", c.case_number);
+        assert!(
+            c.case_number.starts_with("SB-20261124-"),
+            "{}",
+            c.case_number
+        );
         assert_eq!(c.holder_name, "张伟");
         // 2008-07 .. 2026-10: 6 + 17 * 12 + 10 months.
         assert!(c.body[0].contains("累计缴费220个月"), "{}", c.body[0]);
         assert!(c.body[0].contains("110101********0017"));
         assert_eq!(c.table.len(), 1 + 10, "header and ten years");
         assert_eq!(c.table[1][0], "2017");
-        assert_eq!(c.table.last().unwrap()[..2], ["2026".to_owned(), "10".to_owned()]);
+        assert_eq!(
+            c.table.last().unwrap()[..2],
+            ["2026".to_owned(), "10".to_owned()]
+        );
         // The retired citizen's record ends at retirement.
         let r = issue(&mut conn, "k", &ask(KIND_SOCIAL_INSURANCE, 3), day(), BASE).unwrap();
         assert!(r.body[0].contains("已于2010年10月退休"), "{}", r.body[0]);
-        assert_eq!(r.table.last().unwrap()[..2], ["2010".to_owned(), "9".to_owned()]);
+        assert_eq!(
+            r.table.last().unwrap()[..2],
+            ["2010".to_owned(), "9".to_owned()]
+        );
     }
 
     #[test]
@@ -579,7 +595,14 @@ mod tests {
     #[test]
     fn a_genuine_url_verifies_and_an_altered_or_unissued_one_does_not() {
         let (_d, mut conn) = db();
-        let c = issue(&mut conn, "k", &ask(KIND_HOUSEHOLD_REGISTER, 4), day(), BASE).unwrap();
+        let c = issue(
+            &mut conn,
+            "k",
+            &ask(KIND_HOUSEHOLD_REGISTER, 4),
+            day(),
+            BASE,
+        )
+        .unwrap();
         let v = verify(&conn, &c.verify_url).unwrap().unwrap();
         assert_eq!(v.kind_zh, "户籍证明");
         assert_eq!(v.masked_holder, "阿******* 650102********2366");
@@ -587,7 +610,8 @@ mod tests {
         let altered = c.verify_url.replace(&c.case_number, "HJ-20261124-000999");
         assert_eq!(verify(&conn, &altered).unwrap(), None);
         // Signed with the right key but never issued.
-        let unissued = crate::codes::verification_url(BASE, "HJ-20261124-000777", day(), VERIFY_KEY);
+        let unissued =
+            crate::codes::verification_url(BASE, "HJ-20261124-000777", day(), VERIFY_KEY);
         assert_eq!(verify(&conn, &unissued).unwrap(), None);
         let other_key = crate::codes::verification_url(BASE, &c.case_number, day(), b"forger");
         assert_eq!(verify(&conn, &other_key).unwrap(), None);

@@ -3,7 +3,8 @@
 //! - [`queue_ticket`]: the queue ticket as ESC/POS bytes (80 mm receipt printer).
 //! - [`appointment_slip`]: the appointment slip, likewise.
 //! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
-//!   proof) with a signed verification QR code ([`verification`]).
+//!   proof, household-register proof) with a signed verification QR code ([`verification`]).
+//! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
 //! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).

@@ -100,6 +100,7 @@ mod tests {
             "0001_initial.sql",
             "0002_outbox_purge_index.sql",
             "0003_damaged_databases.sql",
+            "0004_reprints.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

@@ -214,7 +214,8 @@ fn reprint(store: &Store, a4: &crate::devices::a4_printer::A4Printer) -> StaffNo
     };
     match a4.print(&kept.pdf, &kept.job) {
         Ok(()) => {
-            tracing::info!(job = %kept.job, "staff reprinted a certificate");
+            // The job name carries the case number: the log gets the row only.
+            tracing::info!(reprint = kept.id, "staff reprinted a certificate");
             match store.drop_reprint(kept.id) {
                 Ok(()) => StaffNote::Reprinted,
                 Err(e) => StaffNote::Error(e.to_string()),

@@ -21,11 +21,11 @@ pub struct Reprint {
 impl std::fmt::Debug for Reprint {
     // The PDF is the citizen's certificate.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The job name carries the case number.
         f.debug_struct("Reprint")
             .field("id", &self.id)
-            .field("job", &self.job)
             .field("pdf_bytes", &self.pdf.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -86,9 +86,9 @@ pub struct Prepared {
 
 impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A case number ties a log line to a person: logs get the kind and the size only.
         f.debug_struct("Prepared")
             .field("kind", &self.kind.kind)
-            .field("case_number", &self.case_number)
             .field("pdf_bytes", &self.pdf.len())
             .finish_non_exhaustive()
     }
@@ -125,7 +125,7 @@ pub enum Problem {
 }
 
 /// What came out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PrintedView {
     /// The kind.
     pub kind: Arc<KindView>,
@@ -137,7 +137,7 @@ pub struct PrintedView {
 }
 
 /// A print that did not end with the certificate in hand.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PrintFailure {
     /// What went wrong.
     pub problem: Problem,
@@ -145,6 +145,24 @@ pub struct PrintFailure {
     pub case_number: String,
     /// It is kept (sealed, until it expires) for staff to reprint at the service desk.
     pub kept: bool,
+}
+
+impl std::fmt::Debug for PrintedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintedView")
+            .field("kind", &self.kind.kind)
+            .field("slip", &self.slip)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for PrintFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintFailure")
+            .field("problem", &self.problem)
+            .field("kept", &self.kept)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the worker reports.

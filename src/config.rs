@@ -74,6 +74,9 @@ pub struct ServicesConfig {
     /// `[services.certificate]`.
     #[serde(default)]
     pub certificate: ServiceSection,
+    /// `[services.personal_documents]`.
+    #[serde(default)]
+    pub personal_documents: ServiceSection,
 }
 
 /// One service's section.
@@ -261,10 +264,31 @@ impl std::fmt::Debug for CodesConfig {
     }
 }
 
+/// Where to read a key file named in the configuration: under systemd, the copy the unit's
+/// `LoadCredential=` handed over in `$CREDENTIALS_DIRECTORY` (same file name), which only this
+/// service can read; otherwise the file itself.
+pub fn credential_or(path: &Path) -> PathBuf {
+    credential_in(
+        std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
+        path,
+    )
+}
+
+fn credential_in(dir: Option<PathBuf>, path: &Path) -> PathBuf {
+    if let (Some(dir), Some(name)) = (dir.filter(|d| !d.as_os_str().is_empty()), path.file_name()) {
+        let handed = dir.join(name);
+        if handed.is_file() {
+            return handed;
+        }
+    }
+    path.to_owned()
+}
+
 impl CodesConfig {
     /// The signing key.
     pub fn key(&self) -> Result<Vec<u8>, ConfigError> {
         if let Some(path) = &self.verify_key_file {
+            let path = &credential_or(path);
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
             crate::store::crypto::tighten_permissions(path, "code key file")
@@ -604,6 +628,7 @@ impl Config {
     /// refused when that is not possible.
     pub fn platform_key(&self) -> Result<Vec<u8>, ConfigError> {
         if let Some(path) = &self.platform.key_file {
+            let path = &credential_or(path);
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Key(format!("cannot read {}: {e}", path.display())))?;
             crate::store::crypto::tighten_permissions(path, "platform key file")
@@ -629,10 +654,10 @@ impl Config {
     /// keeps it in its data folder.
     pub fn store_key_file(&self) -> PathBuf {
         if let Some(k) = &self.store.key_file {
-            return k.clone();
+            return credential_or(k);
         }
         match (&self.config_dir, self.demo) {
-            (Some(dir), false) => dir.join(DEFAULT_STORE_KEY_FILE),
+            (Some(dir), false) => credential_or(&dir.join(DEFAULT_STORE_KEY_FILE)),
             _ => self.data_dir.join(DEFAULT_STORE_KEY_FILE),
         }
     }
@@ -646,6 +671,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_come_from_systemd_credentials_when_handed_over() {
+        let creds = tempfile::tempdir().unwrap();
+        let conf = Path::new("/etc/citizen-window/platform.key");
+        // Nothing handed over (or not under systemd): the configured file.
+        assert_eq!(credential_in(None, conf), conf);
+        assert_eq!(credential_in(Some(creds.path().into()), conf), conf);
+        std::fs::write(creds.path().join("platform.key"), "k").unwrap();
+        assert_eq!(
+            credential_in(Some(creds.path().into()), conf),
+            creds.path().join("platform.key")
+        );
+        assert_eq!(credential_in(Some(PathBuf::new()), conf), conf);
+    }
 
     #[test]
     fn services_are_all_on_unless_a_section_says_off_and_unknown_names_are_refused() {

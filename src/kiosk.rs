@@ -16,8 +16,11 @@ use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::certificate::worker::CertificateWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
-use crate::services::{appointment, case_progress, certificate, id_copy, queue_ticket, Services};
+use crate::services::{
+    appointment, case_progress, certificate, id_copy, personal_documents, queue_ticket, Services,
+};
 use crate::store::Store;
 use crate::sync::SyncWorker;
 use crate::ui::{self, AppWindow, KioskUi};
@@ -30,6 +33,36 @@ struct ServiceWorkers {
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
     _certificate: Worker<Reply<certificate::Order>>,
+    _personal_documents: Worker<Reply<personal_documents::Order>>,
+}
+
+impl ServiceWorkers {
+    /// Each worker's life, by thread name.
+    fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        vec![
+            ("queue-ticket", self._queue_ticket.life()),
+            ("case-progress", self._case_progress.life()),
+            ("id-copy", self._id_copy.life()),
+            ("appointment", self._appointment.life()),
+            ("certificate", self._certificate.life()),
+            ("personal-documents", self._personal_documents.life()),
+        ]
+    }
+}
+
+/// The file in the runtime folder by which the package asks for a restart once idle.
+pub const RESTART_FLAG: &str = "restart-when-idle";
+
+fn is_idle(ui: &KioskUi, staff: &ui::StaffUi) -> bool {
+    let attract = ui.with_router(|r| matches!(r.screen(), crate::app::Screen::Attract));
+    let staff_away = staff.with_controller(|c| c.mode() == crate::app::staff::StaffMode::Closed);
+    attract && staff_away
+}
+
+/// While it lives, the kiosk pings systemd's watchdog from the UI thread
+/// ([`Kiosk::tell_service_manager`]).
+pub struct ServiceManagerLink {
+    _watchdog: Option<slint::Timer>,
 }
 
 /// A running kiosk. Dropping it stops every thread.
@@ -45,6 +78,7 @@ pub struct Kiosk {
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
+    _a4_poll: crate::devices::a4_printer::A4Poller,
     printer: PrinterHandle,
     health: Arc<HealthBoard>,
 }
@@ -105,6 +139,7 @@ impl Kiosk {
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
         let client_for_certificates = client.clone();
+        let client_for_documents = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -163,6 +198,11 @@ impl Kiosk {
                 font: crate::assets::A4_FONT,
                 sink: sink.clone(),
             })?;
+        // Read the printer's state now and then, so a tile greys before a citizen tries and
+        // frees itself once staff load paper.
+        let a4_poll = a4
+            .start_polling(Duration::from_secs(30))
+            .context("starting the A4 printer's poll")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),
@@ -172,12 +212,23 @@ impl Kiosk {
             health: health.clone(),
         })
         .context("starting the copy worker")?;
+        let documents_offered = a4.is_present();
+        let (documents_worker, documents) =
+            personal_documents::worker::spawn(DocumentsWorkerDeps {
+                client: client_for_documents,
+                a4: a4.clone(),
+                font: crate::assets::A4_FONT,
+                db_path: db.clone(),
+                sink: sink.clone(),
+            })
+            .context("starting the documents worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
             certificate::Service::new(Rc::new(certificates), certificate_offered),
+            personal_documents::Service::new(Rc::new(documents), documents_offered),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -240,10 +291,12 @@ impl Kiosk {
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
                 _certificate: certificate_worker,
+                _personal_documents: documents_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
             _printer: printer_mgr,
+            _a4_poll: a4_poll,
             printer: printer_handle,
             health,
         })
@@ -274,8 +327,103 @@ impl Kiosk {
         &self.ui
     }
 
+    /// Every thread of the kiosk by name, with its life: what the watchdog checks.
+    pub fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        let mut lives = vec![
+            ("sync", self._sync.life()),
+            ("idcard", self._idcard.life()),
+            ("printer", self._printer.life()),
+            ("staff", self._staff_service.life()),
+        ];
+        if let Some(s) = &self._code_scanner {
+            lives.push(("code-scanner", s.life()));
+        }
+        lives.extend(self._services.lives());
+        lives
+    }
+
+    /// Tells systemd, when it started the kiosk (`Type=notify`: `notify_socket` is
+    /// `$NOTIFY_SOCKET`), that the kiosk is up once the event loop turns with the window
+    /// shown, and pings its watchdog every half `watchdog` from a timer on the UI thread while
+    /// every thread lives ([`crate::service_manager`]). Keep the link while the kiosk runs.
+    pub fn tell_service_manager(
+        &self,
+        notify_socket: Option<String>,
+        watchdog: Option<Duration>,
+    ) -> ServiceManagerLink {
+        use crate::service_manager::{Notifier, Watchdog};
+        let Some(path) = notify_socket else {
+            return ServiceManagerLink { _watchdog: None };
+        };
+        match Notifier::at(&path) {
+            Ok(ready) => slint::Timer::single_shot(Duration::ZERO, move || {
+                if let Err(e) = ready.send("READY=1\nSTATUS=attract screen up") {
+                    tracing::warn!(error = %e, "telling systemd the kiosk is ready");
+                }
+            }),
+            Err(e) => tracing::warn!(error = %e, "NOTIFY_SOCKET is not usable"),
+        }
+        let timer = watchdog.and_then(|every| {
+            let mut dog = Watchdog::new(Notifier::at(&path).ok()?);
+            let lives = self.lives();
+            let timer = slint::Timer::default();
+            timer.start(slint::TimerMode::Repeated, every / 2, move || {
+                let states: Vec<(&'static str, bool)> =
+                    lives.iter().map(|(n, l)| (*n, l.is_alive())).collect();
+                dog.tick(&states);
+            });
+            Some(timer)
+        });
+        ServiceManagerLink { _watchdog: timer }
+    }
+
+    /// Whether nobody is using the kiosk: the attract screen, no citizen, no staff member at
+    /// the staff screen. The only moment a restart for an upgrade may take.
+    pub fn is_idle(&self) -> bool {
+        is_idle(&self.ui, &self.staff)
+    }
+
+    /// Watches for `flag` (the package's maintainer script writes it after an upgrade) and,
+    /// at the first moment the kiosk is idle, removes it and calls `restart` (which ends the
+    /// event loop: the process exits 0 and systemd starts the new version). A citizen's
+    /// session is never cut short by an upgrade.
+    pub fn restart_when_idle(
+        &self,
+        flag: std::path::PathBuf,
+        restart: impl Fn() + 'static,
+    ) -> slint::Timer {
+        let (ui, staff) = (self.ui.clone(), self.staff.clone());
+        let timer = slint::Timer::default();
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(2),
+            move || {
+                if flag.exists() && is_idle(&ui, &staff) {
+                    if let Err(e) = std::fs::remove_file(&flag) {
+                        tracing::warn!(error = %e, "restart flag");
+                    }
+                    tracing::info!("restarting for the new version, between two citizens");
+                    restart();
+                }
+            },
+        );
+        timer
+    }
+
     /// Shows the window and runs the event loop until the window closes.
     pub fn run(&self, fullscreen: bool) -> anyhow::Result<()> {
+        let _systemd = self.tell_service_manager(
+            std::env::var("NOTIFY_SOCKET").ok(),
+            crate::service_manager::watchdog_interval(),
+        );
+        // systemd's RuntimeDirectory= (/run/citizen-window): where an upgrade asks for a
+        // restart.
+        let _upgrade = std::env::var_os("RUNTIME_DIRECTORY").map(|dir| {
+            let flag = std::path::Path::new(&dir).join(RESTART_FLAG);
+            self.restart_when_idle(flag, || {
+                let _ = slint::quit_event_loop();
+            })
+        });
         if fullscreen {
             self.window.window().set_fullscreen(true);
         } else {

@@ -17,10 +17,13 @@
 //! - [`demo`]: simulators standing in for the devices and the platform; nothing in the
 //!   product depends on it.
 //! - [`clock`]: hall time (UTC+8), the service day.
-//! - [`cli`]: the subcommands (`diag`, `doc`, `soak`), one module each.
+//! - [`cli`]: the subcommands (`diag`, `doc`, `soak`, `config check`), one module each, and
+//!   the exit codes.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
 //! - [`preflight`]: the start-up checks of the config and the data folder's files, before
 //!   anything is leased or created.
+//! - [`service_manager`]: systemd's notifications (ready, watchdog pings while every thread
+//!   lives).
 //!
 //! The platform contract, client and simulator live in the `kiosk-platform` crate; the
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
@@ -38,6 +41,7 @@ pub mod kiosk;
 pub mod logging;
 pub mod preflight;
 pub mod service;
+pub mod service_manager;
 pub mod services;
 pub mod store;
 pub mod sync;

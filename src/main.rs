@@ -1,4 +1,11 @@
-//! `kiosk`: runs the kiosk (the demo when no config is given) or one of its tools.
+//! `kiosk`: runs the kiosk or one of its tools.
+//!
+//! The kiosk reads its configuration from `--config FILE`, else `$KIOSK_CONFIG`, else
+//! `/etc/citizen-window/kiosk.toml` (the package's conffile). The demo (simulated devices, the
+//! built-in platform) runs only when asked: `--demo`, or `KIOSK_DEMO=1`, which the repository's
+//! `.cargo/config.toml` sets so that `cargo run --release` starts the demo on a developer's
+//! machine. An installed kiosk whose configuration is missing or invalid exits with 78
+//! (EX_CONFIG) and a message, and systemd leaves it stopped: it never falls back to the demo.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -14,11 +21,15 @@ use kiosk::kiosk::Kiosk;
 
 /// Citizen Window: self-service kiosk of a government service hall.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "kiosk", version, about)]
 struct Cli {
-    /// kiosk.toml; without it the kiosk runs the demo (simulated devices, built-in platform).
+    /// kiosk.toml (default: $KIOSK_CONFIG, else /etc/citizen-window/kiosk.toml).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Runs the demo: simulated devices, the built-in platform simulator, data in a local
+    /// folder. Also when KIOSK_DEMO=1 (set for `cargo run` by .cargo/config.toml).
+    #[arg(long)]
+    demo: bool,
     /// Data folder for the demo (default ./kiosk-data).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -51,6 +62,12 @@ enum Command {
     /// Renders documents and receipts from sample data.
     #[command(subcommand)]
     Doc(kiosk::cli::doc::DocCommand),
+    /// Checks a configuration file.
+    #[command(subcommand)]
+    Config(kiosk::cli::config_cmd::ConfigCommand),
+    /// Writes the man page (roff) to stdout, for the package.
+    #[command(hide = true)]
+    Manpage,
     /// Drives the store and sync headlessly, for load and crash tests.
     Soak(kiosk::cli::soak::SoakArgs),
 }
@@ -131,14 +148,85 @@ impl SimKnobs {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+/// Where the installed kiosk's configuration lives (the package's conffile).
+const SYSTEM_CONFIG: &str = "/etc/citizen-window/kiosk.toml";
+
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Some(Command::PlatformSim { listen, db, knobs }) => platform_sim(&listen, db, &knobs),
         Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
-        None => run_kiosk(cli.config, cli.data_dir, cli.fullscreen, cli.no_demo_button),
+        Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
+        Some(Command::Manpage) => manpage(),
+        None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
+            .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::from(kiosk::cli::exit::OK),
+        Err(e) => {
+            let code = kiosk::cli::exit::for_error(&e);
+            tracing::error!(exit_code = code, "{e:#}");
+            eprintln!("kiosk: {e:#}");
+            if code == kiosk::cli::exit::CONFIG {
+                eprintln!(
+                    "kiosk: check it with `kiosk config check FILE`; `kiosk --demo` runs the demo"
+                );
+            }
+            std::process::ExitCode::from(code)
+        }
+    }
+}
+
+/// A panic on any thread is logged and ends the whole kiosk (systemd restarts it, and the
+/// store is durable: nothing is lost), instead of leaving a kiosk with one thread dead.
+fn end_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        tracing::error!(
+            thread = name,
+            "panic: {info}; ending the kiosk to be restarted"
+        );
+        default(info);
+        std::process::abort();
+    }));
+}
+
+/// The man page, from the same definitions as `--help`.
+fn manpage() -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+    Ok(())
+}
+
+/// What to run: the demo, or the kiosk with a configuration file.
+#[derive(Debug, PartialEq, Eq)]
+enum Run {
+    Demo,
+    Installed(PathBuf),
+}
+
+/// `--demo` and `--config` say it; then `KIOSK_CONFIG`, `KIOSK_DEMO=1`, and the system file.
+fn resolve(
+    config: Option<PathBuf>,
+    demo: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> anyhow::Result<Run> {
+    match (config, demo) {
+        (Some(_), true) => Err(kiosk::cli::exit::UsageError(
+            "--demo runs simulated devices and cannot take --config".into(),
+        )
+        .into()),
+        (Some(path), false) => Ok(Run::Installed(path)),
+        (None, true) => Ok(Run::Demo),
+        (None, false) => Ok(match env("KIOSK_CONFIG").filter(|v| !v.is_empty()) {
+            Some(path) => Run::Installed(PathBuf::from(path)),
+            None if env("KIOSK_DEMO").is_some_and(|v| v == "1") => Run::Demo,
+            None => Run::Installed(PathBuf::from(SYSTEM_CONFIG)),
+        }),
     }
 }
 
@@ -152,20 +240,21 @@ fn platform_sim(listen: &str, db: PathBuf, knobs: &SimKnobs) -> anyhow::Result<(
 }
 
 fn run_kiosk(
-    config: Option<PathBuf>,
+    what: Run,
     data_dir: Option<PathBuf>,
     fullscreen: bool,
     no_demo_button: bool,
 ) -> anyhow::Result<()> {
-    let mut config = match &config {
-        Some(path) => Config::load(path)?,
-        None => Config::demo(data_dir.unwrap_or_else(|| PathBuf::from("kiosk-data"))),
+    let mut config = match &what {
+        Run::Installed(path) => Config::load(path)?,
+        Run::Demo => Config::demo(data_dir.unwrap_or_else(|| PathBuf::from("kiosk-data"))),
     };
     // The whole config and the data folder's files, before anything is leased or created.
     let notes = kiosk::preflight::check(&config)?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let _log = kiosk::logging::init(&config.data_dir);
+    end_on_panic();
     notes.log();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -202,4 +291,55 @@ fn run_kiosk(
         );
     }
     kiosk.run(fullscreen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn the_installed_kiosk_never_falls_back_to_the_demo() {
+        assert_eq!(
+            resolve(None, false, env(&[])).unwrap(),
+            Run::Installed(SYSTEM_CONFIG.into())
+        );
+        assert_eq!(
+            resolve(None, false, env(&[("KIOSK_CONFIG", "/srv/k.toml")])).unwrap(),
+            Run::Installed("/srv/k.toml".into())
+        );
+        // The developer default (`cargo run`): the demo, unless a config is named.
+        assert_eq!(
+            resolve(None, false, env(&[("KIOSK_DEMO", "1")])).unwrap(),
+            Run::Demo
+        );
+        assert_eq!(
+            resolve(
+                None,
+                false,
+                env(&[("KIOSK_DEMO", "1"), ("KIOSK_CONFIG", "/srv/k.toml")])
+            )
+            .unwrap(),
+            Run::Installed("/srv/k.toml".into())
+        );
+        assert_eq!(
+            resolve(None, false, env(&[("KIOSK_DEMO", "0")])).unwrap(),
+            Run::Installed(SYSTEM_CONFIG.into())
+        );
+        assert_eq!(resolve(None, true, env(&[])).unwrap(), Run::Demo);
+        assert_eq!(
+            resolve(Some("a.toml".into()), false, env(&[("KIOSK_DEMO", "1")])).unwrap(),
+            Run::Installed("a.toml".into())
+        );
+        let both = resolve(Some("a.toml".into()), true, env(&[])).unwrap_err();
+        assert_eq!(kiosk::cli::exit::for_error(&both), kiosk::cli::exit::USAGE);
+    }
 }

@@ -5,12 +5,41 @@
 //! and waits for it. [`Orders`] handles may outlive the worker (the UI drops last); sending
 //! to a stopped worker is logged and the order dropped, never a panic or a hang.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 enum Msg<O> {
     Order(O),
     Stop,
+}
+
+/// A thread's life as others see it: alive from its start until it ends, by returning or by
+/// a panic. The kiosk's watchdog pings systemd only while every one is alive.
+#[derive(Debug, Clone)]
+pub struct Life(Arc<AtomicBool>);
+
+/// Held by the thread itself; dropping it (the thread's end, unwinding included) ends the life.
+pub struct LifeGuard(Arc<AtomicBool>);
+
+impl Life {
+    /// A life and the guard its thread holds.
+    pub fn start() -> (Life, LifeGuard) {
+        let flag = Arc::new(AtomicBool::new(true));
+        (Life(flag.clone()), LifeGuard(flag))
+    }
+
+    /// Whether the thread still runs.
+    pub fn is_alive(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LifeGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 /// The sending half: cheap to clone, handed to whoever gives the worker orders.
@@ -44,6 +73,7 @@ pub type Spawned<O> = (Worker<O>, Orders<O>);
 pub struct Worker<O> {
     stop: Sender<Msg<O>>,
     thread: Option<JoinHandle<()>>,
+    life: Life,
 }
 
 impl<O: Send + 'static> Worker<O> {
@@ -54,9 +84,11 @@ impl<O: Send + 'static> Worker<O> {
         mut handle: impl FnMut(&mut S, O) + Send + 'static,
     ) -> std::io::Result<Spawned<O>> {
         let (tx, rx): (Sender<Msg<O>>, Receiver<Msg<O>>) = mpsc::channel();
+        let (life, guard) = Life::start();
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
+                let _life = guard;
                 for msg in rx {
                     match msg {
                         Msg::Order(order) => handle(&mut state, order),
@@ -68,9 +100,17 @@ impl<O: Send + 'static> Worker<O> {
             Self {
                 stop: tx.clone(),
                 thread: Some(thread),
+                life,
             },
             Orders { tx, name },
         ))
+    }
+}
+
+impl<O> Worker<O> {
+    /// Whether its thread still runs (the service manager's watchdog asks).
+    pub fn life(&self) -> Life {
+        self.life.clone()
     }
 }
 

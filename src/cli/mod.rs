@@ -1,7 +1,9 @@
 //! Subcommands of `kiosk` other than running the kiosk: each lives in its own module so the
 //! technicians' and operators' tools grow without touching `main.rs`.
 
+pub mod config_cmd;
 pub mod diag;
 pub mod doc;
+pub mod exit;
 pub mod soak;
 pub mod soak_fleet;

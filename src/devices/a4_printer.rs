@@ -9,6 +9,7 @@
 //! again (the state may change in between), sends the PDF and follows the job to its end.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -183,6 +184,31 @@ impl A4Printer {
         }
     }
 
+    /// Asks the printer for its state every `every` on a thread of its own, so that a fault
+    /// shows on the board (the tiles grey, staff see it) before a citizen tries, and a fault
+    /// fixed by staff (paper loaded) frees the tiles again without anyone printing. Stops
+    /// when the returned poller is dropped. Nothing to poll without an IPP printer.
+    pub fn start_polling(&self, every: Duration) -> std::io::Result<A4Poller> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = match self.inner.output {
+            A4Output::Ipp { .. } => {
+                let (me, stop) = (self.clone(), stop.clone());
+                Some(
+                    std::thread::Builder::new()
+                        .name("a4-poll".into())
+                        .spawn(move || {
+                            while !stop.load(Ordering::SeqCst) {
+                                let _ = me.check();
+                                crate::devices::sleep_unless_stopped(every, &stop);
+                            }
+                        })?,
+                )
+            }
+            _ => None,
+        };
+        Ok(A4Poller { stop, thread })
+    }
+
     fn ok(&self) {
         self.record(DeviceState::Ok);
     }
@@ -222,6 +248,28 @@ impl A4Printer {
             ) {
                 tracing::warn!(error = %e, "recording a device event");
             }
+        }
+    }
+}
+
+/// The thread of [`A4Printer::start_polling`]; dropping it stops and joins the thread.
+pub struct A4Poller {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl A4Poller {
+    /// Whether the polling thread runs (or there is nothing to poll).
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| !t.is_finished())
+    }
+}
+
+impl Drop for A4Poller {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
@@ -287,6 +335,10 @@ mod tests {
         );
         let clone = a4.clone();
         assert_eq!(clone.check(), Err(A4Problem::Offline));
+        // The poller reads it on its own thread, and stops when dropped.
+        let poller = a4.start_polling(Duration::from_millis(20)).unwrap();
+        assert!(poller.is_alive());
+        drop(poller);
         assert!(board.state(DeviceId::A4Printer).is_fault());
         assert_eq!(a4.print(b"%PDF-", "x"), Err(A4Problem::Offline));
     }

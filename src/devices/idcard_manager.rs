@@ -109,6 +109,7 @@ pub enum PhotoSupport {
 pub struct IdCardManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    life: crate::worker::Life,
     health: Arc<HealthCell>,
     photo: PhotoSupport,
 }
@@ -148,6 +149,10 @@ fn photo_image(bmp: &[u8]) -> Option<RgbaImage> {
 }
 
 impl IdCardManager {
+    /// Whether its thread still runs (the service manager's watchdog asks).
+    pub fn life(&self) -> crate::worker::Life {
+        self.life.clone()
+    }
     /// Starts polling the reader a configuration describes; its state goes on `health`.
     pub fn start(
         device: &IdCardDevice,
@@ -184,17 +189,22 @@ impl IdCardManager {
         };
         let stop = Arc::new(AtomicBool::new(false));
         let health = Arc::new(health.cell(DeviceId::IdCard));
+        let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
             .name("idcard".into())
             .spawn({
                 let stop = stop.clone();
                 let health = health.clone();
-                move || run(&port, &*sink, &stop, &health, decoder.as_ref())
+                move || {
+                    let _life = guard;
+                    run(&port, &*sink, &stop, &health, decoder.as_ref())
+                }
             })
             .expect("spawn idcard thread");
         Self {
             stop,
             thread: Some(thread),
+            life,
             health,
             photo,
         }

@@ -212,11 +212,16 @@ impl PrinterHandle {
 /// The printer thread; stops when every handle is dropped.
 pub struct PrinterManager {
     thread: Option<JoinHandle<()>>,
+    life: crate::worker::Life,
     /// The printer's place on the health board, left when the manager is dropped.
     _health: Watch,
 }
 
 impl PrinterManager {
+    /// Whether its thread still runs (the service manager's watchdog asks).
+    pub fn life(&self) -> crate::worker::Life {
+        self.life.clone()
+    }
     /// Starts the thread for the printer on `link`; its state goes on `health`, which staff
     /// and the heartbeat read.
     pub fn spawn_link(
@@ -248,13 +253,18 @@ impl PrinterManager {
             held: None,
             state: Arc::clone(&state),
         };
+        let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
             .name("printer".into())
-            .spawn(move || worker.run(rx))
+            .spawn(move || {
+                let _life = guard;
+                worker.run(rx)
+            })
             .expect("spawn printer thread");
         (
             Self {
                 thread: Some(thread),
+                life,
                 _health: watch,
             },
             PrinterHandle {

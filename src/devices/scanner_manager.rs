@@ -99,10 +99,15 @@ pub type Classifier = Box<dyn Fn(&str) -> ScannedCode + Send>;
 pub struct ScannerManager {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    life: crate::worker::Life,
     health: Arc<HealthCell>,
 }
 
 impl ScannerManager {
+    /// Whether its thread still runs (the service manager's watchdog asks).
+    pub fn life(&self) -> crate::worker::Life {
+        self.life.clone()
+    }
     /// Starts reading `port`; the scanner's state (no payloads in it) goes on `health`.
     pub fn start(
         port: CodeScannerPort,
@@ -113,17 +118,22 @@ impl ScannerManager {
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let health = Arc::new(health.cell(DeviceId::CodeScanner));
+        let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
             .name("code-scanner".into())
             .spawn({
                 let stop = stop.clone();
                 let health = health.clone();
-                move || run(&port, &line, &classify, &*sink, &stop, &health)
+                move || {
+                    let _life = guard;
+                    run(&port, &line, &classify, &*sink, &stop, &health)
+                }
             })
             .expect("spawn code scanner thread");
         Self {
             stop,
             thread: Some(thread),
+            life,
             health,
         }
     }

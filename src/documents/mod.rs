@@ -7,6 +7,8 @@
 //! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
+//! - [`personal_document`]: a citizen's electronic licence or earlier certificate, from its
+//!   data, per-kind template or generic table, with a tiled "仅供…使用" overlay.
 //! - [`pdf`]: the A4 drawing layer over printpdf (embedded CJK font subset).
 //! - [`preview`]: the PDF that prints, rasterised for the screen (the one module here that
 //!   does I/O: it runs poppler's `pdftoppm`; call it off the UI thread).
@@ -18,6 +20,7 @@ pub mod certificate_slip;
 pub mod form;
 pub mod id_copy;
 pub mod pdf;
+pub mod personal_document;
 pub mod preview;
 pub mod queue_ticket;
 pub mod samples;

@@ -17,6 +17,7 @@ struct Ports {
     copies: RefCell<usize>,
     appointments: RefCell<usize>,
     certificates: RefCell<usize>,
+    documents: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -44,6 +45,9 @@ impl appointment::AppointmentPort for Ports {
 impl certificate::CertificatePort for Ports {
     fn send(&self, _: Reply<certificate::Order>) {
         *self.certificates.borrow_mut() += 1;
+impl personal_documents::DocumentsPort for Ports {
+    fn send(&self, _: Reply<personal_documents::Order>) {
+        *self.documents.borrow_mut() += 1;
     }
 }
 
@@ -71,6 +75,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         id_copy::Service::new(ports.clone(), true),
         appointment::Service::new(ports.clone()),
         certificate::Service::new(ports.clone(), true),
+        personal_documents::Service::new(ports.clone(), true),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -143,6 +148,10 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         ServiceId::Certificate => ServiceEvent::Certificate(certificate::Event::Kinds(Err(
             certificate::Problem::NoKinds,
         ))),
+        // The flow asks for the citizen's list as it starts: its first step already waits.
+        ServiceId::PersonalDocuments => ServiceEvent::PersonalDocuments(
+            personal_documents::Event::Listed(Err(personal_documents::Problem::Unreachable)),
+        ),
     }
 }
 
@@ -274,6 +283,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::IdCopy => &mut switches.id_copy,
             ServiceId::Appointment => &mut switches.appointment,
             ServiceId::Certificate => &mut switches.certificate,
+            ServiceId::PersonalDocuments => &mut switches.personal_documents,
         };
         section.enabled = false;
         let (r, _) = router();

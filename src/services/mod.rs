@@ -15,6 +15,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod certificate;
 pub mod id_copy;
+pub mod personal_documents;
 pub mod queue_ticket;
 
 /// Names a citizen service.
@@ -30,16 +31,19 @@ pub enum ServiceId {
     Appointment,
     /// Print a certificate.
     Certificate,
+    /// See and print one's documents kept by the platform.
+    PersonalDocuments,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 5] = [
+    pub const ALL: [ServiceId; 6] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
         ServiceId::Certificate,
+        ServiceId::PersonalDocuments,
     ];
 }
 
@@ -101,6 +105,8 @@ pub enum ActiveFlow {
     Appointment(appointment::AppointmentFlow),
     /// Printing a certificate.
     Certificate(certificate::CertificateFlow),
+    /// Seeing and printing one's documents.
+    PersonalDocuments(personal_documents::PersonalDocumentsFlow),
 }
 
 impl ActiveFlow {
@@ -112,6 +118,7 @@ impl ActiveFlow {
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
             ActiveFlow::Certificate(_) => ServiceId::Certificate,
+            ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
         }
     }
 }
@@ -129,6 +136,8 @@ pub enum ServiceEvent {
     Appointment(appointment::Event),
     /// The certificate worker.
     Certificate(certificate::Event),
+    /// The personal-documents worker.
+    PersonalDocuments(personal_documents::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -141,6 +150,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
             ActiveFlow::Certificate(f) => f.chrome(),
+            ActiveFlow::PersonalDocuments(f) => f.chrome(),
         }
     }
 
@@ -151,6 +161,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
             ActiveFlow::Certificate(f) => f.idle(),
+            ActiveFlow::PersonalDocuments(f) => f.idle(),
         }
     }
 
@@ -161,6 +172,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
             ActiveFlow::Certificate(f) => f.back(cx),
+            ActiveFlow::PersonalDocuments(f) => f.back(cx),
         }
     }
 
@@ -172,6 +184,9 @@ impl Flow for ActiveFlow {
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
             (ActiveFlow::Certificate(f), ServiceEvent::Certificate(e)) => f.on_event(cx, e),
+            (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
+                f.on_event(cx, e)
+            }
             _ => false,
         }
     }
@@ -183,6 +198,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
             ActiveFlow::Certificate(f) => f.on_code(cx, code),
+            ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
         }
     }
 }
@@ -200,6 +216,8 @@ pub struct Services {
     pub appointment: appointment::Service,
     /// Certificates.
     pub certificate: certificate::Service,
+    /// Personal documents.
+    pub personal_documents: personal_documents::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -213,6 +231,7 @@ impl Services {
         id_copy: id_copy::Service,
         appointment: appointment::Service,
         certificate: certificate::Service,
+        personal_documents: personal_documents::Service,
     ) -> Self {
         Self {
             queue_ticket,
@@ -220,6 +239,7 @@ impl Services {
             id_copy,
             appointment,
             certificate,
+            personal_documents,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -240,6 +260,7 @@ impl Services {
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
             ServiceId::Certificate => s.certificate.enabled,
+            ServiceId::PersonalDocuments => s.personal_documents.enabled,
         }
     }
 
@@ -262,6 +283,7 @@ impl Services {
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
                 ServiceId::Certificate => self.certificate.offered(),
+                ServiceId::PersonalDocuments => self.personal_documents.offered(),
             }
     }
 
@@ -273,6 +295,7 @@ impl Services {
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
             ServiceId::Certificate => (certificate::NEEDS, true),
+            ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -327,6 +350,9 @@ impl Registry for Services {
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
             ServiceId::Certificate => ActiveFlow::Certificate(self.certificate.start(cx)),
+            ServiceId::PersonalDocuments => {
+                ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
+            }
         })
     }
 

@@ -37,6 +37,7 @@ pub struct SyncWorker {
     stop: Arc<AtomicBool>,
     kick: SyncKick,
     thread: Option<JoinHandle<()>>,
+    life: crate::worker::Life,
 }
 
 /// How often the catalog is re-checked (a 304 costs little).
@@ -45,6 +46,10 @@ const CATALOG_EVERY: Duration = Duration::from_secs(60);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 impl SyncWorker {
+    /// Whether its thread still runs (the service manager's watchdog asks).
+    pub fn life(&self) -> crate::worker::Life {
+        self.life.clone()
+    }
     /// Opens its own store connection and starts the worker.
     pub fn spawn(
         db_path: &Path,
@@ -58,14 +63,19 @@ impl SyncWorker {
         let stop = Arc::new(AtomicBool::new(false));
         let mut state = State::new(store, client, config, sink, health);
         let flag = stop.clone();
+        let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
             .name("sync".into())
-            .spawn(move || state.run(rx, flag))
+            .spawn(move || {
+                let _life = guard;
+                state.run(rx, flag)
+            })
             .expect("spawn sync thread");
         Ok(Self {
             stop,
             kick: SyncKick(tx),
             thread: Some(thread),
+            life,
         })
     }
 

@@ -19,6 +19,8 @@ use crate::app::{
 use crate::services::{
     appointment, case_progress, certificate, id_copy, queue_ticket, ActiveFlow, Conditions, Device,
     ServiceId, Services, Tile, Unavailable,
+    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
+    Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -78,6 +80,7 @@ struct ServiceAdapters {
     id_copy: id_copy::adapter::Adapter,
     appointment: appointment::adapter::Adapter,
     certificate: certificate::adapter::Adapter,
+    personal_documents: personal_documents::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -91,6 +94,7 @@ impl ServiceAdapters {
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
             ActiveFlow::Certificate(f) => self.certificate.render(window, f, s.lang()),
+            ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
         }
     }
 
@@ -102,6 +106,7 @@ impl ServiceAdapters {
             ServiceId::IdCopy => self.id_copy.clear(window),
             ServiceId::Appointment => self.appointment.clear(window),
             ServiceId::Certificate => self.certificate.clear(window),
+            ServiceId::PersonalDocuments => self.personal_documents.clear(window),
         }
     }
 
@@ -113,6 +118,7 @@ impl ServiceAdapters {
             ServiceId::IdCopy => id_copy::adapter::tile(window),
             ServiceId::Appointment => appointment::adapter::tile(window),
             ServiceId::Certificate => certificate::adapter::tile(window),
+            ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
         }
     }
 
@@ -122,6 +128,7 @@ impl ServiceAdapters {
         id_copy::adapter::connect(window, ui);
         appointment::adapter::connect(window, ui);
         certificate::adapter::connect(window, ui);
+        personal_documents::adapter::connect(window, ui);
     }
 }
 
@@ -132,6 +139,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::IdCopy => UiServiceId::IdCopy,
         ServiceId::Appointment => UiServiceId::Appointment,
         ServiceId::Certificate => UiServiceId::Certificate,
+        ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
     }
 }
 
@@ -142,6 +150,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::IdCopy => ServiceId::IdCopy,
         UiServiceId::Appointment => ServiceId::Appointment,
         UiServiceId::Certificate => ServiceId::Certificate,
+        UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
     }
 }
 

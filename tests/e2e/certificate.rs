@@ -371,7 +371,7 @@ fn a4_out_of_paper_is_refused_before_anything_is_issued(rig: &Rig, a4: &crate::i
     rig.tap("户籍证明");
     rig.wait_for("the refusal", |r| step(r) == "problem");
     rig.find("A4打印机缺纸。");
-    rig.find("已通知工作人员。证明未打印，请稍后再试或到服务台咨询。");
+    rig.find("已通知工作人员。本次未打印，请稍后再试或到服务台咨询。");
     // Staff see it on the health board.
     let board = rig.kiosk.health().snapshot();
     let a4_state = board

@@ -360,6 +360,8 @@ pub enum Page {
     Appointment,
     /// Any step of the certificate (its own test reads the flow's step).
     Certificate,
+    /// Any step of the personal documents (its own test reads the flow's step).
+    Documents,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -392,6 +394,7 @@ impl View<'_> {
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
+            Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -22,6 +22,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
 pub mod certificate;
+pub mod personal_documents;
 pub mod queue_ticket;
 
 pub use case_progress::*;

@@ -186,6 +186,12 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
             )))
         })?;
     }
+    store::personal_documents::seed_all(&conn).map_err(|e| {
+        SimError::Io(std::io::Error::other(format!(
+            "seeding documents: {}",
+            e.message
+        )))
+    })?;
     let shared = Arc::new(Shared {
         keys: store::kiosk_keys(&conn)?,
         faults: Mutex::new(config.faults.clone()),

@@ -22,6 +22,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod personal_documents;
 mod queue_ticket;
 
 /// The dispatch table, path -> service module: the shared endpoints, then each service's.
@@ -33,6 +34,7 @@ const TABLE: &[&[Route]] = &[
     case_progress::ROUTES,
     appointment::ROUTES,
     certificate::ROUTES,
+    personal_documents::ROUTES,
 ];
 
 /// Who may call an endpoint.

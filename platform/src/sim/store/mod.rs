@@ -28,6 +28,7 @@ pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
@@ -197,8 +198,10 @@ const MIGRATIONS: &[&str] = &[
     queue_ticket::MIGRATION_5,
     // 6: matters, closed days and bookings (the appointment service).
     appointment::MIGRATION_6,
-    // 7: kinds of certificate and the certificates issued (the certificate service).
-    certificate::MIGRATION_7,
+    // 7: the documents kept for each holder (the personal-documents service).
+    personal_documents::MIGRATION,
+    // 8: kinds of certificate and the certificates issued (the certificate service).
+    certificate::MIGRATION_8,
 ];
 
 /// Schema version this code knows.

@@ -45,6 +45,9 @@ impl appointment::AppointmentPort for Ports {
 impl certificate::CertificatePort for Ports {
     fn send(&self, _: Reply<certificate::Order>) {
         *self.certificates.borrow_mut() += 1;
+    }
+}
+
 impl personal_documents::DocumentsPort for Ports {
     fn send(&self, _: Reply<personal_documents::Order>) {
         *self.documents.borrow_mut() += 1;

@@ -17,10 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, certificate, id_copy, queue_ticket, ActiveFlow, Conditions, Device,
-    ServiceId, Services, Tile, Unavailable,
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
-    Device, ServiceId, Services, Tile, Unavailable,
+    appointment, case_progress, certificate, id_copy, personal_documents, queue_ticket, ActiveFlow,
+    Conditions, Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.

@@ -77,6 +77,9 @@ pub struct ServicesConfig {
     /// `[services.personal_documents]`.
     #[serde(default)]
     pub personal_documents: ServiceSection,
+    /// `[services.medical_insurance]`.
+    #[serde(default)]
+    pub medical_insurance: ServiceSection,
 }
 
 /// One service's section.

@@ -16,10 +16,12 @@ use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::certificate::worker::CertificateWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{
-    appointment, case_progress, certificate, id_copy, personal_documents, queue_ticket, Services,
+    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    queue_ticket, Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -34,6 +36,7 @@ struct ServiceWorkers {
     _appointment: Worker<Reply<appointment::Order>>,
     _certificate: Worker<Reply<certificate::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
+    _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
 impl ServiceWorkers {
@@ -46,6 +49,7 @@ impl ServiceWorkers {
             ("appointment", self._appointment.life()),
             ("certificate", self._certificate.life()),
             ("personal-documents", self._personal_documents.life()),
+            ("medical-insurance", self._medical_insurance.life()),
         ]
     }
 }
@@ -140,6 +144,7 @@ impl Kiosk {
         let client_for_appointments = client.clone();
         let client_for_certificates = client.clone();
         let client_for_documents = client.clone();
+        let client_for_medical = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -203,6 +208,14 @@ impl Kiosk {
         let a4_poll = a4
             .start_polling(Duration::from_secs(30))
             .context("starting the A4 printer's poll")?;
+        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
+            client: client_for_medical,
+            a4: a4.clone(),
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            sink: sink.clone(),
+        })
+        .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),
@@ -229,6 +242,7 @@ impl Kiosk {
             appointment::Service::new(Rc::new(appointments)),
             certificate::Service::new(Rc::new(certificates), certificate_offered),
             personal_documents::Service::new(Rc::new(documents), documents_offered),
+            medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -292,6 +306,7 @@ impl Kiosk {
                 _appointment: appointment_worker,
                 _certificate: certificate_worker,
                 _personal_documents: documents_worker,
+                _medical_insurance: medical_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
@@ -519,6 +534,7 @@ fn code_scanner(
             }
             Code::ForgedReceipt => ScannedCode::Forged,
             Code::QueueTicket { .. } => ScannedCode::QueueTicket,
+            Code::Appointment { booking_id } => ScannedCode::Appointment(booking_id),
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(

@@ -18,6 +18,7 @@
 //! | starts with `verify_base` but the signature is missing, altered or from another key, or the query is malformed | [`ScannedCode::ForgedReceipt`]: refused, never acted upon |
 //! | a bare case number `SB-20261124-000042` (2–4 letters, a real date, 6 digits; surrounding whitespace and lower case accepted) | [`ScannedCode::CaseNumber`], upper case |
 //! | `{follow_base}/follow/{uuid}` (the queue ticket's QR) | [`ScannedCode::QueueTicket`] |
+//! | `{follow_base}/appointment/{uuid}` (the appointment slip's QR, which also opens the booking's page on a phone) | [`ScannedCode::Appointment`] |
 //! | anything else: other hosts, other paths, `javascript:`, longer or shorter numbers | [`ScannedCode::Other`] |
 //!
 //! Scans are outside input: nothing here panics on any string, and [`ScannedCode`]'s `Debug`
@@ -159,6 +160,11 @@ pub enum ScannedCode {
         /// The ticket's id (a UUID, lower case).
         ticket_id: String,
     },
+    /// The QR of an appointment slip: check-in on the day.
+    Appointment {
+        /// The booking's id (a UUID, lower case).
+        booking_id: String,
+    },
     /// Not a code for this kiosk.
     Other,
 }
@@ -171,6 +177,7 @@ impl ScannedCode {
             ScannedCode::ForgedReceipt => "forged-receipt",
             ScannedCode::CaseNumber(_) => "case-number",
             ScannedCode::QueueTicket { .. } => "queue-ticket",
+            ScannedCode::Appointment { .. } => "appointment",
             ScannedCode::Other => "other",
         }
     }
@@ -189,6 +196,7 @@ impl fmt::Debug for ScannedCode {
                 )
             }
             ScannedCode::QueueTicket { .. } => f.write_str("queue-ticket(<id>)"),
+            ScannedCode::Appointment { .. } => f.write_str("appointment(<id>)"),
             _ => f.write_str(self.kind()),
         }
     }
@@ -223,6 +231,9 @@ pub fn classify(payload: &str, rules: &CodeRules) -> ScannedCode {
     }
     if let Some(ticket_id) = follow_ticket(payload, &rules.follow_base) {
         return ScannedCode::QueueTicket { ticket_id };
+    }
+    if let Some(booking_id) = id_under(payload, &rules.follow_base, "/appointment/") {
+        return ScannedCode::Appointment { booking_id };
     }
     if let Some(case) = parse_case_number(payload) {
         return ScannedCode::CaseNumber(case);
@@ -276,8 +287,13 @@ fn classify_receipt(rest: &str, key: &[u8]) -> ScannedCode {
 
 /// The ticket id of `{follow_base}/follow/{uuid}`, nothing after it.
 fn follow_ticket(payload: &str, follow_base: &str) -> Option<String> {
-    let rest = strip_base(payload, follow_base)?;
-    let id = rest.strip_prefix("/follow/")?;
+    id_under(payload, follow_base, "/follow/")
+}
+
+/// The UUID of `{base}{path}{uuid}`, nothing after it.
+fn id_under(payload: &str, base: &str, path: &str) -> Option<String> {
+    let rest = strip_base(payload, base)?;
+    let id = rest.strip_prefix(path)?;
     // Hyphenated form only (36 characters); `Uuid::parse_str` alone also takes other forms.
     if id.len() != 36 {
         return None;
@@ -449,6 +465,31 @@ mod tests {
             format!("https://zwfw.example.gov.cn/follow/{{{TICKET}}}"),
             url.replace("zwfw.example.gov.cn", "evil.example"),
             url.replace("/follow/", "/follow2/"),
+        ] {
+            assert_eq!(classify(&other, &rules()), ScannedCode::Other, "{other}");
+        }
+    }
+
+    /// The appointment slip's QR (the booking's phone page) is the kiosk's check-in code;
+    /// the same path on another host, or with anything after the id, is not.
+    #[test]
+    fn appointment_slip_link() {
+        let url = crate::api::appointment::appointment_url("https://zwfw.example.gov.cn/", TICKET);
+        assert_eq!(
+            classify(&url, &rules()),
+            ScannedCode::Appointment {
+                booking_id: TICKET.into()
+            }
+        );
+        assert_eq!(
+            format!("{:?}", classify(&url, &rules())),
+            "appointment(<id>)"
+        );
+        for other in [
+            format!("{url}/x"),
+            url.replace(TICKET, "not-a-uuid"),
+            url.replace("zwfw.example.gov.cn", "evil.example"),
+            url.replace("/appointment/", "/appointments/"),
         ] {
             assert_eq!(classify(&other, &rules()), ScannedCode::Other, "{other}");
         }

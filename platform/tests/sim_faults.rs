@@ -174,6 +174,7 @@ fn heartbeats_are_kept_per_kiosk() {
                 detail: None,
             },
         ],
+        clock_skew_ms: Some(-250),
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

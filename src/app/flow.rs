@@ -97,4 +97,17 @@ pub trait Registry {
     /// On the attract screen: a service that takes this code starts a session of its own
     /// (a receipt follows its case with no card).
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<Self::Flow>;
+    /// A card started the session (the menu shows): a service may ask its worker whether
+    /// it has something to tell this citizen. Default: nothing.
+    fn on_identified(&mut self, _cx: &mut Cx) {}
+    /// A worker's answer for this session, before the flow on screen (if any) sees it: a
+    /// service may take it for the session as a whole (a [`super::MenuNotice`]). Returns
+    /// the answer when it is not taken. Default: not taken.
+    fn take_event(
+        &mut self,
+        _cx: &mut Cx,
+        event: <Self::Flow as Flow>::Event,
+    ) -> Option<<Self::Flow as Flow>::Event> {
+        Some(event)
+    }
 }

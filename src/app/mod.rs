@@ -21,7 +21,7 @@ pub use citizen::Citizen;
 pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
 pub use idle_timer::{IdleState, IdleTimer};
 pub use router::{Router, Screen};
-pub use session::{Lang, Notice, Reply, ScannedCode, Session, SessionToken};
+pub use session::{Lang, MenuNotice, Notice, Reply, ScannedCode, Session, SessionToken};
 
 // The event bus and the catalog's areas, where the device and sync threads have always
 // found them.

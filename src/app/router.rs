@@ -121,6 +121,11 @@ impl<R: Registry> Router<R> {
         if matches!(self.screen, Screen::Attract) {
             self.session.begin(Some(citizen), now);
             self.screen = Screen::Menu;
+            let mut cx = Cx {
+                session: &mut self.session,
+                now,
+            };
+            self.registry.on_identified(&mut cx);
         }
     }
 
@@ -182,20 +187,24 @@ impl<R: Registry> Router<R> {
         }
     }
 
-    /// A worker's answer. Dropped when its session has ended, when no service is on screen,
-    /// or when the flow on screen was not waiting for it.
+    /// A worker's answer. Dropped when its session has ended; the registry may take it for
+    /// the session (a menu notice); otherwise dropped when no service is on screen or when
+    /// the flow on screen was not waiting for it.
     pub fn reply(&mut self, reply: Reply<<R::Flow as Flow>::Event>, now: Duration) -> bool {
         if reply.token != self.session.token() {
             return false;
         }
-        let Screen::Service(flow) = &mut self.screen else {
-            return false;
-        };
         let mut cx = Cx {
             session: &mut self.session,
             now,
         };
-        let taken = flow.on_event(&mut cx, reply.event);
+        let Some(event) = self.registry.take_event(&mut cx, reply.event) else {
+            return true;
+        };
+        let Screen::Service(flow) = &mut self.screen else {
+            return false;
+        };
+        let taken = flow.on_event(&mut cx, event);
         if taken {
             self.session.touch(now);
         }
@@ -312,6 +321,57 @@ mod tests {
             matches!(code, ScannedCode::Case(_)).then_some(Waiting(None))
         }
     }
+    /// A registry that asks something when a card is read and takes the answer `0` for
+    /// the session as a menu notice.
+    struct Telling(u32);
+    impl Registry for Telling {
+        type Id = ();
+        type Flow = Waiting;
+        fn start(&mut self, _: (), _: &mut Cx) -> Option<Waiting> {
+            Some(Waiting(None))
+        }
+        fn claim(&mut self, _: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
+            None
+        }
+        fn on_identified(&mut self, _: &mut Cx) {
+            self.0 += 1;
+        }
+        fn take_event(&mut self, cx: &mut Cx, n: u32) -> Option<u32> {
+            if n != 0 {
+                return Some(n);
+            }
+            cx.session.set_menu_notice(crate::app::MenuNotice {
+                zh: "预约已确认".into(),
+                en: "confirmed".into(),
+                warn: false,
+            });
+            None
+        }
+    }
+
+    #[test]
+    fn a_service_told_of_the_card_leaves_a_menu_notice_that_goes_with_the_session() {
+        let mut r = Router::new(Telling(0), S(60), S(10), S(8));
+        r.card_read(citizen(), S(0));
+        assert_eq!(r.registry().0, 1, "asked once the card started the session");
+        let token = r.session().token();
+        // Taken on the menu, where no flow waits for it.
+        assert!(r.reply(Reply { token, event: 0 }, S(1)));
+        assert_eq!(r.session().menu_notice().unwrap().zh, "预约已确认");
+        // Anything else still goes to the flow (none on screen: dropped).
+        assert!(!r.reply(Reply { token, event: 5 }, S(1)));
+        r.choose((), S(2));
+        assert!(r.reply(Reply { token, event: 5 }, S(2)));
+        r.finish();
+        assert!(
+            r.session().menu_notice().is_none(),
+            "wiped with the session"
+        );
+        // A stale answer does not bring it back.
+        assert!(!r.reply(Reply { token, event: 0 }, S(3)));
+        assert!(r.session().menu_notice().is_none());
+    }
+
     const S: fn(u64) -> Duration = Duration::from_secs;
     fn router() -> Router<One> {
         Router::new(One, S(60), S(10), S(8))

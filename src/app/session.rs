@@ -70,6 +70,8 @@ pub enum ScannedCode {
     Forged,
     /// A queue ticket's follow-the-queue code.
     QueueTicket,
+    /// An appointment slip's code: the booking's id (check-in on the day).
+    Appointment(String),
     /// Not one of the hall's codes.
     Foreign,
     /// The scanner read something it could not make into a code (garbled, cut short, too
@@ -81,7 +83,9 @@ impl ScannedCode {
     /// The attract screen's notice for a code no service claimed.
     pub fn notice(&self) -> Notice {
         match self {
-            ScannedCode::Case(_) | ScannedCode::Foreign => Notice::CodeForeign,
+            ScannedCode::Case(_) | ScannedCode::Appointment(_) | ScannedCode::Foreign => {
+                Notice::CodeForeign
+            }
             ScannedCode::Forged => Notice::CodeForged,
             ScannedCode::QueueTicket => Notice::CodeQueueTicket,
             ScannedCode::Unreadable => Notice::CodeUnreadable,
@@ -95,10 +99,24 @@ impl std::fmt::Debug for ScannedCode {
             ScannedCode::Case(_) => f.write_str("Case(<redacted>)"),
             ScannedCode::Forged => f.write_str("Forged"),
             ScannedCode::QueueTicket => f.write_str("QueueTicket"),
+            ScannedCode::Appointment(_) => f.write_str("Appointment(<redacted>)"),
             ScannedCode::Foreign => f.write_str("Foreign"),
             ScannedCode::Unreadable => f.write_str("Unreadable"),
         }
     }
+}
+
+/// A message for the citizen on the menu, from a service that had something to tell them
+/// when they identified (the answer to a booking made while the platform was away). The
+/// service words it in both languages; the session keeps it until it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuNotice {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+    /// Bad news (shown in the warning colour).
+    pub warn: bool,
 }
 
 /// How long an attract-screen notice (card unreadable, card expired) stays.
@@ -113,6 +131,7 @@ pub struct Session {
     countdown: Option<u32>,
     notice: Notice,
     notice_since: Duration,
+    menu_notice: Option<MenuNotice>,
     token: SessionToken,
 }
 
@@ -126,6 +145,7 @@ impl Session {
             countdown: None,
             notice: Notice::None,
             notice_since: Duration::ZERO,
+            menu_notice: None,
             token: SessionToken(0),
         }
     }
@@ -174,6 +194,16 @@ impl Session {
     /// The attract screen's notice.
     pub fn notice(&self) -> Notice {
         self.notice
+    }
+
+    /// The menu's message for this citizen, if a service left one.
+    pub fn menu_notice(&self) -> Option<&MenuNotice> {
+        self.menu_notice.as_ref()
+    }
+
+    /// Leaves a message on the menu for the rest of the session.
+    pub fn set_menu_notice(&mut self, notice: MenuNotice) {
+        self.menu_notice = Some(notice);
     }
 
     /// Any touch: the idle timer starts again and the countdown goes.
@@ -236,6 +266,7 @@ impl Session {
         self.lang = Lang::Zh;
         self.countdown = None;
         self.notice = Notice::None;
+        self.menu_notice = None;
         self.token = SessionToken(self.token.0.wrapping_add(1));
     }
 }

@@ -32,6 +32,10 @@ pub struct SlipPrint {
     pub url: String,
 }
 
+/// Left margin of the left-aligned lines, in characters: flush with the paper's edge they
+/// looked cut off (the printer has no margin of its own on the left).
+const INDENT: &str = "    ";
+
 /// `12月2日 星期三`.
 fn day_zh(d: NaiveDate) -> String {
     const DAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
@@ -81,20 +85,21 @@ pub fn render(s: &SlipPrint) -> Vec<u8> {
         .size(1, 1)
         .feed(1)
         .align(Align::Left)
-        .line(&format!("办理区域 Area: {}", s.area))
-        .line("请携带 Please bring:");
+        .line(&format!("{INDENT}办理区域 Area: {}", s.area))
+        .line(&format!("{INDENT}请携带 Please bring:"));
     for item in &s.bring_zh {
-        b = b.line(&format!("  · {item}"));
+        b = b.line(&format!("{INDENT}  · {item}"));
     }
-    b.line(&format!("身份证号: {}", s.masked_id))
-        .line(&format!("短信通知: {}", s.masked_phone))
+    b.line(&format!("{INDENT}身份证号: {}", s.masked_id))
+        .line(&format!("{INDENT}短信通知: {}", s.masked_phone))
         .feed(1)
         .align(Align::Center)
         .qr(&s.url, 6)
         .line("手机扫码查看预约")
         .line("Scan to see the appointment")
         .feed(1)
-        .line("请提前10分钟到达，凭身份证签到")
+        .line("当天凭身份证或本码在自助机签到")
+        .line("Check in at a kiosk on the day")
         .feed(3)
         .cut(true)
         .build()
@@ -145,5 +150,7 @@ mod tests {
         let pending = render(&sample(false));
         assert!(has(&pending, "待确认") && has(&pending, "确认结果将以短信通知"));
         assert!(!has(&pending, "预约成功"));
+        // The left-aligned lines keep off the paper's edge.
+        assert!(has(&bytes, "    办理区域") && has(&bytes, "    身份证号"));
     }
 }

@@ -26,14 +26,33 @@ pub struct TicketPrint {
 
 /// Lays the ticket out: hall, area, the number large, people ahead, time, masked ID, QR, cut.
 pub fn render(t: &TicketPrint) -> Vec<u8> {
+    layout(t, None)
+}
+
+/// An appointment's priority ticket (check-in on the day): the same layout, headed
+/// "预约优先 Appointment · priority" with the booking (`booked`: time and matter) under it,
+/// so the staff calling the number see it is an appointment.
+pub fn render_appointment(t: &TicketPrint, booked: &str) -> Vec<u8> {
+    layout(t, Some(booked))
+}
+
+fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
     let mut b = EscPosBuilder::new()
         .init()
         .align(Align::Center)
         .bold(true)
         .size(1, 1)
         .line(&t.hall_name)
-        .bold(false)
-        .line("排队号票 Queue Ticket")
+        .bold(false);
+    b = match appointment {
+        None => b.line("排队号票 Queue Ticket"),
+        Some(booked) => b
+            .bold(true)
+            .line("预约优先 Appointment · priority")
+            .bold(false)
+            .line(booked),
+    };
+    let mut b = b
         .feed(1)
         .size(2, 2)
         .line(&t.area_name)
@@ -52,8 +71,11 @@ pub fn render(t: &TicketPrint) -> Vec<u8> {
         .line(&format!(
             "取号时间: {}",
             t.issued_at.format("%Y-%m-%d %H:%M")
-        ))
-        .line(&format!("身份证号: {}", t.masked_id));
+        ));
+    // A ticket taken without a card (a scanned appointment slip) has no ID line.
+    if !t.masked_id.is_empty() {
+        b = b.line(&format!("身份证号: {}", t.masked_id));
+    }
     if let Some(phone) = &t.masked_phone {
         b = b.line(&format!("短信提醒: {phone}"));
     }
@@ -116,6 +138,22 @@ mod tests {
         // The full ID number never appears: only the masked one.
         let (masked, _, _) = encoding_rs::GB18030.encode("110101********0015");
         assert!(find(&bytes, &masked).is_some());
+    }
+
+    #[test]
+    fn the_appointment_ticket_says_priority_and_the_booking() {
+        let mut t = sample();
+        t.display_number = "B-Y001".into();
+        let bytes = render_appointment(&t, "09:30-10:00 社保卡补办");
+        for want in ["预约优先", "09:30-10:00 社保卡补办", "B-Y001"] {
+            let (gb, _, _) = encoding_rs::GB18030.encode(want);
+            assert!(find(&bytes, &gb).is_some(), "{want}");
+        }
+        let (plain, _, _) = encoding_rs::GB18030.encode("排队号票");
+        assert!(find(&bytes, &plain).is_none());
+        t.masked_id = String::new();
+        let (id, _, _) = encoding_rs::GB18030.encode("身份证号");
+        assert!(find(&render(&t), &id).is_none());
     }
 
     #[test]

@@ -18,6 +18,7 @@ struct Ports {
     appointments: RefCell<usize>,
     certificates: RefCell<usize>,
     documents: RefCell<usize>,
+    medical: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -54,6 +55,12 @@ impl personal_documents::DocumentsPort for Ports {
     }
 }
 
+impl medical_insurance::MedicalPort for Ports {
+    fn send(&self, _: Reply<medical_insurance::Order>) {
+        *self.medical.borrow_mut() += 1;
+    }
+}
+
 const IDLE: Duration = Duration::from_secs(60);
 const COUNTDOWN: Duration = Duration::from_secs(10);
 const DONE: Duration = Duration::from_secs(8);
@@ -79,6 +86,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         appointment::Service::new(ports.clone()),
         certificate::Service::new(ports.clone(), true),
         personal_documents::Service::new(ports.clone(), true),
+        medical_insurance::Service::new(ports.clone()),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -154,6 +162,10 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         // The flow asks for the citizen's list as it starts: its first step already waits.
         ServiceId::PersonalDocuments => ServiceEvent::PersonalDocuments(
             personal_documents::Event::Listed(Err(personal_documents::Problem::Unreachable)),
+        ),
+        // The flow asks for the card holder's account as it starts.
+        ServiceId::MedicalInsurance => ServiceEvent::MedicalInsurance(
+            medical_insurance::Event::Answered(Err(medical_insurance::Problem::NoRecord)),
         ),
     }
 }
@@ -287,6 +299,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::Appointment => &mut switches.appointment,
             ServiceId::Certificate => &mut switches.certificate,
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
+            ServiceId::MedicalInsurance => &mut switches.medical_insurance,
         };
         section.enabled = false;
         let (r, _) = router();

@@ -15,6 +15,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod certificate;
 pub mod id_copy;
+pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 
@@ -33,17 +34,20 @@ pub enum ServiceId {
     Certificate,
     /// See and print one's documents kept by the platform.
     PersonalDocuments,
+    /// Look up the medical-insurance account.
+    MedicalInsurance,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 6] = [
+    pub const ALL: [ServiceId; 7] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
         ServiceId::Certificate,
         ServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance,
     ];
 }
 
@@ -107,6 +111,8 @@ pub enum ActiveFlow {
     Certificate(certificate::CertificateFlow),
     /// Seeing and printing one's documents.
     PersonalDocuments(personal_documents::PersonalDocumentsFlow),
+    /// Looking at the medical-insurance account.
+    MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
 }
 
 impl ActiveFlow {
@@ -119,6 +125,7 @@ impl ActiveFlow {
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
             ActiveFlow::Certificate(_) => ServiceId::Certificate,
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
+            ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
         }
     }
 }
@@ -138,6 +145,8 @@ pub enum ServiceEvent {
     Certificate(certificate::Event),
     /// The personal-documents worker.
     PersonalDocuments(personal_documents::Event),
+    /// The medical-insurance worker.
+    MedicalInsurance(medical_insurance::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -151,6 +160,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Appointment(f) => f.chrome(),
             ActiveFlow::Certificate(f) => f.chrome(),
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
+            ActiveFlow::MedicalInsurance(f) => f.chrome(),
         }
     }
 
@@ -162,6 +172,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Appointment(f) => f.idle(),
             ActiveFlow::Certificate(f) => f.idle(),
             ActiveFlow::PersonalDocuments(f) => f.idle(),
+            ActiveFlow::MedicalInsurance(f) => f.idle(),
         }
     }
 
@@ -173,6 +184,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Appointment(f) => f.back(cx),
             ActiveFlow::Certificate(f) => f.back(cx),
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
+            ActiveFlow::MedicalInsurance(f) => f.back(cx),
         }
     }
 
@@ -187,6 +199,9 @@ impl Flow for ActiveFlow {
             (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
                 f.on_event(cx, e)
             }
+            (ActiveFlow::MedicalInsurance(f), ServiceEvent::MedicalInsurance(e)) => {
+                f.on_event(cx, e)
+            }
             _ => false,
         }
     }
@@ -199,6 +214,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
             ActiveFlow::Certificate(f) => f.on_code(cx, code),
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
+            ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
     }
 }
@@ -218,6 +234,8 @@ pub struct Services {
     pub certificate: certificate::Service,
     /// Personal documents.
     pub personal_documents: personal_documents::Service,
+    /// Medical insurance.
+    pub medical_insurance: medical_insurance::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -232,6 +250,7 @@ impl Services {
         appointment: appointment::Service,
         certificate: certificate::Service,
         personal_documents: personal_documents::Service,
+        medical_insurance: medical_insurance::Service,
     ) -> Self {
         Self {
             queue_ticket,
@@ -240,6 +259,7 @@ impl Services {
             appointment,
             certificate,
             personal_documents,
+            medical_insurance,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -261,6 +281,7 @@ impl Services {
             ServiceId::Appointment => s.appointment.enabled,
             ServiceId::Certificate => s.certificate.enabled,
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
+            ServiceId::MedicalInsurance => s.medical_insurance.enabled,
         }
     }
 
@@ -284,6 +305,7 @@ impl Services {
                 ServiceId::Appointment => true,
                 ServiceId::Certificate => self.certificate.offered(),
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
+                ServiceId::MedicalInsurance => true,
             }
     }
 
@@ -296,6 +318,8 @@ impl Services {
             ServiceId::Appointment => (appointment::NEEDS, true),
             ServiceId::Certificate => (certificate::NEEDS, true),
             ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
+            // The A4 printer is only for its statement: not a reason to grey the tile.
+            ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -353,14 +377,42 @@ impl Registry for Services {
             ServiceId::PersonalDocuments => {
                 ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
             }
+            ServiceId::MedicalInsurance => {
+                ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
+            }
         })
     }
 
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<ActiveFlow> {
-        // Following a case needs no card: a receipt on the attract screen starts it.
-        self.case_progress
-            .claim(code, cx)
-            .map(ActiveFlow::CaseProgress)
+        // Following a case needs no card: a receipt on the attract screen starts it; so
+        // does checking in with an appointment slip.
+        if let Some(flow) = self.case_progress.claim(code, cx) {
+            return Some(ActiveFlow::CaseProgress(flow));
+        }
+        let appointments = ServiceId::Appointment;
+        if self.offered(appointments) && self.unavailable(appointments).is_none() {
+            return self
+                .appointment
+                .claim(code, cx)
+                .map(ActiveFlow::Appointment);
+        }
+        None
+    }
+
+    fn on_identified(&mut self, cx: &mut Cx) {
+        if self.offered(ServiceId::Appointment) && self.conditions.online {
+            self.appointment.on_identified(cx);
+        }
+    }
+
+    fn take_event(&mut self, cx: &mut Cx, event: ServiceEvent) -> Option<ServiceEvent> {
+        match event {
+            ServiceEvent::Appointment(e) => self
+                .appointment
+                .take_event(cx, e)
+                .map(ServiceEvent::Appointment),
+            other => Some(other),
+        }
     }
 }
 

@@ -63,4 +63,7 @@ pub struct SyncStatus {
     pub numbers_left: Vec<(String, u32)>,
     /// A damaged database moved aside at start, if any.
     pub damaged_db: Option<DamagedDatabase>,
+    /// The kiosk's clock minus the platform's at the last heartbeat, ms (technicians see it;
+    /// past the signed-request limit the platform refuses every request).
+    pub clock_skew_ms: Option<i64>,
 }

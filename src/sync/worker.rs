@@ -114,6 +114,8 @@ struct State {
     failures: u32,
     started: Instant,
     last_heartbeat: Option<Instant>,
+    /// The kiosk's clock minus the platform's at the last heartbeat, ms.
+    clock_skew_ms: Option<i64>,
     last_purge: Option<Instant>,
     last_contact: Option<chrono::DateTime<Utc>>,
     last_error: Option<(chrono::DateTime<Utc>, String)>,
@@ -199,6 +201,7 @@ impl State {
             failures: 0,
             started: Instant::now(),
             last_heartbeat: None,
+            clock_skew_ms: None,
             last_purge: None,
             last_contact: None,
             last_error: None,
@@ -334,6 +337,7 @@ impl State {
 
     /// The status as staff see it.
     fn status(&self) -> SyncStatus {
+        let clock_skew_ms = self.clock_skew_ms;
         let counts = self.store.outbox_counts().unwrap_or_default();
         let today = crate::clock::service_day();
         let numbers_left = self
@@ -355,6 +359,7 @@ impl State {
             failed: counts.failed,
             numbers_left,
             damaged_db: self.store.damaged_database().unwrap_or_default(),
+            clock_skew_ms,
         }
     }
 
@@ -457,13 +462,25 @@ impl State {
                 )),
             });
         }
-        self.client.heartbeat(&Heartbeat {
+        let sent_at = Utc::now();
+        let ack = self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             uptime_secs: self.started.elapsed().as_secs(),
             outbox_pending: pending,
             outbox_failed: failed,
             devices,
+            clock_skew_ms: self.clock_skew_ms,
         })?;
+        let skew = clock_skew_ms(sent_at, Utc::now(), ack.server_time);
+        if skew.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2 {
+            // Half the signed-request limit: requests still pass, but not for long.
+            tracing::warn!(
+                skew_ms = skew,
+                limit_secs = kiosk_platform::sign::MAX_CLOCK_SKEW_SECS,
+                "the kiosk's clock is off the platform's: check systemd-timesyncd or chrony"
+            );
+        }
+        self.clock_skew_ms = Some(skew);
         self.last_heartbeat = Some(Instant::now());
         Ok(())
     }
@@ -679,12 +696,31 @@ fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
     }
 }
 
+/// The kiosk's clock minus the platform's, in ms: the platform stamped `server` somewhere
+/// between `sent` and `received` (kiosk clock); the middle of the exchange is the best guess.
+pub fn clock_skew_ms(
+    sent: chrono::DateTime<Utc>,
+    received: chrono::DateTime<Utc>,
+    server: chrono::DateTime<Utc>,
+) -> i64 {
+    let middle = sent + (received - sent) / 2;
+    (middle - server).num_milliseconds()
+}
+
 #[cfg(test)]
 mod tests;
 
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn clock_skew_is_taken_at_the_middle_of_the_exchange() {
+        let t = |ms: i64| chrono::DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds(ms);
+        // Sent at 1000, answered at 1400 (kiosk clock); the platform stamped 900.
+        assert_eq!(clock_skew_ms(t(1000), t(1400), t(900)), 300);
+        assert_eq!(clock_skew_ms(t(1000), t(1000), t(61_000)), -60_000);
+    }
 
     #[test]
     fn only_the_contracts_json_refusals_fail_rows() {

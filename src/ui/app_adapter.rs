@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, certificate, id_copy, personal_documents, queue_ticket, ActiveFlow,
-    Conditions, Device, ServiceId, Services, Tile, Unavailable,
+    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    queue_ticket, ActiveFlow, Conditions, Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -79,6 +79,7 @@ struct ServiceAdapters {
     appointment: appointment::adapter::Adapter,
     certificate: certificate::adapter::Adapter,
     personal_documents: personal_documents::adapter::Adapter,
+    medical_insurance: medical_insurance::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -93,6 +94,7 @@ impl ServiceAdapters {
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
             ActiveFlow::Certificate(f) => self.certificate.render(window, f, s.lang()),
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
+            ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
         }
     }
 
@@ -105,6 +107,7 @@ impl ServiceAdapters {
             ServiceId::Appointment => self.appointment.clear(window),
             ServiceId::Certificate => self.certificate.clear(window),
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
+            ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
         }
     }
 
@@ -117,6 +120,7 @@ impl ServiceAdapters {
             ServiceId::Appointment => appointment::adapter::tile(window),
             ServiceId::Certificate => certificate::adapter::tile(window),
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
+            ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
         }
     }
 
@@ -127,6 +131,7 @@ impl ServiceAdapters {
         appointment::adapter::connect(window, ui);
         certificate::adapter::connect(window, ui);
         personal_documents::adapter::connect(window, ui);
+        medical_insurance::adapter::connect(window, ui);
     }
 }
 
@@ -138,6 +143,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::Appointment => UiServiceId::Appointment,
         ServiceId::Certificate => UiServiceId::Certificate,
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
     }
 }
 
@@ -149,6 +155,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::Appointment => ServiceId::Appointment,
         UiServiceId::Certificate => ServiceId::Certificate,
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
+        UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
     }
 }
 
@@ -256,11 +263,18 @@ impl KioskUi {
                     menu.set_masked_id(SharedString::new());
                     menu.set_photo(slint::Image::default());
                     menu.set_has_photo(false);
+                    menu.set_notice(SharedString::new());
                 }
             }
             Screen::Menu => {
                 app.set_screen(UiScreen::Menu);
                 let menu = window.global::<MenuAdapter>();
+                let notice = session.menu_notice();
+                let text = notice.map_or("", |n| lang.pick(&n.zh, &n.en));
+                if menu.get_notice() != text {
+                    menu.set_notice(text.into());
+                    menu.set_notice_warn(notice.is_some_and(|n| n.warn));
+                }
                 if shown.greeting != Some(session.token()) {
                     shown.greeting = Some(session.token());
                     let c = session.citizen();

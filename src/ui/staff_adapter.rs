@@ -87,6 +87,16 @@ impl StaffUi {
         s.set_damaged_db_recovered(damaged.map_or(0, |d| d.recovered as i32));
         s.set_damaged_db_unreadable(damaged.map_or(0, |d| d.unreadable as i32));
         s.set_last_contact(sync.last_contact.map(hall_time).unwrap_or_default().into());
+        s.set_clock_skew(
+            sync.clock_skew_ms
+                .map(|ms| format!("{:+.1}", ms as f64 / 1000.0))
+                .unwrap_or_default()
+                .into(),
+        );
+        s.set_clock_skew_bad(
+            sync.clock_skew_ms
+                .is_some_and(|ms| ms.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2),
+        );
         s.set_last_error(
             sync.last_error
                 .as_ref()

@@ -33,6 +33,7 @@ mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;
+mod medical_insurance;
 mod menu;
 mod personal_documents;
 mod printing;

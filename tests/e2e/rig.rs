@@ -362,6 +362,8 @@ pub enum Page {
     Certificate,
     /// Any step of the personal documents (its own test reads the flow's step).
     Documents,
+    /// Any step of the medical-insurance query (its own test reads the flow's step).
+    MedicalInsurance,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -395,6 +397,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
+            Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -3,6 +3,9 @@
 //! [`KIND_APPOINTMENT_BOOK`] transaction, and the citizen's appointment page.
 //!
 //! The matters themselves (with what to bring) are in the catalog ([`super::Matter`]).
+//! On the day the citizen checks in (`POST /v1/appointments/check-in`) for a
+//! [`PriorityTicket`]; the answer to a booking that travelled through the outbox waits for
+//! the citizen's next identification (`GET /v1/appointments/notices`).
 
 use std::fmt;
 
@@ -130,6 +133,10 @@ pub struct HolderAppointment {
     pub start: NaiveTime,
     /// Slot end.
     pub end: NaiveTime,
+    /// Where it stands: `confirmed`, or `checked_in` once the citizen has their ticket
+    /// (cancelled bookings are not listed). Absent from older platforms: confirmed.
+    #[serde(default)]
+    pub state: BookingState,
 }
 
 /// `GET /v1/appointments?holder=…` response: the holder's confirmed appointments from today
@@ -176,6 +183,184 @@ impl Transaction {
             payload: serde_json::to_value(cancel)?,
         })
     }
+}
+
+/// Where a booking stands, as the platform keeps it.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    /// Booked; the citizen has not checked in yet.
+    #[default]
+    Confirmed,
+    /// Given up by its holder; its place is free again.
+    Cancelled,
+    /// The citizen checked in on the day and holds a priority ticket.
+    CheckedIn,
+}
+
+/// When the platform lets a citizen check in for a booking: from [`Self::before_min`]
+/// minutes before the slot's start to [`Self::after_min`] minutes after it (hall time).
+/// The simulator's default is 30 before and 15 after (`SimConfig::checkin_window`).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInWindow {
+    /// Minutes before the start when check-in opens.
+    pub before_min: u32,
+    /// Minutes after the start when check-in closes.
+    pub after_min: u32,
+}
+
+impl Default for CheckInWindow {
+    fn default() -> Self {
+        Self {
+            before_min: 30,
+            after_min: 15,
+        }
+    }
+}
+
+/// What `POST /v1/appointments/check-in` answers (always `200` for a booking
+/// the platform knows; `404 unknown_booking` otherwise).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInOutcome {
+    /// Checked in: [`CheckInAnswer::ticket`] is the priority ticket (the same one again
+    /// when the citizen checks in a second time).
+    CheckedIn,
+    /// Today, but check-in has not opened yet ([`CheckInAnswer::opens_at`]).
+    TooEarly,
+    /// Today, but check-in closed ([`CheckInAnswer::closes_at`]).
+    TooLate,
+    /// The booking was cancelled.
+    Cancelled,
+    /// The booking is for another day ([`CheckInAnswer::booking`]'s date).
+    NotToday,
+}
+
+/// A priority queue ticket for a booking, issued by the platform at check-in: numbered in
+/// its own series per area and day (`B-Y001`), called before the area's ordinary tickets.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PriorityTicket {
+    /// UUID of the ticket; its follow page is [`super::follow_url`].
+    pub ticket_id: String,
+    /// Area code.
+    pub area_code: String,
+    /// Printed number, `B-Y001`.
+    pub display_number: String,
+    /// Hall-local day.
+    pub service_day: NaiveDate,
+    /// Priority tickets of the area waiting before this one.
+    pub people_ahead: u32,
+}
+
+/// The printed number of the `n`-th priority ticket of an area and day: `B-Y001`.
+pub fn priority_number(area_code: &str, n: u32) -> String {
+    format!("{area_code}-Y{n:03}")
+}
+
+/// The booking a check-in answer is about (no personal data).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct BookingSummary {
+    /// Booking UUID.
+    pub booking_id: String,
+    /// Matter code.
+    pub matter_code: String,
+    /// Area where the matter is handled.
+    pub area_code: String,
+    /// Hall-local day.
+    pub date: NaiveDate,
+    /// Slot start.
+    pub start: NaiveTime,
+    /// Slot end.
+    pub end: NaiveTime,
+    /// Where it stands.
+    pub state: BookingState,
+}
+
+/// `POST /v1/appointments/check-in` request: the booking, as the citizen's card listed it
+/// or the slip's QR code carries it (the booking id is what proves the appointment).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct CheckInRequest {
+    /// Booking UUID.
+    pub booking_id: String,
+}
+
+/// `POST /v1/appointments/check-in` response.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct CheckInAnswer {
+    /// What the platform decided.
+    pub outcome: CheckInOutcome,
+    /// The booking.
+    pub booking: BookingSummary,
+    /// The priority ticket, when checked in.
+    pub ticket: Option<PriorityTicket>,
+    /// Hall time check-in opens, for `too_early`.
+    pub opens_at: Option<NaiveTime>,
+    /// Hall time check-in closed, for `too_late`.
+    pub closes_at: Option<NaiveTime>,
+}
+
+/// How the platform answered a booking request, kept per holder until a kiosk has told
+/// the citizen ([`AppointmentNotice`]).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeOutcome {
+    /// The booking stands.
+    Confirmed,
+    /// The slot filled up before the request arrived.
+    SlotTaken,
+    /// The citizen already held an appointment at that time.
+    AlreadyBooked,
+    /// The day or time was no longer bookable.
+    NotBookable,
+}
+
+/// One answer to a booking request the citizen has not been told of yet.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentNotice {
+    /// Booking UUID.
+    pub booking_id: String,
+    /// Matter code.
+    pub matter_code: String,
+    /// Hall-local day asked for.
+    pub date: NaiveDate,
+    /// Slot start asked for.
+    pub start: NaiveTime,
+    /// The platform's answer.
+    pub outcome: NoticeOutcome,
+}
+
+/// `GET /v1/appointments/notices?holder=…` response: the holder's unseen answers, oldest
+/// first.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentNotices {
+    /// The notices.
+    pub notices: Vec<AppointmentNotice>,
+}
+
+/// `POST /v1/appointments/notices/seen` request: the kiosk told the citizen (or the
+/// citizen saw the answer on screen at booking), so the notices are not shown again.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
+pub struct NoticesSeen {
+    /// The holder hash: only the holder's own notices are marked.
+    pub holder: String,
+    /// The bookings whose notices were shown.
+    pub booking_ids: Vec<String>,
+}
+
+impl fmt::Debug for NoticesSeen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NoticesSeen")
+            .field("holder", &"<redacted>")
+            .field("booking_ids", &self.booking_ids)
+            .finish()
+    }
+}
+
+/// `POST /v1/appointments/notices/seen` response.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct NoticesMarked {
+    /// How many notices were marked seen now.
+    pub marked: u32,
 }
 
 /// One booking the platform holds (no personal data).

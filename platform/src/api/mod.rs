@@ -22,6 +22,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
 pub mod certificate;
+pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 
@@ -214,6 +215,10 @@ pub struct Heartbeat {
     /// Health of each device as last seen (`"ok"`, `"paper_out"`, …), by device name.
     #[serde(default)]
     pub devices: Vec<DeviceHealth>,
+    /// The kiosk's clock minus the platform's, in milliseconds, as the kiosk measured it at
+    /// its previous heartbeat (from [`HeartbeatAck::server_time`]); absent on the first one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew_ms: Option<i64>,
 }
 
 /// One device's health in a [`Heartbeat`].

@@ -28,6 +28,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 // Not a service: the simulator's knobs.

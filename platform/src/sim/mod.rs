@@ -103,6 +103,9 @@ pub struct SimConfig {
     pub faults: FaultConfig,
     /// Admission control (answer 503 with `Retry-After` when too many requests wait).
     pub admission: Admission,
+    /// When a citizen may check in for an appointment (default 30 min before the slot's
+    /// start to 15 min after it).
+    pub checkin_window: crate::api::appointment::CheckInWindow,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -117,6 +120,7 @@ impl std::fmt::Debug for SimConfig {
             .field("public_base_url", &self.public_base_url)
             .field("faults", &self.faults)
             .field("admission", &self.admission)
+            .field("checkin_window", &self.checkin_window)
             .finish()
     }
 }
@@ -131,6 +135,7 @@ impl SimConfig {
             public_base_url: None,
             faults: FaultConfig::default(),
             admission: Admission::default(),
+            checkin_window: Default::default(),
         }
     }
 
@@ -153,6 +158,12 @@ impl SimConfig {
     /// Sets admission control.
     pub fn with_admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
+        self
+    }
+
+    /// Sets the appointment check-in window.
+    pub fn with_checkin_window(mut self, window: crate::api::appointment::CheckInWindow) -> Self {
+        self.checkin_window = window;
         self
     }
 
@@ -192,7 +203,9 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
             e.message
         )))
     })?;
+    store::appointment::seed(&mut conn, chrono::Utc::now())?;
     let shared = Arc::new(Shared {
+        checkin_window: config.checkin_window,
         keys: store::kiosk_keys(&conn)?,
         faults: Mutex::new(config.faults.clone()),
         meter: faults::Meter::new(),

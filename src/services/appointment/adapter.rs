@@ -7,12 +7,15 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::{AppointmentFlow, DayView, MatterView, Problem, SlotView, Step};
+use super::{
+    AppointmentFlow, BookedView, CheckInRefusal, DayView, MatterView, Problem, SlotView, Step,
+    TicketOut,
+};
 use crate::app::{Cx, Lang, Router};
 use crate::services::{ActiveFlow, Services};
 use crate::ui::{
     on_router, on_router_with, AppWindow, AppointmentAdapter, AppointmentProblemKind,
-    AppointmentStep, DayItem, KioskUi, MatterItem, SlotItem,
+    AppointmentStep, CheckInRefusalKind, DayItem, KioskUi, MatterItem, SlotItem, UpcomingItem,
 };
 
 /// What list the pages hold, so a render rebuilds a list only when it changes: the step's
@@ -64,6 +67,12 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
     }));
     a.on_choose_again(on_router(ui, |r, now| {
         with_flow(r, now, |f, cx| f.choose_again(cx))
+    }));
+    a.on_check_in(on_router_with(ui, |r, now, i: i32| {
+        with_flow(r, now, |f, cx| f.check_in(i.max(0) as usize, cx))
+    }));
+    a.on_ordinary_ticket(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.ordinary_ticket(cx))
     }));
 }
 
@@ -125,7 +134,33 @@ fn problem_kind(p: Problem) -> AppointmentProblemKind {
         Problem::PaperOut => AppointmentProblemKind::PaperOut,
         Problem::PrinterFault => AppointmentProblemKind::PrinterFault,
         Problem::Store => AppointmentProblemKind::Store,
+        Problem::NoNumbers => AppointmentProblemKind::NoNumbers,
     }
+}
+
+/// `2026年12月2日 星期三 09:30-10:00 社保卡补办`: the booking a check-in is about.
+pub fn booked_line(b: &BookedView, lang: Lang) -> String {
+    format!(
+        "{} {}-{} {}",
+        day_label(b.date, lang),
+        b.start.format("%H:%M"),
+        b.end.format("%H:%M"),
+        lang.pick(&b.matter_zh, &b.matter_en)
+    )
+}
+
+fn show_ticket(a: &AppointmentAdapter<'_>, t: &TicketOut, lang: Lang) {
+    a.set_ticket_number(t.display_number.as_str().into());
+    a.set_ticket_area(format!("{} {}", t.area.code, lang.pick(&t.area.zh, &t.area.en)).into());
+    a.set_ticket_ahead(t.people_ahead as i32);
+    a.set_ticket_printed(t.print_problem.is_none());
+    a.set_booked_label(
+        t.booked
+            .as_ref()
+            .map(|b| booked_line(b, lang))
+            .unwrap_or_default()
+            .into(),
+    );
 }
 
 impl Adapter {
@@ -161,10 +196,14 @@ impl Adapter {
                         })
                         .collect();
                     a.set_matters(ModelRc::new(VecModel::from(items)));
-                    let upcoming: Vec<SharedString> = flow
+                    let upcoming: Vec<UpcomingItem> = flow
                         .upcoming()
                         .iter()
-                        .map(|u| upcoming_line(u, lang).into())
+                        .map(|u| UpcomingItem {
+                            line: upcoming_line(u, lang).into(),
+                            today: u.today,
+                            checked_in: u.checked_in,
+                        })
                         .collect();
                     a.set_upcoming(ModelRc::new(VecModel::from(upcoming)));
                 }
@@ -242,6 +281,51 @@ impl Adapter {
                 a.set_problem(problem_kind(failure.problem));
                 self.show_slip(window, failure.booked.as_ref(), lang);
             }
+            Step::CheckingIn => a.set_step(AppointmentStep::CheckingIn),
+            Step::IssuingTicket => a.set_step(AppointmentStep::IssuingTicket),
+            Step::CheckedIn { ticket, .. } => {
+                a.set_step(AppointmentStep::CheckedIn);
+                show_ticket(&a, ticket, lang);
+            }
+            Step::CheckInRefused(refused) => {
+                a.set_step(AppointmentStep::CheckInRefused);
+                let (kind, time) = match refused.refusal {
+                    CheckInRefusal::TooEarly(t) => (CheckInRefusalKind::TooEarly, Some(t)),
+                    CheckInRefusal::TooLate(t) => (CheckInRefusalKind::TooLate, Some(t)),
+                    CheckInRefusal::Cancelled => (CheckInRefusalKind::Cancelled, None),
+                    CheckInRefusal::NotToday => (CheckInRefusalKind::NotToday, None),
+                    CheckInRefusal::Unknown => (CheckInRefusalKind::Unknown, None),
+                    CheckInRefusal::Unreachable => (CheckInRefusalKind::Unreachable, None),
+                };
+                a.set_refusal(kind);
+                a.set_refusal_time(
+                    time.map(|t| t.format("%H:%M").to_string())
+                        .unwrap_or_default()
+                        .into(),
+                );
+                a.set_booked_label(
+                    refused
+                        .booked
+                        .as_ref()
+                        .map(|b| booked_line(b, lang))
+                        .unwrap_or_default()
+                        .into(),
+                );
+                let area = &refused.area;
+                a.set_ticket_area(
+                    format!("{} {}", area.code, lang.pick(&area.zh, &area.en)).into(),
+                );
+            }
+            Step::TicketIssued { ticket, .. } => {
+                a.set_step(AppointmentStep::TicketIssued);
+                match ticket {
+                    Ok(t) => {
+                        a.set_problem(AppointmentProblemKind::None);
+                        show_ticket(&a, t, lang);
+                    }
+                    Err(p) => a.set_problem(problem_kind(*p)),
+                }
+            }
         }
     }
 
@@ -277,6 +361,10 @@ impl Adapter {
         a.set_problem(AppointmentProblemKind::None);
         a.set_slip_qr(slint::Image::default());
         a.set_upcoming(ModelRc::default());
+        a.set_ticket_number(SharedString::new());
+        a.set_ticket_area(SharedString::new());
+        a.set_booked_label(SharedString::new());
+        a.set_refusal(CheckInRefusalKind::None);
         *self.qr.borrow_mut() = None;
         *self.lists.borrow_mut() = None;
     }

@@ -1,15 +1,16 @@
-//! The appointment's steps: matter, day, slot, phone, booking, slip.
+//! The appointment's steps: matter, day, slot, phone, booking, slip; and check-in on the
+//! day: the priority ticket, or why not with an ordinary ticket one touch away.
 
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    AppointmentPort, BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView,
-    UpcomingView,
+    AppointmentPort, BookFailure, BookOrder, CheckInRefused, DayView, Event, MatterView, Order,
+    Problem, SlipView, TicketOut, UpcomingView,
 };
 use crate::app::citizen::is_mobile_number;
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply, ScannedCode};
 
 /// Longest phone number accepted on the keypad.
 const PHONE_LEN: usize = 11;
@@ -79,6 +80,26 @@ pub enum Step {
     },
     /// Something went wrong: what to do next.
     Problem(BookFailure),
+    /// Checking in with the platform (and printing the priority ticket).
+    CheckingIn,
+    /// Checked in: the priority ticket (or, when it did not print, its number).
+    CheckedIn {
+        /// The ticket.
+        ticket: TicketOut,
+        /// Since when it shows.
+        since: Duration,
+    },
+    /// No priority ticket: why, and an ordinary ticket offered.
+    CheckInRefused(CheckInRefused),
+    /// Issuing and printing the ordinary ticket.
+    IssuingTicket,
+    /// The ordinary ticket is out (or why not).
+    TicketIssued {
+        /// The ticket, or why there is none.
+        ticket: Result<TicketOut, Problem>,
+        /// Since when it shows.
+        since: Duration,
+    },
 }
 
 /// A citizen booking an appointment.
@@ -127,6 +148,67 @@ impl AppointmentFlow {
             chosen: None,
             upcoming: Vec::new(),
         }
+    }
+
+    /// A session started by scanning a slip on the attract screen: checks in at once.
+    pub fn checking_in(port: Rc<dyn AppointmentPort>, cx: &mut Cx, booking_id: String) -> Self {
+        let mut flow = Self {
+            step: Step::LoadingMatters,
+            port,
+            matters: Vec::new(),
+            days: Vec::new(),
+            chosen: None,
+            upcoming: Vec::new(),
+        };
+        flow.send_check_in(cx, booking_id);
+        flow
+    }
+
+    fn send_check_in(&mut self, cx: &mut Cx, booking_id: String) {
+        let masked_id = cx
+            .session
+            .citizen()
+            .map(|c| c.masked_id.clone())
+            .unwrap_or_default();
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::CheckIn {
+                booking_id,
+                masked_id,
+            },
+        });
+        self.step = Step::CheckingIn;
+    }
+
+    /// "签到" beside one of today's appointments on the matter page.
+    pub fn check_in(&mut self, index: usize, cx: &mut Cx) {
+        if self.step != Step::ChooseMatter {
+            return;
+        }
+        if let Some(a) = self.upcoming.get(index).filter(|a| a.today) {
+            let id = a.booking_id.clone();
+            self.send_check_in(cx, id);
+        }
+    }
+
+    /// "Take an ordinary ticket" after a refused check-in.
+    pub fn ordinary_ticket(&mut self, cx: &mut Cx) {
+        let Step::CheckInRefused(refused) = &self.step else {
+            return;
+        };
+        let masked_id = cx
+            .session
+            .citizen()
+            .map(|c| c.masked_id.clone())
+            .unwrap_or_default();
+        self.port.send(Reply {
+            token: cx.session.token(),
+            event: Order::OrdinaryTicket {
+                area_code: refused.area.code.clone(),
+                masked_id,
+            },
+        });
+        self.step = Step::IssuingTicket;
     }
 
     /// The step on screen.
@@ -323,17 +405,25 @@ impl Flow for AppointmentFlow {
             | Step::Done { .. }
             | Step::Problem(_)
             | Step::Cancelling
-            | Step::Cancelled { .. } => Chrome::NONE,
+            | Step::Cancelled { .. }
+            | Step::CheckingIn
+            | Step::CheckedIn { .. }
+            | Step::CheckInRefused(_)
+            | Step::IssuingTicket
+            | Step::TicketIssued { .. } => Chrome::NONE,
             _ => Chrome::FULL,
         }
     }
 
     fn idle(&self) -> IdlePolicy {
         match &self.step {
-            Step::Booking { .. } | Step::Cancelling => IdlePolicy::Paused,
-            Step::Done { since, .. } | Step::Cancelled { since, .. } => {
-                IdlePolicy::DoneSince(*since)
+            Step::Booking { .. } | Step::Cancelling | Step::CheckingIn | Step::IssuingTicket => {
+                IdlePolicy::Paused
             }
+            Step::Done { since, .. }
+            | Step::Cancelled { since, .. }
+            | Step::CheckedIn { since, .. }
+            | Step::TicketIssued { since, .. } => IdlePolicy::DoneSince(*since),
             _ => IdlePolicy::Normal,
         }
     }
@@ -355,17 +445,51 @@ impl Flow for AppointmentFlow {
             | Step::Done { .. }
             | Step::Problem(_)
             | Step::Cancelling
-            | Step::Cancelled { .. } => return Nav::Stay,
+            | Step::Cancelled { .. }
+            | Step::CheckingIn
+            | Step::CheckedIn { .. }
+            | Step::CheckInRefused(_)
+            | Step::IssuingTicket
+            | Step::TicketIssued { .. } => return Nav::Stay,
         };
         Nav::Stay
     }
 
     fn on_event(&mut self, cx: &mut Cx, event: Event) -> bool {
         match (&self.step, event) {
+            (Step::CheckingIn, Event::CheckedIn(answer)) => {
+                self.step = match answer {
+                    Ok(ticket) => {
+                        // The ticket is out: the citizen's data is no longer needed.
+                        cx.session.forget_citizen();
+                        Step::CheckedIn {
+                            ticket,
+                            since: cx.now,
+                        }
+                    }
+                    Err(refused) => Step::CheckInRefused(refused),
+                };
+            }
+            (Step::IssuingTicket, Event::OrdinaryTicket(ticket)) => {
+                cx.session.forget_citizen();
+                self.step = Step::TicketIssued {
+                    ticket,
+                    since: cx.now,
+                };
+            }
             (
-                Step::Done { .. } | Step::Problem(_) | Step::Cancelling | Step::Cancelled { .. },
+                Step::Done { .. }
+                | Step::Problem(_)
+                | Step::Cancelling
+                | Step::Cancelled { .. }
+                | Step::CheckingIn
+                | Step::CheckedIn { .. }
+                | Step::CheckInRefused(_)
+                | Step::IssuingTicket
+                | Step::TicketIssued { .. },
                 Event::Upcoming(_),
             ) => return false,
+            (_, Event::Upcoming(list)) => self.upcoming = list,
             (Step::Cancelling, Event::Cancelled(answer)) => {
                 self.step = match answer {
                     Ok(confirmed) => {
@@ -378,7 +502,6 @@ impl Flow for AppointmentFlow {
                     Err(p) => problem(p),
                 };
             }
-            (_, Event::Upcoming(list)) => self.upcoming = list,
             (Step::LoadingMatters, Event::Matters(answer)) => {
                 self.step = match answer {
                     Ok(matters) if matters.is_empty() => problem(Problem::NoMatters),
@@ -417,6 +540,17 @@ impl Flow for AppointmentFlow {
             _ => return false,
         }
         true
+    }
+
+    /// The slip's QR code on the matter page checks in; other codes are not taken.
+    fn on_code(&mut self, cx: &mut Cx, code: &ScannedCode) -> bool {
+        match (code, &self.step) {
+            (ScannedCode::Appointment(id), Step::LoadingMatters | Step::ChooseMatter) => {
+                self.send_check_in(cx, id.clone());
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -479,6 +613,8 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
             start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
             end: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            today: false,
+            checked_in: false,
         };
         assert!(flow.on_event(cx, Event::Upcoming(vec![mine])));
         assert_eq!(flow.upcoming().len(), 1);
@@ -640,5 +776,187 @@ mod tests {
         flow.back(&mut cx);
         assert_eq!(flow.step(), &Step::ChooseMatter);
         assert_eq!(flow.back(&mut cx), Nav::Menu);
+    }
+
+    fn area() -> crate::services::appointment::AreaView {
+        crate::services::appointment::AreaView {
+            code: "B".into(),
+            zh: "社保医保".into(),
+            en: "Social & Medical Insurance".into(),
+        }
+    }
+
+    fn today_and_next_week() -> Vec<UpcomingView> {
+        let at = |d, today| UpcomingView {
+            booking_id: format!("b{d}"),
+            matter_zh: "社保卡补办".into(),
+            matter_en: String::new(),
+            date: NaiveDate::from_ymd_opt(2026, 12, d).unwrap(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            today,
+            checked_in: false,
+        };
+        vec![at(2, true), at(9, false)]
+    }
+
+    fn priority() -> TicketOut {
+        TicketOut {
+            display_number: "B-Y001".into(),
+            area: area(),
+            people_ahead: 0,
+            priority: true,
+            booked: None,
+            print_problem: None,
+        }
+    }
+
+    #[test]
+    fn todays_appointment_checks_in_for_a_priority_ticket_and_forgets_the_citizen() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::from_secs(2),
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        assert!(flow.on_event(&mut cx, Event::Matters(Ok(vec![matter()]))));
+        assert!(flow.on_event(&mut cx, Event::Upcoming(today_and_next_week())));
+        // Next week's cannot be checked in for.
+        flow.check_in(1, &mut cx);
+        assert_eq!(flow.step(), &Step::ChooseMatter);
+        flow.check_in(0, &mut cx);
+        assert_eq!(flow.step(), &Step::CheckingIn);
+        assert_eq!(flow.idle(), IdlePolicy::Paused);
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::CheckIn { booking_id, masked_id })
+                if booking_id == "b2" && masked_id == &Citizen::sample().masked_id
+        ));
+        assert!(!format!("{:?}", port.0.borrow().last()).contains("holder"));
+        assert!(flow.on_event(&mut cx, Event::CheckedIn(Ok(priority()))));
+        assert!(matches!(flow.step(), Step::CheckedIn { .. }));
+        assert!(cx.session.citizen().is_none());
+        assert_eq!(flow.idle(), IdlePolicy::DoneSince(Duration::from_secs(2)));
+        assert_eq!(flow.back(&mut cx), Nav::Stay);
+    }
+
+    #[test]
+    fn a_refused_check_in_offers_an_ordinary_ticket_in_one_touch() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        assert!(flow.on_event(&mut cx, Event::Matters(Ok(vec![matter()]))));
+        assert!(flow.on_event(&mut cx, Event::Upcoming(today_and_next_week())));
+        flow.check_in(0, &mut cx);
+        let refused = CheckInRefused {
+            refusal: crate::services::appointment::CheckInRefusal::TooEarly(
+                NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+            ),
+            booked: None,
+            area: area(),
+        };
+        assert!(flow.on_event(&mut cx, Event::CheckedIn(Err(refused))));
+        assert!(matches!(flow.step(), Step::CheckInRefused(_)));
+        assert_eq!(flow.chrome(), Chrome::NONE);
+        flow.ordinary_ticket(&mut cx);
+        assert_eq!(flow.step(), &Step::IssuingTicket);
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::OrdinaryTicket { area_code, .. }) if area_code == "B"
+        ));
+        // A second touch sends nothing more.
+        let sent = port.0.borrow().len();
+        flow.ordinary_ticket(&mut cx);
+        assert_eq!(port.0.borrow().len(), sent);
+        let mut ordinary = priority();
+        ordinary.display_number = "B012".into();
+        ordinary.priority = false;
+        assert!(flow.on_event(&mut cx, Event::OrdinaryTicket(Ok(ordinary))));
+        assert!(matches!(
+            flow.step(),
+            Step::TicketIssued { ticket: Ok(_), .. }
+        ));
+        assert!(cx.session.citizen().is_none());
+    }
+
+    #[test]
+    fn a_scanned_slip_checks_in_on_the_attract_screen_and_on_the_matter_page_only() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::new(Duration::from_secs(60), Duration::from_secs(10));
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        // No card: the ticket carries no ID.
+        let flow = AppointmentFlow::checking_in(port.clone(), &mut cx, "b7".into());
+        assert_eq!(flow.step(), &Step::CheckingIn);
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::CheckIn { booking_id, masked_id }) if booking_id == "b7" && masked_id.is_empty()
+        ));
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut flow = AppointmentFlow::new(port.clone(), &mut cx);
+        assert!(flow.on_event(&mut cx, Event::Matters(Ok(vec![matter()]))));
+        flow.choose_matter("M02", &mut cx);
+        let slip = ScannedCode::Appointment("b8".into());
+        assert!(!flow.on_code(&mut cx, &slip), "not while choosing a time");
+        flow.back(&mut cx);
+        assert!(!flow.on_code(&mut cx, &ScannedCode::QueueTicket));
+        assert!(flow.on_code(&mut cx, &slip));
+        assert_eq!(flow.step(), &Step::CheckingIn);
+    }
+
+    #[test]
+    fn answers_go_on_the_menu_once_and_are_marked_seen() {
+        use crate::services::appointment::{NoticeView, Service};
+        use kiosk_platform::api::appointment::NoticeOutcome;
+        let port = Rc::new(FakePort::default());
+        let service = Service::new(port.clone());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        service.on_identified(&mut cx);
+        assert!(
+            matches!(port.0.borrow().last(), Some(Order::Notices { holder }) if holder == "holder-hash")
+        );
+        // Other events are the flow's.
+        assert!(service
+            .take_event(&mut cx, Event::Cancelled(Ok(true)))
+            .is_some());
+        assert!(service
+            .take_event(&mut cx, Event::Notices(vec![]))
+            .is_none());
+        assert!(cx.session.menu_notice().is_none());
+        let list = vec![NoticeView {
+            booking_id: "b1".into(),
+            matter_zh: "户口迁入".into(),
+            matter_en: "Move a household registration in".into(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            outcome: NoticeOutcome::Confirmed,
+        }];
+        assert!(!format!("{:?}", Event::Notices(list.clone())).contains("holder"));
+        assert!(service.take_event(&mut cx, Event::Notices(list)).is_none());
+        let notice = cx.session.menu_notice().unwrap();
+        assert!(
+            notice.zh.starts_with("您 12月3日 09:00 的预约已确认"),
+            "{}",
+            notice.zh
+        );
+        assert!(matches!(
+            port.0.borrow().last(),
+            Some(Order::NoticesSeen { holder, booking_ids }) if holder == "holder-hash" && booking_ids == &["b1".to_owned()]
+        ));
     }
 }

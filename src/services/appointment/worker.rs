@@ -3,28 +3,36 @@
 //! told of is never lost), then sent at once so the slip can say "confirmed"; when the
 //! platform cannot be reached the row stays for the sync worker and the slip says
 //! "pending confirmation". Then the slip prints.
+//!
+//! Check-in asks the platform and prints its priority ticket (the queue ticket's layout
+//! with the appointment's mark); an ordinary ticket instead is issued from the kiosk's
+//! leased numbers like the queue-ticket service's. The answers to bookings the citizen was
+//! not told of are fetched when a card is read; one the citizen saw on screen at booking is
+//! marked seen at once, so it is not told again.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
 use kiosk_platform::api::appointment::{
-    appointment_url, AppointmentBookTx, AppointmentCancelTx, KIND_APPOINTMENT_BOOK,
-    KIND_APPOINTMENT_CANCEL, REASON_ALREADY_BOOKED, REASON_SLOT_TAKEN,
+    appointment_url, AppointmentBookTx, AppointmentCancelTx, BookingState, CheckInOutcome,
+    NoticesSeen, KIND_APPOINTMENT_BOOK, KIND_APPOINTMENT_CANCEL, REASON_ALREADY_BOOKED,
+    REASON_SLOT_TAKEN,
 };
 use kiosk_platform::api::{Catalog, Transaction, TransactionBatch, TxStatus};
-use kiosk_platform::client::PlatformClient;
+use kiosk_platform::client::{ClientError, PlatformClient};
 
 use super::{
-    BookFailure, BookOrder, DayView, Event, MatterView, Order, Problem, SlipView, SlotView,
-    UpcomingView,
+    AreaView, BookFailure, BookOrder, BookedView, CheckInRefusal, CheckInRefused, DayView, Event,
+    MatterView, NoticeView, Order, Problem, SlipView, SlotView, TicketOut, UpcomingView,
 };
 use crate::app::citizen::mask_phone;
 use crate::app::{EventSink, KioskEvent, Reply};
 use crate::devices::printer_manager::{PrintFault, PrinterHandle};
 use crate::documents::appointment_slip::{self, SlipPrint};
+use crate::documents::queue_ticket::{self, TicketPrint};
 use crate::services::ServiceEvent;
-use crate::store::Store;
+use crate::store::{NewTicket, Store, StoreError};
 use crate::sync::SyncKick;
 use crate::worker::{Spawned, Worker};
 
@@ -60,6 +68,24 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
                 Order::Book(b) => Event::Booked(book(store, deps, &b)),
                 Order::Cancel { booking_id, holder } => {
                     Event::Cancelled(cancel(store, deps, &booking_id, &holder))
+                }
+                Order::CheckIn {
+                    booking_id,
+                    masked_id,
+                } => {
+                    Event::CheckedIn(check_in(store, deps, &booking_id, &masked_id).map_err(|r| *r))
+                }
+                Order::OrdinaryTicket {
+                    area_code,
+                    masked_id,
+                } => Event::OrdinaryTicket(ordinary_ticket(store, deps, &area_code, &masked_id)),
+                Order::Notices { holder } => Event::Notices(notices(store, &deps.client, &holder)),
+                Order::NoticesSeen {
+                    holder,
+                    booking_ids,
+                } => {
+                    mark_seen(&deps.client, holder, booking_ids);
+                    return;
                 }
             };
             deps.sink.send(KioskEvent::Service(Reply {
@@ -113,21 +139,258 @@ pub fn upcoming(store: &Store, client: &PlatformClient, holder: &str) -> Vec<Upc
         }
     };
     let catalog = cached_catalog(store);
+    let today = kiosk_platform::api::hall_service_day(Utc::now());
     list.into_iter()
         .map(|a| {
-            let m = catalog
-                .as_ref()
-                .and_then(|c| c.matters.iter().find(|m| m.code == a.matter_code));
+            let (matter_zh, matter_en) = matter_names(catalog.as_ref(), &a.matter_code);
             UpcomingView {
                 booking_id: a.booking_id,
-                matter_zh: m.map_or_else(|| a.matter_code.clone(), |m| m.name_zh.clone()),
-                matter_en: m.map_or_else(|| a.matter_code.clone(), |m| m.name_en.clone()),
+                matter_zh,
+                matter_en,
                 date: a.date,
                 start: a.start,
                 end: a.end,
+                today: a.date == today,
+                checked_in: a.state == BookingState::CheckedIn,
             }
         })
         .collect()
+}
+
+/// A matter's names from the catalog (its code when the catalog has none).
+fn matter_names(catalog: Option<&Catalog>, code: &str) -> (String, String) {
+    match catalog.and_then(|c| c.matters.iter().find(|m| m.code == code)) {
+        Some(m) => (m.name_zh.clone(), m.name_en.clone()),
+        None => (code.to_owned(), code.to_owned()),
+    }
+}
+
+/// An area's names from the catalog; with no code, the catalog's first area (where the
+/// hall takes any matter).
+fn area_view(catalog: Option<&Catalog>, code: Option<&str>) -> AreaView {
+    let area = catalog.and_then(|c| match code {
+        Some(code) => c.areas.iter().find(|a| a.code == code),
+        None => c.areas.first(),
+    });
+    match area {
+        Some(a) => AreaView {
+            code: a.code.clone(),
+            zh: a.name_zh.clone(),
+            en: a.name_en.clone(),
+        },
+        None => {
+            let code = code.unwrap_or("A").to_owned();
+            AreaView {
+                zh: code.clone(),
+                en: code.clone(),
+                code,
+            }
+        }
+    }
+}
+
+/// Checks in with the platform; on a priority ticket, prints it.
+fn check_in(
+    store: &mut Store,
+    deps: &AppointmentWorkerDeps,
+    booking_id: &str,
+    masked_id: &str,
+) -> Result<TicketOut, Box<CheckInRefused>> {
+    let catalog = cached_catalog(store);
+    let refused = |refusal, booked, area: Option<&str>| {
+        Box::new(CheckInRefused {
+            refusal,
+            booked,
+            area: area_view(catalog.as_ref(), area),
+        })
+    };
+    let answer = match deps.client.check_in(booking_id) {
+        Ok(a) => a,
+        Err(ClientError::Http { status: 404, .. }) => {
+            return Err(refused(CheckInRefusal::Unknown, None, None))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "check-in: the platform did not answer");
+            return Err(refused(CheckInRefusal::Unreachable, None, None));
+        }
+    };
+    let b = &answer.booking;
+    let (matter_zh, matter_en) = matter_names(catalog.as_ref(), &b.matter_code);
+    let booked = BookedView {
+        matter_zh,
+        matter_en,
+        date: b.date,
+        start: b.start,
+        end: b.end,
+    };
+    let area = Some(b.area_code.as_str());
+    let refusal = match answer.outcome {
+        CheckInOutcome::CheckedIn => None,
+        CheckInOutcome::TooEarly => {
+            Some(CheckInRefusal::TooEarly(answer.opens_at.unwrap_or(b.start)))
+        }
+        CheckInOutcome::TooLate => {
+            Some(CheckInRefusal::TooLate(answer.closes_at.unwrap_or(b.start)))
+        }
+        CheckInOutcome::Cancelled => Some(CheckInRefusal::Cancelled),
+        CheckInOutcome::NotToday => Some(CheckInRefusal::NotToday),
+    };
+    if let Some(refusal) = refusal {
+        tracing::info!(?refusal, "check-in refused");
+        return Err(refused(refusal, Some(booked), area));
+    }
+    let Some(ticket) = answer.ticket else {
+        // Checked in long ago with no ticket on record: nothing to print, say so plainly.
+        return Err(refused(CheckInRefusal::Unknown, Some(booked), area));
+    };
+    let area = area_view(catalog.as_ref(), Some(&ticket.area_code));
+    let local = Utc::now().with_timezone(&crate::clock::hall_offset());
+    let print = TicketPrint {
+        hall_name: catalog
+            .as_ref()
+            .map(|c| c.hall.name_zh.clone())
+            .unwrap_or_default(),
+        area_name: area.zh.clone(),
+        display_number: ticket.display_number.clone(),
+        people_ahead: ticket.people_ahead,
+        issued_at: local.naive_local(),
+        masked_id: masked_id.to_owned(),
+        masked_phone: None,
+        follow_url: kiosk_platform::api::follow_url(&deps.page_base, &ticket.ticket_id),
+    };
+    let line = format!(
+        "{}-{} {}",
+        booked.start.format("%H:%M"),
+        booked.end.format("%H:%M"),
+        booked.matter_zh
+    );
+    let print_problem = print_or_say(store, deps, queue_ticket::render_appointment(&print, &line));
+    tracing::info!(number = %ticket.display_number, "checked in: priority ticket");
+    Ok(TicketOut {
+        display_number: ticket.display_number,
+        area,
+        people_ahead: ticket.people_ahead,
+        priority: true,
+        booked: Some(booked),
+        print_problem,
+    })
+}
+
+/// Prints `bytes`; on a fault, records it for staff and says which.
+fn print_or_say(
+    store: &mut Store,
+    deps: &AppointmentWorkerDeps,
+    bytes: Vec<u8>,
+) -> Option<Problem> {
+    match deps.printer.print(bytes) {
+        Ok(()) => None,
+        Err(e) => {
+            let printer = crate::devices::health::DeviceId::Printer.name();
+            if let Err(err) =
+                store.record_device_event(printer, "fault", &e.to_string(), Utc::now())
+            {
+                tracing::error!("cannot record the printer fault: {err}");
+            }
+            Some(match e {
+                PrintFault::PaperOut => Problem::PaperOut,
+                PrintFault::Device(_) => Problem::PrinterFault,
+            })
+        }
+    }
+}
+
+/// An ordinary ticket of `area_code` from the kiosk's leased numbers (the ticket and its
+/// outbox row in one transaction, as the queue-ticket service issues them), printed.
+fn ordinary_ticket(
+    store: &mut Store,
+    deps: &AppointmentWorkerDeps,
+    area_code: &str,
+    masked_id: &str,
+) -> Result<TicketOut, Problem> {
+    let now = Utc::now();
+    let local = now.with_timezone(&crate::clock::hall_offset());
+    let ticket = store
+        .issue_ticket(
+            &NewTicket {
+                area_code: area_code.to_owned(),
+                phone: None,
+                service_day: local.date_naive(),
+            },
+            now,
+        )
+        .map_err(|e| match e {
+            StoreError::NoNumbersLeft { .. } => Problem::NoNumbers,
+            e => {
+                tracing::error!("cannot store the ticket: {e}");
+                Problem::Store
+            }
+        })?;
+    deps.kick.kick();
+    let catalog = cached_catalog(store);
+    let area = area_view(catalog.as_ref(), Some(area_code));
+    let bytes = queue_ticket::render(&TicketPrint {
+        hall_name: catalog.map(|c| c.hall.name_zh).unwrap_or_default(),
+        area_name: area.zh.clone(),
+        display_number: ticket.display_number.clone(),
+        people_ahead: ticket.people_ahead,
+        issued_at: local.naive_local(),
+        masked_id: masked_id.to_owned(),
+        masked_phone: None,
+        follow_url: kiosk_platform::api::follow_url(&deps.page_base, &ticket.ticket_id),
+    });
+    let print_problem = print_or_say(store, deps, bytes);
+    let record = match print_problem {
+        None => store.record_ticket_print(&ticket.ticket_id, Ok(Utc::now())),
+        Some(p) => store.record_ticket_print(&ticket.ticket_id, Err(&format!("{p:?}"))),
+    };
+    if let Err(e) = record {
+        tracing::error!("cannot record the print outcome: {e}");
+    }
+    Ok(TicketOut {
+        display_number: ticket.display_number,
+        area,
+        people_ahead: ticket.people_ahead,
+        priority: false,
+        booked: None,
+        print_problem,
+    })
+}
+
+/// The platform's answers to the holder's booking requests not told yet; none when it
+/// cannot be reached (they wait for the next identification).
+fn notices(store: &Store, client: &PlatformClient, holder: &str) -> Vec<NoticeView> {
+    let list = match client.appointment_notices(holder) {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "appointment notices unavailable");
+            return Vec::new();
+        }
+    };
+    let catalog = cached_catalog(store);
+    list.into_iter()
+        .map(|n| {
+            let (matter_zh, matter_en) = matter_names(catalog.as_ref(), &n.matter_code);
+            NoticeView {
+                booking_id: n.booking_id,
+                matter_zh,
+                matter_en,
+                date: n.date,
+                start: n.start,
+                outcome: n.outcome,
+            }
+        })
+        .collect()
+}
+
+/// Tells the platform the citizen saw these answers. A failure only means they may be told
+/// once more.
+fn mark_seen(client: &PlatformClient, holder: String, booking_ids: Vec<String>) {
+    if let Err(e) = client.appointment_notices_seen(&NoticesSeen {
+        holder,
+        booking_ids,
+    }) {
+        tracing::warn!(error = %e, "cannot mark appointment notices seen");
+    }
 }
 
 /// The platform's open days for `matter`. Slots are live data and are not cached: without
@@ -282,7 +545,16 @@ fn book(
             return Err(fail(Problem::Store));
         }
     };
-    let confirmed = match first_attempt(store, &deps.client, outbox_id) {
+    let answered = first_attempt(store, &deps.client, outbox_id);
+    if !matches!(answered, Answer::Later) {
+        // The citizen sees this answer now: not again at the next identification.
+        mark_seen(
+            &deps.client,
+            booking.holder.clone(),
+            vec![booking.booking_id.clone()],
+        );
+    }
+    let confirmed = match answered {
         Answer::Confirmed => true,
         Answer::Refused(problem) => return Err(fail(problem)),
         Answer::Later => {

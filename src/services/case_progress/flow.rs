@@ -134,7 +134,9 @@ impl Flow for CaseProgressFlow {
                 return true;
             }
             ScannedCode::Forged => CaseProblem::ForgedCode,
-            ScannedCode::Foreign => CaseProblem::ForeignCode,
+            // An appointment slip is the appointment service's (claimed on the attract
+            // screen); here it is not a case.
+            ScannedCode::Foreign | ScannedCode::Appointment(_) => CaseProblem::ForeignCode,
             ScannedCode::QueueTicket => CaseProblem::QueueTicketCode,
             ScannedCode::Unreadable => CaseProblem::UnreadableCode,
         };

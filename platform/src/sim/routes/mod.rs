@@ -22,6 +22,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 
@@ -35,6 +36,7 @@ const TABLE: &[&[Route]] = &[
     appointment::ROUTES,
     certificate::ROUTES,
     personal_documents::ROUTES,
+    medical_insurance::ROUTES,
 ];
 
 /// Who may call an endpoint.
@@ -130,6 +132,8 @@ pub(crate) struct Shared {
     pub meter: Meter,
     /// Nonces seen within the clock-skew window.
     pub nonces: Mutex<NonceStore>,
+    /// When a citizen may check in for an appointment.
+    pub checkin_window: crate::api::appointment::CheckInWindow,
 }
 
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds

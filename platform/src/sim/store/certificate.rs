@@ -24,10 +24,10 @@ use crate::sim::cases::SAMPLE_HOLDER_ID_NUMBERS;
 /// in the app; a test there keeps the two equal).
 pub const VERIFY_KEY: &[u8] = b"citizen-window-sample-key";
 
-/// Migration 8: the kinds of certificate the hall offers and the certificates issued.
+/// Migration 9: the kinds of certificate the hall offers and the certificates issued.
 /// `marriage_record` is offered by the hall but has no layout on the kiosk (the kiosk must
 /// not show it). Released: never edit it; a change is a new migration.
-pub(crate) const MIGRATION_8: &str = r#"
+pub(crate) const MIGRATION_9: &str = r#"
     CREATE TABLE certificate_kinds (
         code     TEXT PRIMARY KEY,
         position INTEGER NOT NULL,

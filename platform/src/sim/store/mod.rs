@@ -28,13 +28,15 @@ pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
 /// checks the payload against what the platform holds and, when it is valid, writes the
 /// service's rows (the generic `transactions` row is the caller's). `Ok(Err(reason))`
-/// refuses this row alone and must have written nothing; `Err` is a database failure,
+/// refuses this row alone and must have written nothing but a record of the refusal that a
+/// second send leaves as it is (the appointment's answer for its holder); `Err` is a database failure,
 /// which fails the whole batch.
 pub(crate) type StoreKind =
     fn(&Connection, &Upload<'_>, &serde_json::Value) -> rusqlite::Result<Result<(), String>>;
@@ -200,8 +202,10 @@ const MIGRATIONS: &[&str] = &[
     appointment::MIGRATION_6,
     // 7: the documents kept for each holder (the personal-documents service).
     personal_documents::MIGRATION,
-    // 8: kinds of certificate and the certificates issued (the certificate service).
-    certificate::MIGRATION_8,
+    // 8: booking states, answers kept for the holder, priority tickets (appointments).
+    appointment::MIGRATION_8,
+    // 9: kinds of certificate and the certificates issued (the certificate service).
+    certificate::MIGRATION_9,
 ];
 
 /// Schema version this code knows.

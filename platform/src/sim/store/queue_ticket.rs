@@ -118,7 +118,8 @@ pub(crate) fn queue_status(conn: &Connection, day: NaiveDate) -> Result<QueueSta
     })
 }
 
-/// Calls the lowest waiting number of an area on `day`.
+/// Calls the next waiting ticket of an area on `day`: an appointment's priority ticket
+/// first (in check-in order), then the lowest waiting number.
 pub(crate) fn call_next(
     conn: &mut Connection,
     area_code: &str,
@@ -133,7 +134,7 @@ pub(crate) fn call_next(
         .query_row(
             "SELECT ticket_id, number, display_number FROM tickets
              WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL
-             ORDER BY number LIMIT 1",
+             ORDER BY priority DESC, number LIMIT 1",
             params![area_code, day_s],
             |r| {
                 Ok((
@@ -297,7 +298,8 @@ pub(crate) struct FollowInfo {
     pub area: ServiceArea,
     pub service_day: NaiveDate,
     pub called: bool,
-    /// Waiting tickets with a lower number in the same area and day.
+    /// Waiting tickets called before this one in the same area and day (priority ones
+    /// first, then lower numbers).
     pub ahead: u32,
     pub issued_at: Option<DateTime<Utc>>,
 }
@@ -307,7 +309,7 @@ pub(crate) fn follow(conn: &Connection, ticket_id: &str) -> Result<Option<Follow
     let row = conn
         .query_row(
             "SELECT t.display_number, t.area_code, t.service_day, t.number,
-                    t.called_at IS NOT NULL, t.issued_at
+                    t.called_at IS NOT NULL, t.issued_at, t.priority
              FROM tickets t WHERE t.ticket_id = ?1",
             [ticket_id],
             |r| {
@@ -318,20 +320,23 @@ pub(crate) fn follow(conn: &Connection, ticket_id: &str) -> Result<Option<Follow
                     r.get::<_, u32>(3)?,
                     r.get::<_, bool>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((display_number, area_code, day, number, called, issued_at)) = row else {
+    let Some((display_number, area_code, day, number, called, issued_at, priority)) = row else {
         return Ok(None);
     };
     let ahead: u32 = if called {
         0
     } else {
         conn.query_row(
+            // Priority tickets (appointments) are called first.
             "SELECT COUNT(*) FROM tickets
-             WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL AND number < ?3",
-            params![area_code, day, number],
+             WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL
+               AND (priority > ?4 OR (priority = ?4 AND number < ?3))",
+            params![area_code, day, number, priority],
             |r| r.get(0),
         )?
     };

@@ -71,6 +71,9 @@ pub struct ServicesConfig {
     /// `[services.appointment]`.
     #[serde(default)]
     pub appointment: ServiceSection,
+    /// `[services.certificate]`.
+    #[serde(default)]
+    pub certificate: ServiceSection,
     /// `[services.personal_documents]`.
     #[serde(default)]
     pub personal_documents: ServiceSection,

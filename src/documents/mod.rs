@@ -3,7 +3,8 @@
 //! - [`queue_ticket`]: the queue ticket as ESC/POS bytes (80 mm receipt printer).
 //! - [`appointment_slip`]: the appointment slip, likewise.
 //! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
-//!   proof) with a signed verification QR code ([`verification`]).
+//!   proof, household-register proof) with a signed verification QR code ([`verification`]).
+//! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
 //! - [`medical_statement`]: the medical-insurance statement (医保个人账户对账单), one A4 page
 //!   with the monthly spending as a vector bar chart.
@@ -17,6 +18,7 @@
 
 pub mod appointment_slip;
 pub mod certificate;
+pub mod certificate_slip;
 pub mod form;
 pub mod id_copy;
 pub mod medical_statement;

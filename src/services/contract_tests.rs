@@ -16,6 +16,7 @@ struct Ports {
     cases: RefCell<usize>,
     copies: RefCell<usize>,
     appointments: RefCell<usize>,
+    certificates: RefCell<usize>,
     documents: RefCell<usize>,
     medical: RefCell<usize>,
 }
@@ -39,6 +40,12 @@ impl id_copy::CopyPort for Ports {
 impl appointment::AppointmentPort for Ports {
     fn send(&self, _: Reply<appointment::Order>) {
         *self.appointments.borrow_mut() += 1;
+    }
+}
+
+impl certificate::CertificatePort for Ports {
+    fn send(&self, _: Reply<certificate::Order>) {
+        *self.certificates.borrow_mut() += 1;
     }
 }
 
@@ -77,6 +84,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         case_progress::Service::new(ports.clone()),
         id_copy::Service::new(ports.clone(), true),
         appointment::Service::new(ports.clone()),
+        certificate::Service::new(ports.clone(), true),
         personal_documents::Service::new(ports.clone(), true),
         medical_insurance::Service::new(ports.clone()),
     );
@@ -146,6 +154,10 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         // The flow asks for the matters as it starts: its first step already waits.
         ServiceId::Appointment => ServiceEvent::Appointment(appointment::Event::Matters(Err(
             appointment::Problem::NoMatters,
+        ))),
+        // The flow asks for the kinds as it starts: its first step already waits.
+        ServiceId::Certificate => ServiceEvent::Certificate(certificate::Event::Kinds(Err(
+            certificate::Problem::NoKinds,
         ))),
         // The flow asks for the citizen's list as it starts: its first step already waits.
         ServiceId::PersonalDocuments => ServiceEvent::PersonalDocuments(
@@ -285,6 +297,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::CaseProgress => &mut switches.case_progress,
             ServiceId::IdCopy => &mut switches.id_copy,
             ServiceId::Appointment => &mut switches.appointment,
+            ServiceId::Certificate => &mut switches.certificate,
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
             ServiceId::MedicalInsurance => &mut switches.medical_insurance,
         };

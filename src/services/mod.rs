@@ -13,6 +13,7 @@ use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
 pub mod appointment;
 pub mod case_progress;
+pub mod certificate;
 pub mod id_copy;
 pub mod medical_insurance;
 pub mod personal_documents;
@@ -29,6 +30,8 @@ pub enum ServiceId {
     IdCopy,
     /// Book an appointment.
     Appointment,
+    /// Print a certificate.
+    Certificate,
     /// See and print one's documents kept by the platform.
     PersonalDocuments,
     /// Look up the medical-insurance account.
@@ -37,11 +40,12 @@ pub enum ServiceId {
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 6] = [
+    pub const ALL: [ServiceId; 7] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
+        ServiceId::Certificate,
         ServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance,
     ];
@@ -103,6 +107,8 @@ pub enum ActiveFlow {
     IdCopy(id_copy::IdCopyFlow),
     /// Booking an appointment.
     Appointment(appointment::AppointmentFlow),
+    /// Printing a certificate.
+    Certificate(certificate::CertificateFlow),
     /// Seeing and printing one's documents.
     PersonalDocuments(personal_documents::PersonalDocumentsFlow),
     /// Looking at the medical-insurance account.
@@ -117,6 +123,7 @@ impl ActiveFlow {
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
+            ActiveFlow::Certificate(_) => ServiceId::Certificate,
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
         }
@@ -134,6 +141,8 @@ pub enum ServiceEvent {
     IdCopy(id_copy::Event),
     /// The appointment worker.
     Appointment(appointment::Event),
+    /// The certificate worker.
+    Certificate(certificate::Event),
     /// The personal-documents worker.
     PersonalDocuments(personal_documents::Event),
     /// The medical-insurance worker.
@@ -149,6 +158,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
+            ActiveFlow::Certificate(f) => f.chrome(),
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
         }
@@ -160,6 +170,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
+            ActiveFlow::Certificate(f) => f.idle(),
             ActiveFlow::PersonalDocuments(f) => f.idle(),
             ActiveFlow::MedicalInsurance(f) => f.idle(),
         }
@@ -171,6 +182,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
+            ActiveFlow::Certificate(f) => f.back(cx),
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
         }
@@ -183,6 +195,7 @@ impl Flow for ActiveFlow {
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
+            (ActiveFlow::Certificate(f), ServiceEvent::Certificate(e)) => f.on_event(cx, e),
             (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
                 f.on_event(cx, e)
             }
@@ -199,6 +212,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
+            ActiveFlow::Certificate(f) => f.on_code(cx, code),
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
@@ -216,6 +230,8 @@ pub struct Services {
     pub id_copy: id_copy::Service,
     /// Appointments.
     pub appointment: appointment::Service,
+    /// Certificates.
+    pub certificate: certificate::Service,
     /// Personal documents.
     pub personal_documents: personal_documents::Service,
     /// Medical insurance.
@@ -232,6 +248,7 @@ impl Services {
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
         appointment: appointment::Service,
+        certificate: certificate::Service,
         personal_documents: personal_documents::Service,
         medical_insurance: medical_insurance::Service,
     ) -> Self {
@@ -240,6 +257,7 @@ impl Services {
             case_progress,
             id_copy,
             appointment,
+            certificate,
             personal_documents,
             medical_insurance,
             conditions: Conditions::default(),
@@ -261,6 +279,7 @@ impl Services {
             ServiceId::CaseProgress => s.case_progress.enabled,
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
+            ServiceId::Certificate => s.certificate.enabled,
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
         }
@@ -284,6 +303,7 @@ impl Services {
                 ServiceId::CaseProgress => true,
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
+                ServiceId::Certificate => self.certificate.offered(),
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
                 ServiceId::MedicalInsurance => true,
             }
@@ -296,6 +316,7 @@ impl Services {
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
+            ServiceId::Certificate => (certificate::NEEDS, true),
             ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
             // The A4 printer is only for its statement: not a reason to grey the tile.
             ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
@@ -352,6 +373,7 @@ impl Registry for Services {
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
+            ServiceId::Certificate => ActiveFlow::Certificate(self.certificate.start(cx)),
             ServiceId::PersonalDocuments => {
                 ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
             }

@@ -28,6 +28,7 @@ mod rig;
 
 mod appointment;
 mod case_progress;
+mod certificate;
 mod deployment;
 mod documents;
 mod id_copy;

@@ -358,6 +358,8 @@ pub enum Page {
     CopyDone,
     /// Any step of the appointment (its own test reads the flow's step).
     Appointment,
+    /// Any step of the certificate (its own test reads the flow's step).
+    Certificate,
     /// Any step of the personal documents (its own test reads the flow's step).
     Documents,
     /// Any step of the medical-insurance query (its own test reads the flow's step).
@@ -393,6 +395,7 @@ impl View<'_> {
                 ic::Step::Done(_) => Page::CopyDone,
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
+            Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
         }

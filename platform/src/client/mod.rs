@@ -27,6 +27,7 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;

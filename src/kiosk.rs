@@ -40,16 +40,26 @@ struct ServiceWorkers {
 }
 
 impl ServiceWorkers {
-    /// Each worker's life, by thread name.
+    /// Each worker's life, by thread name. The pattern names every field, so a worker
+    /// added to the struct and not to the watchdog's list does not compile.
     fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        let ServiceWorkers {
+            _queue_ticket,
+            _case_progress,
+            _id_copy,
+            _appointment,
+            _certificate,
+            _personal_documents,
+            _medical_insurance,
+        } = self;
         vec![
-            ("queue-ticket", self._queue_ticket.life()),
-            ("case-progress", self._case_progress.life()),
-            ("id-copy", self._id_copy.life()),
-            ("appointment", self._appointment.life()),
-            ("certificate", self._certificate.life()),
-            ("personal-documents", self._personal_documents.life()),
-            ("medical-insurance", self._medical_insurance.life()),
+            ("queue-ticket", _queue_ticket.life()),
+            ("case-progress", _case_progress.life()),
+            ("id-copy", _id_copy.life()),
+            ("appointment", _appointment.life()),
+            ("certificate", _certificate.life()),
+            ("personal-documents", _personal_documents.life()),
+            ("medical-insurance", _medical_insurance.life()),
         ]
     }
 }

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use kiosk::assets::A4_FONT;
 use kiosk::demo::RECEIPT_FONT;
 use kiosk::documents::certificate::{self, CertificateKind};
 use kiosk::documents::{form, id_copy, queue_ticket, samples};
@@ -43,5 +44,62 @@ fn documents(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, documents);
+/// Each kind of certificate the kiosk prints (issue 13: goal ≤ 30 ms and ≤ 60 KB), one with
+/// the ten-year contribution table the platform sends, and the preview: the same PDF
+/// rasterised by pdftoppm at the height the kiosk shows (on the worker thread).
+/// `cargo bench --bench documents -- certificate`.
+fn certificates(c: &mut Criterion) {
+    let mut g = c.benchmark_group("certificate");
+    g.sample_size(20);
+    let mut ten_years = samples::certificate(CertificateKind::SocialInsuranceContribution);
+    ten_years.table.truncate(1);
+    for (i, year) in (2017..=2026).enumerate() {
+        let base = 10_470 + 800 * i as u32;
+        ten_years.table.push(vec![
+            year.to_string(),
+            "12".into(),
+            base.to_string(),
+            (base * 8 / 100 * 12).to_string(),
+            (base * 16 / 100 * 12).to_string(),
+        ]);
+    }
+    let cases = [
+        (
+            "social_insurance",
+            samples::certificate(CertificateKind::SocialInsuranceContribution),
+        ),
+        ("social_insurance_10y", ten_years),
+        (
+            "no_housing",
+            samples::certificate(CertificateKind::NoHousingProperty),
+        ),
+        (
+            "household_register",
+            samples::certificate(CertificateKind::HouseholdRegister),
+        ),
+    ];
+    for (name, cert) in &cases {
+        let size = certificate::render(cert, A4_FONT).unwrap().len();
+        println!(
+            "certificate/{name} size: {size} bytes ({:.1} KB)",
+            size as f64 / 1024.0
+        );
+        g.bench_function(*name, |b| {
+            b.iter(|| certificate::render(black_box(cert), A4_FONT).unwrap())
+        });
+    }
+    let pdf = certificate::render(&cases[1].1, A4_FONT).unwrap();
+    g.bench_function("preview_1100px", |b| {
+        b.iter(|| {
+            kiosk::documents::preview::rasterise(
+                black_box(&pdf),
+                kiosk::services::certificate::worker::PREVIEW_HEIGHT_PX,
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, documents, certificates);
 criterion_main!(benches);

@@ -71,9 +71,15 @@ pub struct ServicesConfig {
     /// `[services.appointment]`.
     #[serde(default)]
     pub appointment: ServiceSection,
+    /// `[services.certificate]`.
+    #[serde(default)]
+    pub certificate: ServiceSection,
     /// `[services.personal_documents]`.
     #[serde(default)]
     pub personal_documents: ServiceSection,
+    /// `[services.medical_insurance]`.
+    #[serde(default)]
+    pub medical_insurance: ServiceSection,
 }
 
 /// One service's section.

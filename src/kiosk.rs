@@ -14,11 +14,14 @@ use crate::devices::health::HealthBoard;
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
+use crate::services::certificate::worker::CertificateWorkerDeps;
 use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
 use crate::services::{
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, Services,
+    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    queue_ticket, Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -31,18 +34,32 @@ struct ServiceWorkers {
     _case_progress: Worker<Reply<case_progress::CaseQuery>>,
     _id_copy: Worker<Reply<id_copy::Job>>,
     _appointment: Worker<Reply<appointment::Order>>,
+    _certificate: Worker<Reply<certificate::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
+    _medical_insurance: Worker<Reply<medical_insurance::Order>>,
 }
 
 impl ServiceWorkers {
-    /// Each worker's life, by thread name.
+    /// Each worker's life, by thread name. The pattern names every field, so a worker
+    /// added to the struct and not to the watchdog's list does not compile.
     fn lives(&self) -> Vec<(&'static str, crate::worker::Life)> {
+        let ServiceWorkers {
+            _queue_ticket,
+            _case_progress,
+            _id_copy,
+            _appointment,
+            _certificate,
+            _personal_documents,
+            _medical_insurance,
+        } = self;
         vec![
-            ("queue-ticket", self._queue_ticket.life()),
-            ("case-progress", self._case_progress.life()),
-            ("id-copy", self._id_copy.life()),
-            ("appointment", self._appointment.life()),
-            ("personal-documents", self._personal_documents.life()),
+            ("queue-ticket", _queue_ticket.life()),
+            ("case-progress", _case_progress.life()),
+            ("id-copy", _id_copy.life()),
+            ("appointment", _appointment.life()),
+            ("certificate", _certificate.life()),
+            ("personal-documents", _personal_documents.life()),
+            ("medical-insurance", _medical_insurance.life()),
         ]
     }
 }
@@ -135,7 +152,9 @@ impl Kiosk {
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();
+        let client_for_certificates = client.clone();
         let client_for_documents = client.clone();
+        let client_for_medical = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -184,11 +203,29 @@ impl Kiosk {
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
         let copy_offered = source.is_some() && a4.is_present();
+        let certificate_offered = a4.is_present();
+        let (certificate_worker, certificates) =
+            certificate::worker::spawn(CertificateWorkerDeps {
+                db_path: db.clone(),
+                client: client_for_certificates,
+                a4: a4.clone(),
+                printer: printer_handle.clone(),
+                font: crate::assets::A4_FONT,
+                sink: sink.clone(),
+            })?;
         // Read the printer's state now and then, so a tile greys before a citizen tries and
         // frees itself once staff load paper.
         let a4_poll = a4
             .start_polling(Duration::from_secs(30))
             .context("starting the A4 printer's poll")?;
+        let (medical_worker, medical) = medical_insurance::worker::spawn(MedicalWorkerDeps {
+            client: client_for_medical,
+            a4: a4.clone(),
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            sink: sink.clone(),
+        })
+        .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
             source,
             a4: a4.clone(),
@@ -213,7 +250,9 @@ impl Kiosk {
             case_progress::Service::new(Rc::new(cases)),
             id_copy::Service::new(Rc::new(copies), copy_offered),
             appointment::Service::new(Rc::new(appointments)),
+            certificate::Service::new(Rc::new(certificates), certificate_offered),
             personal_documents::Service::new(Rc::new(documents), documents_offered),
+            medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -231,6 +270,7 @@ impl Kiosk {
                 sink: sink.clone(),
                 kick: sync.kicker(),
                 health: health.clone(),
+                a4: a4.clone(),
             },
         )?;
         let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config
@@ -274,7 +314,9 @@ impl Kiosk {
                 _case_progress: case_worker,
                 _id_copy: copy_worker,
                 _appointment: appointment_worker,
+                _certificate: certificate_worker,
                 _personal_documents: documents_worker,
+                _medical_insurance: medical_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

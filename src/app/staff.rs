@@ -58,6 +58,8 @@ pub enum StaffCommand {
     ResetPrinter,
     /// Take the kiosk out of service (true) or back in (false); persisted.
     SetOutOfService(bool),
+    /// Print the oldest certificate kept after a failed print, on the A4 printer.
+    Reprint,
 }
 
 // The sync thread produces it; it lives with the sync worker (re-exported so staff code
@@ -109,6 +111,10 @@ pub enum StaffNote {
     OutOfService,
     /// Back in service.
     InService,
+    /// A kept certificate printed (and was forgotten).
+    Reprinted,
+    /// A kept certificate did not print (it stays kept until it expires).
+    ReprintFailed(String),
     /// The action failed (local database, file).
     Error(String),
 }
@@ -129,6 +135,8 @@ pub enum StaffReport {
     Printer(PrinterView),
     /// Every device on the health board now, as the board lists it.
     Devices(Vec<(DeviceId, DeviceState)>),
+    /// Certificates kept after a failed print, waiting for a reprint (not expired).
+    Reprints(u64),
     /// An action finished.
     Note(StaffNote),
 }
@@ -175,6 +183,7 @@ pub struct StaffController<S: StaffService> {
     printer: Option<PrinterView>,
     reader: DeviceState,
     devices: Vec<(DeviceId, DeviceState)>,
+    reprints: u64,
     note: Option<StaffNote>,
     now: Duration,
 }
@@ -200,6 +209,7 @@ impl<S: StaffService> StaffController<S> {
             printer: None,
             reader: DeviceState::Unknown,
             devices: Vec::new(),
+            reprints: 0,
             note: None,
             now: Duration::ZERO,
         }
@@ -264,6 +274,11 @@ impl<S: StaffService> StaffController<S> {
     pub fn devices(&self) -> &[(DeviceId, DeviceState)] {
         &self.devices
     }
+    /// Certificates waiting for a reprint (kept after a failed print, not expired).
+    pub fn reprints(&self) -> u64 {
+        self.reprints
+    }
+
     /// The last action's outcome.
     pub fn note(&self) -> Option<&StaffNote> {
         self.note.as_ref()
@@ -390,6 +405,10 @@ impl<S: StaffService> StaffController<S> {
     pub fn reset_printer(&mut self, now: Duration) {
         self.act(StaffCommand::ResetPrinter, now);
     }
+    /// Reprint the oldest certificate that failed to print.
+    pub fn reprint(&mut self, now: Duration) {
+        self.act(StaffCommand::Reprint, now);
+    }
     /// Take the kiosk out of service, or back in.
     pub fn toggle_service(&mut self, now: Duration) {
         self.touch(now);
@@ -445,6 +464,7 @@ impl<S: StaffService> StaffController<S> {
                     .filter(|(id, _)| !matches!(id, DeviceId::IdCard | DeviceId::Printer))
                     .collect();
             }
+            StaffReport::Reprints(n) => self.reprints = n,
             StaffReport::Note(n) => self.note = Some(n),
         }
     }

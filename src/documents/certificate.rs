@@ -1,4 +1,5 @@
-//! A4 certificates: the social-insurance contribution proof and the no-housing-property proof.
+//! A4 certificates: the social-insurance contribution proof, the no-housing-property proof and
+//! the household-register proof (the kinds the kiosk has a layout for: [`CertificateKind::ALL`]).
 //!
 //! Each page carries the citizen's name (in full: the certificate is about them), the ID number
 //! masked (first 6 and last 4), the platform's data, the issue date, the hall's name, the case
@@ -17,6 +18,8 @@ pub enum CertificateKind {
     SocialInsuranceContribution,
     /// 无房产证明 (no housing property registered).
     NoHousingProperty,
+    /// 户籍证明 (the household register's entry and its members).
+    HouseholdRegister,
 }
 
 impl CertificateKind {
@@ -25,7 +28,30 @@ impl CertificateKind {
         match self {
             CertificateKind::SocialInsuranceContribution => "社会保险参保缴费证明",
             CertificateKind::NoHousingProperty => "无房产证明",
+            CertificateKind::HouseholdRegister => "户籍证明",
         }
+    }
+
+    /// Every kind the kiosk can lay out: the kiosk offers the catalog's kinds that are here.
+    pub const ALL: [CertificateKind; 3] = [
+        CertificateKind::SocialInsuranceContribution,
+        CertificateKind::NoHousingProperty,
+        CertificateKind::HouseholdRegister,
+    ];
+
+    /// The platform's code of the kind (`kiosk_platform::api::certificate::KIND_…`).
+    pub fn code(self) -> &'static str {
+        use kiosk_platform::api::certificate as api;
+        match self {
+            CertificateKind::SocialInsuranceContribution => api::KIND_SOCIAL_INSURANCE,
+            CertificateKind::NoHousingProperty => api::KIND_NO_HOUSING,
+            CertificateKind::HouseholdRegister => api::KIND_HOUSEHOLD_REGISTER,
+        }
+    }
+
+    /// The kind with this platform code, when the kiosk has a layout for it.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
@@ -55,11 +81,11 @@ pub struct Certificate {
 }
 
 impl std::fmt::Debug for Certificate {
-    // Name and data are personal: keep them out of any log.
+    // Name and data are personal, and a case number ties a log line to a person: keep them
+    // out of any log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Certificate")
             .field("kind", &self.kind)
-            .field("case_number", &self.case_number)
             .field("issued_on", &self.issued_on)
             .finish_non_exhaustive()
     }
@@ -167,7 +193,19 @@ pub fn render(c: &Certificate, font: &[u8]) -> Result<Vec<u8>, DocumentError> {
         MARGIN,
         289.0,
     );
-    p.finish()
+    deflate(p.finish()?)
+}
+
+/// printpdf 0.7 leaves the page's content (text runs and the QR code's rectangles) and the
+/// font subset uncompressed: 64 KB for a ten-row table. One lopdf pass deflates them to about
+/// half, within the 60 KB a certificate may take.
+fn deflate(bytes: Vec<u8>) -> Result<Vec<u8>, DocumentError> {
+    let pdf_err = |e: &dyn std::fmt::Display| DocumentError::Pdf(e.to_string());
+    let mut doc = printpdf::lopdf::Document::load_mem(&bytes).map_err(|e| pdf_err(&e))?;
+    doc.compress();
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    doc.save_to(&mut out).map_err(|e| pdf_err(&e))?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -176,21 +214,26 @@ mod tests {
     use crate::documents::samples;
 
     #[test]
-    fn both_kinds_render_a_small_pdf() {
-        for kind in [
-            CertificateKind::SocialInsuranceContribution,
-            CertificateKind::NoHousingProperty,
-        ] {
+    fn every_kind_renders_a_small_pdf() {
+        for kind in CertificateKind::ALL {
             let pdf = render(&samples::certificate(kind), crate::assets::A4_FONT).unwrap();
             assert!(pdf.starts_with(b"%PDF-"));
-            assert!(pdf.len() < 300 * 1024, "{} bytes", pdf.len());
+            assert!(pdf.len() < 60 * 1024, "{} bytes", pdf.len());
         }
+    }
+
+    #[test]
+    fn codes_go_both_ways_and_unknown_codes_have_no_layout() {
+        for kind in CertificateKind::ALL {
+            assert_eq!(CertificateKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(CertificateKind::from_code("marriage_record"), None);
     }
 
     #[test]
     fn debug_hides_personal_data() {
         let c = samples::certificate(CertificateKind::NoHousingProperty);
         let d = format!("{c:?}");
-        assert!(!d.contains(&c.name) && !d.contains(&c.masked_id));
+        assert!(!d.contains(&c.name) && !d.contains(&c.masked_id) && !d.contains(&c.case_number));
     }
 }

@@ -3,8 +3,11 @@
 //! - [`queue_ticket`]: the queue ticket as ESC/POS bytes (80 mm receipt printer).
 //! - [`appointment_slip`]: the appointment slip, likewise.
 //! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
-//!   proof) with a signed verification QR code ([`verification`]).
+//!   proof, household-register proof) with a signed verification QR code ([`verification`]).
+//! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
+//! - [`medical_statement`]: the medical-insurance statement (医保个人账户对账单), one A4 page
+//!   with the monthly spending as a vector bar chart.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
 //! - [`personal_document`]: a citizen's electronic licence or earlier certificate, from its
 //!   data, per-kind template or generic table, with a tiled "仅供…使用" overlay.
@@ -15,8 +18,10 @@
 
 pub mod appointment_slip;
 pub mod certificate;
+pub mod certificate_slip;
 pub mod form;
 pub mod id_copy;
+pub mod medical_statement;
 pub mod pdf;
 pub mod personal_document;
 pub mod preview;

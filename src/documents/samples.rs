@@ -42,7 +42,7 @@ pub fn ticket() -> TicketPrint {
     }
 }
 
-/// A certificate of either kind, with a signed verification URL.
+/// A certificate of any kind, with a signed verification URL.
 pub fn certificate(kind: CertificateKind) -> Certificate {
     let (body, table, issuer) = match kind {
         CertificateKind::SocialInsuranceContribution => (
@@ -69,6 +69,19 @@ pub fn certificate(kind: CertificateKind) -> Certificate {
             ],
             Vec::new(),
             "示范市不动产登记中心",
+        ),
+        CertificateKind::HouseholdRegister => (
+            vec![format!(
+                "经查询户籍登记信息，{SAMPLE_NAME}，男，1990年03月07日出生，户籍登记地址：\
+                 北京市东城区示范街道101号，户别：家庭户。户内成员如下："
+            )],
+            vec![
+                vec!["姓名".into(), "与户主关系".into(), "性别".into(), "出生日期".into()],
+                vec![SAMPLE_NAME.into(), "户主".into(), "男".into(), "1990年03月07日".into()],
+                vec!["李秀兰".into(), "妻".into(), "女".into(), "1991年05月12日".into()],
+                vec!["张小宝".into(), "子".into(), "男".into(), "2018年09月01日".into()],
+            ],
+            "示范市公安局户政管理处",
         ),
     };
     Certificate {

@@ -113,6 +113,8 @@ pub struct StaffServiceDeps {
     pub kick: SyncKick,
     /// The kiosk's health board, read for the staff screen's device rows.
     pub health: Arc<crate::devices::health::HealthBoard>,
+    /// The A4 printer: certificates kept after a failed print are reprinted on it.
+    pub a4: crate::devices::a4_printer::A4Printer,
 }
 
 impl StaffService for Orders<StaffCommand> {
@@ -187,6 +189,11 @@ pub fn handle(store: &Store, deps: &StaffServiceDeps, command: StaffCommand) -> 
             };
             out.push(StaffReport::Note(note));
         }
+        StaffCommand::Reprint => out.push(StaffReport::Note(reprint(store, &deps.a4))),
+    }
+    match store.reprints_waiting(Utc::now()) {
+        Ok(n) => out.insert(0, StaffReport::Reprints(n)),
+        Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
     match outbox(store) {
         Ok(report) => out.insert(0, report),
@@ -195,6 +202,27 @@ pub fn handle(store: &Store, deps: &StaffServiceDeps, command: StaffCommand) -> 
     out.insert(0, StaffReport::Printer(printer_view(&deps.printer.state())));
     out.insert(0, StaffReport::Devices(deps.health.snapshot()));
     out
+}
+
+/// Prints the oldest kept certificate; forgets it once it is out. One that fails again stays
+/// until it expires (the store's maintenance purges it then).
+fn reprint(store: &Store, a4: &crate::devices::a4_printer::A4Printer) -> StaffNote {
+    let kept = match store.next_reprint(Utc::now()) {
+        Ok(Some(kept)) => kept,
+        Ok(None) => return StaffNote::ReprintFailed("nothing to reprint".into()),
+        Err(e) => return StaffNote::Error(e.to_string()),
+    };
+    match a4.print(&kept.pdf, &kept.job) {
+        Ok(()) => {
+            // The job name carries the case number: the log gets the row only.
+            tracing::info!(reprint = kept.id, "staff reprinted a certificate");
+            match store.drop_reprint(kept.id) {
+                Ok(()) => StaffNote::Reprinted,
+                Err(e) => StaffNote::Error(e.to_string()),
+            }
+        }
+        Err(p) => StaffNote::ReprintFailed(format!("{p:?}")),
+    }
 }
 
 fn outbox(store: &Store) -> Result<StaffReport, StoreError> {

@@ -16,7 +16,9 @@ struct Ports {
     cases: RefCell<usize>,
     copies: RefCell<usize>,
     appointments: RefCell<usize>,
+    certificates: RefCell<usize>,
     documents: RefCell<usize>,
+    medical: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -41,9 +43,21 @@ impl appointment::AppointmentPort for Ports {
     }
 }
 
+impl certificate::CertificatePort for Ports {
+    fn send(&self, _: Reply<certificate::Order>) {
+        *self.certificates.borrow_mut() += 1;
+    }
+}
+
 impl personal_documents::DocumentsPort for Ports {
     fn send(&self, _: Reply<personal_documents::Order>) {
         *self.documents.borrow_mut() += 1;
+    }
+}
+
+impl medical_insurance::MedicalPort for Ports {
+    fn send(&self, _: Reply<medical_insurance::Order>) {
+        *self.medical.borrow_mut() += 1;
     }
 }
 
@@ -70,7 +84,9 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         case_progress::Service::new(ports.clone()),
         id_copy::Service::new(ports.clone(), true),
         appointment::Service::new(ports.clone()),
+        certificate::Service::new(ports.clone(), true),
         personal_documents::Service::new(ports.clone(), true),
+        medical_insurance::Service::new(ports.clone()),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -139,9 +155,17 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         ServiceId::Appointment => ServiceEvent::Appointment(appointment::Event::Matters(Err(
             appointment::Problem::NoMatters,
         ))),
+        // The flow asks for the kinds as it starts: its first step already waits.
+        ServiceId::Certificate => ServiceEvent::Certificate(certificate::Event::Kinds(Err(
+            certificate::Problem::NoKinds,
+        ))),
         // The flow asks for the citizen's list as it starts: its first step already waits.
         ServiceId::PersonalDocuments => ServiceEvent::PersonalDocuments(
             personal_documents::Event::Listed(Err(personal_documents::Problem::Unreachable)),
+        ),
+        // The flow asks for the card holder's account as it starts.
+        ServiceId::MedicalInsurance => ServiceEvent::MedicalInsurance(
+            medical_insurance::Event::Answered(Err(medical_insurance::Problem::NoRecord)),
         ),
     }
 }
@@ -273,7 +297,9 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::CaseProgress => &mut switches.case_progress,
             ServiceId::IdCopy => &mut switches.id_copy,
             ServiceId::Appointment => &mut switches.appointment,
+            ServiceId::Certificate => &mut switches.certificate,
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
+            ServiceId::MedicalInsurance => &mut switches.medical_insurance,
         };
         section.enabled = false;
         let (r, _) = router();

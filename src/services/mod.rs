@@ -13,7 +13,9 @@ use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
 pub mod appointment;
 pub mod case_progress;
+pub mod certificate;
 pub mod id_copy;
+pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 
@@ -28,18 +30,24 @@ pub enum ServiceId {
     IdCopy,
     /// Book an appointment.
     Appointment,
+    /// Print a certificate.
+    Certificate,
     /// See and print one's documents kept by the platform.
     PersonalDocuments,
+    /// Look up the medical-insurance account.
+    MedicalInsurance,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 5] = [
+    pub const ALL: [ServiceId; 7] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
         ServiceId::Appointment,
+        ServiceId::Certificate,
         ServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance,
     ];
 }
 
@@ -99,8 +107,12 @@ pub enum ActiveFlow {
     IdCopy(id_copy::IdCopyFlow),
     /// Booking an appointment.
     Appointment(appointment::AppointmentFlow),
+    /// Printing a certificate.
+    Certificate(certificate::CertificateFlow),
     /// Seeing and printing one's documents.
     PersonalDocuments(personal_documents::PersonalDocumentsFlow),
+    /// Looking at the medical-insurance account.
+    MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
 }
 
 impl ActiveFlow {
@@ -111,7 +123,9 @@ impl ActiveFlow {
             ActiveFlow::CaseProgress(_) => ServiceId::CaseProgress,
             ActiveFlow::IdCopy(_) => ServiceId::IdCopy,
             ActiveFlow::Appointment(_) => ServiceId::Appointment,
+            ActiveFlow::Certificate(_) => ServiceId::Certificate,
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
+            ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
         }
     }
 }
@@ -127,8 +141,12 @@ pub enum ServiceEvent {
     IdCopy(id_copy::Event),
     /// The appointment worker.
     Appointment(appointment::Event),
+    /// The certificate worker.
+    Certificate(certificate::Event),
     /// The personal-documents worker.
     PersonalDocuments(personal_documents::Event),
+    /// The medical-insurance worker.
+    MedicalInsurance(medical_insurance::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -140,7 +158,9 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.chrome(),
             ActiveFlow::IdCopy(f) => f.chrome(),
             ActiveFlow::Appointment(f) => f.chrome(),
+            ActiveFlow::Certificate(f) => f.chrome(),
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
+            ActiveFlow::MedicalInsurance(f) => f.chrome(),
         }
     }
 
@@ -150,7 +170,9 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.idle(),
             ActiveFlow::IdCopy(f) => f.idle(),
             ActiveFlow::Appointment(f) => f.idle(),
+            ActiveFlow::Certificate(f) => f.idle(),
             ActiveFlow::PersonalDocuments(f) => f.idle(),
+            ActiveFlow::MedicalInsurance(f) => f.idle(),
         }
     }
 
@@ -160,7 +182,9 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.back(cx),
             ActiveFlow::IdCopy(f) => f.back(cx),
             ActiveFlow::Appointment(f) => f.back(cx),
+            ActiveFlow::Certificate(f) => f.back(cx),
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
+            ActiveFlow::MedicalInsurance(f) => f.back(cx),
         }
     }
 
@@ -171,7 +195,11 @@ impl Flow for ActiveFlow {
             (ActiveFlow::CaseProgress(f), ServiceEvent::CaseProgress(e)) => f.on_event(cx, e),
             (ActiveFlow::IdCopy(f), ServiceEvent::IdCopy(e)) => f.on_event(cx, e),
             (ActiveFlow::Appointment(f), ServiceEvent::Appointment(e)) => f.on_event(cx, e),
+            (ActiveFlow::Certificate(f), ServiceEvent::Certificate(e)) => f.on_event(cx, e),
             (ActiveFlow::PersonalDocuments(f), ServiceEvent::PersonalDocuments(e)) => {
+                f.on_event(cx, e)
+            }
+            (ActiveFlow::MedicalInsurance(f), ServiceEvent::MedicalInsurance(e)) => {
                 f.on_event(cx, e)
             }
             _ => false,
@@ -184,7 +212,9 @@ impl Flow for ActiveFlow {
             ActiveFlow::CaseProgress(f) => f.on_code(cx, code),
             ActiveFlow::IdCopy(f) => f.on_code(cx, code),
             ActiveFlow::Appointment(f) => f.on_code(cx, code),
+            ActiveFlow::Certificate(f) => f.on_code(cx, code),
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
+            ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
     }
 }
@@ -200,8 +230,12 @@ pub struct Services {
     pub id_copy: id_copy::Service,
     /// Appointments.
     pub appointment: appointment::Service,
+    /// Certificates.
+    pub certificate: certificate::Service,
     /// Personal documents.
     pub personal_documents: personal_documents::Service,
+    /// Medical insurance.
+    pub medical_insurance: medical_insurance::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -214,14 +248,18 @@ impl Services {
         case_progress: case_progress::Service,
         id_copy: id_copy::Service,
         appointment: appointment::Service,
+        certificate: certificate::Service,
         personal_documents: personal_documents::Service,
+        medical_insurance: medical_insurance::Service,
     ) -> Self {
         Self {
             queue_ticket,
             case_progress,
             id_copy,
             appointment,
+            certificate,
             personal_documents,
+            medical_insurance,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -241,7 +279,9 @@ impl Services {
             ServiceId::CaseProgress => s.case_progress.enabled,
             ServiceId::IdCopy => s.id_copy.enabled,
             ServiceId::Appointment => s.appointment.enabled,
+            ServiceId::Certificate => s.certificate.enabled,
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
+            ServiceId::MedicalInsurance => s.medical_insurance.enabled,
         }
     }
 
@@ -263,7 +303,9 @@ impl Services {
                 ServiceId::CaseProgress => true,
                 ServiceId::IdCopy => self.id_copy.offered(),
                 ServiceId::Appointment => true,
+                ServiceId::Certificate => self.certificate.offered(),
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
+                ServiceId::MedicalInsurance => true,
             }
     }
 
@@ -274,7 +316,10 @@ impl Services {
             ServiceId::CaseProgress => (&[], true),
             ServiceId::IdCopy => (id_copy::NEEDS, false),
             ServiceId::Appointment => (appointment::NEEDS, true),
+            ServiceId::Certificate => (certificate::NEEDS, true),
             ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
+            // The A4 printer is only for its statement: not a reason to grey the tile.
+            ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -328,8 +373,12 @@ impl Registry for Services {
             ServiceId::CaseProgress => ActiveFlow::CaseProgress(self.case_progress.start(cx)),
             ServiceId::IdCopy => ActiveFlow::IdCopy(self.id_copy.start(cx)),
             ServiceId::Appointment => ActiveFlow::Appointment(self.appointment.start(cx)),
+            ServiceId::Certificate => ActiveFlow::Certificate(self.certificate.start(cx)),
             ServiceId::PersonalDocuments => {
                 ActiveFlow::PersonalDocuments(self.personal_documents.start(cx))
+            }
+            ServiceId::MedicalInsurance => {
+                ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
         })
     }

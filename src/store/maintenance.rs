@@ -322,8 +322,16 @@ impl Store {
             "DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?1",
             params![cutoff],
         )?;
+        // Certificates kept for a reprint go when their own time is up.
+        let reprints = tx.execute(
+            "DELETE FROM reprints WHERE expires_at < ?1",
+            params![now.to_rfc3339()],
+        )?;
         tx.commit()?;
-        if outbox_rows > 0 {
+        if reprints > 0 {
+            tracing::info!(reprints, "expired reprints purged");
+        }
+        if outbox_rows > 0 || reprints > 0 {
             // Busy readers may keep part of the WAL; the next purge gets it.
             let _ = self
                 .conn

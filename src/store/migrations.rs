@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_outbox_purge_index.sql"),
     include_str!("migrations/0003_damaged_databases.sql"),
+    include_str!("migrations/0004_reprints.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -63,6 +64,7 @@ mod tests {
             "queue_tickets",
             "device_events",
             "damaged_databases",
+            "reprints",
         ] {
             let n: i64 = conn
                 .query_row(
@@ -98,6 +100,7 @@ mod tests {
             "0001_initial.sql",
             "0002_outbox_purge_index.sql",
             "0003_damaged_databases.sql",
+            "0004_reprints.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

@@ -9,6 +9,7 @@ mod maintenance;
 mod migrations;
 mod outbox;
 mod queue;
+mod reprints;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub(crate) use maintenance::damage_an_index;
 pub use maintenance::{CorruptAlarm, PurgeReport};
 pub use outbox::{OutboxCounts, OutboxRow, OutboxState};
 pub use queue::{IssuedTicket, LeaseInfo, NewTicket};
+pub use reprints::Reprint;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

@@ -17,8 +17,8 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, id_copy, personal_documents, queue_ticket, ActiveFlow, Conditions,
-    Device, ServiceId, Services, Tile, Unavailable,
+    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    queue_ticket, ActiveFlow, Conditions, Device, ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -77,7 +77,9 @@ struct ServiceAdapters {
     case_progress: case_progress::adapter::Adapter,
     id_copy: id_copy::adapter::Adapter,
     appointment: appointment::adapter::Adapter,
+    certificate: certificate::adapter::Adapter,
     personal_documents: personal_documents::adapter::Adapter,
+    medical_insurance: medical_insurance::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -90,7 +92,9 @@ impl ServiceAdapters {
             ActiveFlow::CaseProgress(f) => self.case_progress.render(window, f, s),
             ActiveFlow::IdCopy(f) => self.id_copy.render(window, f, s.lang()),
             ActiveFlow::Appointment(f) => self.appointment.render(window, f, s.lang()),
+            ActiveFlow::Certificate(f) => self.certificate.render(window, f, s.lang()),
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
+            ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
         }
     }
 
@@ -101,7 +105,9 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => self.case_progress.clear(window),
             ServiceId::IdCopy => self.id_copy.clear(window),
             ServiceId::Appointment => self.appointment.clear(window),
+            ServiceId::Certificate => self.certificate.clear(window),
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
+            ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
         }
     }
 
@@ -112,7 +118,9 @@ impl ServiceAdapters {
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
             ServiceId::IdCopy => id_copy::adapter::tile(window),
             ServiceId::Appointment => appointment::adapter::tile(window),
+            ServiceId::Certificate => certificate::adapter::tile(window),
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
+            ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
         }
     }
 
@@ -121,7 +129,9 @@ impl ServiceAdapters {
         case_progress::adapter::connect(window, ui);
         id_copy::adapter::connect(window, ui);
         appointment::adapter::connect(window, ui);
+        certificate::adapter::connect(window, ui);
         personal_documents::adapter::connect(window, ui);
+        medical_insurance::adapter::connect(window, ui);
     }
 }
 
@@ -131,7 +141,9 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::CaseProgress => UiServiceId::CaseProgress,
         ServiceId::IdCopy => UiServiceId::IdCopy,
         ServiceId::Appointment => UiServiceId::Appointment,
+        ServiceId::Certificate => UiServiceId::Certificate,
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
+        ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
     }
 }
 
@@ -141,7 +153,9 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::CaseProgress => ServiceId::CaseProgress,
         UiServiceId::IdCopy => ServiceId::IdCopy,
         UiServiceId::Appointment => ServiceId::Appointment,
+        UiServiceId::Certificate => ServiceId::Certificate,
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
+        UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
     }
 }
 

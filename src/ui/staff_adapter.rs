@@ -107,6 +107,7 @@ impl StaffUi {
         s.set_pending(sync.pending as i32);
         s.set_sent(sync.sent as i32);
         s.set_failed(sync.failed as i32);
+        s.set_reprints(c.reprints() as i32);
         let left: Vec<String> = sync
             .numbers_left
             .iter()
@@ -161,6 +162,8 @@ impl StaffUi {
             Some(StaffNote::PrinterReset) => (StaffNoteKind::PrinterReset, String::new()),
             Some(StaffNote::OutOfService) => (StaffNoteKind::OutOfService, String::new()),
             Some(StaffNote::InService) => (StaffNoteKind::InService, String::new()),
+            Some(StaffNote::Reprinted) => (StaffNoteKind::Reprinted, String::new()),
+            Some(StaffNote::ReprintFailed(why)) => (StaffNoteKind::ReprintFailed, why.clone()),
             Some(StaffNote::Error(why)) => (StaffNoteKind::Error, why.clone()),
         };
         s.set_note(kind);
@@ -248,6 +251,7 @@ pub fn connect(
     wire!(on_restock, |c, now| c.restock(now));
     wire!(on_test_slip, |c, now| c.test_slip(now));
     wire!(on_reset_printer, |c, now| c.reset_printer(now));
+    wire!(on_reprint, |c, now| c.reprint(now));
     wire!(on_toggle_service, |c, now| c.toggle_service(now));
 
     let weak = Rc::downgrade(&ui);

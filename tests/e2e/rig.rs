@@ -358,8 +358,12 @@ pub enum Page {
     CopyDone,
     /// Any step of the appointment (its own test reads the flow's step).
     Appointment,
+    /// Any step of the certificate (its own test reads the flow's step).
+    Certificate,
     /// Any step of the personal documents (its own test reads the flow's step).
     Documents,
+    /// Any step of the medical-insurance query (its own test reads the flow's step).
+    MedicalInsurance,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -391,7 +395,9 @@ impl View<'_> {
                 ic::Step::Done(_) => Page::CopyDone,
             },
             Screen::Service(ActiveFlow::Appointment(_)) => Page::Appointment,
+            Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
+            Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -42,6 +42,10 @@ pub struct Catalog {
     /// older platform: none).
     #[serde(default)]
     pub matters: Vec<Matter>,
+    /// Kinds of certificate the hall issues, in display order (absent from an older
+    /// platform: none).
+    #[serde(default)]
+    pub certificate_kinds: Vec<super::certificate::CertificateOffer>,
 }
 
 /// A matter (事项) of the hall, as the appointment service offers it.

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
+pub mod certificate;
+pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 

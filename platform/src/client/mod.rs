@@ -27,6 +27,8 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod certificate;
+mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 // Not a service: the simulator's knobs.

@@ -13,6 +13,7 @@ mod store;
 
 pub use faults::{FaultConfig, SimStats};
 pub use http::Admission;
+pub use store::certificate::VERIFY_KEY as DEMO_VERIFY_KEY;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

@@ -21,6 +21,8 @@ use crate::sign;
 mod appointment;
 mod case_progress;
 mod catalog;
+mod certificate;
+mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 
@@ -35,7 +37,9 @@ const TABLE: &[&[Route]] = &[
     queue_ticket::ROUTES,
     case_progress::ROUTES,
     appointment::ROUTES,
+    certificate::ROUTES,
     personal_documents::ROUTES,
+    medical_insurance::ROUTES,
 ];
 
 /// Who may call an endpoint.

@@ -52,5 +52,6 @@ pub(crate) fn catalog(conn: &Connection) -> Result<Catalog, ApiError> {
         hall,
         areas: areas(conn)?,
         matters: super::appointment::matters(conn)?,
+        certificate_kinds: super::certificate::offers(conn)?,
     })
 }

@@ -27,6 +27,8 @@ use crate::api::{
 pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
+pub(crate) mod certificate;
+pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 
@@ -202,6 +204,8 @@ const MIGRATIONS: &[&str] = &[
     personal_documents::MIGRATION,
     // 8: booking states, answers kept for the holder, priority tickets (appointments).
     appointment::MIGRATION_8,
+    // 9: kinds of certificate and the certificates issued (the certificate service).
+    certificate::MIGRATION_9,
 ];
 
 /// Schema version this code knows.

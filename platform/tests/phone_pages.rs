@@ -22,6 +22,10 @@ use chrono::Utc;
 use kiosk_platform::api::appointment::{
     appointment_url, AppointmentBookTx, AppointmentCancelTx, SlotList,
 };
+use kiosk_platform::api::certificate::{
+    CertificateRequest, IssuedCertificate, KIND_SOCIAL_INSURANCE, VERIFY_FAILED_EN,
+    VERIFY_FAILED_ZH, VERIFY_GENUINE_EN, VERIFY_GENUINE_ZH,
+};
 use kiosk_platform::api::{
     self, holder_hash, LeaseRequest, QueueTicketTx, Transaction, TransactionBatch, TxStatus,
 };
@@ -219,6 +223,41 @@ fn pages() -> Vec<PageRow> {
             shot: Some("phone-appointment-checked-in.png"),
         },
         PageRow {
+            name: "certificate check: genuine",
+            url: |m| m.certificate().verify_url,
+            expect: &[
+                HALL_ZH,
+                VERIFY_GENUINE_ZH,
+                VERIFY_GENUINE_EN,
+                "个人参保证明",
+                "张*",
+                "110101********0017",
+                "核对纸质证明",
+                "match this page",
+            ],
+            absent: &[VERIFY_FAILED_ZH, "张伟", "110101198503120017"],
+            shot: Some("phone-verify-genuine.png"),
+        },
+        PageRow {
+            name: "certificate check: forged",
+            url: |m| {
+                // One digit of the signature changed.
+                let mut url = m.certificate().verify_url;
+                let last = url.pop().unwrap();
+                url.push(if last == '0' { '1' } else { '0' });
+                url
+            },
+            expect: &[
+                HALL_ZH,
+                VERIFY_FAILED_ZH,
+                VERIFY_FAILED_EN,
+                "请勿采信这份证明",
+                "Do not rely on this certificate",
+            ],
+            absent: &[VERIFY_GENUINE_ZH, "个人参保证明"],
+            shot: Some("phone-verify-forged.png"),
+        },
+        PageRow {
             name: "appointment: unknown",
             url: |m| format!("{}/appointment/not-a-booking", m.base),
             expect: &[
@@ -250,7 +289,11 @@ fn every_phone_page_in_headless_chromium() {
     );
     let made = make(&client, &sim.public_base_url());
     let screens = std::env::var_os("PHONE_SCREENS").map(PathBuf::from);
-    let secrets = [PHONE_NUMBER, SAMPLE_HOLDER_ID_NUMBERS[1]];
+    let secrets = [
+        PHONE_NUMBER,
+        SAMPLE_HOLDER_ID_NUMBERS[0],
+        SAMPLE_HOLDER_ID_NUMBERS[1],
+    ];
 
     let mut failures = Vec::new();
     for (i, row) in pages().iter().enumerate() {
@@ -384,6 +427,17 @@ impl Made {
             vec![Transaction::appointment_book(key, Utc::now(), &booking).unwrap()],
         );
         booking.booking_id
+    }
+
+    /// Issues 张伟's social-insurance proof, as the kiosk does before printing it.
+    fn certificate(&self) -> IssuedCertificate {
+        self.client
+            .issue_certificate(&CertificateRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                kind: KIND_SOCIAL_INSURANCE.into(),
+                holder: holder_hash(SAMPLE_HOLDER_ID_NUMBERS[0]),
+            })
+            .unwrap()
     }
 
     /// Cancels the booking, as the kiosk does.

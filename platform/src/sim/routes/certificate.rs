@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 
+use super::phone_page::{card, line, zh_en, PhonePage, Tone};
 use super::{json, parse_body, Access, At, Call, Route};
 use crate::api::certificate::{
     verify_page, CertificateRequest, VERIFY_FAILED_EN, VERIFY_FAILED_ZH, VERIFY_GENUINE_EN,
@@ -54,61 +55,50 @@ fn verify(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let url = format!("{}{}", base(c), c.req.target);
     let Some(v) = certificate::verify(c.conn, &url)? else {
         // Forged, altered, or never issued: the same answer, so a forger learns nothing.
-        return Ok(html(
-            404,
-            &format!(
-                "<p class=\"bad\" id=\"result\">{VERIFY_FAILED_ZH}</p>\
-                 <p class=\"en\">{VERIFY_FAILED_EN}</p>\
-                 <p>此二维码不是本平台开具的证明，或内容已被改动。请向出具单位核实。<br>\
-                 This code was not issued by the platform, or it was altered. \
-                 Please check with the issuing office.</p>"
+        return PhonePage {
+            status: 404,
+            headline: zh_en(VERIFY_FAILED_ZH, VERIFY_FAILED_EN),
+            tone: Tone::Bad,
+            body: line(zh_en(
+                "此二维码不是本平台开具的证明，或内容已被改动。",
+                "This code was not issued by the platform, or it was altered.",
+            )),
+            next: zh_en(
+                "请勿采信这份证明，并向出具单位核实。",
+                "Do not rely on this certificate; check with the issuing office.",
             ),
-        ));
-    };
-    let body = format!(
-        "<p class=\"ok\" id=\"result\">{VERIFY_GENUINE_ZH}</p>\
-         <p class=\"en\">{VERIFY_GENUINE_EN}</p>\
-         <table>\
-         <tr><th>证明种类<br><small>Kind</small></th><td id=\"kind\">{kz}<br><small>{ke}</small></td></tr>\
-         <tr><th>开具日期<br><small>Issued on</small></th><td id=\"date\">{date}</td></tr>\
-         <tr><th>持证人<br><small>Holder</small></th><td id=\"holder\">{holder}</td></tr>\
-         <tr><th>案件编号<br><small>Case</small></th><td id=\"case\">{case}</td></tr>\
-         </table>",
-        kz = escape(&v.kind_zh),
-        ke = escape(&v.kind_en),
-        date = v.issued_on.format("%Y-%m-%d"),
-        holder = escape(&v.masked_holder),
-        case = escape(&v.case_number),
-    );
-    Ok(html(200, &body))
-}
-
-fn html(status: u16, body: &str) -> Response {
-    let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>证明核验 / Certificate check</title>\
-         <style>body{{font-family:sans-serif;text-align:center;margin:2em;color:#222}}\
-         .ok,.bad{{font-size:2em;font-weight:bold;margin:.2em}}.ok{{color:#080}}.bad{{color:#b00}}\
-         .en{{color:#555;margin-top:0}}table{{margin:1.5em auto;border-collapse:collapse;text-align:left}}\
-         th,td{{border-bottom:1px solid #ddd;padding:.5em .8em}}small{{color:#666}}</style></head>\
-         <body><h1>证明核验 · Certificate check</h1>{body}</body></html>\n"
-    );
-    Response::new(status, "text/html; charset=utf-8", page.into_bytes())
-        .with_header("Cache-Control", "no-store")
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            footer: None,
+            refresh_secs: None,
         }
+        .respond(c.conn);
+    };
+    let issued = v.issued_on.format("%Y-%m-%d").to_string();
+    let body = card(&[
+        zh_en(&v.kind_zh, &v.kind_en),
+        zh_en(
+            &format!("开具日期：{issued}"),
+            &format!("Issued on {issued}"),
+        ),
+        zh_en(
+            &format!("持证人：{}", v.masked_holder),
+            &format!("Holder: {}", v.masked_holder),
+        ),
+        zh_en(
+            &format!("案件编号：{}", v.case_number),
+            &format!("Case: {}", v.case_number),
+        ),
+    ]);
+    PhonePage {
+        status: 200,
+        headline: zh_en(VERIFY_GENUINE_ZH, VERIFY_GENUINE_EN),
+        tone: Tone::Good,
+        body,
+        next: zh_en(
+            "请核对纸质证明上的种类、日期、持证人和案件编号与本页一致。",
+            "Check that the paper's kind, date, holder and case number match this page.",
+        ),
+        footer: None,
+        refresh_secs: None,
     }
-    out
+    .respond(c.conn)
 }

@@ -259,7 +259,7 @@ fn the_packaged_command_under_cage_comes_up_ready_with_its_first_frame() {
     } else {
         Command::new("cage")
     };
-    let mut cage = Kill(
+    let mut cage = crate::ipp::Kill(
         cmd.args(["-d", "-s", "--", kiosk_bin, "--fullscreen"])
             .env_remove("KIOSK_DEMO")
             .env_remove("DISPLAY")
@@ -339,16 +339,6 @@ fn the_packaged_command_under_cage_comes_up_ready_with_its_first_frame() {
     assert!(png.len() > 1000);
     drop(cage.0.kill());
     drop(rig);
-}
-
-/// Kills and reaps a child of the test.
-struct Kill(std::process::Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn is_root() -> bool {

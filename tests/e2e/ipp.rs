@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub const FAILSAFE: Duration = Duration::from_secs(60);
 
 /// Kills (by its own pid) and reaps a child this test started.
-struct Kill(Child);
+pub struct Kill(pub Child);
 
 impl Drop for Kill {
     fn drop(&mut self) {

@@ -106,49 +106,31 @@ pub struct IppPrinter {
     pub poll_interval: Duration,
 }
 
-/// Integer or enum value of the first attribute `name` in the reply's job group.
-fn job_int(resp: &IppRequestResponse, name: &str) -> Option<i32> {
+/// The attributes named `name` in the reply's `group` (job or printer attributes).
+fn attrs<'a>(
+    resp: &'a IppRequestResponse,
+    group: DelimiterTag,
+    name: &'a str,
+) -> impl Iterator<Item = &'a IppAttribute> + 'a {
     resp.attributes()
-        .groups_of(DelimiterTag::JobAttributes)
+        .groups_of(group)
         .flat_map(|g| g.attributes().iter())
-        .find(|a| a.name().to_string() == name)
+        .filter(move |a| a.name().to_string() == name)
+}
+
+/// Integer or enum value of the first attribute `name` in the reply's `group`.
+fn attr_int(resp: &IppRequestResponse, group: DelimiterTag, name: &str) -> Option<i32> {
+    attrs(resp, group, name)
+        .next()
         .and_then(|a| match a.value() {
             IppValue::Integer(i) | IppValue::Enum(i) => Some(*i),
             _ => None,
         })
 }
 
-/// Every value of the attribute `name` in the reply's job group, as text.
-fn job_strings(resp: &IppRequestResponse, name: &str) -> Vec<String> {
-    resp.attributes()
-        .groups_of(DelimiterTag::JobAttributes)
-        .flat_map(|g| g.attributes().iter())
-        .filter(|a| a.name().to_string() == name)
-        .flat_map(|a| match a.value() {
-            IppValue::Array(vs) => vs.iter().map(ToString::to_string).collect(),
-            v => vec![v.to_string()],
-        })
-        .collect()
-}
-
-/// Integer or enum value of the first attribute `name` in the reply's printer group.
-fn printer_int(resp: &IppRequestResponse, name: &str) -> Option<i32> {
-    resp.attributes()
-        .groups_of(DelimiterTag::PrinterAttributes)
-        .flat_map(|g| g.attributes().iter())
-        .find(|a| a.name().to_string() == name)
-        .and_then(|a| match a.value() {
-            IppValue::Integer(i) | IppValue::Enum(i) => Some(*i),
-            _ => None,
-        })
-}
-
-/// Every value of the attribute `name` in the reply's printer group, as text.
-fn printer_strings(resp: &IppRequestResponse, name: &str) -> Vec<String> {
-    resp.attributes()
-        .groups_of(DelimiterTag::PrinterAttributes)
-        .flat_map(|g| g.attributes().iter())
-        .filter(|a| a.name().to_string() == name)
+/// Every value of the attribute `name` in the reply's `group`, as text.
+fn attr_strings(resp: &IppRequestResponse, group: DelimiterTag, name: &str) -> Vec<String> {
+    attrs(resp, group, name)
         .flat_map(|a| match a.value() {
             IppValue::Array(vs) => vs.iter().map(ToString::to_string).collect(),
             v => vec![v.to_string()],
@@ -279,7 +261,7 @@ impl IppPrinter {
             )?)
             .build()?;
         let resp = self.send(op)?;
-        job_int(&resp, "job-id").ok_or(IppError::Missing("job-id"))
+        attr_int(&resp, DelimiterTag::JobAttributes, "job-id").ok_or(IppError::Missing("job-id"))
     }
 
     /// `Get-Job-Attributes`: the job's state and `job-state-reasons`.
@@ -288,10 +270,13 @@ impl IppPrinter {
             .user_name("citizen-window")
             .build()?;
         let resp = self.send(op)?;
-        let state = job_int(&resp, "job-state")
+        let state = attr_int(&resp, DelimiterTag::JobAttributes, "job-state")
             .map(JobState::from_code)
             .ok_or(IppError::Missing("job-state"))?;
-        Ok((state, job_strings(&resp, "job-state-reasons")))
+        Ok((
+            state,
+            attr_strings(&resp, DelimiterTag::JobAttributes, "job-state-reasons"),
+        ))
     }
 
     /// `Get-Printer-Attributes`: whether the printer can take a job now (read it before a job,
@@ -305,7 +290,7 @@ impl IppPrinter {
             ])
             .build()?;
         let resp = self.send(op)?;
-        let state = printer_int(&resp, "printer-state")
+        let state = attr_int(&resp, DelimiterTag::PrinterAttributes, "printer-state")
             .map(|v| match v {
                 3 => PrinterState::Idle,
                 4 => PrinterState::Processing,
@@ -313,17 +298,21 @@ impl IppPrinter {
                 other => PrinterState::Unknown(other),
             })
             .ok_or(IppError::Missing("printer-state"))?;
-        let reasons = printer_strings(&resp, "printer-state-reasons")
-            .into_iter()
-            .filter(|r| r != "none")
-            .collect();
-        let accepting = resp
-            .attributes()
-            .groups_of(DelimiterTag::PrinterAttributes)
-            .flat_map(|g| g.attributes().iter())
-            .find(|a| a.name().to_string() == "printer-is-accepting-jobs")
-            .map(|a| !matches!(a.value(), IppValue::Boolean(false)))
-            .unwrap_or(true);
+        let reasons = attr_strings(
+            &resp,
+            DelimiterTag::PrinterAttributes,
+            "printer-state-reasons",
+        )
+        .into_iter()
+        .filter(|r| r != "none")
+        .collect();
+        let accepting = attrs(
+            &resp,
+            DelimiterTag::PrinterAttributes,
+            "printer-is-accepting-jobs",
+        )
+        .next()
+        .is_none_or(|a| !matches!(a.value(), IppValue::Boolean(false)));
         Ok(PrinterStatus {
             state,
             reasons,

@@ -482,12 +482,37 @@ pub struct SyncConfig {
 }
 
 /// The local database.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// File holding the key that seals personal data in the database (created 0600 when
     /// missing). Default: `store.key` in the data folder.
     pub key_file: Option<PathBuf>,
+    /// MiB that must stay free on the data folder's disk; below it the kiosk takes no new
+    /// transaction and tells staff (`devices::storage`). Default 200.
+    #[serde(default = "default_min_free_mb")]
+    pub min_free_mb: u64,
+    /// MiB free below which staff are warned. Default 1024.
+    #[serde(default = "default_warn_free_mb")]
+    pub warn_free_mb: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            key_file: None,
+            min_free_mb: default_min_free_mb(),
+            warn_free_mb: default_warn_free_mb(),
+        }
+    }
+}
+
+fn default_min_free_mb() -> u64 {
+    200
+}
+
+fn default_warn_free_mb() -> u64 {
+    1024
 }
 
 /// The hall staff screen (`[staff]`).

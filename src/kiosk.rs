@@ -92,6 +92,7 @@ pub struct Kiosk {
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
+    storage: crate::devices::storage::StorageWatch,
     _a4_poll: crate::devices::a4_printer::A4Poller,
     printer: PrinterHandle,
     health: Arc<HealthBoard>,
@@ -142,6 +143,18 @@ impl Kiosk {
         let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
         // This kiosk's devices: written by the device threads, read by staff and the heartbeat.
         let health = HealthBoard::new();
+        // The data disk first: a full one greys every tile before a citizen can start.
+        let storage = crate::devices::storage::StorageWatch::spawn(
+            db.parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_else(|| ".".into()),
+            crate::devices::storage::StorageLimits::from_mb(
+                config.store.min_free_mb,
+                config.store.warn_free_mb,
+            ),
+            &health,
+        )
+        .context("starting the storage watch")?;
 
         let key = config.platform_key()?;
         let client = kiosk_platform::client::PlatformClient::new(
@@ -321,6 +334,7 @@ impl Kiosk {
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
             _printer: printer_mgr,
+            storage,
             _a4_poll: a4_poll,
             printer: printer_handle,
             health,
@@ -335,6 +349,11 @@ impl Kiosk {
     /// This kiosk's device-health board (the demo panel and tests read it).
     pub fn health(&self) -> &Arc<HealthBoard> {
         &self.health
+    }
+
+    /// The data disk's watch (tests move its lines to fill and free the disk).
+    pub fn storage(&self) -> &crate::devices::storage::StorageWatch {
+        &self.storage
     }
 
     /// The staff screen's state (tests read its controller).
@@ -359,6 +378,7 @@ impl Kiosk {
             ("idcard", self._idcard.life()),
             ("printer", self._printer.life()),
             ("staff", self._staff_service.life()),
+            ("storage", self.storage.life()),
         ];
         if let Some(s) = &self._code_scanner {
             lives.push(("code-scanner", s.life()));

@@ -214,6 +214,7 @@ fn operator_line(
         DeviceId::CodeScanner => "Code scanner",
         DeviceId::DocScanner => "Document scanner",
         DeviceId::A4Printer => "A4 printer",
+        DeviceId::Storage => "Storage",
     };
     format!("{name}: {state}")
 }

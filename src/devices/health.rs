@@ -40,6 +40,8 @@ pub enum DeviceId {
     DocScanner,
     /// The A4 printer (ID-card copies).
     A4Printer,
+    /// The data disk: full means no new transactions (`devices::storage`).
+    Storage,
 }
 
 impl DeviceId {
@@ -51,6 +53,7 @@ impl DeviceId {
             DeviceId::CodeScanner => "code_scanner",
             DeviceId::DocScanner => "document_scanner",
             DeviceId::A4Printer => "a4_printer",
+            DeviceId::Storage => "storage",
         }
     }
 }

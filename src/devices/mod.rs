@@ -10,6 +10,7 @@ pub mod health;
 pub mod idcard_manager;
 pub mod printer_manager;
 pub mod scanner_manager;
+pub mod storage;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

@@ -85,6 +85,9 @@ pub enum Unavailable {
     DeviceFault(Device),
     /// The service needs the platform and it cannot be reached.
     PlatformUnreachable,
+    /// The data disk is full: no service takes a new transaction until space returns
+    /// (`devices::storage`).
+    StorageFull,
 }
 
 /// One tile of the menu.
@@ -311,6 +314,11 @@ impl Services {
 
     /// Why `id` cannot be used now, if it cannot.
     pub fn unavailable(&self, id: ServiceId) -> Option<Unavailable> {
+        // Every service writes at least one transaction (and a rating after it): none starts
+        // on a full disk, whatever it would need besides.
+        if self.conditions.faulty.contains(&Device::Storage) {
+            return Some(Unavailable::StorageFull);
+        }
         let (needs, platform): (&[Device], bool) = match id {
             ServiceId::QueueTicket => (queue_ticket::NEEDS, false),
             ServiceId::CaseProgress => (&[], true),

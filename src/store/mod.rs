@@ -71,6 +71,18 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// SQLite could not write for want of space (`SQLITE_FULL`): the transaction was rolled
+    /// back whole, and the kiosk's storage watch takes no new ones until space returns.
+    pub fn is_full(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}
+
 /// A connection to the kiosk's database.
 pub struct Store {
     conn: Connection,

@@ -270,6 +270,49 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_fails_a_ticket_whole_and_the_next_one_works_when_space_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("kiosk.db")).unwrap();
+        let now = Utc::now();
+        s.add_lease(&lease("l1", 1, 500), now).unwrap();
+        s.issue_ticket(&req(), now).unwrap();
+        let before = s.outbox_counts().unwrap();
+        // SQLite's own "database or disk is full": the file may not grow by another page.
+        let pages: i64 = s
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        s.conn.pragma_update(None, "max_page_count", pages).unwrap();
+        let mut failed = None;
+        for _ in 0..400 {
+            match s.issue_ticket(&req(), now) {
+                Ok(_) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let e = failed.expect("the file cannot grow: a write fails");
+        assert!(e.is_full(), "{e}");
+        // Nothing half-written: every ticket that was issued has its outbox row, and the
+        // refused one has neither.
+        let issued: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM queue_tickets", [], |r| r.get(0))
+            .unwrap();
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!(counts.pending as i64, issued);
+        assert!(counts.pending > before.pending);
+        // Space returns: the next ticket is the next number.
+        s.conn
+            .pragma_update(None, "max_page_count", 1_000_000)
+            .unwrap();
+        let next = s.issue_ticket(&req(), now).unwrap();
+        assert_eq!(next.display_number, format!("A{:03}", issued + 1));
+    }
+
+    #[test]
     fn numbers_come_from_leases_in_order_and_run_out() {
         let mut s = Store::open_in_memory().unwrap();
         let now = Utc::now();

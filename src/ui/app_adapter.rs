@@ -307,6 +307,7 @@ impl KioskUi {
                                     Some(Unavailable::PlatformUnreachable) => {
                                         UiUnavailable::PlatformUnreachable
                                     }
+                                    Some(Unavailable::StorageFull) => UiUnavailable::StorageFull,
                                 },
                             }
                         })

@@ -89,3 +89,69 @@ fn every_registered_service_has_a_labelled_tile_and_an_unavailable_one_says_why(
         assert_eq!(rig.find("取号").accessible_enabled(), Some(true));
     });
 }
+
+#[test]
+fn a_full_disk_greys_every_tile_tells_the_platform_and_recovers_when_space_returns() {
+    use kiosk::devices::storage::StorageLimits;
+    crate::rig::on_ui_thread(|| {
+        let rig = Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
+        rig.wait_until_ready();
+        rig.swipe_sample_card();
+        let full_text = "本机暂停受理新业务，请联系工作人员";
+
+        // The real disk's free space, read by statvfs, against a line above it: full.
+        rig.kiosk
+            .storage()
+            .set_limits(StorageLimits::from_mb(u64::MAX >> 21, u64::MAX >> 21));
+        let titles: Vec<String> = rig
+            .kiosk
+            .window()
+            .global::<kiosk::ui::MenuAdapter>()
+            .get_entries()
+            .iter()
+            .map(|e| e.title.to_string())
+            .collect();
+        wait_ticking(&rig, "every tile to say the kiosk takes nothing new", |r| {
+            titles.iter().all(|t| reason(r, t) == full_text)
+        });
+        for t in &titles {
+            assert_eq!(rig.find(t).accessible_enabled(), Some(false), "{t}");
+        }
+        rig.tap("取号");
+        assert_eq!(rig.page(), Page::Menu, "a greyed tile starts nothing");
+
+        // Staff and the platform hear of it.
+        let board = rig
+            .kiosk
+            .health()
+            .state(kiosk::devices::health::DeviceId::Storage);
+        assert!(board.is_fault(), "{board}");
+        let (addr, _) = rig.sims.platform_restart.as_ref().unwrap();
+        let admin = kiosk_platform::client::PlatformClient::new(
+            &format!("http://{addr}"),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(5),
+        );
+        let beat = |want: &str| {
+            admin.heartbeats().unwrap().kiosks.iter().any(|k| {
+                k.heartbeat
+                    .devices
+                    .iter()
+                    .any(|d| d.device == "storage" && d.status == want)
+            })
+        };
+        wait_ticking(&rig, "a heartbeat with the full disk", |_| beat("fault"));
+
+        // Space returns: the tiles work again by themselves.
+        rig.kiosk.storage().set_limits(StorageLimits::from_mb(0, 0));
+        wait_ticking(&rig, "the tiles to come back", |r| {
+            titles
+                .iter()
+                .all(|t| r.find(t).accessible_enabled() == Some(true))
+        });
+        rig.tap("取号");
+        assert_ne!(rig.page(), Page::Menu);
+        wait_ticking(&rig, "a heartbeat with the disk ok", |_| beat("ok"));
+    });
+}

@@ -525,6 +525,7 @@ pub struct StaffConfig {
 }
 
 /// The demo's staff PIN, 246810, under the salt `citizen-window-demo`.
+#[cfg(feature = "demo")]
 pub const DEMO_STAFF_PIN_HASH: &str =
     "sha256$citizen-window-demo$bb215b25b8f6b221726348d368852b2c7657c4d98ce690c8c26eb1958c165cd5";
 

@@ -33,6 +33,7 @@ pub mod assets;
 pub mod cli;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod devices;
 pub mod documents;

@@ -7,17 +7,11 @@
 //! machine. An installed kiosk whose configuration is missing or invalid exits with 78
 //! (EX_CONFIG) and a message, and systemd leaves it stopped: it never falls back to the demo.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::rc::Rc;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use kiosk::config::Config;
-use kiosk::demo::SimRig;
-use kiosk::kiosk::Kiosk;
 
 /// Citizen Window: self-service kiosk of a government service hall.
 #[derive(Parser)]
@@ -46,6 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the platform simulator (an HTTP server speaking docs/platform-api.md).
+    #[cfg(feature = "demo")]
     PlatformSim {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8800")]
@@ -54,7 +49,7 @@ enum Command {
         #[arg(long, default_value = "platform-sim.sqlite")]
         db: PathBuf,
         #[command(flatten)]
-        knobs: SimKnobs,
+        knobs: kiosk::cli::platform_sim::SimKnobs,
     },
     /// Technicians' checks of devices and links.
     #[command(subcommand)]
@@ -69,83 +64,8 @@ enum Command {
     #[command(hide = true)]
     Manpage,
     /// Drives the store and sync headlessly, for load and crash tests.
+    #[cfg(feature = "demo")]
     Soak(kiosk::cli::soak::SoakArgs),
-}
-
-/// Faults and admission control of `kiosk platform-sim` (docs/platform-api.md, "Simulator
-/// control"). Without fault flags, `KIOSK_SIM_FAULTS` applies.
-#[derive(clap::Args)]
-struct SimKnobs {
-    /// Delay added to every /v1/ answer, milliseconds.
-    #[arg(long, default_value_t = 0)]
-    latency_ms: u64,
-    /// Share (0..=1) of /v1/ requests failing in one of five ways (500, 503, 429, dropped
-    /// before or after processing).
-    #[arg(long, default_value_t = 0.0)]
-    error_rate: f64,
-    /// Share of /v1/ connections dropped, half before and half after processing.
-    #[arg(long, default_value_t = 0.0)]
-    drop_rate: f64,
-    /// Share of /v1/ requests answered 429 with Retry-After.
-    #[arg(long, default_value_t = 0.0)]
-    rate_429: f64,
-    /// Share of /v1/ requests answered 503 with Retry-After.
-    #[arg(long, default_value_t = 0.0)]
-    rate_503: f64,
-    /// Retry-After seconds of injected 429 and 503 answers.
-    #[arg(long, default_value_t = 1)]
-    retry_after_secs: u64,
-    /// Start down: every /v1/ connection dropped unanswered (POST /control/faults brings it up).
-    #[arg(long)]
-    down: bool,
-    /// Admission control: connections that may wait for a worker before more are answered
-    /// 503 at once (0: no bound).
-    #[arg(long, default_value_t = 64)]
-    max_queue: usize,
-    /// Admission control: a connection that waited longer than this for a worker is answered
-    /// 503, milliseconds (0: no limit).
-    #[arg(long, default_value_t = 3000)]
-    max_wait_ms: u64,
-    /// Retry-After seconds of admission control's 503 answers.
-    #[arg(long, default_value_t = 2)]
-    busy_retry_after_secs: u64,
-    /// Load-test kiosks `soak-00001` … to know (like `KIOSK_SIM_SOAK_KIOSKS`).
-    #[arg(long, default_value_t = 0)]
-    soak_kiosks: usize,
-}
-
-impl SimKnobs {
-    fn config(&self, db: PathBuf) -> anyhow::Result<kiosk_platform::sim::SimConfig> {
-        use kiosk_platform::sim::{Admission, FaultConfig, SimConfig};
-        let faults = FaultConfig {
-            latency_ms: self.latency_ms,
-            error_rate: self.error_rate,
-            retry_after_secs: self.retry_after_secs,
-            down: self.down,
-            drop_rate: self.drop_rate,
-            rate_429: self.rate_429,
-            rate_503: self.rate_503,
-        };
-        faults.check().map_err(anyhow::Error::msg)?;
-        let mut config = SimConfig::demo(db).with_admission(Admission {
-            max_queue: self.max_queue,
-            max_wait: std::time::Duration::from_millis(self.max_wait_ms),
-            retry_after_secs: self.busy_retry_after_secs,
-        });
-        // Only the fault flags' own defaults: leave the field at its default so that
-        // KIOSK_SIM_FAULTS still applies.
-        let untouched = FaultConfig {
-            retry_after_secs: 1,
-            ..FaultConfig::default()
-        };
-        if faults != untouched {
-            config = config.with_faults(faults);
-        }
-        if self.soak_kiosks > 0 {
-            config = config.with_soak_kiosks(self.soak_kiosks);
-        }
-        Ok(config)
-    }
 }
 
 /// Where the installed kiosk's configuration lives (the package's conffile).
@@ -154,9 +74,13 @@ const SYSTEM_CONFIG: &str = "/etc/citizen-window/kiosk.toml";
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::PlatformSim { listen, db, knobs }) => platform_sim(&listen, db, &knobs),
+        #[cfg(feature = "demo")]
+        Some(Command::PlatformSim { listen, db, knobs }) => {
+            kiosk::cli::platform_sim::run(&listen, db, &knobs)
+        }
         Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
+        #[cfg(feature = "demo")]
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
         Some(Command::Manpage) => manpage(),
@@ -230,24 +154,24 @@ fn resolve(
     }
 }
 
-fn platform_sim(listen: &str, db: PathBuf, knobs: &SimKnobs) -> anyhow::Result<()> {
-    let _log = kiosk::logging::init(db.parent().unwrap_or(std::path::Path::new(".")));
-    let listener = TcpListener::bind(listen).with_context(|| format!("binding {listen}"))?;
-    tracing::info!("platform simulator on http://{}", listener.local_addr()?);
-    let shutdown = Arc::new(AtomicBool::new(false));
-    kiosk_platform::sim::serve(listener, knobs.config(db)?, shutdown)?;
-    Ok(())
-}
-
 fn run_kiosk(
     what: Run,
     data_dir: Option<PathBuf>,
     fullscreen: bool,
     no_demo_button: bool,
 ) -> anyhow::Result<()> {
-    let mut config = match &what {
+    let config = match &what {
         Run::Installed(path) => Config::load(path)?,
+        #[cfg(feature = "demo")]
         Run::Demo => Config::demo(data_dir.unwrap_or_else(|| PathBuf::from("kiosk-data"))),
+        #[cfg(not(feature = "demo"))]
+        Run::Demo => {
+            let _ = data_dir;
+            return Err(kiosk::cli::exit::UsageError(
+                "this kiosk is built without the demo (cargo feature `demo`)".into(),
+            )
+            .into());
+        }
     };
     // The whole config and the data folder's files, before anything is leased or created.
     let notes = kiosk::preflight::check(&config)?;
@@ -261,36 +185,56 @@ fn run_kiosk(
         demo = config.demo,
         "starting"
     );
+    #[cfg(feature = "demo")]
+    return demo::run(config, fullscreen, no_demo_button);
+    #[cfg(not(feature = "demo"))]
+    {
+        let _ = no_demo_button;
+        kiosk::kiosk::Kiosk::start(&config)?.run(fullscreen)
+    }
+}
 
-    let rig = Rc::new(SimRig::start(&mut config)?);
-    let kiosk = Kiosk::start_with(
-        &config,
-        kiosk::ui::monotonic_clock(),
-        rig.take_extras(&config),
-    )?;
-    rig.forward_receipts(Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())));
-    rig.forward_device_states(
-        kiosk.health(),
-        Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())),
-    );
-    if let Ok(mut handle) = rig.printer_handle.lock() {
-        *handle = Some(kiosk.printer().clone());
-    }
-    if config.demo {
-        kiosk::ui::connect_operator(kiosk.window(), rig.clone());
-        if no_demo_button {
-            use slint::ComponentHandle;
-            kiosk
-                .window()
-                .global::<kiosk::ui::AppAdapter>()
-                .set_demo_button(false);
-        }
-        tracing::info!(
-            "demo: press F2 (or the DEMO button) for the operator panel; receipts go to {}",
-            SimRig::receipt_dir(&config.data_dir).display()
+/// The kiosk with the demo's simulators behind whatever the config leaves `simulated`.
+#[cfg(feature = "demo")]
+mod demo {
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use kiosk::config::Config;
+    use kiosk::demo::SimRig;
+    use kiosk::kiosk::Kiosk;
+
+    pub fn run(mut config: Config, fullscreen: bool, no_demo_button: bool) -> anyhow::Result<()> {
+        let rig = Rc::new(SimRig::start(&mut config)?);
+        let kiosk = Kiosk::start_with(
+            &config,
+            kiosk::ui::monotonic_clock(),
+            rig.take_extras(&config),
+        )?;
+        rig.forward_receipts(Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())));
+        rig.forward_device_states(
+            kiosk.health(),
+            Arc::new(kiosk::ui::UiSink::from_window(kiosk.window())),
         );
+        if let Ok(mut handle) = rig.printer_handle.lock() {
+            *handle = Some(kiosk.printer().clone());
+        }
+        if config.demo {
+            kiosk::ui::connect_operator(kiosk.window(), rig.clone());
+            if no_demo_button {
+                use slint::ComponentHandle;
+                kiosk
+                    .window()
+                    .global::<kiosk::ui::AppAdapter>()
+                    .set_demo_button(false);
+            }
+            tracing::info!(
+                "demo: press F2 (or the DEMO button) for the operator panel; receipts go to {}",
+                SimRig::receipt_dir(&config.data_dir).display()
+            );
+        }
+        kiosk.run(fullscreen)
     }
-    kiosk.run(fullscreen)
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ pub mod codes;
 #[cfg(any(test, feature = "test-support"))]
 pub mod hostile;
 pub mod sign;
+#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use client::{CatalogFetch, ClientError, PlatformClient};

@@ -149,22 +149,38 @@ fn ports(usb_id: &(u16, u16), out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What keeps the simulator running while the tool talks to it.
+#[cfg(feature = "demo")]
+type SimGuard = idcard::sim::SimReader;
+/// A build without the demo has no simulator to keep.
+#[cfg(not(feature = "demo"))]
+type SimGuard = std::convert::Infallible;
+
+/// The built-in simulator holding sample card `index`.
+#[cfg(feature = "demo")]
+fn simulated(index: usize, baud: u32) -> anyhow::Result<(ReaderPort, Option<SimGuard>)> {
+    let card = idcard::sim::sample_cards()
+        .into_iter()
+        .nth(index)
+        .with_context(|| format!("there is no sample card {index} (0–5)"))?;
+    let sim = idcard::sim::SimReader::spawn().context("starting the simulator")?;
+    sim.place_card(card);
+    let port = ReaderPort::Serial {
+        path: sim.port_path(),
+        baud,
+    };
+    Ok((port, Some(sim)))
+}
+
+#[cfg(not(feature = "demo"))]
+fn simulated(_: usize, _: u32) -> anyhow::Result<(ReaderPort, Option<SimGuard>)> {
+    bail!("this kiosk is built without the demo's simulated reader: use --port or --usb")
+}
+
 /// The reader the arguments name; the simulator (if asked for) lives as long as the guard.
-fn connect(
-    args: &ReaderArgs,
-) -> anyhow::Result<(AnyReader, ReaderPort, Option<idcard::sim::SimReader>)> {
+fn connect(args: &ReaderArgs) -> anyhow::Result<(AnyReader, ReaderPort, Option<SimGuard>)> {
     let (port, sim) = if let Some(index) = args.sim {
-        let card = idcard::sim::sample_cards()
-            .into_iter()
-            .nth(index)
-            .with_context(|| format!("there is no sample card {index} (0–5)"))?;
-        let sim = idcard::sim::SimReader::spawn().context("starting the simulator")?;
-        sim.place_card(card);
-        let port = ReaderPort::Serial {
-            path: sim.port_path(),
-            baud: args.baud,
-        };
-        (port, Some(sim))
+        simulated(index, args.baud)?
     } else if let Some(usb) = &args.usb {
         let (vid, pid) = parse_usb_id(usb)?;
         let port = ReaderPort::Usb(UsbConfig {

@@ -5,5 +5,9 @@ pub mod config_cmd;
 pub mod diag;
 pub mod doc;
 pub mod exit;
+#[cfg(feature = "demo")]
+pub mod platform_sim;
+#[cfg(feature = "demo")]
 pub mod soak;
+#[cfg(feature = "demo")]
 pub mod soak_fleet;

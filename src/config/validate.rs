@@ -158,7 +158,41 @@ impl Config {
         }
     }
 
+    /// A build without the `demo` feature has no simulators: a device left `simulated` is a
+    /// mistake in the config, named by its key (not a kiosk that cannot start later).
+    fn check_simulated(&self, built_with_demo: bool, p: &mut Problems) {
+        if built_with_demo {
+            return;
+        }
+        let d = &self.devices;
+        let simulated = [
+            (
+                "devices.idcard",
+                matches!(d.idcard, IdCardDevice::Simulated { .. }),
+            ),
+            (
+                "devices.printer",
+                d.printer_link.is_none() && matches!(d.printer, SerialDevice::Simulated),
+            ),
+            (
+                "devices.code_scanner",
+                matches!(d.code_scanner, Some(CodeScannerDevice::Simulated)),
+            ),
+            (
+                "devices.doc_scanner",
+                matches!(d.doc_scanner, Some(DocScannerDevice::Simulated)),
+            ),
+        ];
+        for (key, _) in simulated.into_iter().filter(|(_, s)| *s) {
+            p.add(
+                key,
+                "simulated: this kiosk is built without the demo's simulators; name the real device",
+            );
+        }
+    }
+
     fn check_devices(&self, p: &mut Problems) {
+        self.check_simulated(cfg!(feature = "demo"), p);
         let d = &self.devices;
         if let IdCardDevice::Serial { baud, .. } = &d.idcard {
             p.baud("devices.idcard.baud", *baud);
@@ -268,6 +302,29 @@ mod tests {
         let cfg = Config::parse(include_str!("../../kiosk.example.toml")).unwrap();
         assert_eq!(cfg.problems(), Vec::new());
         assert_eq!(Config::demo("d".into()).problems(), Vec::new());
+    }
+
+    #[test]
+    fn a_build_without_the_demo_refuses_simulated_devices_by_key() {
+        let mut sims = Config::parse(include_str!("../../kiosk.example.toml")).unwrap();
+        sims.devices.idcard = IdCardDevice::Simulated { wlt_library: None };
+        let mut p = Problems::default();
+        sims.check_simulated(false, &mut p);
+        let keys: Vec<&str> = p.0.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(keys, ["devices.idcard"]);
+        assert!(
+            p.0[0].to_string().contains("without the demo"),
+            "{}",
+            p.0[0]
+        );
+        let mut p = Problems::default();
+        sims.check_simulated(true, &mut p);
+        assert!(p.0.is_empty());
+        // The demo's own config is all simulators: fine in the demo build, refused key by key
+        // in the package's.
+        let mut p = Problems::default();
+        Config::demo("d".into()).check_simulated(false, &mut p);
+        assert_eq!(p.0.len(), 4, "{:?}", p.0);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod nation;
 pub mod photo;
 mod reader;
 pub mod sam_frame;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod text_block;
 pub mod usb;

@@ -18,6 +18,7 @@ pub mod crop;
 pub mod hid;
 pub mod line;
 pub mod sane;
+#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use line::{

@@ -32,6 +32,7 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 // Not a service: the simulator's knobs.
+#[cfg(feature = "sim")]
 mod sim_control;
 
 pub use catalog::CatalogFetch;

@@ -93,6 +93,7 @@ pub struct Kiosk {
     _staff_service: Worker<crate::app::staff::StaffCommand>,
     _printer: PrinterManager,
     storage: crate::devices::storage::StorageWatch,
+    start: crate::start_record::StartRecord,
     _a4_poll: crate::devices::a4_printer::A4Poller,
     printer: PrinterHandle,
     health: Arc<HealthBoard>,
@@ -132,6 +133,8 @@ impl Kiosk {
         extras: KioskExtras,
     ) -> anyhow::Result<Self> {
         let db = Self::db_path(config);
+        // Counted before anything can fail; the first frame says this version came up.
+        let start = crate::start_record::begin(&config.data_dir, env!("CARGO_PKG_VERSION"));
         // Migrations run once here, before any thread opens its own connection.
         // Every connection to this database seals payloads under the configured key; the
         // first open runs quick_check and moves a damaged file aside with an alarm.
@@ -335,6 +338,7 @@ impl Kiosk {
             _staff_service: staff_worker,
             _printer: printer_mgr,
             storage,
+            start,
             _a4_poll: a4_poll,
             printer: printer_handle,
             health,
@@ -457,6 +461,9 @@ impl Kiosk {
 
     /// Shows the window and runs the event loop until the window closes.
     pub fn run(&self, fullscreen: bool) -> anyhow::Result<()> {
+        // The event loop turns with the window shown: this version came up.
+        let start = self.start.clone();
+        slint::Timer::single_shot(Duration::ZERO, move || start.came_up());
         let _systemd = self.tell_service_manager(
             std::env::var("NOTIFY_SOCKET").ok(),
             crate::service_manager::watchdog_interval(),

@@ -44,6 +44,7 @@ pub mod preflight;
 pub mod service;
 pub mod service_manager;
 pub mod services;
+pub mod start_record;
 pub mod store;
 pub mod sync;
 pub mod ui;

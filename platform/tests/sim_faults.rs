@@ -175,6 +175,11 @@ fn heartbeats_are_kept_per_kiosk() {
             },
         ],
         clock_skew_ms: Some(-250),
+        failed_starts: 2,
+        failed_versions: vec![api::FailedVersion {
+            version: "1.2.4".into(),
+            starts: 5,
+        }],
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

@@ -62,6 +62,7 @@ impl SyncWorker {
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let mut state = State::new(store, client, config, sink, health);
+        state.data_dir = db_path.parent().map(Path::to_path_buf);
         let flag = stop.clone();
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -119,6 +120,9 @@ struct State {
     last_purge: Option<Instant>,
     last_contact: Option<chrono::DateTime<Utc>>,
     last_error: Option<(chrono::DateTime<Utc>, String)>,
+    /// The data folder, whose `starts.json` says which versions failed to come up
+    /// (`crate::start_record`); none in tests that run a bare state.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// The longest error text kept for the staff screen.
@@ -205,6 +209,7 @@ impl State {
             last_purge: None,
             last_contact: None,
             last_error: None,
+            data_dir: None,
         }
     }
 
@@ -462,6 +467,10 @@ impl State {
                 )),
             });
         }
+        let (failed_starts, failed_versions) = match &self.data_dir {
+            Some(dir) => crate::start_record::for_heartbeat(dir),
+            None => (0, Vec::new()),
+        };
         let sent_at = Utc::now();
         let ack = self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -470,7 +479,12 @@ impl State {
             outbox_failed: failed,
             devices,
             clock_skew_ms: self.clock_skew_ms,
+            failed_starts,
+            failed_versions: failed_versions.clone(),
         })?;
+        if let Some(dir) = &self.data_dir {
+            crate::start_record::reported(dir, &failed_versions);
+        }
         let skew = clock_skew_ms(sent_at, Utc::now(), ack.server_time);
         if skew.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2 {
             // Half the signed-request limit: requests still pass, but not for long.

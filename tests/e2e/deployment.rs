@@ -408,3 +408,80 @@ fn an_upgrade_restarts_the_kiosk_only_between_two_citizens() {
         assert!(!flag.exists());
     });
 }
+
+#[test]
+fn a_version_that_fails_to_come_up_is_counted_and_reported_in_the_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = valid_config(dir.path());
+    std::fs::write(
+        dir.path().join("verify.key"),
+        "0123456789abcdef0123456789abcdef\n",
+    )
+    .unwrap();
+    let data = kiosk::config::Config::load(&config).unwrap().data_dir;
+    // A version that crashes before its first frame (here: no display, exit 69), twice, as
+    // systemd would restart it.
+    for _ in 0..2 {
+        let out = kiosk(&["--config", config.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+    }
+    assert_eq!(kiosk::start_record::for_heartbeat(&data).0, 1);
+    let out = kiosk(&["--config", config.to_str().unwrap()], None);
+    // The third start says in the journal that this version failed before.
+    assert!(
+        stderr(&out).contains("did not come up the last 2 time(s)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Rolled back to a version that comes up (a kiosk of its own, with its own store and
+    // keys: the record is what matters): it names the one that failed in its heartbeat and,
+    // once that is acknowledged, forgets it.
+    crate::rig::on_ui_thread(move || {
+        use std::time::Duration;
+        let folder = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let seen = folder.clone();
+        let rig = crate::rig::Rig::start_configured(move |c| {
+            std::fs::create_dir_all(&c.data_dir).unwrap();
+            std::fs::write(
+                c.data_dir.join(kiosk::start_record::FILE),
+                r#"{"version":"9.9.9","unready_starts":3}"#,
+            )
+            .unwrap();
+            *seen.lock().unwrap() = Some(c.data_dir.clone());
+            c.sync.heartbeat_secs = 1;
+        });
+        let data = folder.lock().unwrap().clone().unwrap();
+        rig.wait_until_ready();
+        let (addr, _) = rig.sims.platform_restart.as_ref().unwrap();
+        let admin = kiosk_platform::client::PlatformClient::new(
+            &format!("http://{addr}"),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(5),
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let beat = loop {
+            let list = admin.heartbeats().unwrap();
+            if let Some(k) = list
+                .kiosks
+                .into_iter()
+                .find(|k| !k.heartbeat.failed_versions.is_empty())
+            {
+                break k.heartbeat;
+            }
+            assert!(std::time::Instant::now() < deadline, "no heartbeat");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(
+            beat.failed_versions,
+            [kiosk_platform::api::FailedVersion {
+                version: "9.9.9".into(),
+                starts: 3
+            }]
+        );
+        rig.wait_for("the failed version to be forgotten once reported", |_| {
+            kiosk::start_record::for_heartbeat(&data).1.is_empty()
+        });
+    });
+}

@@ -219,6 +219,27 @@ pub struct Heartbeat {
     /// its previous heartbeat (from [`HeartbeatAck::server_time`]); absent on the first one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_skew_ms: Option<i64>,
+    /// Starts of this version before this one that never showed the first frame (a version
+    /// crashing at start, restarted by systemd); 0 when it came up every time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_starts: u32,
+    /// Versions that never came up on this kiosk before another replaced them (a roll
+    /// back): until a heartbeat naming them is acknowledged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_versions: Vec<FailedVersion>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A version that never came up on a kiosk, in a [`Heartbeat`].
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FailedVersion {
+    /// The version (`CARGO_PKG_VERSION`).
+    pub version: String,
+    /// How many times it started without showing its first frame.
+    pub starts: u32,
 }
 
 /// One device's health in a [`Heartbeat`].

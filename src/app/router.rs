@@ -1,32 +1,44 @@
 //! The shell: which screen shows (attract, menu, or one service's flow), and the rules that
 //! hold for every service alike — a session starts with a card (or a claimed code), "back"
 //! from a flow's first step leads to the menu, "finish", idle expiry and the "done" time wipe
-//! the session, and an answer for an ended session or another service is dropped.
+//! the session, and an answer for an ended session or another service is dropped. After a
+//! session that used a service ends by "finish", its done time or "back" out of a session
+//! with no citizen, the rating step shows (idle expiry goes straight to the attract screen:
+//! the citizen has left); it comes after the wipe, so it never keeps their data or delays
+//! the end.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::citizen::Citizen;
 use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
 use super::idle_timer::IdleState;
+use super::rating::{Level, Rated, Rating, RatingDone, RatingPort, Reason};
 use super::session::{Notice, Reply, ScannedCode, Session};
 
 /// What is on screen.
 #[derive(Debug)]
-pub enum Screen<F> {
+pub enum Screen<F, I> {
     /// "Swipe your ID card": nobody is being served.
     Attract,
     /// The greeting and the services' tiles.
     Menu,
     /// A service's flow.
     Service(F),
+    /// "How was the service?", after the session ended (nobody's data is held).
+    Rating(Rating<I>),
 }
 
 /// The session shell over a registry of services.
 pub struct Router<R: Registry> {
     registry: R,
     session: Session,
-    screen: Screen<R::Flow>,
+    screen: Screen<R::Flow, R::Id>,
     done_after: Duration,
+    /// The service the session used last (its flow took an answer), and its case.
+    used: Option<(R::Id, Option<String>)>,
+    /// Where ratings go; none: no rating step.
+    ratings: Option<Rc<dyn RatingPort<R::Id>>>,
 }
 
 impl<R: Registry> Router<R> {
@@ -42,7 +54,16 @@ impl<R: Registry> Router<R> {
             session: Session::new(idle_after, countdown),
             screen: Screen::Attract,
             done_after,
+            used: None,
+            ratings: None,
         }
+    }
+
+    /// Offers the rating step after each session that used a service, sending ratings to
+    /// `port`.
+    pub fn with_ratings(mut self, port: Rc<dyn RatingPort<R::Id>>) -> Self {
+        self.ratings = Some(port);
+        self
     }
 
     /// The session.
@@ -66,7 +87,7 @@ impl<R: Registry> Router<R> {
     }
 
     /// What is on screen.
-    pub fn screen(&self) -> &Screen<R::Flow> {
+    pub fn screen(&self) -> &Screen<R::Flow, R::Id> {
         &self.screen
     }
 
@@ -118,6 +139,7 @@ impl<R: Registry> Router<R> {
     /// A valid card was read. Starts a session only from the attract screen: a card read in
     /// the middle of someone's session is ignored.
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
+        self.leave_rating();
         if matches!(self.screen, Screen::Attract) {
             self.session.begin(Some(citizen), now);
             self.screen = Screen::Menu;
@@ -131,6 +153,7 @@ impl<R: Registry> Router<R> {
 
     /// A card could not start a session: a notice on the attract screen.
     pub fn card_refused(&mut self, notice: Notice, now: Duration) {
+        self.leave_rating();
         if matches!(self.screen, Screen::Attract) {
             self.session.set_notice(notice, now);
         }
@@ -140,6 +163,7 @@ impl<R: Registry> Router<R> {
     /// for it), else a notice says what it was; in a flow, the flow decides; on the menu it
     /// is ignored.
     pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
+        self.leave_rating();
         match &mut self.screen {
             Screen::Attract => {
                 self.session.begin(None, now);
@@ -168,7 +192,7 @@ impl<R: Registry> Router<R> {
                     self.session.touch(now);
                 }
             }
-            Screen::Menu => {}
+            Screen::Menu | Screen::Rating(_) => {}
         }
     }
 
@@ -206,6 +230,8 @@ impl<R: Registry> Router<R> {
         };
         let taken = flow.on_event(&mut cx, event);
         if taken {
+            // The service did something for the citizen: the session is worth rating.
+            self.used = Some((R::id_of(flow), flow.case_number()));
             self.session.touch(now);
         }
         taken
@@ -226,14 +252,56 @@ impl<R: Registry> Router<R> {
                 self.screen = Screen::Menu;
             } else {
                 // A session with no citizen (started by a scanned receipt) has no menu.
-                self.wipe();
+                self.end(Some(now));
             }
         }
     }
 
-    /// "Finish": the session ends.
+    /// "Finish": the session ends (and the rating step shows if it used a service). On
+    /// the rating step itself, "finish" is "skip".
     pub fn finish(&mut self) {
-        self.wipe();
+        if matches!(self.screen, Screen::Rating(_)) {
+            self.skip_rating();
+            return;
+        }
+        self.end(None);
+    }
+
+    /// A level on the rating step.
+    pub fn rate(&mut self, level: Level, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            let rated = r.choose(level, now);
+            self.send(rated);
+        }
+    }
+
+    /// A reason on the rating step's second page: picked, or unpicked.
+    pub fn toggle_reason(&mut self, reason: Reason, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            r.toggle(reason, now);
+        }
+    }
+
+    /// "Submit" on the reasons page.
+    pub fn submit_rating(&mut self, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            let rated = r.submit(now);
+            self.send(rated);
+        }
+    }
+
+    /// "Back" on the reasons page: the levels again.
+    pub fn rating_back(&mut self, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            r.back(now);
+        }
+    }
+
+    /// "Skip": one touch, nothing sent, the attract screen.
+    pub fn skip_rating(&mut self) {
+        if matches!(self.screen, Screen::Rating(_)) {
+            self.rating_over();
+        }
     }
 
     /// The clock ticked. Returns true when anything on screen changed.
@@ -244,10 +312,17 @@ impl<R: Registry> Router<R> {
             self.session.notice(),
             self.session.token(),
         );
-        match &self.screen {
+        match &mut self.screen {
             Screen::Attract => {
                 self.session.hide_countdown();
                 self.session.expire_notice(now);
+            }
+            Screen::Rating(r) => {
+                self.session.hide_countdown();
+                if let RatingDone::Leave(rated) = r.tick(now) {
+                    self.rating_over();
+                    self.send(rated);
+                }
             }
             Screen::Menu => self.idle(now),
             Screen::Service(flow) => match flow.idle() {
@@ -256,7 +331,7 @@ impl<R: Registry> Router<R> {
                 IdlePolicy::DoneSince(since) => {
                     self.session.hide_countdown();
                     if now.saturating_sub(since) >= self.done_after {
-                        self.wipe();
+                        self.end(Some(now));
                     }
                 }
             },
@@ -280,6 +355,47 @@ impl<R: Registry> Router<R> {
     fn wipe(&mut self) {
         self.screen = Screen::Attract;
         self.session.wipe();
+        self.used = None;
+    }
+
+    /// The session ends as the citizen meant it to (finish, done, back out): wiped as
+    /// ever, then the rating step for the service it used, if it used one.
+    fn end(&mut self, now: Option<Duration>) {
+        let mut used = self.used.take();
+        if let (Screen::Service(flow), Some((id, case))) = (&self.screen, &mut used) {
+            // The case may have come with a touch after the last answer.
+            if R::id_of(flow) == *id {
+                *case = flow.case_number().or(case.take());
+            }
+        }
+        let lang = self.session.lang();
+        self.wipe();
+        if let (Some((service, case)), Some(_)) = (used, &self.ratings) {
+            self.screen = Screen::Rating(Rating::new(service, case, now));
+            // Asked in the language the citizen was using.
+            self.session.keep_lang(lang);
+        }
+    }
+
+    /// The rating step gives way (a card, a code): a level already chosen is sent.
+    fn leave_rating(&mut self) {
+        if let Screen::Rating(r) = &self.screen {
+            let rated = r.abandon();
+            self.rating_over();
+            self.send(rated);
+        }
+    }
+
+    /// The rating step is over: the attract screen, in Chinese again.
+    fn rating_over(&mut self) {
+        self.screen = Screen::Attract;
+        self.session.keep_lang(super::session::Lang::Zh);
+    }
+
+    fn send(&self, rated: Option<Rated<R::Id>>) {
+        if let (Some(rated), Some(port)) = (rated, &self.ratings) {
+            port.rate(rated);
+        }
     }
 }
 
@@ -320,6 +436,7 @@ mod tests {
         fn claim(&mut self, code: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
             matches!(code, ScannedCode::Case(_)).then_some(Waiting(None))
         }
+        fn id_of(_: &Waiting) {}
     }
     /// A registry that asks something when a card is read and takes the answer `0` for
     /// the session as a menu notice.
@@ -333,6 +450,7 @@ mod tests {
         fn claim(&mut self, _: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
             None
         }
+        fn id_of(_: &Waiting) {}
         fn on_identified(&mut self, _: &mut Cx) {
             self.0 += 1;
         }

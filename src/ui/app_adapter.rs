@@ -239,6 +239,7 @@ impl KioskUi {
             Screen::Attract => false,
             Screen::Menu => true,
             Screen::Service(_) => chrome.is_some_and(|c| c.footer),
+            Screen::Rating(_) => false,
         });
         app.set_show_back(chrome.is_some_and(|c| c.back));
 
@@ -320,6 +321,11 @@ impl KioskUi {
                 app.set_screen(UiScreen::Service);
                 self.adapters
                     .render(&window, router.registry(), flow, session);
+            }
+            Screen::Rating(rating) => {
+                app.set_screen(UiScreen::Rating);
+                let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
+                super::rating_adapter::render(&window, rating, title);
             }
         }
     }
@@ -515,6 +521,7 @@ pub fn connect(
             r.choose(service_of(id), now)
         }));
     ServiceAdapters::connect(window, &ui);
+    super::rating_adapter::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
     let handler: Handler = Rc::new(move |event| {

@@ -115,6 +115,9 @@ impl Rig {
             backoff_cap_secs: 0.5,
             ..SyncConfig::default()
         };
+        // The rating step after a session is tested in rating.rs, which turns it on: the
+        // other tests see a session end on the attract screen, as before.
+        config.session.rating = false;
         adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
         // The demo's simulators, the built-in platform among them (which only the demo

@@ -404,6 +404,7 @@ mod tests {
     use super::*;
     use crate::app::flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
     use crate::app::session::Lang;
+    use crate::app::{Level, Rated, RatingPort, Reason};
 
     /// A one-step service that waits for a number from its worker.
     #[derive(Debug)]
@@ -554,6 +555,116 @@ mod tests {
             matches!(r.screen(), Screen::Attract),
             "no menu without a citizen"
         );
+    }
+
+    /// Keeps what the router sends.
+    #[derive(Default)]
+    struct Ratings(std::cell::RefCell<Vec<Rated<()>>>);
+    impl RatingPort<()> for Ratings {
+        fn rate(&self, rated: Rated<()>) {
+            self.0.borrow_mut().push(rated);
+        }
+    }
+    fn rating_router() -> (Router<One>, Rc<Ratings>) {
+        let port = Rc::new(Ratings::default());
+        (router().with_ratings(port.clone()), port)
+    }
+    /// A session that used the service: its answer was taken.
+    fn used(r: &mut Router<One>, now: Duration) -> crate::app::SessionToken {
+        r.card_read(citizen(), now);
+        r.choose((), now);
+        let token = r.session().token();
+        assert!(r.reply(Reply { token, event: 1 }, now));
+        token
+    }
+    fn rating_step(r: &Router<One>) -> Option<&crate::app::RatingStep> {
+        match r.screen() {
+            Screen::Rating(rating) => Some(rating.step()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn finish_wipes_first_then_asks_and_an_upper_level_is_sent_once() {
+        let (mut r, port) = rating_router();
+        let token = used(&mut r, S(0));
+        r.finish();
+        assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Choose));
+        assert!(r.session().citizen().is_none(), "wiped before the rating");
+        assert_ne!(r.session().token(), token, "a new token: old answers are dropped");
+        assert!(!r.reply(Reply { token, event: 2 }, S(1)));
+        r.rate(Level::VerySatisfied, S(2));
+        assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Thanks));
+        r.rate(Level::Satisfied, S(2));
+        assert_eq!(port.0.borrow().len(), 1, "one rating per session");
+        assert_eq!(port.0.borrow()[0].level, Level::VerySatisfied);
+        r.tick(S(2) + crate::app::rating::THANKS_FOR);
+        assert!(matches!(r.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn skip_is_one_touch_and_sends_nothing() {
+        let (mut r, port) = rating_router();
+        used(&mut r, S(0));
+        // The done time ends the session as before; the rating follows.
+        assert!(r.tick(S(108)));
+        assert!(rating_step(&r).is_some());
+        r.skip_rating();
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert!(port.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn no_rating_after_idle_expiry_nor_after_a_session_that_used_nothing() {
+        let (mut r, port) = rating_router();
+        r.card_read(citizen(), S(0));
+        r.choose((), S(0));
+        r.finish();
+        assert!(matches!(r.screen(), Screen::Attract), "nothing was done");
+        used(&mut r, S(10));
+        r.back(S(11));
+        r.tick(S(11) + S(60) + S(10));
+        assert!(matches!(r.screen(), Screen::Attract), "the citizen walked away");
+        assert!(port.0.borrow().is_empty());
+        // With no port, no rating step at all.
+        let mut plain = router();
+        used(&mut plain, S(0));
+        plain.finish();
+        assert!(matches!(plain.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn the_rating_keeps_the_citizen_s_language_and_the_next_card_takes_over() {
+        let (mut r, port) = rating_router();
+        r.toggle_lang(S(0));
+        used(&mut r, S(0));
+        r.finish();
+        assert_eq!(r.session().lang(), Lang::En, "asked in the citizen's language");
+        r.rate(Level::Unsatisfied, S(1));
+        r.toggle_reason(Reason::LongWait, S(2));
+        assert!(port.0.borrow().is_empty(), "not yet: reasons are being picked");
+        // The next citizen's card: the level chosen is sent, their session starts in Chinese.
+        r.card_read(citizen(), S(3));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert_eq!(r.session().lang(), Lang::Zh);
+        let sent = port.0.borrow();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            (sent[0].level, sent[0].reasons.clone()),
+            (Level::Unsatisfied, vec![Reason::LongWait])
+        );
+    }
+
+    #[test]
+    fn the_rating_step_gives_way_after_a_while_without_a_touch() {
+        let (mut r, port) = rating_router();
+        used(&mut r, S(0));
+        r.finish();
+        r.tick(S(50));
+        assert!(rating_step(&r).is_some());
+        r.tick(S(50) + crate::app::rating::RATING_IDLE);
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert!(port.0.borrow().is_empty());
     }
 
     #[test]

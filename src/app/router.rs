@@ -591,7 +591,11 @@ mod tests {
         r.finish();
         assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Choose));
         assert!(r.session().citizen().is_none(), "wiped before the rating");
-        assert_ne!(r.session().token(), token, "a new token: old answers are dropped");
+        assert_ne!(
+            r.session().token(),
+            token,
+            "a new token: old answers are dropped"
+        );
         assert!(!r.reply(Reply { token, event: 2 }, S(1)));
         r.rate(Level::VerySatisfied, S(2));
         assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Thanks));
@@ -624,7 +628,10 @@ mod tests {
         used(&mut r, S(10));
         r.back(S(11));
         r.tick(S(11) + S(60) + S(10));
-        assert!(matches!(r.screen(), Screen::Attract), "the citizen walked away");
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "the citizen walked away"
+        );
         assert!(port.0.borrow().is_empty());
         // With no port, no rating step at all.
         let mut plain = router();
@@ -639,10 +646,17 @@ mod tests {
         r.toggle_lang(S(0));
         used(&mut r, S(0));
         r.finish();
-        assert_eq!(r.session().lang(), Lang::En, "asked in the citizen's language");
+        assert_eq!(
+            r.session().lang(),
+            Lang::En,
+            "asked in the citizen's language"
+        );
         r.rate(Level::Unsatisfied, S(1));
         r.toggle_reason(Reason::LongWait, S(2));
-        assert!(port.0.borrow().is_empty(), "not yet: reasons are being picked");
+        assert!(
+            port.0.borrow().is_empty(),
+            "not yet: reasons are being picked"
+        );
         // The next citizen's card: the level chosen is sent, their session starts in Chinese.
         r.card_read(citizen(), S(3));
         assert!(matches!(r.screen(), Screen::Menu));

@@ -338,7 +338,16 @@ fn every_service_is_rated_after_the_wipe_and_the_rating_keeps_no_citizen_data() 
         start(&mut r, id, Duration::ZERO);
         let answer = drive_to_wait(&mut r, id, Duration::ZERO);
         let old = r.session().token();
-        assert!(r.reply(Reply { token: old, event: answer }, Duration::ZERO), "{id:?}");
+        assert!(
+            r.reply(
+                Reply {
+                    token: old,
+                    event: answer
+                },
+                Duration::ZERO
+            ),
+            "{id:?}"
+        );
         r.finish();
         let Screen::Rating(rating) = r.screen() else {
             panic!("{id:?}: no rating step after finish");
@@ -351,7 +360,13 @@ fn every_service_is_rated_after_the_wipe_and_the_rating_keeps_no_citizen_data() 
         assert_ne!(r.session().token(), old, "{id:?}");
         let late = drive_to_wait_answer(id);
         assert!(
-            !r.reply(Reply { token: old, event: late }, Duration::from_secs(1)),
+            !r.reply(
+                Reply {
+                    token: old,
+                    event: late
+                },
+                Duration::from_secs(1)
+            ),
             "{id:?}: the old session's answer reached the rating step"
         );
         r.rate(crate::app::Level::Satisfied, Duration::from_secs(1));

@@ -367,6 +367,8 @@ pub enum Page {
     Documents,
     /// Any step of the medical-insurance query (its own test reads the flow's step).
     MedicalInsurance,
+    /// The rating step after a session (rating.rs reads its step).
+    Rating,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -401,6 +403,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
+            Screen::Rating(_) => Page::Rating,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

@@ -77,7 +77,7 @@ impl Reason {
 }
 
 /// A rating to send: the service, its case, the level and the reasons.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Rated<I> {
     /// The service rated.
     pub service: I,
@@ -87,6 +87,18 @@ pub struct Rated<I> {
     pub level: Level,
     /// Why not fully (empty for the upper two).
     pub reasons: Vec<Reason>,
+}
+
+// A case number ties a log line to a person: `Debug` says only whether there is one.
+impl<I: std::fmt::Debug> std::fmt::Debug for Rated<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rated")
+            .field("service", &self.service)
+            .field("case_number", &self.case_number.as_ref().map(|_| "<redacted>"))
+            .field("level", &self.level)
+            .field("reasons", &self.reasons)
+            .finish()
+    }
 }
 
 /// Where a rating goes (the rating worker writes it to the outbox). Never blocks.
@@ -112,7 +124,7 @@ pub enum RatingStep {
 }
 
 /// The rating step on screen: which service it is for, and where the citizen is.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Rating<I> {
     service: I,
     case_number: Option<String>,
@@ -120,6 +132,16 @@ pub struct Rating<I> {
     /// The last touch (or when the step showed); `None` until the clock first ticks on
     /// it, since "finish" comes with no time.
     since: Option<Duration>,
+}
+
+impl<I: std::fmt::Debug> std::fmt::Debug for Rating<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rating")
+            .field("service", &self.service)
+            .field("case_number", &self.case_number.as_ref().map(|_| "<redacted>"))
+            .field("step", &self.step)
+            .finish()
+    }
 }
 
 /// What a touch on the rating step did.
@@ -266,6 +288,15 @@ mod tests {
         assert_eq!(sent.case_number.as_deref(), Some("ZM-1"));
         assert_eq!(sent.level, Level::VeryUnsatisfied);
         assert_eq!(r.submit(S(3)), None);
+    }
+
+    #[test]
+    fn debug_never_shows_the_case_number() {
+        let r = Rating::new(1u8, Some("SB-20261124-000501".into()), None);
+        assert!(!format!("{r:?}").contains("000501"));
+        let mut r = r;
+        let sent = r.choose(Level::Satisfied, S(0)).unwrap();
+        assert!(!format!("{sent:?}").contains("000501"));
     }
 
     #[test]

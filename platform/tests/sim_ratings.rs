@@ -39,7 +39,7 @@ fn ratings_are_counted_per_service_and_level_once_each() {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimServer::start(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        SimConfig::demo(&dir.path().join("sim.db")),
+        SimConfig::demo(dir.path().join("sim.db")),
     )
     .unwrap();
     let c = PlatformClient::new(

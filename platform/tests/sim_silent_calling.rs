@@ -47,7 +47,7 @@ fn take_tickets(c: &PlatformClient, count: u32, phone: impl Fn(u32) -> Option<&'
                 phone: phone(n).map(str::to_owned),
                 lease_id: lease.lease_id.clone(),
             };
-            Transaction::queue_ticket(&uuid::Uuid::new_v4().to_string(), Utc::now(), &ticket)
+            Transaction::queue_ticket(uuid::Uuid::new_v4().to_string(), Utc::now(), &ticket)
                 .unwrap()
         })
         .collect();
@@ -77,7 +77,7 @@ fn an_sms_goes_out_at_three_ahead_and_at_the_call_and_only_to_a_phone_left() {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimServer::start(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        SimConfig::demo(&dir.path().join("sim.db")),
+        SimConfig::demo(dir.path().join("sim.db")),
     )
     .unwrap();
     let c = client(&sim);
@@ -130,7 +130,7 @@ fn the_gateway_wants_a_number_and_a_bad_phone_is_refused_per_row() {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimServer::start(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        SimConfig::demo(&dir.path().join("sim.db")),
+        SimConfig::demo(dir.path().join("sim.db")),
     )
     .unwrap();
     let c = client(&sim);

@@ -94,7 +94,10 @@ impl<I: std::fmt::Debug> std::fmt::Debug for Rated<I> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rated")
             .field("service", &self.service)
-            .field("case_number", &self.case_number.as_ref().map(|_| "<redacted>"))
+            .field(
+                "case_number",
+                &self.case_number.as_ref().map(|_| "<redacted>"),
+            )
             .field("level", &self.level)
             .field("reasons", &self.reasons)
             .finish()
@@ -138,7 +141,10 @@ impl<I: std::fmt::Debug> std::fmt::Debug for Rating<I> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rating")
             .field("service", &self.service)
-            .field("case_number", &self.case_number.as_ref().map(|_| "<redacted>"))
+            .field(
+                "case_number",
+                &self.case_number.as_ref().map(|_| "<redacted>"),
+            )
             .field("step", &self.step)
             .finish()
     }

@@ -252,11 +252,22 @@ impl KioskUi {
             shown.service = active;
         }
         match router.screen() {
-            Screen::Attract => {
-                app.set_screen(UiScreen::Attract);
-                window
-                    .global::<AttractAdapter>()
-                    .set_notice(attract_notice(session.notice()));
+            screen @ (Screen::Attract | Screen::Rating(_)) => {
+                match screen {
+                    Screen::Rating(rating) => {
+                        app.set_screen(UiScreen::Rating);
+                        let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
+                        super::rating_adapter::render(&window, rating, title);
+                    }
+                    _ => {
+                        app.set_screen(UiScreen::Attract);
+                        window
+                            .global::<AttractAdapter>()
+                            .set_notice(attract_notice(session.notice()));
+                    }
+                }
+                // The session has ended (the rating step comes after it): nothing of the
+                // citizen stays in the window.
                 if shown.greeting.take().is_some() {
                     // The image goes with the session: nothing of the last citizen stays.
                     let menu = window.global::<MenuAdapter>();
@@ -321,11 +332,6 @@ impl KioskUi {
                 app.set_screen(UiScreen::Service);
                 self.adapters
                     .render(&window, router.registry(), flow, session);
-            }
-            Screen::Rating(rating) => {
-                app.set_screen(UiScreen::Rating);
-                let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
-                super::rating_adapter::render(&window, rating, title);
             }
         }
     }

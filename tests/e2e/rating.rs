@@ -42,9 +42,14 @@ fn take_card_away(rig: &Rig) {
 
 /// The citizen is gone from the session the rating step follows.
 fn nobody_held(rig: &Rig) {
+    use slint::ComponentHandle;
     rig.kiosk
         .ui()
         .with_controller(|c| assert!(c.citizen().is_none() && c.ticket().is_none()));
+    // Nor does the window: the menu's greeting went with the session.
+    let menu = rig.kiosk.window().global::<kiosk::ui::MenuAdapter>();
+    assert!(menu.get_citizen_name().is_empty() && menu.get_masked_id().is_empty());
+    assert!(!menu.get_has_photo());
 }
 
 #[test]

@@ -16,7 +16,8 @@ rate_reason 0; rate_reason 5; shot 82-rating-reasons-picked
 rate_submit; shot 83-rating-thanks 0.2
 sleep 4
 
-card 1; english; rate_ticket; shot 80-rating-levels-en 0.8
+# The rating step is in Chinese after the wipe, like the attract screen: the toggle.
+card 1; english; rate_ticket; sleep 0.5; english; shot 80-rating-levels-en 0.8
 rate_level 3; shot 81-rating-reasons-en
 rate_reason 0; rate_reason 5; shot 82-rating-reasons-picked-en
 rate_submit; shot 83-rating-thanks-en 0.2

@@ -368,12 +368,11 @@ impl<R: Registry> Router<R> {
                 *case = flow.case_number().or(case.take());
             }
         }
-        let lang = self.session.lang();
+        // Chinese again, as after every wipe: the rating step is the attract screen's
+        // neighbour (a language chosen on it holds for the next card, as there).
         self.wipe();
         if let (Some((service, case)), Some(_)) = (used, &self.ratings) {
             self.screen = Screen::Rating(Rating::new(service, case, now));
-            // Asked in the language the citizen was using.
-            self.session.keep_lang(lang);
         }
     }
 
@@ -386,10 +385,9 @@ impl<R: Registry> Router<R> {
         }
     }
 
-    /// The rating step is over: the attract screen, in Chinese again.
+    /// The rating step is over: the attract screen, in the language on screen.
     fn rating_over(&mut self) {
         self.screen = Screen::Attract;
-        self.session.keep_lang(super::session::Lang::Zh);
     }
 
     fn send(&self, rated: Option<Rated<R::Id>>) {
@@ -641,26 +639,24 @@ mod tests {
     }
 
     #[test]
-    fn the_rating_keeps_the_citizen_s_language_and_the_next_card_takes_over() {
+    fn the_rating_is_asked_in_chinese_like_the_attract_screen_and_the_next_card_takes_over() {
         let (mut r, port) = rating_router();
         r.toggle_lang(S(0));
         used(&mut r, S(0));
         r.finish();
-        assert_eq!(
-            r.session().lang(),
-            Lang::En,
-            "asked in the citizen's language"
-        );
+        assert_eq!(r.session().lang(), Lang::Zh, "wiped, language too");
+        r.toggle_lang(S(1));
         r.rate(Level::Unsatisfied, S(1));
         r.toggle_reason(Reason::LongWait, S(2));
         assert!(
             port.0.borrow().is_empty(),
             "not yet: reasons are being picked"
         );
-        // The next citizen's card: the level chosen is sent, their session starts in Chinese.
+        // The next citizen's card: the level chosen is sent; the language chosen on the
+        // rating step holds for the session, as one chosen on the attract screen does.
         r.card_read(citizen(), S(3));
         assert!(matches!(r.screen(), Screen::Menu));
-        assert_eq!(r.session().lang(), Lang::Zh);
+        assert_eq!(r.session().lang(), Lang::En);
         let sent = port.0.borrow();
         assert_eq!(sent.len(), 1);
         assert_eq!(

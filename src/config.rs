@@ -439,6 +439,9 @@ pub struct SessionConfig {
     /// How long the "take your ticket" screen stays before the attract screen comes back.
     #[serde(default = "default_done_secs")]
     pub done_secs: u64,
+    /// Ask for a rating (好差评) after a session that used a service.
+    #[serde(default = "default_rating")]
+    pub rating: bool,
 }
 
 impl Default for SessionConfig {
@@ -447,6 +450,7 @@ impl Default for SessionConfig {
             idle_secs: default_idle_secs(),
             countdown_secs: default_countdown_secs(),
             done_secs: default_done_secs(),
+            rating: default_rating(),
         }
     }
 }
@@ -559,6 +563,10 @@ fn default_idle_secs() -> u64 {
 fn default_countdown_secs() -> u64 {
     10
 }
+fn default_rating() -> bool {
+    true
+}
+
 fn default_done_secs() -> u64 {
     8
 }

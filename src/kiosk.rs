@@ -37,6 +37,7 @@ struct ServiceWorkers {
     _certificate: Worker<Reply<certificate::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
+    _rating: Worker<crate::app::Rated<crate::services::ServiceId>>,
 }
 
 impl ServiceWorkers {
@@ -51,6 +52,7 @@ impl ServiceWorkers {
             _certificate,
             _personal_documents,
             _medical_insurance,
+            _rating,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -60,6 +62,7 @@ impl ServiceWorkers {
             ("certificate", _certificate.life()),
             ("personal-documents", _personal_documents.life()),
             ("medical-insurance", _medical_insurance.life()),
+            ("rating", _rating.life()),
         ]
     }
 }
@@ -277,6 +280,16 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         );
+        let (rating_worker, ratings) =
+            crate::rating_worker::spawn(crate::rating_worker::RatingWorkerDeps {
+                db_path: db.clone(),
+                kick: sync.kicker(),
+            })?;
+        let router = if config.session.rating {
+            router.with_ratings(Rc::new(ratings))
+        } else {
+            router
+        };
         let code_scanner = code_scanner(config, sink.clone(), &health)?;
         let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
@@ -333,6 +346,7 @@ impl Kiosk {
                 _certificate: certificate_worker,
                 _personal_documents: documents_worker,
                 _medical_insurance: medical_worker,
+                _rating: rating_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

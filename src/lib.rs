@@ -4,6 +4,7 @@
 //! - [`config`]: `kiosk.toml`, and the demo default when there is none.
 //! - [`app`]: the shell: session, router, the `Flow` trait; the staff console's rules. No
 //!   Slint, no I/O.
+//! - [`rating_worker`]: the rating step's thread: each rating an outbox row of kind `rating`.
 //! - [`services`]: one folder per citizen service (flow, worker, adapter) and the registry.
 //! - [`worker`]: the one worker type every service thread runs on.
 //! - [`events`]: the event bus from background threads to the UI thread.
@@ -41,6 +42,7 @@ pub mod events;
 pub mod kiosk;
 pub mod logging;
 pub mod preflight;
+pub mod rating_worker;
 pub mod service;
 pub mod service_manager;
 pub mod services;

@@ -12,6 +12,7 @@ mod app_adapter;
 pub use app_adapter::{on_router, on_router_with};
 mod operator_adapter;
 mod qr;
+mod rating_adapter;
 mod staff_adapter;
 
 pub use app_adapter::{

@@ -17,13 +17,15 @@
 //!   `TcpListener`, backed by SQLite (WAL, numbered migrations). Internally:
 //!   `sim/http.rs` (a small HTTP/1.1 server with prompt shutdown), `sim/routes/`
 //!   (authentication and the dispatch table), `sim/store/` (database, migrations, the
-//!   batch upload and its dispatch on `kind`).
+//!   batch upload and its dispatch on `kind`), `sim/sms.rs` (the SMS gateway: records
+//!   each message by number, read at `/control/sms`).
 //! - [`codes`]: what a scanned code means.
 //!
 //! Each of `api/`, `client/`, `sim/routes/` and `sim/store/` has a `mod.rs` with what
 //! every service shares (envelope, errors, signing and transport, authentication,
 //! batch upload, heartbeat, nonces) and one file per citizen service: `catalog.rs`,
-//! `queue_ticket.rs`, `case_progress.rs`, `appointment.rs`. The simulator's own `/control/*` calls are
+//! `queue_ticket.rs`, `case_progress.rs`, `appointment.rs`; `rating.rs` is the rating
+//! kind shared by every service (好差评). The simulator's own `/control/*` calls are
 //! apart from the product client, in `client/sim_control.rs`.
 //!
 //! # Adding a service

@@ -83,6 +83,11 @@ pub trait Flow {
     fn on_code(&mut self, _cx: &mut Cx, _code: &ScannedCode) -> bool {
         false
     }
+    /// The case this flow opened or followed, if any: the rating that follows the session
+    /// is linked to it. Default: none.
+    fn case_number(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The citizen services the shell can start: the menu's tiles, and a scanned code on the
@@ -97,6 +102,8 @@ pub trait Registry {
     /// On the attract screen: a service that takes this code starts a session of its own
     /// (a receipt follows its case with no card).
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<Self::Flow>;
+    /// The service a flow belongs to (what a rating names).
+    fn id_of(flow: &Self::Flow) -> Self::Id;
     /// A card started the session (the menu shows): a service may ask its worker whether
     /// it has something to tell this citizen. Default: nothing.
     fn on_identified(&mut self, _cx: &mut Cx) {}

@@ -7,12 +7,14 @@
 //! - [`flow`]: the [`Flow`] trait (steps, back, idle, footer, answers, codes) and the
 //!   [`Registry`] the router starts flows from (`crate::services` implements both).
 //! - [`router`]: attract, menu or the active flow; it alone owns back, finish, tick and wipe.
+//! - [`rating`]: the rating step after a session that used a service (好差评).
 //! - [`citizen`], [`idle_timer`]: what the card gives, and the idle countdown.
 //! - [`staff`]: the hall staff screen's rules.
 
 pub mod citizen;
 pub mod flow;
 pub mod idle_timer;
+pub mod rating;
 pub mod router;
 pub mod session;
 pub mod staff;
@@ -20,6 +22,7 @@ pub mod staff;
 pub use citizen::Citizen;
 pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
 pub use idle_timer::{IdleState, IdleTimer};
+pub use rating::{Level, Rated, Rating, RatingPort, RatingStep, Reason};
 pub use router::{Router, Screen};
 pub use session::{Lang, MenuNotice, Notice, Reply, ScannedCode, Session, SessionToken};
 

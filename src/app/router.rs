@@ -1,32 +1,44 @@
 //! The shell: which screen shows (attract, menu, or one service's flow), and the rules that
 //! hold for every service alike — a session starts with a card (or a claimed code), "back"
 //! from a flow's first step leads to the menu, "finish", idle expiry and the "done" time wipe
-//! the session, and an answer for an ended session or another service is dropped.
+//! the session, and an answer for an ended session or another service is dropped. After a
+//! session that used a service ends by "finish", its done time or "back" out of a session
+//! with no citizen, the rating step shows (idle expiry goes straight to the attract screen:
+//! the citizen has left); it comes after the wipe, so it never keeps their data or delays
+//! the end.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::citizen::Citizen;
 use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
 use super::idle_timer::IdleState;
+use super::rating::{Level, Rated, Rating, RatingDone, RatingPort, Reason};
 use super::session::{Notice, Reply, ScannedCode, Session};
 
 /// What is on screen.
 #[derive(Debug)]
-pub enum Screen<F> {
+pub enum Screen<F, I> {
     /// "Swipe your ID card": nobody is being served.
     Attract,
     /// The greeting and the services' tiles.
     Menu,
     /// A service's flow.
     Service(F),
+    /// "How was the service?", after the session ended (nobody's data is held).
+    Rating(Rating<I>),
 }
 
 /// The session shell over a registry of services.
 pub struct Router<R: Registry> {
     registry: R,
     session: Session,
-    screen: Screen<R::Flow>,
+    screen: Screen<R::Flow, R::Id>,
     done_after: Duration,
+    /// The service the session used last (its flow took an answer), and its case.
+    used: Option<(R::Id, Option<String>)>,
+    /// Where ratings go; none: no rating step.
+    ratings: Option<Rc<dyn RatingPort<R::Id>>>,
 }
 
 impl<R: Registry> Router<R> {
@@ -42,7 +54,16 @@ impl<R: Registry> Router<R> {
             session: Session::new(idle_after, countdown),
             screen: Screen::Attract,
             done_after,
+            used: None,
+            ratings: None,
         }
+    }
+
+    /// Offers the rating step after each session that used a service, sending ratings to
+    /// `port`.
+    pub fn with_ratings(mut self, port: Rc<dyn RatingPort<R::Id>>) -> Self {
+        self.ratings = Some(port);
+        self
     }
 
     /// The session.
@@ -66,7 +87,7 @@ impl<R: Registry> Router<R> {
     }
 
     /// What is on screen.
-    pub fn screen(&self) -> &Screen<R::Flow> {
+    pub fn screen(&self) -> &Screen<R::Flow, R::Id> {
         &self.screen
     }
 
@@ -118,6 +139,7 @@ impl<R: Registry> Router<R> {
     /// A valid card was read. Starts a session only from the attract screen: a card read in
     /// the middle of someone's session is ignored.
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
+        self.leave_rating();
         if matches!(self.screen, Screen::Attract) {
             self.session.begin(Some(citizen), now);
             self.screen = Screen::Menu;
@@ -131,6 +153,7 @@ impl<R: Registry> Router<R> {
 
     /// A card could not start a session: a notice on the attract screen.
     pub fn card_refused(&mut self, notice: Notice, now: Duration) {
+        self.leave_rating();
         if matches!(self.screen, Screen::Attract) {
             self.session.set_notice(notice, now);
         }
@@ -140,6 +163,7 @@ impl<R: Registry> Router<R> {
     /// for it), else a notice says what it was; in a flow, the flow decides; on the menu it
     /// is ignored.
     pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
+        self.leave_rating();
         match &mut self.screen {
             Screen::Attract => {
                 self.session.begin(None, now);
@@ -168,7 +192,7 @@ impl<R: Registry> Router<R> {
                     self.session.touch(now);
                 }
             }
-            Screen::Menu => {}
+            Screen::Menu | Screen::Rating(_) => {}
         }
     }
 
@@ -206,6 +230,8 @@ impl<R: Registry> Router<R> {
         };
         let taken = flow.on_event(&mut cx, event);
         if taken {
+            // The service did something for the citizen: the session is worth rating.
+            self.used = Some((R::id_of(flow), flow.case_number()));
             self.session.touch(now);
         }
         taken
@@ -226,14 +252,56 @@ impl<R: Registry> Router<R> {
                 self.screen = Screen::Menu;
             } else {
                 // A session with no citizen (started by a scanned receipt) has no menu.
-                self.wipe();
+                self.end(Some(now));
             }
         }
     }
 
-    /// "Finish": the session ends.
+    /// "Finish": the session ends (and the rating step shows if it used a service). On
+    /// the rating step itself, "finish" is "skip".
     pub fn finish(&mut self) {
-        self.wipe();
+        if matches!(self.screen, Screen::Rating(_)) {
+            self.skip_rating();
+            return;
+        }
+        self.end(None);
+    }
+
+    /// A level on the rating step.
+    pub fn rate(&mut self, level: Level, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            let rated = r.choose(level, now);
+            self.send(rated);
+        }
+    }
+
+    /// A reason on the rating step's second page: picked, or unpicked.
+    pub fn toggle_reason(&mut self, reason: Reason, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            r.toggle(reason, now);
+        }
+    }
+
+    /// "Submit" on the reasons page.
+    pub fn submit_rating(&mut self, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            let rated = r.submit(now);
+            self.send(rated);
+        }
+    }
+
+    /// "Back" on the reasons page: the levels again.
+    pub fn rating_back(&mut self, now: Duration) {
+        if let Screen::Rating(r) = &mut self.screen {
+            r.back(now);
+        }
+    }
+
+    /// "Skip": one touch, nothing sent, the attract screen.
+    pub fn skip_rating(&mut self) {
+        if matches!(self.screen, Screen::Rating(_)) {
+            self.rating_over();
+        }
     }
 
     /// The clock ticked. Returns true when anything on screen changed.
@@ -244,10 +312,17 @@ impl<R: Registry> Router<R> {
             self.session.notice(),
             self.session.token(),
         );
-        match &self.screen {
+        match &mut self.screen {
             Screen::Attract => {
                 self.session.hide_countdown();
                 self.session.expire_notice(now);
+            }
+            Screen::Rating(r) => {
+                self.session.hide_countdown();
+                if let RatingDone::Leave(rated) = r.tick(now) {
+                    self.rating_over();
+                    self.send(rated);
+                }
             }
             Screen::Menu => self.idle(now),
             Screen::Service(flow) => match flow.idle() {
@@ -256,7 +331,7 @@ impl<R: Registry> Router<R> {
                 IdlePolicy::DoneSince(since) => {
                     self.session.hide_countdown();
                     if now.saturating_sub(since) >= self.done_after {
-                        self.wipe();
+                        self.end(Some(now));
                     }
                 }
             },
@@ -280,6 +355,45 @@ impl<R: Registry> Router<R> {
     fn wipe(&mut self) {
         self.screen = Screen::Attract;
         self.session.wipe();
+        self.used = None;
+    }
+
+    /// The session ends as the citizen meant it to (finish, done, back out): wiped as
+    /// ever, then the rating step for the service it used, if it used one.
+    fn end(&mut self, now: Option<Duration>) {
+        let mut used = self.used.take();
+        if let (Screen::Service(flow), Some((id, case))) = (&self.screen, &mut used) {
+            // The case may have come with a touch after the last answer.
+            if R::id_of(flow) == *id {
+                *case = flow.case_number().or(case.take());
+            }
+        }
+        // Chinese again, as after every wipe: the rating step is the attract screen's
+        // neighbour (a language chosen on it holds for the next card, as there).
+        self.wipe();
+        if let (Some((service, case)), Some(_)) = (used, &self.ratings) {
+            self.screen = Screen::Rating(Rating::new(service, case, now));
+        }
+    }
+
+    /// The rating step gives way (a card, a code): a level already chosen is sent.
+    fn leave_rating(&mut self) {
+        if let Screen::Rating(r) = &self.screen {
+            let rated = r.abandon();
+            self.rating_over();
+            self.send(rated);
+        }
+    }
+
+    /// The rating step is over: the attract screen, in the language on screen.
+    fn rating_over(&mut self) {
+        self.screen = Screen::Attract;
+    }
+
+    fn send(&self, rated: Option<Rated<R::Id>>) {
+        if let (Some(rated), Some(port)) = (rated, &self.ratings) {
+            port.rate(rated);
+        }
     }
 }
 
@@ -288,6 +402,7 @@ mod tests {
     use super::*;
     use crate::app::flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
     use crate::app::session::Lang;
+    use crate::app::{Level, Rated, RatingPort, Reason};
 
     /// A one-step service that waits for a number from its worker.
     #[derive(Debug)]
@@ -320,6 +435,7 @@ mod tests {
         fn claim(&mut self, code: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
             matches!(code, ScannedCode::Case(_)).then_some(Waiting(None))
         }
+        fn id_of(_: &Waiting) {}
     }
     /// A registry that asks something when a card is read and takes the answer `0` for
     /// the session as a menu notice.
@@ -333,6 +449,7 @@ mod tests {
         fn claim(&mut self, _: &ScannedCode, _: &mut Cx) -> Option<Waiting> {
             None
         }
+        fn id_of(_: &Waiting) {}
         fn on_identified(&mut self, _: &mut Cx) {
             self.0 += 1;
         }
@@ -436,6 +553,128 @@ mod tests {
             matches!(r.screen(), Screen::Attract),
             "no menu without a citizen"
         );
+    }
+
+    /// Keeps what the router sends.
+    #[derive(Default)]
+    struct Ratings(std::cell::RefCell<Vec<Rated<()>>>);
+    impl RatingPort<()> for Ratings {
+        fn rate(&self, rated: Rated<()>) {
+            self.0.borrow_mut().push(rated);
+        }
+    }
+    fn rating_router() -> (Router<One>, Rc<Ratings>) {
+        let port = Rc::new(Ratings::default());
+        (router().with_ratings(port.clone()), port)
+    }
+    /// A session that used the service: its answer was taken.
+    fn used(r: &mut Router<One>, now: Duration) -> crate::app::SessionToken {
+        r.card_read(citizen(), now);
+        r.choose((), now);
+        let token = r.session().token();
+        assert!(r.reply(Reply { token, event: 1 }, now));
+        token
+    }
+    fn rating_step(r: &Router<One>) -> Option<&crate::app::RatingStep> {
+        match r.screen() {
+            Screen::Rating(rating) => Some(rating.step()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn finish_wipes_first_then_asks_and_an_upper_level_is_sent_once() {
+        let (mut r, port) = rating_router();
+        let token = used(&mut r, S(0));
+        r.finish();
+        assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Choose));
+        assert!(r.session().citizen().is_none(), "wiped before the rating");
+        assert_ne!(
+            r.session().token(),
+            token,
+            "a new token: old answers are dropped"
+        );
+        assert!(!r.reply(Reply { token, event: 2 }, S(1)));
+        r.rate(Level::VerySatisfied, S(2));
+        assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Thanks));
+        r.rate(Level::Satisfied, S(2));
+        assert_eq!(port.0.borrow().len(), 1, "one rating per session");
+        assert_eq!(port.0.borrow()[0].level, Level::VerySatisfied);
+        r.tick(S(2) + crate::app::rating::THANKS_FOR);
+        assert!(matches!(r.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn skip_is_one_touch_and_sends_nothing() {
+        let (mut r, port) = rating_router();
+        used(&mut r, S(0));
+        // The done time ends the session as before; the rating follows.
+        assert!(r.tick(S(108)));
+        assert!(rating_step(&r).is_some());
+        r.skip_rating();
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert!(port.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn no_rating_after_idle_expiry_nor_after_a_session_that_used_nothing() {
+        let (mut r, port) = rating_router();
+        r.card_read(citizen(), S(0));
+        r.choose((), S(0));
+        r.finish();
+        assert!(matches!(r.screen(), Screen::Attract), "nothing was done");
+        used(&mut r, S(10));
+        r.back(S(11));
+        r.tick(S(11) + S(60) + S(10));
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "the citizen walked away"
+        );
+        assert!(port.0.borrow().is_empty());
+        // With no port, no rating step at all.
+        let mut plain = router();
+        used(&mut plain, S(0));
+        plain.finish();
+        assert!(matches!(plain.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn the_rating_is_asked_in_chinese_like_the_attract_screen_and_the_next_card_takes_over() {
+        let (mut r, port) = rating_router();
+        r.toggle_lang(S(0));
+        used(&mut r, S(0));
+        r.finish();
+        assert_eq!(r.session().lang(), Lang::Zh, "wiped, language too");
+        r.toggle_lang(S(1));
+        r.rate(Level::Unsatisfied, S(1));
+        r.toggle_reason(Reason::LongWait, S(2));
+        assert!(
+            port.0.borrow().is_empty(),
+            "not yet: reasons are being picked"
+        );
+        // The next citizen's card: the level chosen is sent; the language chosen on the
+        // rating step holds for the session, as one chosen on the attract screen does.
+        r.card_read(citizen(), S(3));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert_eq!(r.session().lang(), Lang::En);
+        let sent = port.0.borrow();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            (sent[0].level, sent[0].reasons.clone()),
+            (Level::Unsatisfied, vec![Reason::LongWait])
+        );
+    }
+
+    #[test]
+    fn the_rating_step_gives_way_after_a_while_without_a_touch() {
+        let (mut r, port) = rating_router();
+        used(&mut r, S(0));
+        r.finish();
+        r.tick(S(50));
+        assert!(rating_step(&r).is_some());
+        r.tick(S(50) + crate::app::rating::RATING_IDLE);
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert!(port.0.borrow().is_empty());
     }
 
     #[test]

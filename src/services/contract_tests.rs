@@ -319,3 +319,69 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
         assert!(matches!(r.screen(), Screen::Menu), "{id:?} started");
     }
 }
+
+/// Keeps what the router sends for rating.
+#[derive(Default)]
+struct Ratings(RefCell<Vec<crate::app::Rated<ServiceId>>>);
+impl crate::app::RatingPort<ServiceId> for Ratings {
+    fn rate(&self, rated: crate::app::Rated<ServiceId>) {
+        self.0.borrow_mut().push(rated);
+    }
+}
+
+#[test]
+fn every_service_is_rated_after_the_wipe_and_the_rating_keeps_no_citizen_data() {
+    for id in ServiceId::ALL {
+        let (r, _) = router();
+        let port = Rc::new(Ratings::default());
+        let mut r = r.with_ratings(port.clone());
+        start(&mut r, id, Duration::ZERO);
+        let answer = drive_to_wait(&mut r, id, Duration::ZERO);
+        let old = r.session().token();
+        assert!(
+            r.reply(
+                Reply {
+                    token: old,
+                    event: answer
+                },
+                Duration::ZERO
+            ),
+            "{id:?}"
+        );
+        r.finish();
+        let Screen::Rating(rating) = r.screen() else {
+            panic!("{id:?}: no rating step after finish");
+        };
+        assert_eq!(rating.service(), id);
+        // The wipe happened at finish, as without rating: nobody's data, a new token.
+        assert!(r.session().citizen().is_none(), "{id:?}");
+        assert!(r.flow().is_none(), "{id:?}: the flow is gone");
+        assert!(r.session().menu_notice().is_none(), "{id:?}");
+        assert_ne!(r.session().token(), old, "{id:?}");
+        let late = drive_to_wait_answer(id);
+        assert!(
+            !r.reply(
+                Reply {
+                    token: old,
+                    event: late
+                },
+                Duration::from_secs(1)
+            ),
+            "{id:?}: the old session's answer reached the rating step"
+        );
+        r.rate(crate::app::Level::Satisfied, Duration::from_secs(1));
+        assert_eq!(port.0.borrow().len(), 1, "{id:?}");
+        assert_eq!(port.0.borrow()[0].service, id);
+        // The next citizen is not kept waiting: a card starts their session at once.
+        r.card_read(Citizen::sample(), Duration::from_secs(2));
+        assert!(matches!(r.screen(), Screen::Menu), "{id:?}");
+    }
+}
+
+/// The answer a service's waiting step takes (as [`drive_to_wait`] gives it), without
+/// driving a router.
+fn drive_to_wait_answer(id: ServiceId) -> ServiceEvent {
+    let (mut r, _) = router();
+    start(&mut r, id, Duration::ZERO);
+    drive_to_wait(&mut r, id, Duration::ZERO)
+}

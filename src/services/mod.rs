@@ -220,6 +220,18 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
         }
     }
+
+    fn case_number(&self) -> Option<String> {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.case_number(),
+            ActiveFlow::CaseProgress(f) => f.case_number(),
+            ActiveFlow::IdCopy(f) => f.case_number(),
+            ActiveFlow::Appointment(f) => f.case_number(),
+            ActiveFlow::Certificate(f) => f.case_number(),
+            ActiveFlow::PersonalDocuments(f) => f.case_number(),
+            ActiveFlow::MedicalInsurance(f) => f.case_number(),
+        }
+    }
 }
 
 /// Every service, as the kiosk runs them: their workers' ports and what they keep between
@@ -389,6 +401,10 @@ impl Registry for Services {
                 ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
         })
+    }
+
+    fn id_of(flow: &ActiveFlow) -> ServiceId {
+        flow.id()
     }
 
     fn claim(&mut self, code: &ScannedCode, cx: &mut Cx) -> Option<ActiveFlow> {

@@ -239,6 +239,7 @@ impl KioskUi {
             Screen::Attract => false,
             Screen::Menu => true,
             Screen::Service(_) => chrome.is_some_and(|c| c.footer),
+            Screen::Rating(_) => false,
         });
         app.set_show_back(chrome.is_some_and(|c| c.back));
 
@@ -251,11 +252,22 @@ impl KioskUi {
             shown.service = active;
         }
         match router.screen() {
-            Screen::Attract => {
-                app.set_screen(UiScreen::Attract);
-                window
-                    .global::<AttractAdapter>()
-                    .set_notice(attract_notice(session.notice()));
+            screen @ (Screen::Attract | Screen::Rating(_)) => {
+                match screen {
+                    Screen::Rating(rating) => {
+                        app.set_screen(UiScreen::Rating);
+                        let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
+                        super::rating_adapter::render(&window, rating, title);
+                    }
+                    _ => {
+                        app.set_screen(UiScreen::Attract);
+                        window
+                            .global::<AttractAdapter>()
+                            .set_notice(attract_notice(session.notice()));
+                    }
+                }
+                // The session has ended (the rating step comes after it): nothing of the
+                // citizen stays in the window.
                 if shown.greeting.take().is_some() {
                     // The image goes with the session: nothing of the last citizen stays.
                     let menu = window.global::<MenuAdapter>();
@@ -516,6 +528,7 @@ pub fn connect(
             r.choose(service_of(id), now)
         }));
     ServiceAdapters::connect(window, &ui);
+    super::rating_adapter::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
     let handler: Handler = Rc::new(move |event| {

@@ -115,6 +115,9 @@ impl Rig {
             backoff_cap_secs: 0.5,
             ..SyncConfig::default()
         };
+        // The rating step after a session is tested in rating.rs, which turns it on: the
+        // other tests see a session end on the attract screen, as before.
+        config.session.rating = false;
         adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
         // The demo's simulators, the built-in platform among them (which only the demo
@@ -364,6 +367,8 @@ pub enum Page {
     Documents,
     /// Any step of the medical-insurance query (its own test reads the flow's step).
     MedicalInsurance,
+    /// The rating step after a session (rating.rs reads its step).
+    Rating,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -398,6 +403,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
+            Screen::Rating(_) => Page::Rating,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

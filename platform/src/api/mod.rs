@@ -25,6 +25,8 @@ pub mod certificate;
 pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
+pub mod rating;
+pub mod sms;
 
 pub use case_progress::*;
 pub use catalog::*;

@@ -31,6 +31,7 @@ mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
+mod rating;
 // Not a service: the simulator's knobs.
 #[cfg(feature = "sim")]
 mod sim_control;

@@ -13,6 +13,13 @@ impl PlatformClient {
         decode(self.send("POST", "/control/cases", Some(bytes), None, false)?)
     }
 
+    /// Simulator only: `GET /control/sms?number=` (unsigned), the messages the SMS gateway
+    /// recorded for `number`, oldest first.
+    pub fn sim_sms(&self, number: &str) -> Result<crate::api::sms::SmsList, ClientError> {
+        let path = format!("/control/sms?number={number}");
+        decode(self.send("GET", &path, None, None, false)?)
+    }
+
     /// Simulator only: `GET /control/stats` (unsigned).
     pub fn sim_stats(&self) -> Result<SimStats, ClientError> {
         decode(self.send("GET", "/control/stats", None, None, false)?)

@@ -9,6 +9,7 @@ pub mod cases;
 mod faults;
 pub(crate) mod http;
 mod routes;
+pub(crate) mod sms;
 mod store;
 
 pub use faults::{FaultConfig, SimStats};

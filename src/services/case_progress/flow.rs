@@ -103,6 +103,14 @@ impl CaseProgressFlow {
 impl Flow for CaseProgressFlow {
     type Event = Event;
 
+    /// The rating after the session is linked to the case followed, when it was one.
+    fn case_number(&self) -> Option<String> {
+        match &self.step {
+            Step::Answered(Ok(cases)) if cases.len() == 1 => Some(cases[0].case_number.clone()),
+            _ => None,
+        }
+    }
+
     fn chrome(&self) -> Chrome {
         Chrome::FULL
     }

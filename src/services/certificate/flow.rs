@@ -168,6 +168,15 @@ impl CertificateFlow {
 impl Flow for CertificateFlow {
     type Event = Event;
 
+    /// The rating after the session is linked to the certificate's case.
+    fn case_number(&self) -> Option<String> {
+        match &self.step {
+            Step::Done { printed, .. } => Some(printed.case_number.clone()),
+            Step::Problem { case_number, .. } => case_number.clone(),
+            _ => None,
+        }
+    }
+
     fn chrome(&self) -> Chrome {
         match self.step {
             // The preview takes the whole height (the page has its own Back and Print).

@@ -28,8 +28,9 @@ fn sim_addr(sim: &SimServer) -> SocketAddr {
         .expect("simulator address")
 }
 
-/// A kiosk whose platform link goes through the hostile server, with `TICKETS` tickets in
-/// its outbox (numbers leased from the real simulator through the honest link).
+/// A kiosk whose platform link goes through the hostile server, with `TICKETS` rows in
+/// its outbox: tickets (numbers leased from the real simulator through the honest link) and
+/// a rating.
 fn rig(config: SyncConfig) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimServer::start(
@@ -56,7 +57,8 @@ fn rig(config: SyncConfig) -> Rig {
     state
         .round()
         .expect("honest first round: catalog and leases");
-    for _ in 0..TICKETS {
+    // The last row is a rating, so every transaction kind meets every hostile answer.
+    for _ in 1..TICKETS {
         state
             .store
             .issue_ticket(
@@ -69,6 +71,13 @@ fn rig(config: SyncConfig) -> Rig {
             )
             .unwrap();
     }
+    let rated = crate::app::Rated {
+        service: crate::services::ServiceId::QueueTicket,
+        case_number: None,
+        level: crate::app::Level::Basic,
+        reasons: vec![crate::app::Reason::LongWait],
+    };
+    crate::rating_worker::record(&mut state.store, &rated, Utc::now()).unwrap();
     Rig {
         _dir: dir,
         sim,
@@ -337,7 +346,7 @@ fn the_worker_thread_survives_an_overflowing_retry_after() {
 #[test]
 fn a_damaged_databases_rows_are_uploaded_exactly_once_and_staff_and_heartbeat_see_it() {
     let mut rig = rig(fast());
-    // The platform stores the three tickets but the answer says nothing: they stay pending
+    // The platform stores the three rows but the answer says nothing: they stay pending
     // here, and the platform already has them.
     rig.hostile.answer(
         "/v1/transactions",

@@ -25,6 +25,8 @@ mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
+mod rating;
+mod sms;
 
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
 mod phone_page;
@@ -40,6 +42,8 @@ const TABLE: &[&[Route]] = &[
     certificate::ROUTES,
     personal_documents::ROUTES,
     medical_insurance::ROUTES,
+    rating::ROUTES,
+    sms::ROUTES,
 ];
 
 /// Who may call an endpoint.

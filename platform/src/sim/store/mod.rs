@@ -31,6 +31,7 @@ pub(crate) mod certificate;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
+pub(crate) mod rating;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
 /// checks the payload against what the platform holds and, when it is valid, writes the
@@ -48,6 +49,7 @@ pub(crate) const KINDS: &[(&str, StoreKind)] = &[
     (KIND_QUEUE_TICKET, queue_ticket::store),
     (KIND_APPOINTMENT_BOOK, appointment::store),
     (KIND_APPOINTMENT_CANCEL, appointment::store_cancel),
+    (crate::api::rating::KIND_RATING, rating::store),
 ];
 
 /// The service module that stores transactions of `kind`.
@@ -206,6 +208,11 @@ const MIGRATIONS: &[&str] = &[
     appointment::MIGRATION_8,
     // 9: kinds of certificate and the certificates issued (the certificate service).
     certificate::MIGRATION_9,
+    // 10: ratings (好差评); 11: the SMS gateway's messages; 12: the phone numbers left
+    // with queue tickets, for silent calling.
+    rating::MIGRATION,
+    crate::sim::sms::MIGRATION,
+    queue_ticket::MIGRATION_SILENT_CALLING,
 ];
 
 /// Schema version this code knows.

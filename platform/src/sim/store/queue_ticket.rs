@@ -29,6 +29,19 @@ pub(crate) const MIGRATION_5: &str = r#"
         FROM tickets GROUP BY area_code, service_day;
     "#;
 
+/// The phone numbers left with tickets for silent calling (无声叫号): kept until the
+/// ticket is called, then deleted. Released: never edit it.
+pub(crate) const MIGRATION_SILENT_CALLING: &str = r#"
+    CREATE TABLE ticket_phones (
+        ticket_id        TEXT PRIMARY KEY,
+        phone            TEXT NOT NULL,
+        told_three_ahead INTEGER NOT NULL DEFAULT 0
+    );
+    "#;
+
+/// Silent calling tells a citizen by SMS when this many people are ahead of them.
+pub(crate) const SMS_WHEN_AHEAD: u32 = 3;
+
 /// Allocates the next block of numbers of an area and day to `kiosk_id`.
 pub(crate) fn lease(
     conn: &mut Connection,
@@ -162,6 +175,23 @@ pub(crate) fn call_next(
          WHERE area_code = ?1 AND service_day = ?2",
         params![area_code, day_s, number],
     )?;
+    let phone: Option<String> = tx
+        .query_row(
+            "DELETE FROM ticket_phones WHERE ticket_id = ?1 RETURNING phone",
+            [&ticket_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let now = Utc::now();
+    if let Some(phone) = phone {
+        let (zh, en) = area_names(&tx, area_code)?;
+        let text = format!(
+            "【政务服务中心】请 {display_number} 号到{zh}窗口办理。\
+             Number {display_number}: please go to the {en} counters now."
+        );
+        crate::sim::sms::record(&tx, &phone, &text, now)?;
+    }
+    tell_three_ahead(&tx, area_code, &day_s, now)?;
     tx.commit()?;
     Ok(CallResult {
         area_code: area_code.to_owned(),
@@ -206,7 +236,62 @@ pub(crate) fn store(
          SET waiting = waiting + 1",
     )?
     .execute(params![ticket.area_code, ticket.service_day.to_string()])?;
+    if let Some(phone) = &ticket.phone {
+        conn.prepare_cached("INSERT INTO ticket_phones (ticket_id, phone) VALUES (?1, ?2)")?
+            .execute(params![ticket.ticket_id, phone])?;
+        // An offline kiosk's late upload may land three ahead of someone, or be there itself.
+        tell_three_ahead(
+            conn,
+            &ticket.area_code,
+            &ticket.service_day.to_string(),
+            Utc::now(),
+        )?;
+    }
     Ok(Ok(()))
+}
+
+/// The area's names (Chinese, English), its code when the catalog no longer has it.
+fn area_names(conn: &Connection, code: &str) -> rusqlite::Result<(String, String)> {
+    Ok(conn
+        .prepare_cached("SELECT name_zh, name_en FROM areas WHERE code = ?1")?
+        .query_row([code], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or_else(|| (code.to_owned(), code.to_owned())))
+}
+
+/// Silent calling: the waiting ticket that now has [`SMS_WHEN_AHEAD`] people ahead of it
+/// (in calling order: priority first, then number) gets its SMS, once, if it left a phone.
+fn tell_three_ahead(
+    conn: &Connection,
+    area_code: &str,
+    day: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let due: Option<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT t.ticket_id, t.display_number, p.phone FROM
+               (SELECT ticket_id, display_number FROM tickets
+                WHERE area_code = ?1 AND service_day = ?2 AND called_at IS NULL
+                ORDER BY priority DESC, number LIMIT 1 OFFSET ?3) t
+             JOIN ticket_phones p ON p.ticket_id = t.ticket_id
+             WHERE p.told_three_ahead = 0",
+        )?
+        .query_row(params![area_code, day, SMS_WHEN_AHEAD], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((ticket_id, display, phone)) = due else {
+        return Ok(());
+    };
+    let (zh, en) = area_names(conn, area_code)?;
+    let text = format!(
+        "【政务服务中心】您的 {display} 号（{zh}）前面还有 {SMS_WHEN_AHEAD} 人，请回到等候区留意叫号。\
+         Number {display} ({en}): {SMS_WHEN_AHEAD} people ahead of you, please come back to the waiting area."
+    );
+    crate::sim::sms::record(conn, &phone, &text, now)?;
+    conn.prepare_cached("UPDATE ticket_phones SET told_three_ahead = 1 WHERE ticket_id = ?1")?
+        .execute([&ticket_id])?;
+    Ok(())
 }
 
 /// Validates a queue ticket payload; `Ok(Err(reason))` means rejected.
@@ -224,6 +309,17 @@ fn check_ticket(
     }
     if !area_exists(conn, &ticket.area_code)? {
         return Ok(Err(format!("unknown area {:?}", ticket.area_code)));
+    }
+    if let Some(phone) = &ticket.phone {
+        let mobile = phone.len() == 11
+            && phone.starts_with('1')
+            && phone.bytes().all(|b| b.is_ascii_digit());
+        if !mobile {
+            // Never echoed: the reason reaches the kiosk's staff screen.
+            return Ok(Err(
+                "phone is not an 11-digit mainland mobile number".to_owned()
+            ));
+        }
     }
     let day = ticket.service_day.to_string();
     let leased = conn

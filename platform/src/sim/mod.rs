@@ -9,6 +9,7 @@ pub mod cases;
 mod faults;
 pub(crate) mod http;
 mod routes;
+mod sms;
 mod store;
 
 pub use faults::{FaultConfig, SimStats};
@@ -209,6 +210,7 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
         keys: store::kiosk_keys(&conn)?,
         faults: Mutex::new(config.faults.clone()),
         meter: faults::Meter::new(),
+        sms: sms::SmsGateway::default(),
         nonces: Mutex::new(routes::NonceStore::loaded(store::recent_nonces(
             &conn,
             chrono::Utc::now().timestamp() - NONCE_KEEP_SECS,

@@ -22,6 +22,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod identity;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
@@ -40,6 +41,7 @@ const TABLE: &[&[Route]] = &[
     certificate::ROUTES,
     personal_documents::ROUTES,
     medical_insurance::ROUTES,
+    identity::ROUTES,
 ];
 
 /// Who may call an endpoint.
@@ -138,6 +140,8 @@ pub(crate) struct Shared {
     pub nonces: Mutex<NonceStore>,
     /// When a citizen may check in for an appointment.
     pub checkin_window: crate::api::appointment::CheckInWindow,
+    /// The SMS gateway's log (identification codes; silent calling).
+    pub sms: super::sms::SmsGateway,
 }
 
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds

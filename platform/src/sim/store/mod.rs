@@ -28,6 +28,7 @@ pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod identity;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
@@ -206,6 +207,8 @@ const MIGRATIONS: &[&str] = &[
     appointment::MIGRATION_8,
     // 9: kinds of certificate and the certificates issued (the certificate service).
     certificate::MIGRATION_9,
+    // 10: SMS codes, wrong tries and locks, e-ID codes (identification without the card).
+    identity::MIGRATION_10,
 ];
 
 /// Schema version this code knows.

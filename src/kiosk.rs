@@ -37,6 +37,7 @@ struct ServiceWorkers {
     _certificate: Worker<Reply<certificate::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
+    _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
 }
 
 impl ServiceWorkers {
@@ -51,6 +52,7 @@ impl ServiceWorkers {
             _certificate,
             _personal_documents,
             _medical_insurance,
+            _identity,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -60,6 +62,7 @@ impl ServiceWorkers {
             ("certificate", _certificate.life()),
             ("personal-documents", _personal_documents.life()),
             ("medical-insurance", _medical_insurance.life()),
+            ("identity", _identity.life()),
         ]
     }
 }
@@ -155,6 +158,7 @@ impl Kiosk {
         let client_for_certificates = client.clone();
         let client_for_documents = client.clone();
         let client_for_medical = client.clone();
+        let client_for_identity = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -255,12 +259,16 @@ impl Kiosk {
             medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
+        let (identity_worker, identity) =
+            crate::identity_worker::spawn(client_for_identity, sink.clone())
+                .context("starting the identity worker")?;
         let router = Router::new(
             services,
             config.idle(),
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
-        );
+        )
+        .with_identity(Box::new(identity));
         let code_scanner = code_scanner(config, sink.clone(), &health)?;
         let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
@@ -317,6 +325,7 @@ impl Kiosk {
                 _certificate: certificate_worker,
                 _personal_documents: documents_worker,
                 _medical_insurance: medical_worker,
+                _identity: identity_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
@@ -545,6 +554,7 @@ fn code_scanner(
             Code::ForgedReceipt => ScannedCode::Forged,
             Code::QueueTicket { .. } => ScannedCode::QueueTicket,
             Code::Appointment { booking_id } => ScannedCode::Appointment(booking_id),
+            Code::ElectronicId { token } => ScannedCode::ElectronicId(token),
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(

@@ -8,10 +8,14 @@
 //!   [`Registry`] the router starts flows from (`crate::services` implements both).
 //! - [`router`]: attract, menu or the active flow; it alone owns back, finish, tick and wipe.
 //! - [`citizen`], [`idle_timer`]: what the card gives, and the idle countdown.
+//! - [`identify`], [`id_number`]: identifying without the card (typed number and SMS
+//!   code, or an e-ID code), and the typed number's checks.
 //! - [`staff`]: the hall staff screen's rules.
 
 pub mod citizen;
 pub mod flow;
+pub mod id_number;
+pub mod identify;
 pub mod idle_timer;
 pub mod router;
 pub mod session;

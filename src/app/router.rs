@@ -5,8 +5,11 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
+
 use super::citizen::Citizen;
 use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
+use super::identify::{IdentifyFlow, IdentityEvent, IdentityPort, Outcome};
 use super::idle_timer::IdleState;
 use super::session::{Notice, Reply, ScannedCode, Session};
 
@@ -15,6 +18,8 @@ use super::session::{Notice, Reply, ScannedCode, Session};
 pub enum Screen<F> {
     /// "Swipe your ID card": nobody is being served.
     Attract,
+    /// Identifying without the card (typed number and SMS code, or an e-ID code).
+    Identify(IdentifyFlow),
     /// The greeting and the services' tiles.
     Menu,
     /// A service's flow.
@@ -27,6 +32,7 @@ pub struct Router<R: Registry> {
     session: Session,
     screen: Screen<R::Flow>,
     done_after: Duration,
+    identity: Option<Box<dyn IdentityPort>>,
 }
 
 impl<R: Registry> Router<R> {
@@ -42,7 +48,95 @@ impl<R: Registry> Router<R> {
             session: Session::new(idle_after, countdown),
             screen: Screen::Attract,
             done_after,
+            identity: None,
         }
+    }
+
+    /// Identifying without the card goes through `port` (the identity worker); without
+    /// one, only the card identifies.
+    pub fn with_identity(mut self, port: Box<dyn IdentityPort>) -> Self {
+        self.identity = Some(port);
+        self
+    }
+
+    /// Whether the attract screen offers other ways to identify.
+    pub fn identifies_without_card(&self) -> bool {
+        self.identity.is_some()
+    }
+
+    /// "Other ways to identify" on the attract screen: the keypad for the ID number.
+    /// `today` is the hall's date (it bounds a birth date).
+    pub fn identify(&mut self, now: Duration, today: NaiveDate) {
+        if matches!(self.screen, Screen::Attract) && self.identity.is_some() {
+            self.session.begin(None, now);
+            self.screen = Screen::Identify(IdentifyFlow::typing(today));
+        }
+    }
+
+    /// Runs `f` on the identifying page (a touch on it), with the identity port.
+    pub fn with_identify<T>(
+        &mut self,
+        now: Duration,
+        f: impl FnOnce(&mut IdentifyFlow, &dyn IdentityPort, &mut Cx) -> T,
+    ) -> Option<T> {
+        self.session.touch(now);
+        let (Screen::Identify(flow), Some(port)) = (&mut self.screen, &self.identity) else {
+            return None;
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        Some(f(flow, port.as_ref(), &mut cx))
+    }
+
+    /// The identity worker's answer. Dropped when its session has ended or nobody is
+    /// identifying; a confirmed identity goes on like a card read.
+    pub fn identity_reply(&mut self, reply: Reply<IdentityEvent>, now: Duration) -> bool {
+        if reply.token != self.session.token() {
+            return false;
+        }
+        let Screen::Identify(flow) = &mut self.screen else {
+            return false;
+        };
+        match flow.on_event(reply.event) {
+            Outcome::Ignored => false,
+            Outcome::Changed => {
+                self.session.touch(now);
+                true
+            }
+            Outcome::Identified(citizen) => {
+                self.identified(citizen, now);
+                true
+            }
+        }
+    }
+
+    /// A session for `citizen` on the menu, however they identified.
+    fn identified(&mut self, citizen: Citizen, now: Duration) {
+        self.session.begin(Some(citizen), now);
+        self.screen = Screen::Menu;
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        self.registry.on_identified(&mut cx);
+    }
+
+    /// An e-ID code on the attract screen or the identifying page: asks the platform.
+    fn check_eid(&mut self, token: String, now: Duration) {
+        let Some(port) = &self.identity else {
+            return;
+        };
+        if matches!(self.screen, Screen::Attract) {
+            self.session.begin(None, now);
+        }
+        self.session.touch(now);
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        self.screen = Screen::Identify(IdentifyFlow::checking_eid(port.as_ref(), &mut cx, token));
     }
 
     /// The session.
@@ -118,14 +212,9 @@ impl<R: Registry> Router<R> {
     /// A valid card was read. Starts a session only from the attract screen: a card read in
     /// the middle of someone's session is ignored.
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
-        if matches!(self.screen, Screen::Attract) {
-            self.session.begin(Some(citizen), now);
-            self.screen = Screen::Menu;
-            let mut cx = Cx {
-                session: &mut self.session,
-                now,
-            };
-            self.registry.on_identified(&mut cx);
+        // On the identifying page the card is the better way: it takes over.
+        if matches!(self.screen, Screen::Attract | Screen::Identify(_)) {
+            self.identified(citizen, now);
         }
     }
 
@@ -140,6 +229,14 @@ impl<R: Registry> Router<R> {
     /// for it), else a notice says what it was; in a flow, the flow decides; on the menu it
     /// is ignored.
     pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
+        // An e-ID code identifies from the attract screen or the identifying page.
+        if let ScannedCode::ElectronicId(token) = &code {
+            if self.identity.is_some()
+                && matches!(self.screen, Screen::Attract | Screen::Identify(_))
+            {
+                return self.check_eid(token.clone(), now);
+            }
+        }
         match &mut self.screen {
             Screen::Attract => {
                 self.session.begin(None, now);
@@ -168,7 +265,7 @@ impl<R: Registry> Router<R> {
                     self.session.touch(now);
                 }
             }
-            Screen::Menu => {}
+            Screen::Menu | Screen::Identify(_) => {}
         }
     }
 
@@ -214,6 +311,12 @@ impl<R: Registry> Router<R> {
     /// "Back" on the footer.
     pub fn back(&mut self, now: Duration) {
         self.session.touch(now);
+        if let Screen::Identify(flow) = &mut self.screen {
+            if flow.back() == Nav::Menu {
+                self.wipe();
+            }
+            return;
+        }
         let Screen::Service(flow) = &mut self.screen else {
             return;
         };
@@ -250,6 +353,10 @@ impl<R: Registry> Router<R> {
                 self.session.expire_notice(now);
             }
             Screen::Menu => self.idle(now),
+            Screen::Identify(flow) => match flow.idle() {
+                IdlePolicy::Paused => self.session.hide_countdown(),
+                _ => self.idle(now),
+            },
             Screen::Service(flow) => match flow.idle() {
                 IdlePolicy::Normal => self.idle(now),
                 IdlePolicy::Paused => self.session.hide_countdown(),

@@ -364,6 +364,8 @@ pub enum Page {
     Documents,
     /// Any step of the medical-insurance query (its own test reads the flow's step).
     MedicalInsurance,
+    /// Identifying without the card (its own test reads the step: `View::identify_step`).
+    Identify,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -376,6 +378,7 @@ impl View<'_> {
         match self.0.screen() {
             Screen::Attract => Page::Attract,
             Screen::Menu => Page::Menu,
+            Screen::Identify(_) => Page::Identify,
             Screen::Service(ActiveFlow::QueueTicket(f)) => match f.step() {
                 qt::Step::ChooseArea => Page::AreaSelect,
                 qt::Step::Phone { .. } => Page::Phone,
@@ -398,6 +401,13 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
+        }
+    }
+    /// The identifying page's step, when it is on screen.
+    pub fn identify_step(&self) -> Option<&kiosk::app::identify::IdentifyStep> {
+        match self.0.screen() {
+            kiosk::app::Screen::Identify(f) => Some(f.step()),
+            _ => None,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

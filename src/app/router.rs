@@ -545,6 +545,99 @@ mod tests {
         );
     }
 
+    /// Records the identity orders.
+    #[derive(Default, Clone)]
+    struct FakeIdentity(std::rc::Rc<std::cell::RefCell<Vec<Reply<IdentityOrder>>>>);
+    impl IdentityPort for FakeIdentity {
+        fn send(&self, order: Reply<IdentityOrder>) {
+            self.0.borrow_mut().push(order);
+        }
+    }
+    use crate::app::identify::{IdentifyStep, IdentityOrder};
+
+    #[test]
+    fn an_eid_code_on_the_attract_screen_identifies_and_a_stale_answer_is_dropped() {
+        let mut r = router();
+        r.code_scanned(ScannedCode::ElectronicId("tok".into()), S(0));
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "no identity worker: only the card identifies"
+        );
+        let port = FakeIdentity::default();
+        let mut r = router().with_identity(Box::new(port.clone()));
+        r.code_scanned(ScannedCode::ElectronicId("tok".into()), S(0));
+        assert!(matches!(r.screen(), Screen::Identify(_)));
+        let order = port.0.borrow_mut().remove(0);
+        assert_eq!(
+            order.event,
+            IdentityOrder::CheckEid {
+                token: "tok".into()
+            }
+        );
+        let verified = IdentityEvent::EidVerified {
+            holder: "h".into(),
+            name: "刘洋".into(),
+            masked_id: "310104********127X".into(),
+        };
+        assert!(!r.identity_reply(
+            Reply {
+                token: SessionTokenOf::other(order.token),
+                event: verified.clone()
+            },
+            S(1)
+        ));
+        assert!(r.identity_reply(
+            Reply {
+                token: order.token,
+                event: verified
+            },
+            S(1)
+        ));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert_eq!(
+            r.session().citizen().map(|c| c.by),
+            Some(crate::app::citizen::IdentifiedBy::Eid)
+        );
+        // An e-ID code on the menu is ignored: the citizen is identified already.
+        r.code_scanned(ScannedCode::ElectronicId("tok2".into()), S(2));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert!(port.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn the_keypad_opens_from_the_attract_screen_and_back_or_idle_wipes_it() {
+        let port = FakeIdentity::default();
+        let mut r = router().with_identity(Box::new(port));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        r.identify(S(0), today);
+        r.with_identify(S(1), |f, _, _| f.key('1'));
+        assert!(matches!(
+            r.screen(),
+            Screen::Identify(f) if matches!(f.step(), IdentifyStep::TypingId { typed, .. } if typed == "1")
+        ));
+        r.back(S(2));
+        assert!(matches!(r.screen(), Screen::Attract));
+        r.identify(S(3), today);
+        r.tick(S(3 + 60 + 10));
+        assert!(matches!(r.screen(), Screen::Attract), "idle ends it");
+        // A card on the keypad page is the better way: it takes over.
+        r.identify(S(100), today);
+        r.card_read(citizen(), S(101));
+        assert!(matches!(r.screen(), Screen::Menu));
+    }
+
+    /// A token that is not `t` (tokens are opaque; a wiped session gets a new one).
+    struct SessionTokenOf;
+    impl SessionTokenOf {
+        fn other(t: crate::app::SessionToken) -> crate::app::SessionToken {
+            let mut s = Session::new(S(60), S(10));
+            while s.token() == t {
+                s.wipe();
+            }
+            s.token()
+        }
+    }
+
     #[test]
     fn codes_on_the_menu_are_ignored() {
         let mut r = router();

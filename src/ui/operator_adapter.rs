@@ -22,7 +22,7 @@ pub trait DemoControls {
     /// says which.
     fn cycle_glass(&self) -> String;
     /// Holds sample citizen `index`'s phone with a fresh e-ID code under the scanner (off
-    /// the UI thread).
+    /// the UI thread; the panel's button shows the first sample citizen's).
     fn show_eid_code(&self, index: usize);
     /// Reads the simulated SMS gateway's last message (off the UI thread) and hands a line
     /// for the panel (number masked) to `done`, on whatever thread.

@@ -222,6 +222,32 @@ fn five_wrong_codes_close_the_route(rig: &Rig) {
     type_keys(rig, LIU);
     rig.tap("发送验证码");
     wait_for_code_page(rig);
+    // A code typed after its five minutes is refused as expired; a new one can be asked for.
+    let code = last_code(rig, LIU_PHONE);
+    control(rig).sim_age_identity(5 * 60).unwrap();
+    type_keys(rig, &code);
+    rig.tap("确认验证码");
+    rig.wait_for("the expired-code message", |r| {
+        matches!(
+            step(r),
+            Some(IdentifyStep::TypingCode {
+                problem: Some(CodeProblem::Expired),
+                ..
+            })
+        )
+    });
+    rig.find("验证码已过期（5分钟内有效），请重新发送。");
+    rig.tap("重新发送验证码");
+    wait_for_code_page(rig);
+    assert_eq!(
+        control(rig)
+            .sim_sms(Some(LIU_PHONE))
+            .unwrap()
+            .messages
+            .len(),
+        3,
+        "the first code, the one after the lock, and the new one"
+    );
     rig.tap("结束办理");
     assert_eq!(rig.page(), Page::Attract);
 }

@@ -106,6 +106,9 @@ fn locked_for(conn: &Connection, holder: &str, now: i64) -> rusqlite::Result<Opt
     }
 }
 
+/// An SMS to send: the number on file and the code.
+pub(crate) type OutgoingSms = (&'static str, String);
+
 /// Sends a code to the phone on file for `holder`: returns the answer and, when a code
 /// is to go out, the number and the code (the caller hands them to the SMS gateway). A
 /// new code replaces any code still waiting; the wrong tries are kept, so asking for a
@@ -114,7 +117,7 @@ pub(crate) fn send_code(
     conn: &mut Connection,
     holder: &str,
     now: DateTime<Utc>,
-) -> Result<(SmsCodeSent, Option<(&'static str, String)>), ApiError> {
+) -> Result<(SmsCodeSent, Option<OutgoingSms>), ApiError> {
     let holder = holder.to_ascii_lowercase();
     let now = now.timestamp();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

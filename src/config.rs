@@ -89,11 +89,19 @@ pub struct ServiceSection {
     /// Offered at this kiosk (default true).
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// How a citizen may identify for it: `["card", "typed", "eid"]` (typed ID number with
+    /// an SMS code, electronic ID). Unset: the service's own default (see
+    /// `Services::accepts`).
+    #[serde(default)]
+    pub identify: Option<Vec<crate::app::citizen::IdentifiedBy>>,
 }
 
 impl Default for ServiceSection {
     fn default() -> Self {
-        Self { enabled: true }
+        Self {
+            enabled: true,
+            identify: None,
+        }
     }
 }
 

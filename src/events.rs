@@ -32,6 +32,8 @@ pub enum KioskEvent {
     CardRefused(Notice),
     /// A citizen service's worker answered an order of the session named in the reply.
     Service(Reply<ServiceEvent>),
+    /// The identity worker answered (identifying without the card).
+    Identity(Reply<crate::app::identify::IdentityEvent>),
     /// The catalog (from the platform or the cache).
     Catalog {
         /// Hall name in Chinese.

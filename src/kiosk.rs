@@ -38,6 +38,7 @@ struct ServiceWorkers {
     _personal_documents: Worker<Reply<personal_documents::Order>>,
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
     _rating: Worker<crate::app::Rated<crate::services::ServiceId>>,
+    _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
 }
 
 impl ServiceWorkers {
@@ -53,6 +54,7 @@ impl ServiceWorkers {
             _personal_documents,
             _medical_insurance,
             _rating,
+            _identity,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -63,6 +65,7 @@ impl ServiceWorkers {
             ("personal-documents", _personal_documents.life()),
             ("medical-insurance", _medical_insurance.life()),
             ("rating", _rating.life()),
+            ("identity", _identity.life()),
         ]
     }
 }
@@ -174,6 +177,7 @@ impl Kiosk {
         let client_for_certificates = client.clone();
         let client_for_documents = client.clone();
         let client_for_medical = client.clone();
+        let client_for_identity = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -274,12 +278,16 @@ impl Kiosk {
             medical_insurance::Service::new(Rc::new(medical)),
         )
         .configured(&config.services);
+        let (identity_worker, identity) =
+            crate::identity_worker::spawn(client_for_identity, sink.clone())
+                .context("starting the identity worker")?;
         let router = Router::new(
             services,
             config.idle(),
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
-        );
+        )
+        .with_identity(Box::new(identity));
         let (rating_worker, ratings) =
             crate::rating_worker::spawn(crate::rating_worker::RatingWorkerDeps {
                 db_path: db.clone(),
@@ -347,6 +355,7 @@ impl Kiosk {
                 _personal_documents: documents_worker,
                 _medical_insurance: medical_worker,
                 _rating: rating_worker,
+                _identity: identity_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
@@ -586,6 +595,7 @@ fn code_scanner(
             Code::ForgedReceipt => ScannedCode::Forged,
             Code::QueueTicket { .. } => ScannedCode::QueueTicket,
             Code::Appointment { booking_id } => ScannedCode::Appointment(booking_id),
+            Code::ElectronicId { token } => ScannedCode::ElectronicId(token),
             Code::Other => ScannedCode::Foreign,
         });
     Ok(Some(

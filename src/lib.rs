@@ -8,6 +8,8 @@
 //! - [`services`]: one folder per citizen service (flow, worker, adapter) and the registry.
 //! - [`worker`]: the one worker type every service thread runs on.
 //! - [`events`]: the event bus from background threads to the UI thread.
+//! - [`identity_worker`]: identifying without the card (SMS codes, e-ID codes) against the
+//!   platform.
 //! - [`ui`]: the shell's Slint glue (window, attract, menu, staff, demo panel).
 //! - [`devices`]: device threads that own the drivers, reconnect them and report events.
 //! - [`service`]: the staff screen's worker (retry, restock, test slip, out of service).
@@ -39,6 +41,7 @@ pub mod demo;
 pub mod devices;
 pub mod documents;
 pub mod events;
+pub mod identity_worker;
 pub mod kiosk;
 pub mod logging;
 pub mod preflight;

@@ -9,6 +9,7 @@ mod generated {
 pub use generated::*;
 
 mod app_adapter;
+mod identify_adapter;
 pub use app_adapter::{on_router, on_router_with};
 mod operator_adapter;
 mod qr;

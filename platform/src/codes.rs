@@ -165,6 +165,12 @@ pub enum ScannedCode {
         /// The booking's id (a UUID, lower case).
         booking_id: String,
     },
+    /// An electronic ID (电子身份证) code from the citizen's e-ID app: only the platform can
+    /// say whom it names, and whether it is still good.
+    ElectronicId {
+        /// The code's token ([`parse_eid_code`]).
+        token: String,
+    },
     /// Not a code for this kiosk.
     Other,
 }
@@ -178,6 +184,7 @@ impl ScannedCode {
             ScannedCode::CaseNumber(_) => "case-number",
             ScannedCode::QueueTicket { .. } => "queue-ticket",
             ScannedCode::Appointment { .. } => "appointment",
+            ScannedCode::ElectronicId { .. } => "electronic-id",
             ScannedCode::Other => "other",
         }
     }
@@ -197,6 +204,7 @@ impl fmt::Debug for ScannedCode {
             }
             ScannedCode::QueueTicket { .. } => f.write_str("queue-ticket(<id>)"),
             ScannedCode::Appointment { .. } => f.write_str("appointment(<id>)"),
+            ScannedCode::ElectronicId { .. } => f.write_str("electronic-id(<token>)"),
             _ => f.write_str(self.kind()),
         }
     }
@@ -223,6 +231,23 @@ pub fn parse_case_number(s: &str) -> Option<String> {
     Some(s.to_ascii_uppercase())
 }
 
+/// What an electronic-ID code starts with. The rest is the token: 16..=64 characters of
+/// `A-Z a-z 0-9 - _` (the e-ID service's opaque, single-use reference; it says nothing
+/// about the person by itself).
+pub const EID_PREFIX: &str = "CNEID:1:";
+
+/// The token of an electronic-ID code (`CNEID:1:<token>`), or `None` when `payload` is not
+/// one. Surrounding whitespace is ignored; anything else out of shape is refused, so a
+/// stray scan never reaches the platform.
+pub fn parse_eid_code(payload: &str) -> Option<String> {
+    let token = payload.trim().strip_prefix(EID_PREFIX)?;
+    ((16..=64).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then(|| token.to_owned())
+}
+
 /// What `payload` (one scan, as the scanner driver delivers it) means under `rules`.
 pub fn classify(payload: &str, rules: &CodeRules) -> ScannedCode {
     let payload = payload.trim();
@@ -237,6 +262,9 @@ pub fn classify(payload: &str, rules: &CodeRules) -> ScannedCode {
     }
     if let Some(case) = parse_case_number(payload) {
         return ScannedCode::CaseNumber(case);
+    }
+    if let Some(token) = parse_eid_code(payload) {
+        return ScannedCode::ElectronicId { token };
     }
     ScannedCode::Other
 }
@@ -604,5 +632,68 @@ mod tests {
                 assert_eq!(parse_case_number(c).as_deref(), Some(c.as_str()));
             }
         }
+    }
+
+    #[test]
+    fn eid_codes_are_recognised_and_anything_out_of_shape_is_not() {
+        let token = "Ab3dEf6hIj9lMn0p-_xyz";
+        let code = format!("  {EID_PREFIX}{token}\r\n");
+        assert_eq!(parse_eid_code(&code).as_deref(), Some(token));
+        assert_eq!(
+            classify(&code, &rules()),
+            ScannedCode::ElectronicId {
+                token: token.into()
+            }
+        );
+        assert!(!format!("{:?}", classify(&code, &rules())).contains(token));
+        for bad in [
+            format!("{EID_PREFIX}short"),
+            format!("{EID_PREFIX}{}", "a".repeat(65)),
+            format!("{EID_PREFIX}{token}!"),
+            format!("{EID_PREFIX}{token} x"),
+            format!("cneid:1:{token}"),
+            token.to_owned(),
+        ] {
+            assert_eq!(parse_eid_code(&bad), None, "{bad:?}");
+        }
+    }
+
+    /// Random scans built from pieces of the format: whatever is accepted is in shape, and
+    /// wrapping the token again gives it back.
+    #[test]
+    fn eid_parser_fuzz() {
+        const PIECES: &[&str] = &[
+            EID_PREFIX,
+            "CNEID",
+            ":",
+            "1",
+            "a",
+            "Z",
+            "0",
+            "-",
+            "_",
+            " ",
+            "\n",
+            "案",
+            "%",
+            "é",
+            "0123456789abcdef",
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let s: String = (0..rng.below(10))
+                .map(|_| PIECES[rng.below(PIECES.len() as u64) as usize])
+                .collect();
+            if let Some(t) = parse_eid_code(&s) {
+                accepted += 1;
+                assert!((16..=64).contains(&t.len()));
+                assert!(t
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)));
+                assert_eq!(parse_eid_code(&format!("{EID_PREFIX}{t}")), Some(t));
+            }
+        }
+        assert!(accepted > 0, "the generator reaches good codes too");
     }
 }

@@ -1,6 +1,20 @@
 //! The citizen as a session knows them: only what the screens and the ticket need.
 
-/// Who is at the kiosk. Built from the ID card; the full ID number is not kept.
+/// How the citizen proved who they are. Services say which they accept
+/// (`[services.<name>] identify`); only the card brings a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentifiedBy {
+    /// The resident ID card on the reader.
+    Card,
+    /// The ID number typed on the keypad, confirmed by a code sent to the phone on file.
+    Typed,
+    /// The electronic ID's QR code from the citizen's phone, verified by the platform.
+    Eid,
+}
+
+/// Who is at the kiosk. Built from the ID card (or a typed number or e-ID code the platform
+/// confirmed); the full ID number is not kept.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Citizen {
     /// Name as on the card (shown on the greeting).
@@ -13,6 +27,8 @@ pub struct Citizen {
     /// The holder's opaque key for looking up their applications on the platform (a keyed
     /// hash of the ID number, see docs/platform-api.md); never the number itself.
     pub case_holder: Option<String>,
+    /// How they identified.
+    pub by: IdentifiedBy,
 }
 
 impl std::fmt::Debug for Citizen {
@@ -26,6 +42,7 @@ impl std::fmt::Debug for Citizen {
                 "case_holder",
                 &self.case_holder.as_ref().map(|_| "<redacted>"),
             )
+            .field("by", &self.by)
             .finish()
     }
 }
@@ -39,6 +56,7 @@ impl Citizen {
             masked_id: "110101********0015".into(),
             photo: None,
             case_holder: Some("holder-hash".into()),
+            by: IdentifiedBy::Card,
         }
     }
 }
@@ -72,6 +90,7 @@ mod tests {
             masked_id: "110101********1234".into(),
             photo: None,
             case_holder: Some("9f2c".into()),
+            by: IdentifiedBy::Typed,
         };
         let s = format!("{c:?}");
         assert!(!s.contains("张伟") && !s.contains("1234"));

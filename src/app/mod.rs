@@ -9,10 +9,14 @@
 //! - [`router`]: attract, menu or the active flow; it alone owns back, finish, tick and wipe.
 //! - [`rating`]: the rating step after a session that used a service (好差评).
 //! - [`citizen`], [`idle_timer`]: what the card gives, and the idle countdown.
+//! - [`identify`], [`id_number`]: identifying without the card (typed number and SMS
+//!   code, or an e-ID code), and the typed number's checks.
 //! - [`staff`]: the hall staff screen's rules.
 
 pub mod citizen;
 pub mod flow;
+pub mod id_number;
+pub mod identify;
 pub mod idle_timer;
 pub mod rating;
 pub mod router;

@@ -10,8 +10,11 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
+
 use super::citizen::Citizen;
 use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
+use super::identify::{IdentifyFlow, IdentityEvent, IdentityPort, Outcome};
 use super::idle_timer::IdleState;
 use super::rating::{Level, Rated, Rating, RatingDone, RatingPort, Reason};
 use super::session::{Notice, Reply, ScannedCode, Session};
@@ -21,6 +24,8 @@ use super::session::{Notice, Reply, ScannedCode, Session};
 pub enum Screen<F, I> {
     /// "Swipe your ID card": nobody is being served.
     Attract,
+    /// Identifying without the card (typed number and SMS code, or an e-ID code).
+    Identify(IdentifyFlow),
     /// The greeting and the services' tiles.
     Menu,
     /// A service's flow.
@@ -39,6 +44,7 @@ pub struct Router<R: Registry> {
     used: Option<(R::Id, Option<String>)>,
     /// Where ratings go; none: no rating step.
     ratings: Option<Rc<dyn RatingPort<R::Id>>>,
+    identity: Option<Box<dyn IdentityPort>>,
 }
 
 impl<R: Registry> Router<R> {
@@ -56,6 +62,7 @@ impl<R: Registry> Router<R> {
             done_after,
             used: None,
             ratings: None,
+            identity: None,
         }
     }
 
@@ -64,6 +71,93 @@ impl<R: Registry> Router<R> {
     pub fn with_ratings(mut self, port: Rc<dyn RatingPort<R::Id>>) -> Self {
         self.ratings = Some(port);
         self
+    }
+
+    /// Identifying without the card goes through `port` (the identity worker); without
+    /// one, only the card identifies.
+    pub fn with_identity(mut self, port: Box<dyn IdentityPort>) -> Self {
+        self.identity = Some(port);
+        self
+    }
+
+    /// Whether the attract screen offers other ways to identify.
+    pub fn identifies_without_card(&self) -> bool {
+        self.identity.is_some()
+    }
+
+    /// "Other ways to identify" on the attract screen: the keypad for the ID number.
+    /// `today` is the hall's date (it bounds a birth date).
+    pub fn identify(&mut self, now: Duration, today: NaiveDate) {
+        if matches!(self.screen, Screen::Attract) && self.identity.is_some() {
+            self.session.begin(None, now);
+            self.screen = Screen::Identify(IdentifyFlow::typing(today));
+        }
+    }
+
+    /// Runs `f` on the identifying page (a touch on it), with the identity port.
+    pub fn with_identify<T>(
+        &mut self,
+        now: Duration,
+        f: impl FnOnce(&mut IdentifyFlow, &dyn IdentityPort, &mut Cx) -> T,
+    ) -> Option<T> {
+        self.session.touch(now);
+        let (Screen::Identify(flow), Some(port)) = (&mut self.screen, &self.identity) else {
+            return None;
+        };
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        Some(f(flow, port.as_ref(), &mut cx))
+    }
+
+    /// The identity worker's answer. Dropped when its session has ended or nobody is
+    /// identifying; a confirmed identity goes on like a card read.
+    pub fn identity_reply(&mut self, reply: Reply<IdentityEvent>, now: Duration) -> bool {
+        if reply.token != self.session.token() {
+            return false;
+        }
+        let Screen::Identify(flow) = &mut self.screen else {
+            return false;
+        };
+        match flow.on_event(reply.event) {
+            Outcome::Ignored => false,
+            Outcome::Changed => {
+                self.session.touch(now);
+                true
+            }
+            Outcome::Identified(citizen) => {
+                self.identified(citizen, now);
+                true
+            }
+        }
+    }
+
+    /// A session for `citizen` on the menu, however they identified.
+    fn identified(&mut self, citizen: Citizen, now: Duration) {
+        self.session.begin(Some(citizen), now);
+        self.screen = Screen::Menu;
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        self.registry.on_identified(&mut cx);
+    }
+
+    /// An e-ID code on the attract screen or the identifying page: asks the platform.
+    fn check_eid(&mut self, token: String, now: Duration) {
+        let Some(port) = &self.identity else {
+            return;
+        };
+        if matches!(self.screen, Screen::Attract) {
+            self.session.begin(None, now);
+        }
+        self.session.touch(now);
+        let mut cx = Cx {
+            session: &mut self.session,
+            now,
+        };
+        self.screen = Screen::Identify(IdentifyFlow::checking_eid(port.as_ref(), &mut cx, token));
     }
 
     /// The session.
@@ -140,14 +234,9 @@ impl<R: Registry> Router<R> {
     /// the middle of someone's session is ignored.
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
         self.leave_rating();
-        if matches!(self.screen, Screen::Attract) {
-            self.session.begin(Some(citizen), now);
-            self.screen = Screen::Menu;
-            let mut cx = Cx {
-                session: &mut self.session,
-                now,
-            };
-            self.registry.on_identified(&mut cx);
+        // On the identifying page the card is the better way: it takes over.
+        if matches!(self.screen, Screen::Attract | Screen::Identify(_)) {
+            self.identified(citizen, now);
         }
     }
 
@@ -164,6 +253,14 @@ impl<R: Registry> Router<R> {
     /// is ignored.
     pub fn code_scanned(&mut self, code: ScannedCode, now: Duration) {
         self.leave_rating();
+        // An e-ID code identifies from the attract screen or the identifying page.
+        if let ScannedCode::ElectronicId(token) = &code {
+            if self.identity.is_some()
+                && matches!(self.screen, Screen::Attract | Screen::Identify(_))
+            {
+                return self.check_eid(token.clone(), now);
+            }
+        }
         match &mut self.screen {
             Screen::Attract => {
                 self.session.begin(None, now);
@@ -192,7 +289,7 @@ impl<R: Registry> Router<R> {
                     self.session.touch(now);
                 }
             }
-            Screen::Menu | Screen::Rating(_) => {}
+            Screen::Menu | Screen::Rating(_) | Screen::Identify(_) => {}
         }
     }
 
@@ -240,6 +337,12 @@ impl<R: Registry> Router<R> {
     /// "Back" on the footer.
     pub fn back(&mut self, now: Duration) {
         self.session.touch(now);
+        if let Screen::Identify(flow) = &mut self.screen {
+            if flow.back() == Nav::Menu {
+                self.wipe();
+            }
+            return;
+        }
         let Screen::Service(flow) = &mut self.screen else {
             return;
         };
@@ -325,6 +428,10 @@ impl<R: Registry> Router<R> {
                 }
             }
             Screen::Menu => self.idle(now),
+            Screen::Identify(flow) => match flow.idle() {
+                IdlePolicy::Paused => self.session.hide_countdown(),
+                _ => self.idle(now),
+            },
             Screen::Service(flow) => match flow.idle() {
                 IdlePolicy::Normal => self.idle(now),
                 IdlePolicy::Paused => self.session.hide_countdown(),
@@ -675,6 +782,99 @@ mod tests {
         r.tick(S(50) + crate::app::rating::RATING_IDLE);
         assert!(matches!(r.screen(), Screen::Attract));
         assert!(port.0.borrow().is_empty());
+    }
+
+    /// Records the identity orders.
+    #[derive(Default, Clone)]
+    struct FakeIdentity(std::rc::Rc<std::cell::RefCell<Vec<Reply<IdentityOrder>>>>);
+    impl IdentityPort for FakeIdentity {
+        fn send(&self, order: Reply<IdentityOrder>) {
+            self.0.borrow_mut().push(order);
+        }
+    }
+    use crate::app::identify::{IdentifyStep, IdentityOrder};
+
+    #[test]
+    fn an_eid_code_on_the_attract_screen_identifies_and_a_stale_answer_is_dropped() {
+        let mut r = router();
+        r.code_scanned(ScannedCode::ElectronicId("tok".into()), S(0));
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "no identity worker: only the card identifies"
+        );
+        let port = FakeIdentity::default();
+        let mut r = router().with_identity(Box::new(port.clone()));
+        r.code_scanned(ScannedCode::ElectronicId("tok".into()), S(0));
+        assert!(matches!(r.screen(), Screen::Identify(_)));
+        let order = port.0.borrow_mut().remove(0);
+        assert_eq!(
+            order.event,
+            IdentityOrder::CheckEid {
+                token: "tok".into()
+            }
+        );
+        let verified = IdentityEvent::EidVerified {
+            holder: "h".into(),
+            name: "刘洋".into(),
+            masked_id: "310104********127X".into(),
+        };
+        assert!(!r.identity_reply(
+            Reply {
+                token: SessionTokenOf::other(order.token),
+                event: verified.clone()
+            },
+            S(1)
+        ));
+        assert!(r.identity_reply(
+            Reply {
+                token: order.token,
+                event: verified
+            },
+            S(1)
+        ));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert_eq!(
+            r.session().citizen().map(|c| c.by),
+            Some(crate::app::citizen::IdentifiedBy::Eid)
+        );
+        // An e-ID code on the menu is ignored: the citizen is identified already.
+        r.code_scanned(ScannedCode::ElectronicId("tok2".into()), S(2));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert!(port.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn the_keypad_opens_from_the_attract_screen_and_back_or_idle_wipes_it() {
+        let port = FakeIdentity::default();
+        let mut r = router().with_identity(Box::new(port));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        r.identify(S(0), today);
+        r.with_identify(S(1), |f, _, _| f.key('1'));
+        assert!(matches!(
+            r.screen(),
+            Screen::Identify(f) if matches!(f.step(), IdentifyStep::TypingId { typed, .. } if typed == "1")
+        ));
+        r.back(S(2));
+        assert!(matches!(r.screen(), Screen::Attract));
+        r.identify(S(3), today);
+        r.tick(S(3 + 60 + 10));
+        assert!(matches!(r.screen(), Screen::Attract), "idle ends it");
+        // A card on the keypad page is the better way: it takes over.
+        r.identify(S(100), today);
+        r.card_read(citizen(), S(101));
+        assert!(matches!(r.screen(), Screen::Menu));
+    }
+
+    /// A token that is not `t` (tokens are opaque; a wiped session gets a new one).
+    struct SessionTokenOf;
+    impl SessionTokenOf {
+        fn other(t: crate::app::SessionToken) -> crate::app::SessionToken {
+            let mut s = Session::new(S(60), S(10));
+            while s.token() == t {
+                s.wipe();
+            }
+            s.token()
+        }
     }
 
     #[test]

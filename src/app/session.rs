@@ -72,6 +72,9 @@ pub enum ScannedCode {
     QueueTicket,
     /// An appointment slip's code: the booking's id (check-in on the day).
     Appointment(String),
+    /// An electronic ID's code from the citizen's phone: its token (only the platform can
+    /// say whom it names).
+    ElectronicId(String),
     /// Not one of the hall's codes.
     Foreign,
     /// The scanner read something it could not make into a code (garbled, cut short, too
@@ -83,9 +86,10 @@ impl ScannedCode {
     /// The attract screen's notice for a code no service claimed.
     pub fn notice(&self) -> Notice {
         match self {
-            ScannedCode::Case(_) | ScannedCode::Appointment(_) | ScannedCode::Foreign => {
-                Notice::CodeForeign
-            }
+            ScannedCode::Case(_)
+            | ScannedCode::Appointment(_)
+            | ScannedCode::ElectronicId(_)
+            | ScannedCode::Foreign => Notice::CodeForeign,
             ScannedCode::Forged => Notice::CodeForged,
             ScannedCode::QueueTicket => Notice::CodeQueueTicket,
             ScannedCode::Unreadable => Notice::CodeUnreadable,
@@ -100,6 +104,7 @@ impl std::fmt::Debug for ScannedCode {
             ScannedCode::Forged => f.write_str("Forged"),
             ScannedCode::QueueTicket => f.write_str("QueueTicket"),
             ScannedCode::Appointment(_) => f.write_str("Appointment(<redacted>)"),
+            ScannedCode::ElectronicId(_) => f.write_str("ElectronicId(<redacted>)"),
             ScannedCode::Foreign => f.write_str("Foreign"),
             ScannedCode::Unreadable => f.write_str("Unreadable"),
         }

@@ -100,7 +100,38 @@ impl Config {
         p.int("sync.heartbeat_secs", y.heartbeat_secs, 5, 86_400);
         p.int("sync.retention_days", y.retention_days, 0, 3650);
         self.check_devices(&mut p);
+        self.check_identify(&mut p);
         p.0
+    }
+
+    /// `[services.<name>] identify`: the card always works, and the ID copy takes nothing
+    /// else (it copies the card itself).
+    fn check_identify(&self, p: &mut Problems) {
+        use crate::app::citizen::IdentifiedBy;
+        let s = &self.services;
+        let sections = [
+            ("queue_ticket", &s.queue_ticket),
+            ("case_progress", &s.case_progress),
+            ("id_copy", &s.id_copy),
+            ("appointment", &s.appointment),
+            ("certificate", &s.certificate),
+            ("personal_documents", &s.personal_documents),
+            ("medical_insurance", &s.medical_insurance),
+        ];
+        for (name, section) in sections {
+            let Some(ways) = &section.identify else {
+                continue;
+            };
+            let key = format!("services.{name}.identify");
+            if !ways.contains(&IdentifiedBy::Card) {
+                p.add(
+                    &key,
+                    "must include \"card\": a citizen with the card can always be served",
+                );
+            } else if name == "id_copy" && ways.len() > 1 {
+                p.add(&key, "the ID copy needs the card itself: only [\"card\"]");
+            }
+        }
     }
 
     fn check_platform(&self, p: &mut Problems) {
@@ -325,6 +356,29 @@ mod tests {
         let mut p = Problems::default();
         Config::demo("d".into()).check_simulated(false, &mut p);
         assert_eq!(p.0.len(), 4, "{:?}", p.0);
+    }
+
+    #[test]
+    fn identify_lists_keep_the_card_and_the_copy_takes_only_the_card() {
+        let mut cfg = Config::demo("d".into());
+        cfg.services.certificate.identify = Some(vec![crate::app::citizen::IdentifiedBy::Eid]);
+        cfg.services.id_copy.identify = Some(vec![
+            crate::app::citizen::IdentifiedBy::Card,
+            crate::app::citizen::IdentifiedBy::Typed,
+        ]);
+        cfg.services.queue_ticket.identify = Some(vec![crate::app::citizen::IdentifiedBy::Card]);
+        let keys: Vec<String> = cfg.problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            ["services.id_copy.identify", "services.certificate.identify"]
+        );
+        let section = |text: &str| toml::from_str::<crate::config::ServiceSection>(text);
+        let parsed = section("identify = [\"card\", \"eid\", \"typed\"]").unwrap();
+        assert_eq!(parsed.identify.map(|w| w.len()), Some(3));
+        assert!(
+            section("identify = [\"face\"]").is_err(),
+            "an unknown way is refused"
+        );
     }
 
     #[test]

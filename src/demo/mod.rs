@@ -78,13 +78,24 @@ pub struct SimRig {
     /// The kiosk's printer thread, once started: "restock" on the panel tells it too.
     pub printer_handle: std::sync::Mutex<Option<crate::devices::printer_manager::PrinterHandle>>,
     /// Simulated QR/barcode scanner on a pseudo-terminal.
-    pub code_scanner: Option<scanner::sim::SimScanner>,
+    pub code_scanner: Option<std::sync::Arc<scanner::sim::SimScanner>>,
     /// What lies on the simulated document scanner's glass.
     pub glass: Option<Arc<std::sync::Mutex<Glass>>>,
     sim_glass: std::sync::Mutex<Option<SimGlass>>,
 }
 
 impl SimRig {
+    /// A client for the built-in platform simulator's `/control/*` knobs.
+    fn sim_control(&self) -> Option<kiosk_platform::client::PlatformClient> {
+        let (addr, _) = self.platform_restart.as_ref()?;
+        Some(kiosk_platform::client::PlatformClient::new(
+            &format!("http://{addr}"),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            std::time::Duration::from_secs(5),
+        ))
+    }
+
     /// Starts the simulators the config asks for and rewrites the config to point at them.
     pub fn start(config: &mut Config) -> anyhow::Result<Self> {
         let mut rig = SimRig {
@@ -107,7 +118,7 @@ impl SimRig {
                 max_len: None,
                 encoding: None,
             });
-            rig.code_scanner = Some(sim);
+            rig.code_scanner = Some(std::sync::Arc::new(sim));
         }
         if config.devices.doc_scanner == Some(DocScannerDevice::Simulated) {
             let g = SimGlass::new(RECEIPT_FONT);
@@ -286,6 +297,38 @@ impl DemoControls for SimRig {
             Glass::LidOpen => Glass::Card,
         };
         format!("{:?}", *g)
+    }
+
+    fn show_eid_code(&self, index: usize) {
+        let (Some(sim), Some(client)) = (self.code_scanner.clone(), self.sim_control()) else {
+            return;
+        };
+        std::thread::spawn(move || match client.sim_issue_eid(index) {
+            Ok(payload) => {
+                if let Err(e) = sim.scan(&payload) {
+                    tracing::warn!("simulated scanner: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("simulated e-ID: {e}"),
+        });
+    }
+
+    fn last_sms(&self, done: Box<dyn FnOnce(String) + Send>) {
+        let Some(client) = self.sim_control() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let line = match client.sim_sms(None) {
+                Ok(log) => match log.messages.last() {
+                    Some(m) => {
+                        format!("{}: {}", kiosk_platform::api::mask_phone(&m.number), m.text)
+                    }
+                    None => "—".to_owned(),
+                },
+                Err(e) => format!("{e}"),
+            };
+            done(line);
+        });
     }
 
     fn set_paper_out(&self, out: bool) {

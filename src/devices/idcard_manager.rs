@@ -135,6 +135,7 @@ pub fn card_event(
         // The platform keys a holder's cases by a keyed hash of the number; the number
         // itself goes nowhere.
         case_holder: Some(kiosk_platform::api::holder_hash(&card.id_number)),
+        by: crate::app::citizen::IdentifiedBy::Card,
     })
 }
 

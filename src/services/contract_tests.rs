@@ -385,3 +385,53 @@ fn drive_to_wait_answer(id: ServiceId) -> ServiceEvent {
     start(&mut r, id, Duration::ZERO);
     drive_to_wait(&mut r, id, Duration::ZERO)
 }
+
+#[test]
+fn a_citizen_identified_without_the_card_uses_only_what_each_service_accepts() {
+    use crate::app::citizen::IdentifiedBy;
+    for by in [IdentifiedBy::Typed, IdentifiedBy::Eid] {
+        for id in ServiceId::ALL {
+            let (mut r, _) = router();
+            let accepts = r.registry().accepts(id, by);
+            let tile = r
+                .registry()
+                .tiles_for(Some(by))
+                .into_iter()
+                .find(|t| t.id == id)
+                .expect("offered");
+            assert_eq!(
+                tile.unavailable == Some(Unavailable::NeedsCard),
+                !accepts,
+                "{id:?} {by:?}: the tile says why"
+            );
+            let citizen = Citizen {
+                by,
+                photo: None,
+                ..Citizen::sample()
+            };
+            r.card_read(citizen, Duration::ZERO);
+            r.choose(id, Duration::ZERO);
+            assert_eq!(
+                matches!(r.flow(), Some(f) if f.id() == id),
+                accepts,
+                "{id:?} {by:?}"
+            );
+        }
+    }
+    let (r, _) = router();
+    assert!(r
+        .registry()
+        .accepts(ServiceId::QueueTicket, IdentifiedBy::Typed));
+    assert!(!r
+        .registry()
+        .accepts(ServiceId::Certificate, IdentifiedBy::Eid));
+    // The config widens a card-only service; the ID copy stays card-only whatever it says.
+    let mut switches = crate::config::ServicesConfig::default();
+    switches.certificate.identify = Some(vec![IdentifiedBy::Card, IdentifiedBy::Eid]);
+    switches.id_copy.identify = Some(vec![IdentifiedBy::Card, IdentifiedBy::Eid]);
+    let s = r.into_registry().configured(&switches);
+    assert!(s.accepts(ServiceId::Certificate, IdentifiedBy::Eid));
+    assert!(!s.accepts(ServiceId::Certificate, IdentifiedBy::Typed));
+    assert!(!s.accepts(ServiceId::IdCopy, IdentifiedBy::Eid));
+    assert!(s.accepts(ServiceId::IdCopy, IdentifiedBy::Card));
+}

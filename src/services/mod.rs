@@ -9,6 +9,7 @@
 //! [`ServiceId`], [`ActiveFlow`] and [`ServiceEvent`] and one field in [`Services`]; the
 //! compiler then lists every `match` that lacks its arm. See docs/architecture.md.
 
+use crate::app::citizen::IdentifiedBy;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
 pub mod appointment;
@@ -88,6 +89,9 @@ pub enum Unavailable {
     /// The data disk is full: no service takes a new transaction until space returns
     /// (`devices::storage`).
     StorageFull,
+    /// The citizen identified without the card and this service takes the card only
+    /// ("此业务需刷身份证").
+    NeedsCard,
 }
 
 /// One tile of the menu.
@@ -287,6 +291,28 @@ impl Services {
         self
     }
 
+    /// Whether a citizen identified `by` may use `id`: the service's `identify` setting,
+    /// or its default. Services that use the card's data for a document, a payment or an
+    /// application take the card only; the ID copy needs the card itself, whatever the
+    /// setting says.
+    pub fn accepts(&self, id: ServiceId, by: IdentifiedBy) -> bool {
+        use IdentifiedBy::{Card, Eid, Typed};
+        if by == Card {
+            return true;
+        }
+        let s = &self.switches;
+        let (set, default): (&Option<Vec<IdentifiedBy>>, &[IdentifiedBy]) = match id {
+            ServiceId::IdCopy => return false,
+            ServiceId::QueueTicket => (&s.queue_ticket.identify, &[Card, Typed, Eid]),
+            ServiceId::CaseProgress => (&s.case_progress.identify, &[Card, Typed, Eid]),
+            ServiceId::Appointment => (&s.appointment.identify, &[Card, Typed, Eid]),
+            ServiceId::Certificate => (&s.certificate.identify, &[Card]),
+            ServiceId::PersonalDocuments => (&s.personal_documents.identify, &[Card]),
+            ServiceId::MedicalInsurance => (&s.medical_insurance.identify, &[Card]),
+        };
+        set.as_deref().unwrap_or(default).contains(&by)
+    }
+
     fn switched_on(&self, id: ServiceId) -> bool {
         let s = &self.switches;
         match id {
@@ -347,6 +373,20 @@ impl Services {
         (platform && !self.conditions.online).then_some(Unavailable::PlatformUnreachable)
     }
 
+    /// The menu for a citizen identified `by` (`None`: no citizen): a service that takes
+    /// the card only says so to one identified otherwise.
+    pub fn tiles_for(&self, by: Option<IdentifiedBy>) -> Vec<Tile> {
+        let mut tiles = self.tiles();
+        if let Some(by) = by {
+            for t in &mut tiles {
+                if t.unavailable.is_none() && !self.accepts(t.id, by) {
+                    t.unavailable = Some(Unavailable::NeedsCard);
+                }
+            }
+        }
+        tiles
+    }
+
     /// The menu: every service the kiosk offers, with why it cannot be used now.
     pub fn tiles(&self) -> Vec<Tile> {
         let mut tiles: Vec<Tile> = ServiceId::ALL
@@ -387,6 +427,11 @@ impl Registry for Services {
     fn start(&mut self, id: ServiceId, cx: &mut Cx) -> Option<ActiveFlow> {
         if !self.offered(id) || self.unavailable(id).is_some() {
             return None;
+        }
+        if let Some(c) = cx.session.citizen() {
+            if !self.accepts(id, c.by) {
+                return None;
+            }
         }
         Some(match id {
             ServiceId::QueueTicket => ActiveFlow::QueueTicket(self.queue_ticket.start(cx)),

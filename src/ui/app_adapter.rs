@@ -13,6 +13,7 @@ use super::{
     AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry, OperatorAdapter,
     Screen as UiScreen, ServiceId as UiServiceId, Unavailable as UiUnavailable,
 };
+use crate::app::citizen::IdentifiedBy;
 use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
@@ -168,6 +169,8 @@ struct Shown {
     tiles: Option<(Vec<Tile>, Lang)>,
     /// The service whose pages hold state.
     service: Option<ServiceId>,
+    /// The identifying page holds state.
+    identify: bool,
 }
 
 /// The UI's state on the UI thread: the window, the router over the services, the language.
@@ -234,11 +237,14 @@ impl KioskUi {
         let app = window.global::<AppAdapter>();
         app.set_english(lang == Lang::En);
         app.set_countdown(session.countdown().map(|s| s as i32).unwrap_or(0));
-        let chrome = router.flow().map(|f| f.chrome());
+        let chrome = match router.screen() {
+            Screen::Identify(f) => Some(f.chrome()),
+            _ => router.flow().map(|f| f.chrome()),
+        };
         app.set_show_footer(match router.screen() {
             Screen::Attract => false,
             Screen::Menu => true,
-            Screen::Service(_) => chrome.is_some_and(|c| c.footer),
+            Screen::Service(_) | Screen::Identify(_) => chrome.is_some_and(|c| c.footer),
             Screen::Rating(_) => false,
         });
         app.set_show_back(chrome.is_some_and(|c| c.back));
@@ -251,7 +257,16 @@ impl KioskUi {
             }
             shown.service = active;
         }
+        let identifying = matches!(router.screen(), Screen::Identify(_));
+        if shown.identify && !identifying {
+            super::identify_adapter::clear(&window);
+        }
+        shown.identify = identifying;
         match router.screen() {
+            Screen::Identify(flow) => {
+                app.set_screen(UiScreen::Identify);
+                super::identify_adapter::render(&window, flow);
+            }
             screen @ (Screen::Attract | Screen::Rating(_)) => {
                 match screen {
                     Screen::Rating(rating) => {
@@ -261,6 +276,9 @@ impl KioskUi {
                     }
                     _ => {
                         app.set_screen(UiScreen::Attract);
+                        window
+                            .global::<AttractAdapter>()
+                            .set_other_ways(router.identifies_without_card());
                         window
                             .global::<AttractAdapter>()
                             .set_notice(attract_notice(session.notice()));
@@ -292,6 +310,11 @@ impl KioskUi {
                     let c = session.citizen();
                     menu.set_citizen_name(c.map(|c| c.name.clone()).unwrap_or_default().into());
                     menu.set_masked_id(c.map(|c| c.masked_id.clone()).unwrap_or_default().into());
+                    menu.set_identified_by(match c.map(|c| c.by) {
+                        Some(IdentifiedBy::Typed) => 1,
+                        Some(IdentifiedBy::Eid) => 2,
+                        _ => 0,
+                    });
                     match c.and_then(|c| c.photo.as_ref()) {
                         Some(img) => {
                             menu.set_photo(super::slint_image(img));
@@ -303,7 +326,7 @@ impl KioskUi {
                         }
                     }
                 }
-                let tiles = router.registry().tiles();
+                let tiles = router.registry().tiles_for(session.citizen().map(|c| c.by));
                 if shown.tiles.as_ref() != Some(&(tiles.clone(), lang)) {
                     let entries: Vec<MenuEntry> = tiles
                         .iter()
@@ -320,6 +343,7 @@ impl KioskUi {
                                         UiUnavailable::PlatformUnreachable
                                     }
                                     Some(Unavailable::StorageFull) => UiUnavailable::StorageFull,
+                                    Some(Unavailable::NeedsCard) => UiUnavailable::NeedsCard,
                                 },
                             }
                         })
@@ -355,6 +379,18 @@ impl KioskUi {
             KioskEvent::Service(reply) => {
                 let now = (self.clock)();
                 if self.router.borrow_mut().reply(reply, now) {
+                    self.render();
+                }
+            }
+            KioskEvent::Identity(reply) => {
+                let now = (self.clock)();
+                let identified = {
+                    let mut r = self.router.borrow_mut();
+                    let conditions = self.conditions();
+                    r.registry_mut().set_conditions(conditions);
+                    r.identity_reply(reply, now)
+                };
+                if identified {
                     self.render();
                 }
             }
@@ -529,6 +565,12 @@ pub fn connect(
         }));
     ServiceAdapters::connect(window, &ui);
     super::rating_adapter::connect(window, &ui);
+    window
+        .global::<AttractAdapter>()
+        .on_identify_other_ways(on_router(&ui, |r, now| {
+            r.identify(now, crate::clock::hall_now().date_naive())
+        }));
+    super::identify_adapter::connect(window, &ui);
 
     let weak = Rc::downgrade(&ui);
     let handler: Handler = Rc::new(move |event| {

@@ -21,6 +21,12 @@ pub trait DemoControls {
     /// Changes what lies on the simulated document scanner (card, nothing, lid open) and
     /// says which.
     fn cycle_glass(&self) -> String;
+    /// Holds sample citizen `index`'s phone with a fresh e-ID code under the scanner (off
+    /// the UI thread; the panel's button shows the first sample citizen's).
+    fn show_eid_code(&self, index: usize);
+    /// Reads the simulated SMS gateway's last message (off the UI thread) and hands a line
+    /// for the panel (number masked) to `done`, on whatever thread.
+    fn last_sms(&self, done: Box<dyn FnOnce(String) + Send>);
 }
 
 /// Codes the panel can scan.
@@ -50,6 +56,18 @@ pub fn connect(window: &AppWindow, controls: Rc<dyn DemoControls>) {
             1 => DemoCode::Forged,
             _ => DemoCode::Foreign,
         })
+    });
+    let c = controls.clone();
+    op.on_show_eid_code(move |i| c.show_eid_code(i.max(0) as usize));
+    let c = controls.clone();
+    let weak = window.as_weak();
+    op.on_read_last_sms(move || {
+        let weak = weak.clone();
+        c.last_sms(Box::new(move |line| {
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                w.global::<OperatorAdapter>().set_last_sms(line.into())
+            });
+        }));
     });
     let c = controls.clone();
     let weak = window.as_weak();

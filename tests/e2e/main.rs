@@ -33,6 +33,7 @@ mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;
+mod identify;
 mod medical_insurance;
 mod menu;
 mod personal_documents;

@@ -369,6 +369,8 @@ pub enum Page {
     MedicalInsurance,
     /// The rating step after a session (rating.rs reads its step).
     Rating,
+    /// Identifying without the card (its own test reads the step: `View::identify_step`).
+    Identify,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -381,6 +383,7 @@ impl View<'_> {
         match self.0.screen() {
             Screen::Attract => Page::Attract,
             Screen::Menu => Page::Menu,
+            Screen::Identify(_) => Page::Identify,
             Screen::Service(ActiveFlow::QueueTicket(f)) => match f.step() {
                 qt::Step::ChooseArea => Page::AreaSelect,
                 qt::Step::Phone { .. } => Page::Phone,
@@ -404,6 +407,13 @@ impl View<'_> {
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
             Screen::Rating(_) => Page::Rating,
+        }
+    }
+    /// The identifying page's step, when it is on screen.
+    pub fn identify_step(&self) -> Option<&kiosk::app::identify::IdentifyStep> {
+        match self.0.screen() {
+            kiosk::app::Screen::Identify(f) => Some(f.step()),
+            _ => None,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

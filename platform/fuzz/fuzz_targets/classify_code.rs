@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(verify_url(scan.trim(), KEY), Some(case_number));
             }
             ScannedCode::QueueTicket { ticket_id } => assert_eq!(ticket_id.len(), 36),
-            ScannedCode::ForgedReceipt | ScannedCode::Other => {}
+            ScannedCode::ElectronicId { token } => {
+                assert_eq!(kiosk_platform::codes::parse_eid_code(&scan), Some(token));
+            }
+            ScannedCode::ForgedReceipt | ScannedCode::Appointment { .. } | ScannedCode::Other => {}
         }
     }
     if let Some(case) = parse_case_number(&text) {

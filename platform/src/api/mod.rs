@@ -22,6 +22,7 @@ pub mod appointment;
 pub mod case_progress;
 pub mod catalog;
 pub mod certificate;
+pub mod identity;
 pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;

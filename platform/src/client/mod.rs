@@ -28,6 +28,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod identity;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;

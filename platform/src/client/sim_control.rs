@@ -13,11 +13,35 @@ impl PlatformClient {
         decode(self.send("POST", "/control/cases", Some(bytes), None, false)?)
     }
 
-    /// Simulator only: `GET /control/sms?number=` (unsigned), the messages the SMS gateway
-    /// recorded for `number`, oldest first.
-    pub fn sim_sms(&self, number: &str) -> Result<crate::api::sms::SmsList, ClientError> {
-        let path = format!("/control/sms?number={number}");
+    /// Simulator only: `GET /control/sms[?number=…]` (unsigned), the messages the SMS
+    /// gateway recorded (to `number`, or to anyone), oldest first.
+    pub fn sim_sms(
+        &self,
+        number: Option<&str>,
+    ) -> Result<crate::api::sms::SmsList, ClientError> {
+        let path = match number {
+            Some(n) if n.bytes().all(|b| b.is_ascii_digit()) => format!("/control/sms?number={n}"),
+            Some(_) => return Err(ClientError::Decode("number must be digits".to_owned())),
+            None => "/control/sms".to_owned(),
+        };
         decode(self.send("GET", &path, None, None, false)?)
+    }
+
+    /// Simulator only: `POST /control/eid/issue?citizen=N` (unsigned), the QR payload
+    /// sample citizen `N`'s e-ID app would show now (good once, for three minutes).
+    pub fn sim_issue_eid(&self, citizen: usize) -> Result<String, ClientError> {
+        let path = format!("/control/eid/issue?citizen={citizen}");
+        let issued: crate::api::identity::EidIssued =
+            decode(self.send("POST", &path, None, None, false)?)?;
+        Ok(issued.payload)
+    }
+
+    /// Simulator only: `POST /control/identity/age?secs=N` (unsigned): every SMS code,
+    /// e-ID code and lock `secs` older.
+    pub fn sim_age_identity(&self, secs: i64) -> Result<(), ClientError> {
+        let path = format!("/control/identity/age?secs={secs}");
+        let _: serde_json::Value = decode(self.send("POST", &path, None, None, false)?)?;
+        Ok(())
     }
 
     /// Simulator only: `GET /control/stats` (unsigned).

@@ -27,6 +27,10 @@ pub(crate) fn record(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO sms_messages (number, text, sent_at) VALUES (?1, ?2, ?3)")?
         .execute(params![number, text, now.to_rfc3339()])?;
+    conn.prepare_cached(
+        "DELETE FROM sms_messages WHERE id <= (SELECT MAX(id) FROM sms_messages) - ?1",
+    )?
+    .execute([KEEP])?;
     tracing::info!(
         number = %crate::api::mask_phone(number),
         "platform sim: SMS recorded"
@@ -34,10 +38,17 @@ pub(crate) fn record(
     Ok(())
 }
 
-/// Every message to `number`, oldest first.
-pub(crate) fn messages(conn: &Connection, number: &str) -> rusqlite::Result<Vec<SmsMessage>> {
+/// Messages kept at most (the oldest go first), so a long demo does not grow without end.
+const KEEP: i64 = 1000;
+
+/// Every message to `number` (every message when `None`), oldest first.
+pub(crate) fn messages(
+    conn: &Connection,
+    number: Option<&str>,
+) -> rusqlite::Result<Vec<SmsMessage>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT number, text, sent_at FROM sms_messages WHERE number = ?1 ORDER BY id",
+        "SELECT number, text, sent_at FROM sms_messages
+         WHERE ?1 IS NULL OR number = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([number], |r| {
         let sent: String = r.get(2)?;

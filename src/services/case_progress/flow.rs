@@ -144,7 +144,9 @@ impl Flow for CaseProgressFlow {
             ScannedCode::Forged => CaseProblem::ForgedCode,
             // An appointment slip is the appointment service's (claimed on the attract
             // screen); here it is not a case.
-            ScannedCode::Foreign | ScannedCode::Appointment(_) => CaseProblem::ForeignCode,
+            ScannedCode::Foreign | ScannedCode::Appointment(_) | ScannedCode::ElectronicId(_) => {
+                CaseProblem::ForeignCode
+            }
             ScannedCode::QueueTicket => CaseProblem::QueueTicketCode,
             ScannedCode::Unreadable => CaseProblem::UnreadableCode,
         };

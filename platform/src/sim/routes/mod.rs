@@ -22,6 +22,7 @@ mod appointment;
 mod case_progress;
 mod catalog;
 mod certificate;
+mod identity;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
@@ -44,6 +45,7 @@ const TABLE: &[&[Route]] = &[
     medical_insurance::ROUTES,
     rating::ROUTES,
     sms::ROUTES,
+    identity::ROUTES,
 ];
 
 /// Who may call an endpoint.

@@ -28,6 +28,7 @@ pub(crate) mod appointment;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod identity;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
@@ -213,6 +214,8 @@ const MIGRATIONS: &[&str] = &[
     rating::MIGRATION,
     crate::sim::sms::MIGRATION,
     queue_ticket::MIGRATION_SILENT_CALLING,
+    // 13: SMS codes, wrong tries and locks, e-ID codes (identification without the card).
+    identity::MIGRATION_13,
 ];
 
 /// Schema version this code knows.

@@ -175,6 +175,7 @@ fn heartbeats_are_kept_per_kiosk() {
             },
         ],
         clock_skew_ms: Some(-250),
+        acks: Vec::new(),
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
 
 // The service registry: one line per citizen service.
 pub mod appointment;
+// Staff and remote management (not citizen services): the audit transaction, heartbeat commands.
+pub mod audit;
 pub mod case_progress;
 pub mod catalog;
 pub mod certificate;
+pub mod commands;
 pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
@@ -219,6 +222,10 @@ pub struct Heartbeat {
     /// its previous heartbeat (from [`HeartbeatAck::server_time`]); absent on the first one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_skew_ms: Option<i64>,
+    /// Acknowledgements of the remote commands carried out since the last heartbeat the
+    /// platform answered (`commands::CommandAck`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acks: Vec<commands::CommandAck>,
 }
 
 /// One device's health in a [`Heartbeat`].
@@ -240,6 +247,10 @@ pub struct DeviceHealth {
 pub struct HeartbeatAck {
     /// The platform's clock when it received the heartbeat (lets a kiosk see its own skew).
     pub server_time: DateTime<Utc>,
+    /// Remote commands for the kiosk, repeated until it acknowledges them
+    /// (`commands::RemoteCommand`); absent from older platforms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<commands::RemoteCommand>,
 }
 
 /// `GET /v1/admin/heartbeats` response: the last heartbeat of every kiosk.

@@ -31,7 +31,8 @@ mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
-// Not a service: the simulator's knobs.
+// Not services: remote management (simulator side), the simulator's knobs.
+mod commands;
 mod sim_control;
 
 pub use catalog::CatalogFetch;

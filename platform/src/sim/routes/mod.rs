@@ -26,6 +26,9 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 
+// Remote management (not a service): commands for kiosks, their audit rows.
+mod commands;
+
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
 mod phone_page;
 
@@ -40,6 +43,7 @@ const TABLE: &[&[Route]] = &[
     certificate::ROUTES,
     personal_documents::ROUTES,
     medical_insurance::ROUTES,
+    commands::ROUTES,
 ];
 
 /// Who may call an endpoint.
@@ -331,7 +335,15 @@ fn heartbeat(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let beat: Heartbeat = parse_body(c.req)?;
     let now = Utc::now();
     store::record_heartbeat(c.conn, c.kiosk_id, &beat, now)?;
-    json(200, &HeartbeatAck { server_time: now })
+    // Acknowledged commands close; the open ones ride on the answer until they are.
+    let commands = store::commands::exchange(c.conn, c.kiosk_id, &beat.acks)?;
+    json(
+        200,
+        &HeartbeatAck {
+            server_time: now,
+            commands,
+        },
+    )
 }
 
 fn heartbeats(c: &mut Call<'_>) -> Result<Response, ApiError> {

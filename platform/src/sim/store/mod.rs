@@ -25,9 +25,12 @@ use crate::api::{
 
 // The service registry: one line per citizen service.
 pub(crate) mod appointment;
+// Staff and remote management: the kiosks' audit log, the commands queued for them.
+pub(crate) mod audit;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod commands;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
@@ -48,6 +51,7 @@ pub(crate) const KINDS: &[(&str, StoreKind)] = &[
     (KIND_QUEUE_TICKET, queue_ticket::store),
     (KIND_APPOINTMENT_BOOK, appointment::store),
     (KIND_APPOINTMENT_CANCEL, appointment::store_cancel),
+    (crate::api::audit::KIND_AUDIT, audit::store),
 ];
 
 /// The service module that stores transactions of `kind`.
@@ -206,6 +210,9 @@ const MIGRATIONS: &[&str] = &[
     appointment::MIGRATION_8,
     // 9: kinds of certificate and the certificates issued (the certificate service).
     certificate::MIGRATION_9,
+    // 10, 11: the kiosks' audit log; remote commands and their acknowledgements.
+    audit::MIGRATION,
+    commands::MIGRATION,
 ];
 
 /// Schema version this code knows.

@@ -70,6 +70,9 @@ enum Command {
     Manpage,
     /// Drives the store and sync headlessly, for load and crash tests.
     Soak(kiosk::cli::soak::SoakArgs),
+    /// Staff tools: `hash-pin` makes a PIN's hash for the configuration.
+    #[command(subcommand)]
+    Staff(kiosk::cli::staff::StaffCommand),
 }
 
 /// Faults and admission control of `kiosk platform-sim` (docs/platform-api.md, "Simulator
@@ -159,6 +162,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
+        Some(Command::Staff(c)) => kiosk::cli::staff::run(c),
         Some(Command::Manpage) => manpage(),
         None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
             .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),

@@ -7,3 +7,4 @@ pub mod doc;
 pub mod exit;
 pub mod soak;
 pub mod soak_fleet;
+pub mod staff;

@@ -527,19 +527,29 @@ fn default_warn_free_mb() -> u64 {
     1024
 }
 
-/// The hall staff screen (`[staff]`).
+/// Who may open the staff and technician screens (`[staff]`); see docs/operations.md.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffConfig {
-    /// `sha256$<salt>$<hex of sha256(salt + PIN)>` (see docs/operations.md). Without it the
-    /// staff screen cannot be opened.
+    /// The older single staff PIN (any badge number signs in as staff): an argon2id PHC
+    /// string or `sha256$<salt>$<hex>`. Prefer [`StaffConfig::badges`].
     pub pin_hash: Option<String>,
+    /// `[[staff.badges]]`: one entry per badge. Without any, the screens cannot be opened.
+    #[serde(default)]
+    pub badges: Vec<StaffBadge>,
 }
 
-/// The demo's staff PIN, 246810, under the salt `citizen-window-demo`.
-#[cfg(feature = "demo")]
-pub const DEMO_STAFF_PIN_HASH: &str =
-    "sha256$citizen-window-demo$bb215b25b8f6b221726348d368852b2c7657c4d98ce690c8c26eb1958c165cd5";
+/// One badge that may sign in (`[[staff.badges]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffBadge {
+    /// The badge number typed on the pad (digits).
+    pub badge: String,
+    /// `staff` or `technician`.
+    pub role: String,
+    /// Its PIN as an argon2id PHC string (`kiosk staff hash-pin`).
+    pub pin_hash: String,
+}
 
 impl Default for SyncConfig {
     fn default() -> Self {

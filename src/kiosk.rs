@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
 use crate::devices::a4_printer::{A4Output, A4Printer};
-use crate::devices::health::HealthBoard;
+use crate::devices::health::{DeviceId, HealthBoard};
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
@@ -299,6 +299,23 @@ impl Kiosk {
             router
         };
         let code_scanner = code_scanner(config, sink.clone(), &health)?;
+        // Staff: who may sign in, the lock-out the store kept, every device's reset order.
+        let access = crate::service::pin::StaffAccess::from_config(&config.staff)
+            .map_err(anyhow::Error::msg)?;
+        if access.is_empty() {
+            tracing::warn!("no [[staff.badges]]: the staff screen cannot be opened");
+        }
+        for warning in access.warnings() {
+            tracing::warn!("{warning}");
+        }
+        let resets = crate::devices::reset::DeviceResets::new();
+        resets.register(DeviceId::Printer, printer_handle.reset_order());
+        if a4.is_present() {
+            resets.register(DeviceId::A4Printer, a4.reset_order());
+        }
+        let (wrong, locked_for) =
+            crate::service::staff_service::lockout_at_start(&Store::open(&db)?, chrono::Utc::now());
+        let gate = crate::app::staff::PinGate::new(!access.is_empty(), wrong, locked_for, clock());
         let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
@@ -308,37 +325,30 @@ impl Kiosk {
                 kick: sync.kicker(),
                 health: health.clone(),
                 a4: a4.clone(),
+                access,
+                resets: resets.clone(),
+                restart_flag: std::env::var_os("RUNTIME_DIRECTORY")
+                    .map(|dir| std::path::Path::new(&dir).join(RESTART_FLAG)),
+                // The technician side's diagnostic bundle plugs in here (a `BundleHook`).
+                bundle: None,
             },
         )?;
-        let pin_check: Option<Box<dyn crate::app::staff::PinCheck>> = match config
-            .staff
-            .pin_hash
-            .as_deref()
-            .map(crate::service::staff_service::PinHash::parse)
-        {
-            Some(Ok(hash)) => Some(Box::new(hash)),
-            Some(Err(e)) => anyhow::bail!("staff.pin_hash: {e}"),
-            None => {
-                tracing::warn!("no staff.pin_hash: the staff screen cannot be opened");
-                None
-            }
-        };
         let out_of_service = crate::service::staff_service::out_of_service(&config.data_dir);
         if out_of_service {
             tracing::warn!("the kiosk starts out of service (staff took it out)");
         }
         let staff = ui::connect_staff(
             &window,
-            crate::app::staff::StaffController::new(
-                Box::new(staff_service),
-                pin_check,
-                out_of_service,
-            ),
+            crate::app::staff::StaffController::new(Box::new(staff_service), gate, out_of_service),
             clock.clone(),
         );
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
+        resets.register(DeviceId::IdCard, idcard.reset_order());
+        if let Some(scanner) = &code_scanner {
+            resets.register(DeviceId::CodeScanner, scanner.reset_order());
+        }
 
         Ok(Self {
             ui,

@@ -66,6 +66,9 @@ enum Command {
     /// Drives the store and sync headlessly, for load and crash tests.
     #[cfg(feature = "demo")]
     Soak(kiosk::cli::soak::SoakArgs),
+    /// Staff tools: `hash-pin` makes a PIN's hash for the configuration.
+    #[command(subcommand)]
+    Staff(kiosk::cli::staff::StaffCommand),
 }
 
 /// Where the installed kiosk's configuration lives (the package's conffile).
@@ -83,6 +86,7 @@ fn main() -> std::process::ExitCode {
         #[cfg(feature = "demo")]
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
+        Some(Command::Staff(c)) => kiosk::cli::staff::run(c),
         Some(Command::Manpage) => manpage(),
         None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
             .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),

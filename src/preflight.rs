@@ -96,10 +96,9 @@ pub fn check(config: &Config) -> Result<PreflightNotes, PreflightError> {
         }
     }
     check_store_key(config, data_ok, &mut problems, &mut notes);
-    if let Some(hash) = config.staff.pin_hash.as_deref() {
-        if let Err(e) = crate::service::staff_service::PinHash::parse(hash) {
-            problems.push(format!("config: staff.pin_hash: {e}"));
-        }
+    match crate::service::pin::StaffAccess::from_config(&config.staff) {
+        Ok(access) => notes.0.extend(access.warnings()),
+        Err(e) => problems.push(format!("config: {e}")),
     }
     if problems.is_empty() {
         Ok(notes)

@@ -180,6 +180,7 @@ fn heartbeats_are_kept_per_kiosk() {
             version: "1.2.4".into(),
             starts: 5,
         }],
+        acks: Vec::new(),
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

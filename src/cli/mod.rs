@@ -11,3 +11,4 @@ pub mod platform_sim;
 pub mod soak;
 #[cfg(feature = "demo")]
 pub mod soak_fleet;
+pub mod staff;

@@ -45,9 +45,7 @@ impl Config {
             session: SessionConfig::default(),
             sync: SyncConfig::default(),
             store: StoreConfig::default(),
-            staff: StaffConfig {
-                pin_hash: Some(crate::config::DEMO_STAFF_PIN_HASH.to_owned()),
-            },
+            staff: demo_staff_config(),
             codes: Some(CodesConfig {
                 verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
                 verify_key_file: None,
@@ -341,6 +339,28 @@ impl DemoControls for SimRig {
                 handle.restock();
             }
         }
+    }
+}
+
+/// The demo's staff PIN: badge 1001, PIN 246810 (docs/operations.md).
+pub const DEMO_STAFF_PIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$TI8HL8+A9pW++sSdXTv0CA$2un1Z8GT8gxDaoQhnZa+ds/gKHZkYJ8MvOyBXlWZ/p4";
+/// The demo's technician PIN: badge 9001, PIN 135790.
+pub const DEMO_TECHNICIAN_PIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$vUVxLyM8zFVAfM8qoXifWA$ifz1CqWIVkScodFCRIklk+S01DfkqrkE57KGOnvEcpg";
+
+/// The demo's `[staff]`: a hall staff badge (1001, PIN 246810) and a technician badge (9001,
+/// PIN 135790), as argon2id hashes made with `kiosk staff hash-pin`.
+pub fn demo_staff_config() -> StaffConfig {
+    let badge = |badge: &str, role: &str, hash: &str| crate::config::StaffBadge {
+        badge: badge.to_owned(),
+        role: role.to_owned(),
+        pin_hash: hash.to_owned(),
+    };
+    StaffConfig {
+        pin_hash: None,
+        badges: vec![
+            badge("1001", "staff", DEMO_STAFF_PIN_HASH),
+            badge("9001", "technician", DEMO_TECHNICIAN_PIN_HASH),
+        ],
     }
 }
 

@@ -104,6 +104,14 @@ impl A4Printer {
         !matches!(self.inner.output, A4Output::None)
     }
 
+    /// Staff's reset order: an A4 printer has no port held open (IPP opens a connection per
+    /// request, the folder printer a file per page), so a reset asks it afresh at once and
+    /// puts the answer on the health board.
+    pub fn reset_order(&self) -> super::reset::ResetOrder {
+        let me = self.clone();
+        Arc::new(move || me.check().map_err(|p| staff_words(p).to_string()))
+    }
+
     /// Whether the printer can take a job now. Asks an IPP printer for its state; reports the
     /// answer to the health board either way.
     pub fn check(&self) -> Result<(), A4Problem> {

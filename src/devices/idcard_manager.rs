@@ -112,6 +112,7 @@ pub struct IdCardManager {
     life: crate::worker::Life,
     health: Arc<HealthCell>,
     photo: PhotoSupport,
+    reset: super::reset::ResetSignal,
 }
 
 /// What a read card means for the session. The photo is decoded with the vendor library
@@ -189,6 +190,7 @@ impl IdCardManager {
             },
         };
         let stop = Arc::new(AtomicBool::new(false));
+        let reset = super::reset::ResetSignal::default();
         let health = Arc::new(health.cell(DeviceId::IdCard));
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -196,9 +198,10 @@ impl IdCardManager {
             .spawn({
                 let stop = stop.clone();
                 let health = health.clone();
+                let reset = reset.clone();
                 move || {
                     let _life = guard;
-                    run(&port, &*sink, &stop, &health, decoder.as_ref())
+                    run(&port, &*sink, &stop, &reset, &health, decoder.as_ref())
                 }
             })
             .expect("spawn idcard thread");
@@ -208,7 +211,14 @@ impl IdCardManager {
             life,
             health,
             photo,
+            reset,
         }
+    }
+
+    /// Staff's reset: the thread closes the reader's port and opens it again at once (also
+    /// when it is waiting out its reconnect delay after an unplugged cable).
+    pub fn reset_order(&self) -> super::reset::ResetOrder {
+        self.reset.order()
     }
 
     /// The reader's state now: unknown while the port is first opened.
@@ -251,17 +261,26 @@ fn run(
     port: &ReaderPort,
     sink: &dyn EventSink,
     stop: &AtomicBool,
+    reset: &super::reset::ResetSignal,
     health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
+        if reset.take() {
+            tracing::info!(device = "idcard", "reader reset by staff: reopening {port}");
+            failures = 0;
+        }
         let reader = match open_reader(port) {
             Ok(r) => r,
             Err(e) => {
                 set_fault(health, format!("cannot open {port}: {e}"));
                 failures += 1;
-                super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
+                super::reset::sleep_unless_stopped_or_reset(
+                    super::reconnect_delay(failures),
+                    stop,
+                    reset,
+                );
                 continue;
             }
         };
@@ -272,9 +291,16 @@ fn run(
             );
         }
         failures = 0;
-        poll_until_lost(idcard::CardPoller::new(reader), sink, stop, health, decoder);
+        poll_until_lost(
+            idcard::CardPoller::new(reader),
+            sink,
+            stop,
+            reset,
+            health,
+            decoder,
+        );
         if !stop.load(Ordering::SeqCst) {
-            super::sleep_unless_stopped(super::reconnect_delay(0), stop);
+            super::reset::sleep_unless_stopped_or_reset(super::reconnect_delay(0), stop, reset);
         }
     }
 }
@@ -284,6 +310,7 @@ fn poll_until_lost(
     mut poller: idcard::CardPoller<Box<dyn ReaderTransport>>,
     sink: &dyn EventSink,
     stop: &AtomicBool,
+    reset: &super::reset::ResetSignal,
     health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
 ) {
@@ -291,7 +318,8 @@ fn poll_until_lost(
     // citizen and the log once, not five times a second.
     let mut card_failing = false;
     let mut timeouts = 0u32;
-    while !stop.load(Ordering::SeqCst) {
+    // A reset closes the port here (the poller is dropped) and the caller opens it again.
+    while !stop.load(Ordering::SeqCst) && !reset.pending() {
         let result = poller.poll();
         match &result {
             Err(idcard::Error::Timeout) => timeouts += 1,

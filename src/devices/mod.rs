@@ -9,6 +9,8 @@ pub mod doc_scanner;
 pub mod health;
 pub mod idcard_manager;
 pub mod printer_manager;
+// Staff's device reset: one order per manager, registered by id.
+pub mod reset;
 pub mod scanner_manager;
 pub mod storage;
 

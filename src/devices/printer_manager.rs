@@ -171,6 +171,10 @@ enum Command {
         reply: Sender<Result<(), PrintFault>>,
     },
     Restock,
+    /// Restock only when the printer itself reports paper (staff's "paper restocked").
+    RestockChecked {
+        reply: Sender<Result<(), String>>,
+    },
     Reconnect,
 }
 
@@ -201,6 +205,28 @@ impl PrinterHandle {
     /// Staff asked to reset the printer: close its port and open it again.
     pub fn reconnect(&self) {
         let _ = self.commands.send(Command::Reconnect);
+    }
+
+    /// Staff say they loaded paper: the printer is asked first, and only when it reports
+    /// paper (no paper-out, no cover open) is the paper counter reset and a held job printed
+    /// again. `Err` says what the printer reports instead. Call from a worker thread.
+    pub fn restock_when_loaded(&self) -> Result<(), String> {
+        let (reply, answer) = mpsc::channel();
+        self.commands
+            .send(Command::RestockChecked { reply })
+            .map_err(|_| "printer thread stopped".to_string())?;
+        answer
+            .recv()
+            .map_err(|_| "printer thread stopped".to_string())?
+    }
+
+    /// Staff's reset order: close the port and open it again.
+    pub fn reset_order(&self) -> super::reset::ResetOrder {
+        let me = self.clone();
+        Arc::new(move || {
+            me.reconnect();
+            Ok(())
+        })
     }
 
     /// The printer as last seen.
@@ -347,6 +373,30 @@ impl Worker {
                     self.state().paper.restock();
                     tracing::info!(device = "printer", "paper restocked");
                     self.retry_held();
+                }
+                Ok(Command::RestockChecked { reply }) => {
+                    // Ask the printer now, not the last idle poll: the roll was just loaded.
+                    let status = self.port().and_then(|p| p.status());
+                    let verdict = match status {
+                        Ok(s) => match s.blocking_error() {
+                            None => {
+                                self.state().status = Some(s);
+                                self.state().paper.restock();
+                                tracing::info!(device = "printer", "paper restocked");
+                                self.retry_held();
+                                Ok(())
+                            }
+                            Some(e) => {
+                                self.state().status = Some(s);
+                                Err(e.to_string())
+                            }
+                        },
+                        Err(e) => {
+                            self.port = None;
+                            Err(format!("the printer does not answer: {e}"))
+                        }
+                    };
+                    let _ = reply.send(verdict);
                 }
                 Ok(Command::Reconnect) => {
                     tracing::info!(device = "printer", link = %self.link, "port reopened by staff");

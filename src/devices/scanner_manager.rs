@@ -101,6 +101,7 @@ pub struct ScannerManager {
     thread: Option<JoinHandle<()>>,
     life: crate::worker::Life,
     health: Arc<HealthCell>,
+    reset: super::reset::ResetSignal,
 }
 
 impl ScannerManager {
@@ -117,6 +118,7 @@ impl ScannerManager {
         health: &Arc<HealthBoard>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
+        let reset = super::reset::ResetSignal::default();
         let health = Arc::new(health.cell(DeviceId::CodeScanner));
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -124,9 +126,10 @@ impl ScannerManager {
             .spawn({
                 let stop = stop.clone();
                 let health = health.clone();
+                let reset = reset.clone();
                 move || {
                     let _life = guard;
-                    run(&port, &line, &classify, &*sink, &stop, &health)
+                    run(&port, &line, &classify, &*sink, &stop, &reset, &health)
                 }
             })
             .expect("spawn code scanner thread");
@@ -135,7 +138,13 @@ impl ScannerManager {
             thread: Some(thread),
             life,
             health,
+            reset,
         }
+    }
+
+    /// Staff's reset: the thread closes the scanner's port and opens it again at once.
+    pub fn reset_order(&self) -> super::reset::ResetOrder {
+        self.reset.order()
     }
 
     /// The scanner's state now: unknown while it is first opened.
@@ -195,22 +204,32 @@ fn run(
     classify: &Classifier,
     sink: &dyn EventSink,
     stop: &AtomicBool,
+    reset: &super::reset::ResetSignal,
     health: &HealthCell,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
+        if reset.take() {
+            tracing::info!(device = "code_scanner", "scanner reset by staff: reopening");
+            failures = 0;
+        }
         let mut scanner = match open(port, line) {
             Ok(s) => s,
             Err(e) => {
                 set_health(health, DeviceState::fault(&e.to_string()));
                 failures += 1;
-                super::sleep_unless_stopped(super::reconnect_delay(failures), stop);
+                super::reset::sleep_unless_stopped_or_reset(
+                    super::reconnect_delay(failures),
+                    stop,
+                    reset,
+                );
                 continue;
             }
         };
         failures = 0;
         set_health(health, DeviceState::Ok);
-        while !stop.load(Ordering::SeqCst) {
+        // A reset drops the scanner here (closing its port) and opens it again.
+        while !stop.load(Ordering::SeqCst) && !reset.pending() {
             match scanner.read_scan(READ_WAIT) {
                 Ok(None) => {}
                 Ok(Some(scan)) => {
@@ -229,7 +248,7 @@ fn run(
                 }
             }
         }
-        if !stop.load(Ordering::SeqCst) {
+        if !stop.load(Ordering::SeqCst) && !reset.pending() {
             super::sleep_unless_stopped(super::reconnect_delay(0), stop);
         }
     }

@@ -1,20 +1,25 @@
-//! The staff service thread: carries out the hall staff's orders off the UI thread (outbox
-//! reads and retries with its own store connection, paper restock and test slip, printer reset,
-//! the out-of-service flag file) and answers each with a [`StaffReport`] event.
-//!
-//! Also the staff PIN check: `[staff] pin_hash = "sha256$<salt>$<hex of sha256(salt + PIN)>"`.
+//! The staff worker: carries out the staff's and technicians' orders off the UI thread (the
+//! PIN check and the lock-out, outbox reads and retries with its own store connection, paper
+//! restock and test slip, device resets, the out-of-service flag file, reprints) and the
+//! platform's remote commands (each id once), writes every action to the audit log, and
+//! answers each order with [`StaffReport`] events.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Utc;
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
+use kiosk_platform::api::audit::AuditTx;
+use kiosk_platform::api::commands::{CommandKind, RemoteCommand};
 
+use super::pin::StaffAccess;
 use crate::app::staff::{
-    FailedRow, PinCheck, PrinterView, StaffCommand, StaffNote, StaffReport, StaffService,
+    after_wrong, FailedRow, PinAttempt, PinVerdict, PrinterView, SignedIn, StaffCommand, StaffNote,
+    StaffReport, StaffService, AUDIT_SHOWN,
 };
 use crate::app::{EventSink, KioskEvent};
+use crate::devices::health::DeviceId;
 use crate::devices::printer_manager::{PrinterHandle, PrinterState};
+use crate::devices::reset::DeviceResets;
 use crate::store::{Store, StoreError};
 use crate::sync::SyncKick;
 use crate::worker::{Orders, Spawned, Worker};
@@ -40,65 +45,6 @@ pub fn set_out_of_service(data_dir: &Path, out: bool) -> std::io::Result<()> {
     }
 }
 
-/// A salted SHA-256 of the staff PIN, as written in the configuration.
-#[derive(Clone)]
-pub struct PinHash {
-    salt: String,
-    digest: [u8; 32],
-}
-
-impl std::fmt::Debug for PinHash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PinHash(<redacted>)")
-    }
-}
-
-fn digest(salt: &str, pin: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update(pin.as_bytes());
-    h.finalize().into()
-}
-
-impl PinHash {
-    /// Parses `sha256$<salt>$<64 hex digits>`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut parts = text.trim().splitn(3, '$');
-        let (Some("sha256"), Some(salt), Some(hex_digest)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err("expected sha256$<salt>$<hex digest>".into());
-        };
-        let bytes = hex::decode(hex_digest).map_err(|e| format!("digest: {e}"))?;
-        let digest: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| "digest: expected 64 hex digits".to_string())?;
-        if salt.is_empty() {
-            return Err("empty salt".into());
-        }
-        Ok(Self {
-            salt: salt.to_owned(),
-            digest,
-        })
-    }
-
-    /// The configuration line for `pin` under `salt`.
-    pub fn make(salt: &str, pin: &str) -> String {
-        format!("sha256${salt}${}", hex::encode(digest(salt, pin)))
-    }
-}
-
-impl PinCheck for PinHash {
-    fn check(&self, pin: &str) -> bool {
-        let d = digest(&self.salt, pin);
-        // Compare every byte, whatever the first difference.
-        d.iter()
-            .zip(self.digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-    }
-}
-
 /// What the staff service needs.
 pub struct StaffServiceDeps {
     /// The kiosk's database.
@@ -115,6 +61,42 @@ pub struct StaffServiceDeps {
     pub health: Arc<crate::devices::health::HealthBoard>,
     /// The A4 printer: certificates kept after a failed print are reprinted on it.
     pub a4: crate::devices::a4_printer::A4Printer,
+    /// Who may sign in.
+    pub access: StaffAccess,
+    /// Every device's reset order.
+    pub resets: Arc<DeviceResets>,
+    /// The file `Kiosk::restart_when_idle` watches (`None`: not run by systemd, no restart).
+    pub restart_flag: Option<PathBuf>,
+    /// Makes and uploads a diagnostic bundle (the technician side fills it); `None`: this
+    /// build cannot.
+    pub bundle: Option<BundleHook>,
+}
+
+/// Makes a diagnostic bundle (no personal data) and uploads it; `Ok` says where it went.
+pub type BundleHook = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+
+/// The lock-out at start as the gate takes it: wrong PINs in a row, and how long the lock
+/// still holds (a restart does not lift it).
+pub fn lockout_at_start(store: &Store, now: DateTime<Utc>) -> (u32, Option<std::time::Duration>) {
+    match store.lockout() {
+        Ok(l) => (
+            l.wrong,
+            l.locked_until
+                .and_then(|until| (until - now).to_std().ok())
+                .filter(|d| !d.is_zero()),
+        ),
+        Err(e) => {
+            tracing::error!("reading the staff lock-out: {e}");
+            (0, None)
+        }
+    }
+}
+
+/// The worker's own state: its store connection, what it was given, who signed in.
+struct State {
+    store: Store,
+    deps: StaffServiceDeps,
+    session: Option<SignedIn>,
 }
 
 impl StaffService for Orders<StaffCommand> {
@@ -126,82 +108,322 @@ impl StaffService for Orders<StaffCommand> {
 /// Opens the staff worker's own store connection and starts it.
 pub fn spawn(deps: StaffServiceDeps) -> anyhow::Result<Spawned<StaffCommand>> {
     let store = Store::open(&deps.db_path)?;
+    let state = State {
+        store,
+        deps,
+        session: None,
+    };
     Ok(Worker::spawn(
         "staff",
-        (store, deps),
-        |(store, deps), command: StaffCommand| {
-            for report in handle(store, deps, command) {
-                deps.sink.send(KioskEvent::Staff(report));
+        state,
+        |state, command: StaffCommand| {
+            for report in handle(state, command) {
+                state.deps.sink.send(KioskEvent::Staff(report));
             }
         },
     )?)
 }
 
-/// Carries out one order; returns what the screen should learn.
-pub fn handle(store: &Store, deps: &StaffServiceDeps, command: StaffCommand) -> Vec<StaffReport> {
-    let mut out = Vec::new();
-    match command {
-        StaffCommand::Refresh => {}
-        StaffCommand::Retry(id) => {
-            let note = match store.retry_failed(id, Utc::now()) {
-                Ok(done) => {
-                    tracing::info!(outbox_id = id, done, "staff retried a failed row");
-                    deps.kick.kick();
-                    StaffNote::Retried(usize::from(done))
-                }
-                Err(e) => StaffNote::Error(e.to_string()),
-            };
-            out.push(StaffReport::Note(note));
+/// Writes one audit row (and its outbox row); a failure is logged, never shown as the
+/// action's failure (the action happened).
+fn audit(store: &mut Store, role: &str, badge: &str, action: &str, result: &str) {
+    let cut = |t: &str| -> String {
+        t.chars()
+            .take(kiosk_platform::api::audit::AUDIT_TEXT_MAX)
+            .collect()
+    };
+    let entry = AuditTx {
+        role: role.to_owned(),
+        badge: cut(badge),
+        action: cut(action),
+        result: cut(result),
+        at: Utc::now(),
+    };
+    if let Err(e) = store.audit(&entry) {
+        tracing::error!(action, "audit row not written: {e}");
+    }
+}
+
+/// The audit log's result word for a note.
+fn result_of(note: &StaffNote) -> String {
+    match note {
+        StaffNote::RestockRefused(why)
+        | StaffNote::SlipFailed(why)
+        | StaffNote::ReprintFailed(why)
+        | StaffNote::Error(why)
+        | StaffNote::ResetFailed(_, why) => format!("failed: {why}"),
+        _ => "ok".to_owned(),
+    }
+}
+
+/// Checks a PIN; keeps the count and the lock in the store.
+fn check_pin(state: &mut State, attempt: PinAttempt) -> PinVerdict {
+    let signed_in = state
+        .deps
+        .access
+        .check(&attempt.badge, attempt.pin.expose());
+    let before = state.store.lockout().unwrap_or_default();
+    let (wrong, locked_for) = match &signed_in {
+        Some(_) => (0, None),
+        None => after_wrong(before.wrong),
+    };
+    let stored = crate::store::Lockout {
+        wrong,
+        locked_until: locked_for
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| Utc::now() + d),
+    };
+    if let Err(e) = state.store.save_lockout(&stored) {
+        tracing::error!("saving the staff lock-out: {e}");
+    }
+    let (role, result) = match &signed_in {
+        Some(who) => (who.role.name(), "ok"),
+        None if locked_for.is_some() => ("staff", "refused: locked"),
+        None => ("staff", "refused"),
+    };
+    // A wrong PIN is audited under the badge typed (the role is not known then).
+    audit(&mut state.store, role, &attempt.badge, "sign_in", result);
+    if locked_for.is_some() {
+        tracing::warn!(
+            "staff PIN pad locked after {} wrong PINs",
+            crate::app::staff::MAX_TRIES
+        );
+    }
+    state.session = signed_in.clone();
+    PinVerdict {
+        signed_in,
+        wrong,
+        locked_for,
+    }
+}
+
+/// Carries out one remote command unless its id was seen before; records how it ended for
+/// the next heartbeat's acknowledgement.
+fn remote(state: &mut State, command: RemoteCommand, out: &mut Vec<StaffReport>) {
+    let body = serde_json::to_string(&command.command).unwrap_or_default();
+    match state.store.remember_command(&command.id, &body, Utc::now()) {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            // Not remembered: not carried out either (it comes again with the next answer).
+            tracing::error!(id = %command.id, "remote command not remembered: {e}");
+            return;
         }
-        StaffCommand::RetryAll => {
-            let note = match store.retry_all_failed(Utc::now()) {
-                Ok(n) => {
-                    tracing::info!(rows = n, "staff retried every failed row");
-                    deps.kick.kick();
-                    StaffNote::Retried(n)
-                }
-                Err(e) => StaffNote::Error(e.to_string()),
-            };
-            out.push(StaffReport::Note(note));
-        }
-        StaffCommand::Restock => {
-            deps.printer.restock();
-            tracing::info!("staff: paper restocked");
-            out.push(StaffReport::Note(StaffNote::Restocked));
-            out.push(StaffReport::Note(test_slip(&deps.printer)));
-        }
-        StaffCommand::TestSlip => out.push(StaffReport::Note(test_slip(&deps.printer))),
-        StaffCommand::ResetPrinter => {
-            deps.printer.reconnect();
-            out.push(StaffReport::Note(StaffNote::PrinterReset));
-        }
-        StaffCommand::SetOutOfService(out_of) => {
-            let note = match set_out_of_service(&deps.data_dir, out_of) {
+    }
+    tracing::info!(id = %command.id, action = %command.command.action(), "remote command");
+    let result = match &command.command {
+        CommandKind::OutOfService | CommandKind::BackInService => {
+            let out_of = command.command == CommandKind::OutOfService;
+            match set_out_of_service(&state.deps.data_dir, out_of) {
                 Ok(()) => {
-                    tracing::info!(out_of_service = out_of, "staff changed the service state");
-                    if out_of {
-                        StaffNote::OutOfService
-                    } else {
-                        StaffNote::InService
-                    }
+                    out.push(StaffReport::ServiceState(out_of));
+                    "ok".to_owned()
                 }
-                Err(e) => StaffNote::Error(format!("{OUT_OF_SERVICE_FILE}: {e}")),
-            };
-            out.push(StaffReport::Note(note));
+                Err(e) => format!("failed: {OUT_OF_SERVICE_FILE}: {e}"),
+            }
         }
-        StaffCommand::Reprint => out.push(StaffReport::Note(reprint(store, &deps.a4))),
+        CommandKind::ResetDevice { device } => match device_by_name(device) {
+            Some(id) => match state.deps.resets.reset(id) {
+                Ok(()) => "ok".to_owned(),
+                Err(why) => format!("failed: {why}"),
+            },
+            None => format!("failed: unknown device {device:?}"),
+        },
+        CommandKind::UploadBundle => match &state.deps.bundle {
+            Some(hook) => match hook() {
+                Ok(_) => "ok".to_owned(),
+                Err(why) => format!("failed: {why}"),
+            },
+            None => "failed: this kiosk cannot make a diagnostic bundle yet".to_owned(),
+        },
+        CommandKind::RestartWhenIdle => match &state.deps.restart_flag {
+            Some(flag) => match std::fs::write(flag, "remote command\n") {
+                Ok(()) => "scheduled".to_owned(),
+                Err(e) => format!("failed: {}: {e}", flag.display()),
+            },
+            None => "failed: not run by systemd (no runtime folder)".to_owned(),
+        },
+    };
+    audit(
+        &mut state.store,
+        "platform",
+        &command.id,
+        &command.command.action(),
+        &result,
+    );
+    if let Err(e) = state.store.finish_command(&command.id, &result, Utc::now()) {
+        tracing::error!(id = %command.id, "remote command's result not kept: {e}");
+    }
+}
+
+/// A device by its heartbeat name.
+pub fn device_by_name(name: &str) -> Option<DeviceId> {
+    [
+        DeviceId::IdCard,
+        DeviceId::Printer,
+        DeviceId::CodeScanner,
+        DeviceId::DocScanner,
+        DeviceId::A4Printer,
+    ]
+    .into_iter()
+    .find(|d| d.name() == name)
+}
+
+/// Carries out one order; returns what the screen should learn.
+fn handle(state: &mut State, command: StaffCommand) -> Vec<StaffReport> {
+    let mut out = Vec::new();
+    let action: Option<(String, StaffNote)> = match command {
+        StaffCommand::CheckPin(attempt) => {
+            let verdict = check_pin(state, attempt);
+            let opened = verdict.signed_in.is_some();
+            out.push(StaffReport::PinChecked(verdict));
+            if !opened {
+                return out;
+            }
+            None
+        }
+        StaffCommand::SignOut => {
+            if let Some(who) = state.session.take() {
+                audit(
+                    &mut state.store,
+                    who.role.name(),
+                    &who.badge,
+                    "sign_out",
+                    "ok",
+                );
+            }
+            return out;
+        }
+        StaffCommand::Remote(command) => {
+            remote(state, command, &mut out);
+            None
+        }
+        StaffCommand::Refresh => None,
+        command => {
+            let action = action_name(&command);
+            Some((action, staff_action(state, command, &mut out)))
+        }
+    };
+    if let Some((action, note)) = action {
+        match &state.session {
+            Some(who) => {
+                let (role, badge) = (who.role.name(), who.badge.clone());
+                audit(&mut state.store, role, &badge, &action, &result_of(&note));
+            }
+            None => tracing::warn!(action, "staff action with nobody signed in"),
+        }
+        out.push(StaffReport::Note(note));
+    }
+    read_screen(state, &mut out);
+    out
+}
+
+/// The audit log's action code of a staff order.
+fn action_name(command: &StaffCommand) -> String {
+    match command {
+        StaffCommand::Retry(id) => format!("retry:{id}"),
+        StaffCommand::RetryAll => "retry_all".into(),
+        StaffCommand::Restock => "restock".into(),
+        StaffCommand::TestSlip => "test_slip".into(),
+        StaffCommand::ResetDevice(d) => format!("reset:{d}"),
+        StaffCommand::SetOutOfService(true) => "out_of_service".into(),
+        StaffCommand::SetOutOfService(false) => "back_in_service".into(),
+        StaffCommand::Reprint => "reprint".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// One staff action on the open screen; returns its outcome.
+fn staff_action(state: &mut State, command: StaffCommand, out: &mut Vec<StaffReport>) -> StaffNote {
+    let (store, deps) = (&state.store, &state.deps);
+    match command {
+        StaffCommand::Retry(id) => match store.retry_failed(id, Utc::now()) {
+            Ok(done) => {
+                tracing::info!(outbox_id = id, done, "staff retried a failed row");
+                deps.kick.kick();
+                StaffNote::Retried(usize::from(done))
+            }
+            Err(e) => StaffNote::Error(e.to_string()),
+        },
+        StaffCommand::RetryAll => match store.retry_all_failed(Utc::now()) {
+            Ok(n) => {
+                tracing::info!(rows = n, "staff retried every failed row");
+                deps.kick.kick();
+                StaffNote::Retried(n)
+            }
+            Err(e) => StaffNote::Error(e.to_string()),
+        },
+        StaffCommand::Restock => match deps.printer.restock_when_loaded() {
+            Ok(()) => {
+                tracing::info!("staff: paper restocked");
+                out.push(StaffReport::Note(StaffNote::Restocked));
+                test_slip(&deps.printer)
+            }
+            Err(why) => {
+                tracing::warn!("staff restock refused: the printer reports {why}");
+                StaffNote::RestockRefused(why)
+            }
+        },
+        StaffCommand::TestSlip => test_slip(&deps.printer),
+        StaffCommand::ResetDevice(device) => match deps.resets.reset(device) {
+            Ok(()) => {
+                tracing::info!(device = %device, "staff reset a device");
+                StaffNote::DeviceReset(device)
+            }
+            Err(why) => StaffNote::ResetFailed(device, why),
+        },
+        StaffCommand::SetOutOfService(out_of) => match set_out_of_service(&deps.data_dir, out_of) {
+            Ok(()) => {
+                tracing::info!(out_of_service = out_of, "staff changed the service state");
+                if out_of {
+                    StaffNote::OutOfService
+                } else {
+                    StaffNote::InService
+                }
+            }
+            Err(e) => StaffNote::Error(format!("{OUT_OF_SERVICE_FILE}: {e}")),
+        },
+        StaffCommand::Reprint => reprint(store, &deps.a4),
+        StaffCommand::CheckPin(_)
+        | StaffCommand::SignOut
+        | StaffCommand::Refresh
+        | StaffCommand::Remote(_) => StaffNote::Error("not a staff action".into()),
+    }
+}
+
+/// What the open screen shows: devices, printer, outbox, reprints, figures, audit log.
+fn read_screen(state: &mut State, out: &mut Vec<StaffReport>) {
+    let (store, deps) = (&state.store, &state.deps);
+    let mut first = vec![
+        StaffReport::Devices(deps.health.snapshot()),
+        StaffReport::Resettable(deps.resets.devices()),
+        StaffReport::Printer(printer_view(&deps.printer.state())),
+    ];
+    match outbox(store) {
+        Ok(report) => first.push(report),
+        Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
     match store.reprints_waiting(Utc::now()) {
-        Ok(n) => out.insert(0, StaffReport::Reprints(n)),
+        Ok(n) => first.push(StaffReport::Reprints(n)),
         Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
-    match outbox(store) {
-        Ok(report) => out.insert(0, report),
-        Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
+    let day = crate::clock::service_day();
+    let midnight = day
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(crate::clock::hall_offset()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    match store.today_figures(midnight, day) {
+        Ok(f) => first.push(StaffReport::Figures(f)),
+        Err(e) => tracing::error!("today's figures: {e}"),
     }
-    out.insert(0, StaffReport::Printer(printer_view(&deps.printer.state())));
-    out.insert(0, StaffReport::Devices(deps.health.snapshot()));
-    out
+    match store.recent_audit(AUDIT_SHOWN) {
+        Ok(rows) => first.push(StaffReport::Audit(rows)),
+        Err(e) => tracing::error!("audit log: {e}"),
+    }
+    // The screen's state first, then the notes of the action.
+    first.append(out);
+    *out = first;
 }
 
 /// Prints the oldest kept certificate; forgets it once it is out. One that fails again stays
@@ -289,24 +511,6 @@ fn test_slip(printer: &PrinterHandle) -> StaffNote {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_pin_hash_accepts_the_pin_only() {
-        let line = PinHash::make("salt", "246810");
-        let h = PinHash::parse(&line).unwrap();
-        assert!(h.check("246810"));
-        assert!(!h.check("246811"));
-        assert!(!h.check(""));
-        assert!(PinHash::parse("md5$x$00").is_err());
-        assert!(PinHash::parse("sha256$salt$abcd").is_err());
-        assert!(!format!("{h:?}").contains("salt"));
-    }
-
-    #[test]
-    fn the_demo_hash_is_the_documented_pin() {
-        let h = PinHash::parse(crate::config::DEMO_STAFF_PIN_HASH).unwrap();
-        assert!(h.check("246810"));
-    }
 
     #[test]
     fn out_of_service_survives_as_a_file() {

@@ -10,6 +10,8 @@ mod migrations;
 mod outbox;
 mod queue;
 mod reprints;
+// The staff side: lock-out, audit log, remote commands, today's figures.
+mod staff;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +26,7 @@ pub use maintenance::{CorruptAlarm, PurgeReport};
 pub use outbox::{OutboxCounts, OutboxRow, OutboxState};
 pub use queue::{IssuedTicket, LeaseInfo, NewTicket};
 pub use reprints::Reprint;
+pub use staff::{Lockout, TodayFigures};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

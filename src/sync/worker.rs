@@ -471,6 +471,8 @@ impl State {
             Some(dir) => crate::start_record::for_heartbeat(dir),
             None => (0, Vec::new()),
         };
+        // Remote commands carried out since the last answered heartbeat (staff worker).
+        let acks = self.store.unacked_commands()?;
         let sent_at = Utc::now();
         let ack = self.client.heartbeat(&Heartbeat {
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -481,9 +483,19 @@ impl State {
             clock_skew_ms: self.clock_skew_ms,
             failed_starts,
             failed_versions: failed_versions.clone(),
+            acks: acks.clone(),
         })?;
         if let Some(dir) = &self.data_dir {
             crate::start_record::reported(dir, &failed_versions);
+        }
+        let acked: Vec<String> = acks.into_iter().map(|a| a.id).collect();
+        self.store.mark_acked(&acked)?;
+        if !ack.commands.is_empty() {
+            // Carried out by the staff worker (each id once, audited); the UI thread passes
+            // them on, as it does every staff order.
+            self.sink.send(crate::app::KioskEvent::Staff(
+                crate::app::staff::StaffReport::Remote(ack.commands.clone()),
+            ));
         }
         let skew = clock_skew_ms(sent_at, Utc::now(), ack.server_time);
         if skew.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2 {

@@ -10,11 +10,14 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::{
-    AppWindow, SessionClock, StaffAdapter, StaffDeviceItem, StaffFailedItem, StaffMode,
-    StaffNoteKind,
+    AppWindow, SessionClock, StaffAdapter, StaffAuditItem, StaffBarItem, StaffDeviceItem,
+    StaffFailedItem, StaffMode, StaffNoteKind,
 };
-use crate::app::staff::{PinMessage, StaffController, StaffMode as Mode, StaffNote, StaffService};
+use crate::app::staff::{
+    GateStep, PinMessage, Role, StaffController, StaffMode as Mode, StaffNote, StaffService,
+};
 use crate::app::KioskEvent;
+use crate::devices::health::DeviceState;
 
 /// The staff screen's state on the UI thread.
 pub struct StaffUi {
@@ -60,8 +63,18 @@ impl StaffUi {
             Mode::Closed => StaffMode::Closed,
             Mode::Pin => StaffMode::Pin,
             Mode::Open => StaffMode::Open,
+            // The technician screen plugs in here: until it exists, a technician gets the
+            // staff screen with a technician badge line.
+            Mode::Technician => StaffMode::Open,
         });
         s.set_out_of_service(c.out_of_service());
+        let gate = c.gate();
+        s.set_pin_step(match gate.step() {
+            GateStep::Badge => 0,
+            GateStep::Pin => 1,
+            GateStep::Checking => 2,
+        });
+        s.set_pin_badge(gate.badge().into());
         s.set_pin_dots("●".repeat(c.typed_len()).into());
         let (kind, n) = match c.pin_message() {
             PinMessage::None => (0, 0),
@@ -71,9 +84,15 @@ impl StaffUi {
         };
         s.set_pin_message(kind);
         s.set_pin_number(n as i32);
-        if c.mode() != Mode::Open {
+        s.set_pin_countdown(format!("{}:{:02}", n / 60, n % 60).into());
+        let Some(who) = c.signed_in() else {
             return;
-        }
+        };
+        s.set_role(match who.role {
+            Role::Staff => 0,
+            Role::Technician => 1,
+        });
+        s.set_badge(who.badge.clone().into());
 
         let sync = c.sync();
         s.set_online(sync.online);
@@ -128,25 +147,66 @@ impl StaffUi {
             .collect();
         s.set_failed_rows(ModelRc::new(VecModel::from(rows)));
 
-        let reader = c.reader();
-        s.set_reader_known(*reader != crate::devices::health::DeviceState::Unknown);
-        s.set_reader_ok(reader.works());
-        s.set_reader_detail(reader.reason().map(|r| r.as_str()).unwrap_or("").into());
-        let others: Vec<StaffDeviceItem> = c
+        let devices: Vec<StaffDeviceItem> = c
             .devices()
             .iter()
             .map(|(device, state)| StaffDeviceItem {
                 device: device.name().into(),
-                ok: state.works(),
+                level: match state {
+                    DeviceState::Unknown => 0,
+                    DeviceState::Ok => 1,
+                    DeviceState::Warn { .. } => 2,
+                    DeviceState::Fault { .. } => 3,
+                },
                 detail: state.reason().map(|r| r.as_str()).unwrap_or("").into(),
+                resettable: c.resettable(*device),
             })
             .collect();
-        s.set_other_devices(ModelRc::new(VecModel::from(others)));
+        s.set_devices(ModelRc::new(VecModel::from(devices)));
+        let bars = |items: &[(String, u64)]| {
+            let rows: Vec<StaffBarItem> = items
+                .iter()
+                .map(|(label, n)| StaffBarItem {
+                    label: label.clone().into(),
+                    count: *n as i32,
+                })
+                .collect();
+            let top = rows.iter().map(|r| r.count).max().unwrap_or(1).max(1);
+            (ModelRc::new(VecModel::from(rows)), top)
+        };
+        let f = c.figures();
+        let (areas, top) = bars(&f.tickets_by_area);
+        s.set_tickets_by_area(areas);
+        s.set_tickets_top(top);
+        let (services, top) = bars(&f.services);
+        s.set_services_used(services);
+        s.set_services_top(top);
+        s.set_prints_today(f.prints as i32);
+        s.set_faults_today(f.faults as i32);
+        s.set_ratings_today(f.ratings as i32);
+        let audit: Vec<StaffAuditItem> = c
+            .audit()
+            .iter()
+            .map(|a| {
+                // `reset:idcard` → reset + its device; `retry:12` → retry.
+                let (action, device) = match a.action.split_once(':') {
+                    Some((action, rest)) => (action, if action == "reset" { rest } else { "" }),
+                    None => (a.action.as_str(), ""),
+                };
+                StaffAuditItem {
+                    at: hall_time(a.at).into(),
+                    role: a.role.clone().into(),
+                    badge: a.badge.clone().into(),
+                    action: action.into(),
+                    device: device.into(),
+                    result: a.result.split(':').next().unwrap_or("").into(),
+                }
+            })
+            .collect();
+        s.set_audit_rows(ModelRc::new(VecModel::from(audit)));
         match c.printer() {
             Some(p) => {
                 s.set_printer_known(true);
-                s.set_printer_ok(p.ok);
-                s.set_printer_detail(p.fault.clone().into());
                 s.set_paper_percent(i32::from(p.paper_percent));
                 s.set_job_held(p.job_held);
             }
@@ -159,7 +219,9 @@ impl StaffUi {
             Some(StaffNote::Restocked) => (StaffNoteKind::Restocked, String::new()),
             Some(StaffNote::SlipPrinted) => (StaffNoteKind::SlipPrinted, String::new()),
             Some(StaffNote::SlipFailed(why)) => (StaffNoteKind::SlipFailed, why.clone()),
-            Some(StaffNote::PrinterReset) => (StaffNoteKind::PrinterReset, String::new()),
+            Some(StaffNote::RestockRefused(why)) => (StaffNoteKind::RestockRefused, why.clone()),
+            Some(StaffNote::DeviceReset(d)) => (StaffNoteKind::DeviceReset, d.name().to_owned()),
+            Some(StaffNote::ResetFailed(_, why)) => (StaffNoteKind::ResetFailed, why.clone()),
             Some(StaffNote::OutOfService) => (StaffNoteKind::OutOfService, String::new()),
             Some(StaffNote::InService) => (StaffNoteKind::InService, String::new()),
             Some(StaffNote::Reprinted) => (StaffNoteKind::Reprinted, String::new()),
@@ -251,6 +313,11 @@ pub fn connect(
     wire!(on_restock, |c, now| c.restock(now));
     wire!(on_test_slip, |c, now| c.test_slip(now));
     wire!(on_reset_printer, |c, now| c.reset_printer(now));
+    wire!(on_reset_device, |c, now, name| {
+        if let Some(d) = crate::service::staff_service::device_by_name(&name) {
+            c.reset_device(d, now)
+        }
+    });
     wire!(on_reprint, |c, now| c.reprint(now));
     wire!(on_toggle_service, |c, now| c.toggle_service(now));
 

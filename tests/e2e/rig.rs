@@ -306,8 +306,12 @@ impl Rig {
     }
 }
 
-/// The demo configuration's staff PIN (docs/operations.md).
+/// The demo configuration's staff badge and PIN (docs/operations.md).
+pub const STAFF_BADGE: &str = "1001";
 pub const STAFF_PIN: &str = "246810";
+/// The demo configuration's technician badge and PIN.
+pub const TECH_BADGE: &str = "9001";
+pub const TECH_PIN: &str = "135790";
 
 impl Rig {
     /// F3 on a keyboard: the staff PIN pad (from the attract screen).
@@ -320,12 +324,34 @@ impl Rig {
         self.pump();
     }
 
-    /// Types `pin` on the staff PIN pad and signs in ("登录").
+    /// Types the demo staff badge and `pin` on the PIN pad and signs in.
     pub fn type_staff_pin(&self, pin: &str) {
+        self.sign_in(STAFF_BADGE, pin);
+    }
+
+    /// Types `badge` ("下一步"), then `pin` ("登录"), and waits for the staff worker's
+    /// verdict (a locked pad takes neither).
+    pub fn sign_in(&self, badge: &str, pin: &str) {
+        for d in badge.chars() {
+            self.tap(&d.to_string());
+        }
+        self.tap("下一步");
+        let pin_step = self
+            .kiosk
+            .staff()
+            .with_controller(|c| c.gate().step() == kiosk::app::staff::GateStep::Pin);
+        if !pin_step {
+            return;
+        }
         for d in pin.chars() {
             self.tap(&d.to_string());
         }
         self.tap("登录");
+        self.wait_for("the PIN check", |r| {
+            r.kiosk
+                .staff()
+                .with_controller(|c| c.gate().step() != kiosk::app::staff::GateStep::Checking)
+        });
     }
 
     /// The staff screen's mode.

@@ -100,7 +100,7 @@ fn the_phone_left_with_a_ticket_gets_an_sms_at_three_ahead_and_at_the_call_then_
         // ahead, the SMS; then the next three: no more until the call itself.
         let platform = client(&rig);
         let sms = |p: &PlatformClient| -> Vec<String> {
-            p.sim_sms(PHONE)
+            p.sim_sms(Some(PHONE))
                 .unwrap()
                 .messages
                 .into_iter()

@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
 
 // The service registry: one line per citizen service.
 pub mod appointment;
+// Staff and remote management (not citizen services): the audit transaction, heartbeat commands.
+pub mod audit;
 pub mod case_progress;
 pub mod catalog;
 pub mod certificate;
+pub mod commands;
 pub mod identity;
 pub mod medical_insurance;
 pub mod personal_documents;
@@ -230,6 +233,10 @@ pub struct Heartbeat {
     /// back): until a heartbeat naming them is acknowledged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed_versions: Vec<FailedVersion>,
+    /// Acknowledgements of the remote commands carried out since the last heartbeat the
+    /// platform answered (`commands::CommandAck`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acks: Vec<commands::CommandAck>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -264,6 +271,10 @@ pub struct DeviceHealth {
 pub struct HeartbeatAck {
     /// The platform's clock when it received the heartbeat (lets a kiosk see its own skew).
     pub server_time: DateTime<Utc>,
+    /// Remote commands for the kiosk, repeated until it acknowledges them
+    /// (`commands::RemoteCommand`); absent from older platforms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<commands::RemoteCommand>,
 }
 
 /// `GET /v1/admin/heartbeats` response: the last heartbeat of every kiosk.

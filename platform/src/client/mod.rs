@@ -33,7 +33,9 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 mod rating;
-// Not a service: the simulator's knobs.
+// Not services: remote management (simulator side), the simulator's knobs.
+#[cfg(feature = "sim")]
+mod commands;
 #[cfg(feature = "sim")]
 mod sim_control;
 

@@ -15,10 +15,7 @@ impl PlatformClient {
 
     /// Simulator only: `GET /control/sms[?number=…]` (unsigned), the messages the SMS
     /// gateway recorded (to `number`, or to anyone), oldest first.
-    pub fn sim_sms(
-        &self,
-        number: Option<&str>,
-    ) -> Result<crate::api::sms::SmsList, ClientError> {
+    pub fn sim_sms(&self, number: Option<&str>) -> Result<crate::api::sms::SmsList, ClientError> {
         let path = match number {
             Some(n) if n.bytes().all(|b| b.is_ascii_digit()) => format!("/control/sms?number={n}"),
             Some(_) => return Err(ClientError::Decode("number must be digits".to_owned())),

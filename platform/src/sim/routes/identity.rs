@@ -5,9 +5,7 @@
 use chrono::Utc;
 
 use super::{json, parse_body, Access, At, Call, Route};
-use crate::api::identity::{
-    is_sms_code, EidCheck, EidIssued, SmsCodeCheck, SmsCodeRequest,
-};
+use crate::api::identity::{is_sms_code, EidCheck, EidIssued, SmsCodeCheck, SmsCodeRequest};
 use crate::api::is_holder_hash;
 use crate::sim::http::Response;
 use crate::sim::store::{identity, ApiError};

@@ -29,6 +29,9 @@ mod queue_ticket;
 mod rating;
 mod sms;
 
+// Remote management (not a service): commands for kiosks, their audit rows.
+mod commands;
+
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
 mod phone_page;
 
@@ -46,6 +49,7 @@ const TABLE: &[&[Route]] = &[
     rating::ROUTES,
     sms::ROUTES,
     identity::ROUTES,
+    commands::ROUTES,
 ];
 
 /// Who may call an endpoint.
@@ -337,7 +341,15 @@ fn heartbeat(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let beat: Heartbeat = parse_body(c.req)?;
     let now = Utc::now();
     store::record_heartbeat(c.conn, c.kiosk_id, &beat, now)?;
-    json(200, &HeartbeatAck { server_time: now })
+    // Acknowledged commands close; the open ones ride on the answer until they are.
+    let commands = store::commands::exchange(c.conn, c.kiosk_id, &beat.acks)?;
+    json(
+        200,
+        &HeartbeatAck {
+            server_time: now,
+            commands,
+        },
+    )
 }
 
 fn heartbeats(c: &mut Call<'_>) -> Result<Response, ApiError> {

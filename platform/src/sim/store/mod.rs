@@ -25,9 +25,12 @@ use crate::api::{
 
 // The service registry: one line per citizen service.
 pub(crate) mod appointment;
+// Staff and remote management: the kiosks' audit log, the commands queued for them.
+pub(crate) mod audit;
 pub(crate) mod case_progress;
 pub(crate) mod catalog;
 pub(crate) mod certificate;
+pub(crate) mod commands;
 pub(crate) mod identity;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
@@ -51,6 +54,7 @@ pub(crate) const KINDS: &[(&str, StoreKind)] = &[
     (KIND_APPOINTMENT_BOOK, appointment::store),
     (KIND_APPOINTMENT_CANCEL, appointment::store_cancel),
     (crate::api::rating::KIND_RATING, rating::store),
+    (crate::api::audit::KIND_AUDIT, audit::store),
 ];
 
 /// The service module that stores transactions of `kind`.
@@ -216,6 +220,9 @@ const MIGRATIONS: &[&str] = &[
     queue_ticket::MIGRATION_SILENT_CALLING,
     // 13: SMS codes, wrong tries and locks, e-ID codes (identification without the card).
     identity::MIGRATION_13,
+    // 14, 15: the kiosks' audit log; remote commands and their acknowledgements.
+    audit::MIGRATION,
+    commands::MIGRATION,
 ];
 
 /// Schema version this code knows.

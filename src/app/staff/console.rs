@@ -1,25 +1,23 @@
-//! The hall staff screen: the hidden way in (five taps in the attract screen's top-left corner
-//! within three seconds, or F3 on a keyboard), the PIN with its lock-out, the screen's own
-//! idle timeout, and what the screen shows: the platform link, the outbox, failed rows, the
-//! devices and whether the kiosk is in service.
+//! The staff console: the hidden way in (five taps in the attract screen's top-left corner
+//! within three seconds, or F3 on a keyboard), the [`PinGate`], the screen's own idle
+//! timeout, and what the screen shows: the platform link, the outbox, failed rows, the
+//! devices in plain words, today's figures, the audit log and whether the kiosk is in
+//! service. Remote commands from the heartbeat pass through here to the staff worker.
 //!
-//! No Slint, no I/O: the PIN check and the staff service (store, printer, sync kick) come in as
-//! traits, time comes in as a `Duration` since start.
+//! No Slint, no I/O: the staff worker comes in as a trait, time as a `Duration` since start.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use kiosk_platform::api::audit::AuditTx;
+use kiosk_platform::api::commands::RemoteCommand;
 
-use super::idle_timer::{IdleState, IdleTimer};
+use super::super::idle_timer::{IdleState, IdleTimer};
+use super::gate::{PinAttempt, PinGate, PinMessage, PinVerdict, Role, SignedIn};
 // Plain values (no I/O): the device-health model staff read from the health board.
 use crate::devices::health::{DeviceId, DeviceState};
+use crate::store::TodayFigures;
 
-/// Longest PIN the pad takes.
-pub const PIN_MAX: usize = 8;
-/// Wrong PINs in a row before the pad locks.
-pub const MAX_TRIES: u32 = 5;
-/// How long the pad stays locked.
-pub const LOCKOUT: Duration = Duration::from_secs(60);
 /// The staff screen (and the PIN pad) leave themselves after this long without a touch.
 pub const STAFF_IDLE: Duration = Duration::from_secs(120);
 /// Corner taps that open the PIN pad…
@@ -28,38 +26,43 @@ pub const CORNER_TAPS: usize = 5;
 pub const CORNER_WINDOW: Duration = Duration::from_secs(3);
 /// While the screen is open, the outbox and printer are re-read this often.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
+/// Audit rows the screen shows.
+pub const AUDIT_SHOWN: usize = 50;
 
-/// Checks a typed PIN (against a salted hash from the configuration).
-pub trait PinCheck {
-    /// True when `pin` is the staff PIN.
-    fn check(&self, pin: &str) -> bool;
-}
-
-/// What the staff screen asks of the staff service thread. Must not block the caller.
+/// What the staff screen asks of the staff worker. Must not block the caller.
 pub trait StaffService {
     /// Sends one command; the answer comes back as a [`StaffReport`].
     fn send(&self, command: StaffCommand);
 }
 
-/// Orders for the staff service thread.
+/// Orders for the staff worker. Every action is written to the audit log with the role and
+/// badge that signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffCommand {
-    /// Read the outbox (counts, failed rows) and the printer's state.
+    /// Check a badge and PIN (argon2id: slow on purpose, hence on the worker).
+    CheckPin(PinAttempt),
+    /// The screen closed (exit, idle): audited, and the worker forgets who signed in.
+    SignOut,
+    /// Read the outbox (counts, failed rows), the printer, the devices, the figures, the
+    /// audit log.
     Refresh,
     /// Put one failed row back in the queue.
     Retry(i64),
     /// Put every failed row back in the queue.
     RetryAll,
-    /// A new paper roll: reset the paper counter and print a test slip.
+    /// A new paper roll: reset the paper counter (when the printer reports paper) and print
+    /// a test slip.
     Restock,
     /// Print a test slip.
     TestSlip,
-    /// Close and reopen the receipt printer's port.
-    ResetPrinter,
+    /// Close and reopen one device's driver.
+    ResetDevice(DeviceId),
     /// Take the kiosk out of service (true) or back in (false); persisted.
     SetOutOfService(bool),
     /// Print the oldest certificate kept after a failed print, on the A4 printer.
     Reprint,
+    /// A command from the platform (heartbeat answer): carried out once per id.
+    Remote(RemoteCommand),
 }
 
 // The sync thread produces it; it lives with the sync worker (re-exported so staff code
@@ -101,12 +104,16 @@ pub enum StaffNote {
     Retried(usize),
     /// Paper counter reset.
     Restocked,
+    /// The printer still reports no paper (or does not answer): the counter was left.
+    RestockRefused(String),
     /// The test slip printed.
     SlipPrinted,
     /// The test slip did not print.
     SlipFailed(String),
-    /// The printer port was reopened.
-    PrinterReset,
+    /// A device's driver was closed and opened again.
+    DeviceReset(DeviceId),
+    /// A device could not be reset.
+    ResetFailed(DeviceId, String),
     /// Taken out of service.
     OutOfService,
     /// Back in service.
@@ -119,9 +126,11 @@ pub enum StaffNote {
     Error(String),
 }
 
-/// The staff service thread's answers.
+/// The staff worker's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffReport {
+    /// The answer to a [`StaffCommand::CheckPin`].
+    PinChecked(PinVerdict),
     /// The outbox now.
     Outbox {
         /// Failed rows, oldest first.
@@ -135,8 +144,18 @@ pub enum StaffReport {
     Printer(PrinterView),
     /// Every device on the health board now, as the board lists it.
     Devices(Vec<(DeviceId, DeviceState)>),
+    /// The devices that have a reset order.
+    Resettable(Vec<DeviceId>),
     /// Certificates kept after a failed print, waiting for a reprint (not expired).
     Reprints(u64),
+    /// Today's figures.
+    Figures(TodayFigures),
+    /// The last [`AUDIT_SHOWN`] audit rows, newest first.
+    Audit(Vec<AuditTx>),
+    /// In service (false) or out (true), after a remote command changed it.
+    ServiceState(bool),
+    /// Commands from the platform's heartbeat answer (the sync worker), to pass on.
+    Remote(Vec<RemoteCommand>),
     /// An action finished.
     Note(StaffNote),
 }
@@ -148,32 +167,18 @@ pub enum StaffMode {
     Closed,
     /// The PIN pad.
     Pin,
-    /// The staff screen.
+    /// The staff screen (hall staff signed in).
     Open,
-}
-
-/// Why the PIN pad shows a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinMessage {
-    /// Nothing to say.
-    None,
-    /// Wrong PIN; tries left before the lock-out.
-    Wrong(u32),
-    /// Locked; whole seconds left.
-    Locked(u32),
-    /// No PIN is configured: the screen cannot be opened.
-    NotConfigured,
+    /// A technician signed in: the technician screen.
+    Technician,
 }
 
 /// Drives the staff screen. Lives on the UI thread.
 pub struct StaffController<S: StaffService> {
     service: S,
-    pin_check: Option<Box<dyn PinCheck>>,
+    gate: PinGate,
     mode: StaffMode,
-    typed: String,
-    wrong: u32,
-    locked_until: Option<Duration>,
-    wrong_shown: bool,
+    signed_in: Option<SignedIn>,
     idle: IdleTimer,
     corner: Vec<Duration>,
     last_refresh: Duration,
@@ -181,25 +186,24 @@ pub struct StaffController<S: StaffService> {
     sync: SyncStatus,
     failed: Vec<FailedRow>,
     printer: Option<PrinterView>,
-    reader: DeviceState,
     devices: Vec<(DeviceId, DeviceState)>,
+    resettable: Vec<DeviceId>,
     reprints: u64,
+    figures: TodayFigures,
+    audit: Vec<AuditTx>,
     note: Option<StaffNote>,
     now: Duration,
 }
 
 impl<S: StaffService> StaffController<S> {
-    /// A closed staff screen. `pin_check` is `None` when no PIN is configured;
-    /// `out_of_service` is the persisted state at start.
-    pub fn new(service: S, pin_check: Option<Box<dyn PinCheck>>, out_of_service: bool) -> Self {
+    /// A closed staff screen. `gate` knows whether any PIN is configured and the stored
+    /// lock-out; `out_of_service` is the persisted state at start.
+    pub fn new(service: S, gate: PinGate, out_of_service: bool) -> Self {
         Self {
             service,
-            pin_check,
+            gate,
             mode: StaffMode::Closed,
-            typed: String::new(),
-            wrong: 0,
-            locked_until: None,
-            wrong_shown: false,
+            signed_in: None,
             idle: IdleTimer::new(STAFF_IDLE, Duration::ZERO),
             corner: Vec::new(),
             last_refresh: Duration::ZERO,
@@ -207,9 +211,11 @@ impl<S: StaffService> StaffController<S> {
             sync: SyncStatus::default(),
             failed: Vec::new(),
             printer: None,
-            reader: DeviceState::Unknown,
             devices: Vec::new(),
+            resettable: Vec::new(),
             reprints: 0,
+            figures: TodayFigures::default(),
+            audit: Vec::new(),
             note: None,
             now: Duration::ZERO,
         }
@@ -217,33 +223,29 @@ impl<S: StaffService> StaffController<S> {
 
     // ---- what the screen shows ----
 
-    /// Closed, PIN pad or open.
+    /// Closed, PIN pad, staff screen or technician screen.
     pub fn mode(&self) -> StaffMode {
         self.mode
     }
-    /// Digits typed so far (the screen shows dots only).
+    /// The PIN gate (step, badge typed, dots).
+    pub fn gate(&self) -> &PinGate {
+        &self.gate
+    }
+    /// Who signed in, while the screen is open.
+    pub fn signed_in(&self) -> Option<&SignedIn> {
+        self.signed_in.as_ref()
+    }
+    /// PIN digits typed so far (the screen shows dots only).
     pub fn typed_len(&self) -> usize {
-        self.typed.len()
+        self.gate.typed_len()
     }
     /// The PIN pad's message at the last update.
     pub fn pin_message(&self) -> PinMessage {
-        if self.pin_check.is_none() {
-            return PinMessage::NotConfigured;
-        }
-        if let Some(until) = self.locked_until {
-            if self.now < until {
-                let left = until - self.now;
-                return PinMessage::Locked(left.as_millis().div_ceil(1000) as u32);
-            }
-        }
-        if self.wrong_shown && self.wrong > 0 {
-            return PinMessage::Wrong(MAX_TRIES - self.wrong);
-        }
-        PinMessage::None
+        self.gate.message(self.now)
     }
     /// True while the pad refuses input.
     pub fn locked(&self) -> bool {
-        matches!(self.pin_message(), PinMessage::Locked(_))
+        self.gate.locked(self.now)
     }
     /// The kiosk is out of service: the attract screen says so and cards are ignored.
     pub fn out_of_service(&self) -> bool {
@@ -266,19 +268,37 @@ impl<S: StaffService> StaffController<S> {
         self.printer.as_ref()
     }
     /// The ID-card reader: unknown until the board has heard from it.
-    pub fn reader(&self) -> &DeviceState {
-        &self.reader
+    pub fn reader(&self) -> DeviceState {
+        self.device(DeviceId::IdCard)
     }
-    /// The other devices (code scanner, document scanner, A4 printer), when present; the
-    /// reader and the receipt printer have rows of their own.
+    /// One device as the board last listed it (unknown when absent).
+    pub fn device(&self, id: DeviceId) -> DeviceState {
+        self.devices
+            .iter()
+            .find(|(d, _)| *d == id)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    }
+    /// Every device on the board, in the board's order.
     pub fn devices(&self) -> &[(DeviceId, DeviceState)] {
         &self.devices
+    }
+    /// Whether `device` can be reset from the screen.
+    pub fn resettable(&self, device: DeviceId) -> bool {
+        self.resettable.contains(&device)
     }
     /// Certificates waiting for a reprint (kept after a failed print, not expired).
     pub fn reprints(&self) -> u64 {
         self.reprints
     }
-
+    /// Today's figures.
+    pub fn figures(&self) -> &TodayFigures {
+        &self.figures
+    }
+    /// The last audit rows, newest first.
+    pub fn audit(&self) -> &[AuditTx] {
+        &self.audit
+    }
     /// The last action's outcome.
     pub fn note(&self) -> Option<&StaffNote> {
         self.note.as_ref()
@@ -311,61 +331,42 @@ impl<S: StaffService> StaffController<S> {
             return;
         }
         self.mode = StaffMode::Pin;
-        self.typed.clear();
-        self.wrong_shown = false;
+        self.gate.clear();
         self.touch(now);
     }
 
-    /// A PIN pad digit.
+    /// A PIN pad digit (badge or PIN).
     pub fn digit(&mut self, d: char, now: Duration) {
         self.touch(now);
-        if self.mode == StaffMode::Pin
-            && !self.locked()
-            && d.is_ascii_digit()
-            && self.typed.len() < PIN_MAX
-        {
-            self.typed.push(d);
-            self.wrong_shown = false;
+        if self.mode == StaffMode::Pin {
+            self.gate.digit(d, now);
         }
     }
 
     /// PIN pad backspace.
     pub fn backspace(&mut self, now: Duration) {
         self.touch(now);
-        self.typed.pop();
+        self.gate.backspace();
     }
 
-    /// "OK" on the PIN pad.
+    /// "OK" on the PIN pad: the badge moves on to the PIN, the PIN goes to the worker.
     pub fn submit(&mut self, now: Duration) {
         self.touch(now);
-        if self.mode != StaffMode::Pin || self.locked() || self.typed.is_empty() {
+        if self.mode != StaffMode::Pin {
             return;
         }
-        let pin = std::mem::take(&mut self.typed);
-        let right = self.pin_check.as_ref().is_some_and(|c| c.check(&pin));
-        if right {
-            self.wrong = 0;
-            self.locked_until = None;
-            self.wrong_shown = false;
-            self.mode = StaffMode::Open;
-            self.note = None;
-            self.refresh(now);
-            return;
-        }
-        self.wrong += 1;
-        self.wrong_shown = true;
-        if self.wrong >= MAX_TRIES {
-            self.locked_until = Some(now + LOCKOUT);
-            self.wrong = 0;
-            self.wrong_shown = false;
+        if let Some(attempt) = self.gate.submit(now) {
+            self.service.send(StaffCommand::CheckPin(attempt));
         }
     }
 
     /// "Cancel" on the PIN pad, "Exit" on the staff screen, or the idle timeout.
     pub fn close(&mut self) {
+        if self.signed_in.take().is_some() {
+            self.service.send(StaffCommand::SignOut);
+        }
         self.mode = StaffMode::Closed;
-        self.typed.clear();
-        self.wrong_shown = false;
+        self.gate.clear();
         self.note = None;
     }
 
@@ -377,9 +378,13 @@ impl<S: StaffService> StaffController<S> {
 
     // ---- actions on the open screen ----
 
+    fn open(&self) -> bool {
+        matches!(self.mode, StaffMode::Open | StaffMode::Technician)
+    }
+
     fn act(&mut self, command: StaffCommand, now: Duration) {
         self.touch(now);
-        if self.mode == StaffMode::Open {
+        if self.open() {
             self.note = None;
             self.service.send(command);
         }
@@ -393,7 +398,7 @@ impl<S: StaffService> StaffController<S> {
     pub fn retry_all(&mut self, now: Duration) {
         self.act(StaffCommand::RetryAll, now);
     }
-    /// Paper restocked (counter reset and a test slip).
+    /// Paper restocked (counter reset when the printer agrees, and a test slip).
     pub fn restock(&mut self, now: Duration) {
         self.act(StaffCommand::Restock, now);
     }
@@ -401,9 +406,13 @@ impl<S: StaffService> StaffController<S> {
     pub fn test_slip(&mut self, now: Duration) {
         self.act(StaffCommand::TestSlip, now);
     }
+    /// Close and reopen one device's driver.
+    pub fn reset_device(&mut self, device: DeviceId, now: Duration) {
+        self.act(StaffCommand::ResetDevice(device), now);
+    }
     /// Close and reopen the printer port.
     pub fn reset_printer(&mut self, now: Duration) {
-        self.act(StaffCommand::ResetPrinter, now);
+        self.reset_device(DeviceId::Printer, now);
     }
     /// Reprint the oldest certificate that failed to print.
     pub fn reprint(&mut self, now: Duration) {
@@ -412,7 +421,7 @@ impl<S: StaffService> StaffController<S> {
     /// Take the kiosk out of service, or back in.
     pub fn toggle_service(&mut self, now: Duration) {
         self.touch(now);
-        if self.mode != StaffMode::Open {
+        if !self.open() {
             return;
         }
         self.out_of_service = !self.out_of_service;
@@ -433,14 +442,28 @@ impl<S: StaffService> StaffController<S> {
     pub fn sync_status(&mut self, status: SyncStatus, now: Duration) {
         let stale = status.failed != self.failed.len() as u64;
         self.sync = status;
-        if self.mode == StaffMode::Open && stale {
+        if self.open() && stale {
             self.refresh(now);
         }
     }
 
-    /// The staff service thread's answer.
+    /// The staff worker's answer (or the platform's commands, via the sync thread).
     pub fn report(&mut self, report: StaffReport) {
         match report {
+            StaffReport::PinChecked(verdict) => {
+                let now = self.now;
+                if let Some(who) = self.gate.verdict(verdict, now) {
+                    if self.mode == StaffMode::Pin {
+                        self.mode = match who.role {
+                            Role::Staff => StaffMode::Open,
+                            Role::Technician => StaffMode::Technician,
+                        };
+                        self.signed_in = Some(who);
+                        self.note = None;
+                        self.refresh(now);
+                    }
+                }
+            }
             StaffReport::Outbox {
                 failed,
                 pending,
@@ -452,19 +475,17 @@ impl<S: StaffService> StaffController<S> {
                 self.failed = failed;
             }
             StaffReport::Printer(p) => self.printer = Some(p),
-            StaffReport::Devices(all) => {
-                // A reader missing from the board (gone, or not heard from yet) is unknown.
-                self.reader = all
-                    .iter()
-                    .find(|(id, _)| *id == DeviceId::IdCard)
-                    .map(|(_, state)| state.clone())
-                    .unwrap_or_default();
-                self.devices = all
-                    .into_iter()
-                    .filter(|(id, _)| !matches!(id, DeviceId::IdCard | DeviceId::Printer))
-                    .collect();
-            }
+            StaffReport::Devices(all) => self.devices = all,
+            StaffReport::Resettable(all) => self.resettable = all,
             StaffReport::Reprints(n) => self.reprints = n,
+            StaffReport::Figures(f) => self.figures = f,
+            StaffReport::Audit(rows) => self.audit = rows,
+            StaffReport::ServiceState(out) => self.out_of_service = out,
+            StaffReport::Remote(commands) => {
+                for c in commands {
+                    self.service.send(StaffCommand::Remote(c));
+                }
+            }
             StaffReport::Note(n) => self.note = Some(n),
         }
     }
@@ -476,7 +497,7 @@ impl<S: StaffService> StaffController<S> {
         if self.mode != StaffMode::Closed && self.idle.state(now) == IdleState::Expired {
             self.close();
         }
-        if self.mode == StaffMode::Open && now.saturating_sub(self.last_refresh) >= REFRESH_EVERY {
+        if self.open() && now.saturating_sub(self.last_refresh) >= REFRESH_EVERY {
             self.refresh(now);
         }
         before != (self.mode, self.pin_message())
@@ -486,34 +507,59 @@ impl<S: StaffService> StaffController<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::staff::gate::{after_wrong, LOCKOUT, MAX_TRIES};
     use std::cell::RefCell;
 
+    /// Records the orders; `1` is the worker's stored count of wrong PINs.
     #[derive(Default)]
-    struct FakeService(RefCell<Vec<StaffCommand>>);
+    struct FakeService(RefCell<Vec<StaffCommand>>, std::cell::Cell<u32>);
     impl StaffService for &FakeService {
         fn send(&self, command: StaffCommand) {
             self.0.borrow_mut().push(command);
         }
     }
 
-    struct Pin(&'static str);
-    impl PinCheck for Pin {
-        fn check(&self, pin: &str) -> bool {
-            pin == self.0
-        }
-    }
-
     const S: fn(u64) -> Duration = Duration::from_secs;
 
     fn controller(svc: &FakeService) -> StaffController<&FakeService> {
-        StaffController::new(svc, Some(Box::new(Pin("2468"))), false)
+        StaffController::new(svc, PinGate::new(true, 0, None, S(0)), false)
     }
 
-    fn type_pin(c: &mut StaffController<&FakeService>, pin: &str, now: Duration) {
-        for d in pin.chars() {
+    /// Types badge and PIN; plays the worker: `role` signs in, `None` is a wrong PIN.
+    fn sign_in(c: &mut StaffController<&FakeService>, role: Option<Role>, now: Duration) {
+        for d in "1001".chars() {
             c.digit(d, now);
         }
         c.submit(now);
+        for d in "2468".chars() {
+            c.digit(d, now);
+        }
+        c.submit(now);
+        let sent = c.service().0.borrow().last().cloned();
+        let Some(StaffCommand::CheckPin(attempt)) = sent else {
+            return;
+        };
+        assert_eq!(attempt.badge, "1001");
+        let verdict = match role {
+            Some(role) => PinVerdict {
+                signed_in: Some(SignedIn {
+                    role,
+                    badge: attempt.badge,
+                }),
+                wrong: 0,
+                locked_for: None,
+            },
+            None => {
+                let (wrong, locked_for) = after_wrong(c.service().1.get());
+                c.service().1.set(wrong);
+                PinVerdict {
+                    signed_in: None,
+                    wrong,
+                    locked_for,
+                }
+            }
+        };
+        c.report(StaffReport::PinChecked(verdict));
     }
 
     #[test]
@@ -532,51 +578,86 @@ mod tests {
     }
 
     #[test]
-    fn the_right_pin_opens_and_asks_for_a_refresh() {
+    fn each_role_opens_its_own_screen_and_the_check_goes_to_the_worker() {
         let svc = FakeService::default();
         let mut c = controller(&svc);
         c.open_pin(S(1));
-        type_pin(&mut c, "2468", S(2));
+        sign_in(&mut c, Some(Role::Staff), S(2));
         assert_eq!(c.mode(), StaffMode::Open);
-        assert_eq!(c.typed_len(), 0);
-        assert_eq!(svc.0.borrow().as_slice(), &[StaffCommand::Refresh]);
+        assert_eq!(c.signed_in().map(|w| w.role), Some(Role::Staff));
+        assert!(matches!(svc.0.borrow()[0], StaffCommand::CheckPin(_)));
+        assert_eq!(svc.0.borrow().last(), Some(&StaffCommand::Refresh));
+        c.close();
+        assert_eq!(svc.0.borrow().last(), Some(&StaffCommand::SignOut));
+        c.open_pin(S(3));
+        sign_in(&mut c, Some(Role::Technician), S(4));
+        assert_eq!(c.mode(), StaffMode::Technician);
+        assert_eq!(c.signed_in().unwrap().badge, "1001");
     }
 
     #[test]
-    fn five_wrong_pins_lock_the_pad_for_a_minute() {
+    fn five_wrong_pins_lock_the_pad_for_half_an_hour() {
         let svc = FakeService::default();
         let mut c = controller(&svc);
         c.open_pin(S(0));
         for i in 0..4 {
-            type_pin(&mut c, "1111", S(1));
+            sign_in(&mut c, None, S(1));
             assert_eq!(c.pin_message(), PinMessage::Wrong(MAX_TRIES - 1 - i));
         }
-        type_pin(&mut c, "1111", S(10));
-        assert_eq!(c.pin_message(), PinMessage::Locked(60));
-        // Even the right PIN is refused while locked, and typing is ignored.
-        type_pin(&mut c, "2468", S(30));
+        sign_in(&mut c, None, S(10));
+        assert_eq!(
+            c.pin_message(),
+            PinMessage::Locked(LOCKOUT.as_secs() as u32)
+        );
+        // Even the right PIN is not sent while locked.
+        let sent = svc.0.borrow().len();
+        sign_in(&mut c, Some(Role::Staff), S(30));
+        assert_eq!(svc.0.borrow().len(), sent);
         assert_eq!(c.mode(), StaffMode::Pin);
-        assert_eq!(c.pin_message(), PinMessage::Locked(40));
         // Cancelling and coming back does not lift the lock.
         c.close();
         c.open_pin(S(31));
         assert!(c.locked());
-        c.tick(S(70));
+        c.tick(S(10) + LOCKOUT);
         assert_eq!(c.pin_message(), PinMessage::None);
-        type_pin(&mut c, "2468", S(71));
+        // The pad closed itself meanwhile (idle); opened again, it takes the right PIN.
+        c.open_pin(S(11) + LOCKOUT);
+        sign_in(&mut c, Some(Role::Staff), S(11) + LOCKOUT);
         assert_eq!(c.mode(), StaffMode::Open);
-        assert_eq!(svc.0.borrow().last(), Some(&StaffCommand::Refresh));
+    }
+
+    #[test]
+    fn a_late_verdict_after_cancel_does_not_open() {
+        let svc = FakeService::default();
+        let mut c = controller(&svc);
+        c.open_pin(S(0));
+        for d in "1001".chars() {
+            c.digit(d, S(0));
+        }
+        c.submit(S(0));
+        c.digit('1', S(0));
+        c.submit(S(0));
+        c.close();
+        c.report(StaffReport::PinChecked(PinVerdict {
+            signed_in: Some(SignedIn {
+                role: Role::Staff,
+                badge: "1001".into(),
+            }),
+            wrong: 0,
+            locked_for: None,
+        }));
+        assert_eq!(c.mode(), StaffMode::Closed);
     }
 
     #[test]
     fn no_configured_pin_never_opens() {
         let svc = FakeService::default();
-        let mut c = StaffController::new(&svc, None, false);
+        let mut c = StaffController::new(&svc, PinGate::new(false, 0, None, S(0)), false);
         c.open_pin(S(0));
         assert_eq!(c.pin_message(), PinMessage::NotConfigured);
-        type_pin(&mut c, "", S(1));
-        type_pin(&mut c, "0000", S(1));
+        sign_in(&mut c, Some(Role::Staff), S(1));
         assert_eq!(c.mode(), StaffMode::Pin);
+        assert!(svc.0.borrow().is_empty());
     }
 
     #[test]
@@ -584,12 +665,13 @@ mod tests {
         let svc = FakeService::default();
         let mut c = controller(&svc);
         c.open_pin(S(0));
-        type_pin(&mut c, "2468", S(1));
+        sign_in(&mut c, Some(Role::Staff), S(1));
         c.retry_all(S(60));
         assert!(!c.tick(S(179)));
         assert_eq!(c.mode(), StaffMode::Open);
         assert!(c.tick(S(180)));
         assert_eq!(c.mode(), StaffMode::Closed);
+        assert_eq!(svc.0.borrow().last(), Some(&StaffCommand::SignOut));
         // The PIN pad left alone goes too.
         c.open_pin(S(200));
         c.tick(S(320));
@@ -605,23 +687,25 @@ mod tests {
         assert!(svc.0.borrow().is_empty());
         assert!(!c.out_of_service());
         c.open_pin(S(1));
-        type_pin(&mut c, "2468", S(1));
+        sign_in(&mut c, Some(Role::Staff), S(1));
+        svc.0.borrow_mut().clear();
         c.retry(7, S(2));
         c.retry_all(S(2));
         c.restock(S(2));
         c.test_slip(S(2));
         c.reset_printer(S(2));
+        c.reset_device(DeviceId::IdCard, S(2));
         c.toggle_service(S(2));
         assert!(c.out_of_service());
         assert_eq!(
             svc.0.borrow().as_slice(),
             &[
-                StaffCommand::Refresh,
                 StaffCommand::Retry(7),
                 StaffCommand::RetryAll,
                 StaffCommand::Restock,
                 StaffCommand::TestSlip,
-                StaffCommand::ResetPrinter,
+                StaffCommand::ResetDevice(DeviceId::Printer),
+                StaffCommand::ResetDevice(DeviceId::IdCard),
                 StaffCommand::SetOutOfService(true),
             ]
         );
@@ -633,11 +717,25 @@ mod tests {
     }
 
     #[test]
+    fn remote_commands_pass_on_to_the_worker_even_with_the_screen_closed() {
+        let svc = FakeService::default();
+        let mut c = controller(&svc);
+        let cmd = RemoteCommand {
+            id: "cmd-1".into(),
+            command: kiosk_platform::api::commands::CommandKind::OutOfService,
+        };
+        c.report(StaffReport::Remote(vec![cmd.clone()]));
+        assert_eq!(svc.0.borrow().as_slice(), &[StaffCommand::Remote(cmd)]);
+        c.report(StaffReport::ServiceState(true));
+        assert!(c.out_of_service() && c.blocks_cards());
+    }
+
+    #[test]
     fn a_changed_failed_count_rereads_the_rows_and_reports_fill_the_screen() {
         let svc = FakeService::default();
         let mut c = controller(&svc);
         c.open_pin(S(0));
-        type_pin(&mut c, "2468", S(0));
+        sign_in(&mut c, Some(Role::Staff), S(0));
         svc.0.borrow_mut().clear();
         c.sync_status(
             SyncStatus {
@@ -671,43 +769,23 @@ mod tests {
     fn device_rows_come_from_the_boards_typed_values() {
         let svc = FakeService::default();
         let mut c = controller(&svc);
-        assert_eq!(c.reader(), &DeviceState::Unknown);
-        let scanner = (
-            DeviceId::CodeScanner,
-            DeviceState::fault("cannot open /dev/ttyACM0"),
-        );
+        assert_eq!(c.reader(), DeviceState::Unknown);
         c.report(StaffReport::Devices(vec![
             (
                 DeviceId::IdCard,
                 DeviceState::fault("cannot open /dev/ttyS9"),
             ),
             (DeviceId::Printer, DeviceState::Ok),
-            scanner.clone(),
             (DeviceId::A4Printer, DeviceState::warn("toner low")),
         ]));
-        assert_eq!(c.reader(), &DeviceState::fault("cannot open /dev/ttyS9"));
-        assert_eq!(
-            c.reader().reason().map(|r| r.as_str()),
-            Some("cannot open /dev/ttyS9")
-        );
-        // The printer has its own row; the others are listed in the board's order.
-        assert_eq!(
-            c.devices(),
-            &[
-                scanner.clone(),
-                (DeviceId::A4Printer, DeviceState::warn("toner low"))
-            ]
-        );
-        assert!(c.devices()[1].1.works());
-
+        assert_eq!(c.reader(), DeviceState::fault("cannot open /dev/ttyS9"));
+        assert!(c.device(DeviceId::A4Printer).works());
+        assert_eq!(c.device(DeviceId::CodeScanner), DeviceState::Unknown);
+        // The reader's thread gone: it left the board, and staff see it as unknown.
         c.report(StaffReport::Devices(vec![(
-            DeviceId::IdCard,
+            DeviceId::Printer,
             DeviceState::Ok,
         )]));
-        assert_eq!(c.reader(), &DeviceState::Ok);
-        assert!(c.devices().is_empty());
-        // The reader's thread gone: it left the board, and staff see it as unknown.
-        c.report(StaffReport::Devices(vec![scanner]));
-        assert_eq!(c.reader(), &DeviceState::Unknown);
+        assert_eq!(c.reader(), DeviceState::Unknown);
     }
 }

@@ -31,6 +31,7 @@ mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
+mod traffic_fine;
 // Not a service: the simulator's knobs.
 mod sim_control;
 

@@ -25,6 +25,7 @@ mod certificate;
 mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
+mod traffic_fine;
 
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
 mod phone_page;
@@ -40,6 +41,7 @@ const TABLE: &[&[Route]] = &[
     certificate::ROUTES,
     personal_documents::ROUTES,
     medical_insurance::ROUTES,
+    traffic_fine::ROUTES,
 ];
 
 /// Who may call an endpoint.

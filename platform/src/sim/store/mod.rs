@@ -31,6 +31,7 @@ pub(crate) mod certificate;
 pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
+pub(crate) mod traffic_fine;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
 /// checks the payload against what the platform holds and, when it is valid, writes the
@@ -206,6 +207,8 @@ const MIGRATIONS: &[&str] = &[
     appointment::MIGRATION_8,
     // 9: kinds of certificate and the certificates issued (the certificate service).
     certificate::MIGRATION_9,
+    // 10: traffic fines and their payment orders (the traffic-fine service).
+    traffic_fine::MIGRATION_10,
 ];
 
 /// Schema version this code knows.
@@ -397,6 +400,7 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         tickets: queue_ticket::held_tickets(conn)?,
         duplicates_refused: duplicates.max(0) as u64,
         appointments: appointment::held_appointments(conn)?,
+        fine_payments: traffic_fine::held(conn)?,
     })
 }
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outbox_purge_index.sql"),
     include_str!("migrations/0003_damaged_databases.sql"),
     include_str!("migrations/0004_reprints.sql"),
+    include_str!("migrations/0005_fine_payments.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -101,6 +102,7 @@ mod tests {
             "0002_outbox_purge_index.sql",
             "0003_damaged_databases.sql",
             "0004_reprints.sql",
+            "0005_fine_payments.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

@@ -19,9 +19,10 @@ use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
+use crate::services::traffic_fine::worker::FineWorkerDeps;
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, Services,
+    queue_ticket, traffic_fine, Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -37,6 +38,7 @@ struct ServiceWorkers {
     _certificate: Worker<Reply<certificate::Order>>,
     _personal_documents: Worker<Reply<personal_documents::Order>>,
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
+    _traffic_fine: Worker<Reply<traffic_fine::Order>>,
 }
 
 impl ServiceWorkers {
@@ -51,6 +53,7 @@ impl ServiceWorkers {
             _certificate,
             _personal_documents,
             _medical_insurance,
+            _traffic_fine,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -60,6 +63,7 @@ impl ServiceWorkers {
             ("certificate", _certificate.life()),
             ("personal-documents", _personal_documents.life()),
             ("medical-insurance", _medical_insurance.life()),
+            ("traffic-fine", _traffic_fine.life()),
         ]
     }
 }
@@ -155,6 +159,7 @@ impl Kiosk {
         let client_for_certificates = client.clone();
         let client_for_documents = client.clone();
         let client_for_medical = client.clone();
+        let client_for_fines = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -245,6 +250,15 @@ impl Kiosk {
                 sink: sink.clone(),
             })
             .context("starting the documents worker")?;
+        // Its first order asks the platform about payments a dead kiosk left open.
+        let (fine_worker, fines) = traffic_fine::worker::spawn(FineWorkerDeps {
+            client: client_for_fines,
+            printer: printer_handle.clone(),
+            db_path: db.clone(),
+            sink: sink.clone(),
+            poll_every: traffic_fine::worker::POLL_EVERY,
+        })
+        .context("starting the traffic-fine worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
@@ -253,6 +267,7 @@ impl Kiosk {
             certificate::Service::new(Rc::new(certificates), certificate_offered),
             personal_documents::Service::new(Rc::new(documents), documents_offered),
             medical_insurance::Service::new(Rc::new(medical)),
+            traffic_fine::Service::new(Rc::new(fines)),
         )
         .configured(&config.services);
         let router = Router::new(
@@ -317,6 +332,7 @@ impl Kiosk {
                 _certificate: certificate_worker,
                 _personal_documents: documents_worker,
                 _medical_insurance: medical_worker,
+                _traffic_fine: fine_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

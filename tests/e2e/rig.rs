@@ -364,6 +364,8 @@ pub enum Page {
     Documents,
     /// Any step of the medical-insurance query (its own test reads the flow's step).
     MedicalInsurance,
+    /// Any step of the traffic fines (its own test reads the flow's step).
+    TrafficFine,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -398,6 +400,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
+            Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
         }
     }
     pub fn citizen(&self) -> Option<&kiosk::app::Citizen> {

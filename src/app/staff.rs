@@ -60,6 +60,19 @@ pub enum StaffCommand {
     SetOutOfService(bool),
     /// Print the oldest certificate kept after a failed print, on the A4 printer.
     Reprint,
+    /// Print the last traffic-fine receipt again (one paid after its citizen left first).
+    ReprintFineReceipt,
+}
+
+/// Traffic-fine payments as staff see them: counts only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FinePaymentsView {
+    /// Paid after the citizen had left (or found paid at start-up), receipt not printed.
+    pub late: u64,
+    /// Orders the platform could not be asked about yet.
+    pub open: u64,
+    /// Paid receipts that can be reprinted.
+    pub receipts: u64,
 }
 
 // The sync thread produces it; it lives with the sync worker (re-exported so staff code
@@ -115,6 +128,10 @@ pub enum StaffNote {
     Reprinted,
     /// A kept certificate did not print (it stays kept until it expires).
     ReprintFailed(String),
+    /// A traffic-fine receipt printed again.
+    FineReceiptReprinted,
+    /// No traffic-fine receipt to reprint, or it did not print.
+    FineReceiptFailed(String),
     /// The action failed (local database, file).
     Error(String),
 }
@@ -137,6 +154,8 @@ pub enum StaffReport {
     Devices(Vec<(DeviceId, DeviceState)>),
     /// Certificates kept after a failed print, waiting for a reprint (not expired).
     Reprints(u64),
+    /// Traffic-fine payments (late ones, open ones, receipts).
+    FinePayments(FinePaymentsView),
     /// An action finished.
     Note(StaffNote),
 }
@@ -184,6 +203,7 @@ pub struct StaffController<S: StaffService> {
     reader: DeviceState,
     devices: Vec<(DeviceId, DeviceState)>,
     reprints: u64,
+    fines: FinePaymentsView,
     note: Option<StaffNote>,
     now: Duration,
 }
@@ -210,6 +230,7 @@ impl<S: StaffService> StaffController<S> {
             reader: DeviceState::Unknown,
             devices: Vec::new(),
             reprints: 0,
+            fines: FinePaymentsView::default(),
             note: None,
             now: Duration::ZERO,
         }
@@ -277,6 +298,10 @@ impl<S: StaffService> StaffController<S> {
     /// Certificates waiting for a reprint (kept after a failed print, not expired).
     pub fn reprints(&self) -> u64 {
         self.reprints
+    }
+    /// Traffic-fine payments staff must know about.
+    pub fn fines(&self) -> FinePaymentsView {
+        self.fines
     }
 
     /// The last action's outcome.
@@ -409,6 +434,10 @@ impl<S: StaffService> StaffController<S> {
     pub fn reprint(&mut self, now: Duration) {
         self.act(StaffCommand::Reprint, now);
     }
+    /// Print the last traffic-fine receipt again.
+    pub fn reprint_fine_receipt(&mut self, now: Duration) {
+        self.act(StaffCommand::ReprintFineReceipt, now);
+    }
     /// Take the kiosk out of service, or back in.
     pub fn toggle_service(&mut self, now: Duration) {
         self.touch(now);
@@ -465,6 +494,7 @@ impl<S: StaffService> StaffController<S> {
                     .collect();
             }
             StaffReport::Reprints(n) => self.reprints = n,
+            StaffReport::FinePayments(f) => self.fines = f,
             StaffReport::Note(n) => self.note = Some(n),
         }
     }

@@ -190,6 +190,20 @@ pub fn handle(store: &Store, deps: &StaffServiceDeps, command: StaffCommand) -> 
             out.push(StaffReport::Note(note));
         }
         StaffCommand::Reprint => out.push(StaffReport::Note(reprint(store, &deps.a4))),
+        StaffCommand::ReprintFineReceipt => {
+            out.push(StaffReport::Note(reprint_fine(store, &deps.printer)))
+        }
+    }
+    match store.fine_notes() {
+        Ok(n) => out.insert(
+            0,
+            StaffReport::FinePayments(crate::app::staff::FinePaymentsView {
+                late: n.late_unprinted,
+                open: n.open,
+                receipts: n.receipts,
+            }),
+        ),
+        Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
     match store.reprints_waiting(Utc::now()) {
         Ok(n) => out.insert(0, StaffReport::Reprints(n)),
@@ -222,6 +236,27 @@ fn reprint(store: &Store, a4: &crate::devices::a4_printer::A4Printer) -> StaffNo
             }
         }
         Err(p) => StaffNote::ReprintFailed(format!("{p:?}")),
+    }
+}
+
+/// Prints the traffic-fine receipt staff are asked for (a late one first), marked "reprint".
+fn reprint_fine(
+    store: &Store,
+    printer: &crate::devices::printer_manager::PrinterHandle,
+) -> StaffNote {
+    let row = match store.fine_receipt_to_reprint() {
+        Ok(Some(row)) => row,
+        Ok(None) => return StaffNote::FineReceiptFailed("nothing to reprint".into()),
+        Err(e) => return StaffNote::Error(e.to_string()),
+    };
+    if crate::services::traffic_fine::worker::print_receipt(store, printer, &row, true) {
+        tracing::info!("staff reprinted a traffic-fine receipt");
+        match store.fine_printed(&row.key) {
+            Ok(()) => StaffNote::FineReceiptReprinted,
+            Err(e) => StaffNote::Error(e.to_string()),
+        }
+    } else {
+        StaffNote::FineReceiptFailed("the receipt printer did not print".into())
     }
 }
 

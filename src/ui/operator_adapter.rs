@@ -21,6 +21,9 @@ pub trait DemoControls {
     /// Changes what lies on the simulated document scanner (card, nothing, lid open) and
     /// says which.
     fn cycle_glass(&self) -> String;
+    /// The citizen's phone on the newest open traffic-fine order: pays (0), is refused by
+    /// the payment app (1) or lets it run out of time (2). Must not block.
+    fn settle_payment(&self, outcome: i32);
 }
 
 /// Codes the panel can scan.
@@ -59,6 +62,8 @@ pub fn connect(window: &AppWindow, controls: Rc<dyn DemoControls>) {
             w.global::<OperatorAdapter>().set_glass(state.into());
         }
     });
+    let c = controls.clone();
+    op.on_settle_payment(move |i| c.settle_payment(i));
     let weak = window.as_weak();
     op.on_toggle_paper_out(move || {
         if let Some(w) = weak.upgrade() {

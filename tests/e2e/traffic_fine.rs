@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::rig::{Page, Rig, PATIENCE};
+use crate::rig::{Page, ReadSession, Rig, PATIENCE};
 use kiosk::services::traffic_fine::flow::ListNotice;
 use kiosk::services::traffic_fine::{Ended, Step};
 use kiosk::services::ActiveFlow;
@@ -319,8 +319,9 @@ fn read_until(out: &mut impl BufRead, tag: &str) -> String {
         line.clear();
         let n = out.read_line(&mut line).unwrap();
         assert!(n > 0, "the child ended before saying {tag}");
-        if let Some(rest) = line.trim().strip_prefix(tag) {
-            return rest.trim().to_owned();
+        // libtest writes "test … ... " before the body runs, on the same line.
+        if let Some(at) = line.find(tag) {
+            return line[at + tag.len()..].trim().to_owned();
         }
     }
 }
@@ -379,13 +380,20 @@ fn kill_child() {
     let data = std::path::PathBuf::from(std::env::var("FINE_CHILD_DATA").unwrap());
     let platform = std::env::var("FINE_CHILD_PLATFORM").unwrap();
     crate::rig::on_ui_thread(move || {
+        let data_dir = data.clone();
         let rig = Rig::start_configured(|config| {
-            config.data_dir = data.clone();
+            config.data_dir = data_dir;
             config.platform.base_url = platform.clone();
         });
+        // The rig's own helpers read its temporary folder: this kiosk's is the parent's.
+        let store = || kiosk::store::Store::open(&data.join("kiosk.sqlite")).unwrap();
         match phase.as_str() {
             "pay" => {
-                rig.wait_until_ready();
+                let day = kiosk::clock::service_day();
+                rig.wait_for("catalog and leased numbers", |r| {
+                    r.kiosk.ui().with_controller(|c| !c.areas().is_empty())
+                        && store().numbers_left("A", day).unwrap() > 0
+                });
                 open(&rig, ZHANG_WEI);
                 look_up_decision(&rig, OVERDUE);
                 rig.tap("缴纳第1笔罚款");
@@ -400,11 +408,11 @@ fn kill_child() {
             _ => {
                 // Before anyone touches the screen, the worker asked about the open order:
                 // paid, recorded as late, printed for nobody.
-                rig.wait_for("the open order settled", |r| {
-                    r.store().fine_notes().unwrap().late_unprinted == 1
+                rig.wait_for("the open order settled", |_| {
+                    store().fine_notes().unwrap().late_unprinted == 1
                 });
                 assert!(rig.printer().receipts().is_empty());
-                assert_eq!(rig.store().fine_notes().unwrap().open, 0);
+                assert_eq!(store().fine_notes().unwrap().open, 0);
                 rig.open_staff();
                 rig.wait_for("the staff line", |r| {
                     r.kiosk.staff().with_controller(|c| c.fines().late) == 1
@@ -413,8 +421,7 @@ fn kill_child() {
                 assert!(rig.printer().wait_for_receipts(1, PATIENCE));
                 let text = rig.printer().receipts()[0].text();
                 assert!(text.contains("补打"), "{text}");
-                let serial = rig
-                    .store()
+                let serial = store()
                     .fine_receipt_to_reprint()
                     .unwrap()
                     .unwrap()

@@ -259,6 +259,9 @@ pub struct Services {
 
 impl Services {
     /// The registry over these services.
+    // One parameter per service: the registry is the one place that names them all, and
+    // the compiler then asks each caller for the new one.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         queue_ticket: queue_ticket::Service,
         case_progress: case_progress::Service,

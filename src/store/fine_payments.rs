@@ -65,6 +65,16 @@ pub struct FineNotes {
     pub receipts: u64,
 }
 
+/// A row as read: key, order id, sealed fine, serial, paid at, late.
+type RawRow = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
 fn aad(key: &str) -> String {
     format!("fine_payment|{key}")
 }
@@ -140,14 +150,7 @@ impl Store {
     }
 
     fn fine_payment_row(&self, where_: &str, arg: &str) -> Result<Option<FinePayment>, StoreError> {
-        let row: Option<(
-            String,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-            bool,
-        )> = self
+        let row: Option<RawRow> = self
             .conn
             .query_row(
                 &format!(

@@ -334,7 +334,7 @@ fn a_payment_across_a_sigkill_is_recorded_once_and_reprinted_by_staff() {
     // The platform outlives the kiosk: it is this process's.
     let sim = kiosk_platform::sim::SimServer::start(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        kiosk_platform::sim::SimConfig::demo(&dir.path().join("platform.sqlite")),
+        kiosk_platform::sim::SimConfig::demo(dir.path().join("platform.sqlite")),
     )
     .unwrap();
     let base = sim.base_url();

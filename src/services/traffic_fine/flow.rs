@@ -193,12 +193,13 @@ impl TrafficFineFlow {
         let next = format!("{typed}{key}");
         let ok = match entry {
             Entry::Decision => {
-                if !key.chars().all(|c| c.is_ascii_digit()) {
-                    Err(InputError::DecisionLength)
-                } else if next.chars().count() > *DECISION_DIGITS.end() {
-                    Err(InputError::DecisionLength)
-                } else {
+                // The keypad has digits only; more than 16 is never a decision number.
+                if key.chars().all(|c| c.is_ascii_digit())
+                    && next.chars().count() <= *DECISION_DIGITS.end()
+                {
                     Ok(())
+                } else {
+                    Err(InputError::DecisionLength)
                 }
             }
             Entry::Plate => check_plate_prefix(&next).map_err(InputError::Plate),

@@ -13,8 +13,8 @@ fines_phone() { panel; tap $((1551 + 139 * $1)) 982; sleep 0.3; panel; }
 fines_key() { tap $((134 + 184 * $1)) $((520 + 92 * $2)); sleep 0.15; }
 # fines_digit D: a digit on the decision-number keypad.
 fines_digit() { local d=$1
-  if [ "$d" = 0 ]; then tap 960 878; else
-    tap $((715 + 245 * ((d - 1) % 3))) $((530 + 116 * ((d - 1) / 3))); fi; sleep 0.12; }
+  if [ "$d" = 0 ]; then tap 950 786; else
+    tap $((711 + 243 * ((d - 1) % 3))) $((438 + 116 * ((d - 1) / 3))); fi; sleep 0.12; }
 fines_open() {                                          # $1: "" Chinese, "-en" English
   card "$2"
   if [ -n "$1" ]; then tap 1779 55; sleep 0.5; fi      # the language toggle on the menu
@@ -40,7 +40,7 @@ fines_walk() {
   tap 1301 527                                          # by decision number
   for d in 1 1 0 1 0 5 1 2 3 4 5 6 7 0 0; do fines_digit "$d"; done
   shot "78-fines-decision$en" 0.4
-  fines_digit 2; tap 1722 353; shot "78-fines-paid-already$en" 1.5
+  fines_digit 2; tap 1722 261; shot "78-fines-paid-already$en" 1.5   # search
   finish
   fines_open "$en" 3                                    # 赵秀英: no car, no fine
   tap 617 527; tap 157 520; fines_key 1 1

@@ -80,6 +80,9 @@ pub struct ServicesConfig {
     /// `[services.medical_insurance]`.
     #[serde(default)]
     pub medical_insurance: ServiceSection,
+    /// `[services.traffic_fine]`.
+    #[serde(default)]
+    pub traffic_fine: ServiceSection,
 }
 
 /// One service's section.

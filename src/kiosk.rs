@@ -19,9 +19,10 @@ use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
+use crate::services::traffic_fine::worker::FineWorkerDeps;
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, Services,
+    queue_ticket, traffic_fine, Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -39,6 +40,7 @@ struct ServiceWorkers {
     _medical_insurance: Worker<Reply<medical_insurance::Order>>,
     _rating: Worker<crate::app::Rated<crate::services::ServiceId>>,
     _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
+    _traffic_fine: Worker<Reply<traffic_fine::Order>>,
 }
 
 impl ServiceWorkers {
@@ -55,6 +57,7 @@ impl ServiceWorkers {
             _medical_insurance,
             _rating,
             _identity,
+            _traffic_fine,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -66,6 +69,7 @@ impl ServiceWorkers {
             ("medical-insurance", _medical_insurance.life()),
             ("rating", _rating.life()),
             ("identity", _identity.life()),
+            ("traffic-fine", _traffic_fine.life()),
         ]
     }
 }
@@ -178,6 +182,7 @@ impl Kiosk {
         let client_for_documents = client.clone();
         let client_for_medical = client.clone();
         let client_for_identity = client.clone();
+        let client_for_fines = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -268,6 +273,15 @@ impl Kiosk {
                 sink: sink.clone(),
             })
             .context("starting the documents worker")?;
+        // Its first order asks the platform about payments a dead kiosk left open.
+        let (fine_worker, fines) = traffic_fine::worker::spawn(FineWorkerDeps {
+            client: client_for_fines,
+            printer: printer_handle.clone(),
+            db_path: db.clone(),
+            sink: sink.clone(),
+            poll_every: traffic_fine::worker::POLL_EVERY,
+        })
+        .context("starting the traffic-fine worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
@@ -276,6 +290,7 @@ impl Kiosk {
             certificate::Service::new(Rc::new(certificates), certificate_offered),
             personal_documents::Service::new(Rc::new(documents), documents_offered),
             medical_insurance::Service::new(Rc::new(medical)),
+            traffic_fine::Service::new(Rc::new(fines)),
         )
         .configured(&config.services);
         let (identity_worker, identity) =
@@ -366,6 +381,7 @@ impl Kiosk {
                 _medical_insurance: medical_worker,
                 _rating: rating_worker,
                 _identity: identity_worker,
+                _traffic_fine: fine_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

@@ -53,6 +53,7 @@ pub fn service_name(id: ServiceId) -> &'static str {
         ServiceId::Certificate => "certificate",
         ServiceId::PersonalDocuments => "personal_documents",
         ServiceId::MedicalInsurance => "medical_insurance",
+        ServiceId::TrafficFine => "traffic_fine",
     }
 }
 

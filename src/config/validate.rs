@@ -117,6 +117,7 @@ impl Config {
             ("certificate", &s.certificate),
             ("personal_documents", &s.personal_documents),
             ("medical_insurance", &s.medical_insurance),
+            ("traffic_fine", &s.traffic_fine),
         ];
         for (name, section) in sections {
             let Some(ways) = &section.identify else {

@@ -329,6 +329,30 @@ impl DemoControls for SimRig {
         });
     }
 
+    fn settle_payment(&self, outcome: i32) {
+        use kiosk_platform::api::traffic_fine::SimOutcome;
+        let Some((addr, _)) = self.platform_restart.clone() else {
+            return;
+        };
+        let outcome = match outcome {
+            0 => SimOutcome::Pay,
+            1 => SimOutcome::Fail,
+            _ => SimOutcome::Expire,
+        };
+        // The simulator's knob is unsigned; off the UI thread, as a phone would be.
+        std::thread::spawn(move || {
+            let client = kiosk_platform::client::PlatformClient::new(
+                &format!("http://{addr}"),
+                kiosk_platform::sim::DEMO_KIOSK_ID,
+                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+                std::time::Duration::from_secs(5),
+            );
+            if let Err(e) = client.settle_sim_payment(None, outcome) {
+                tracing::warn!("simulated phone payment: {e}");
+            }
+        });
+    }
+
     fn set_paper_out(&self, out: bool) {
         if let Some(p) = &self.printer {
             p.set_paper_out(out);

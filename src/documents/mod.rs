@@ -5,6 +5,7 @@
 //! - [`certificate`]: A4 certificates (social-insurance contribution proof, no-housing-property
 //!   proof, household-register proof) with a signed verification QR code ([`verification`]).
 //! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
+//! - [`fine_receipt`]: the receipt of a paid traffic fine (ESC/POS), serial and amount large.
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
 //! - [`medical_statement`]: the medical-insurance statement (医保个人账户对账单), one A4 page
 //!   with the monthly spending as a vector bar chart.
@@ -19,6 +20,7 @@
 pub mod appointment_slip;
 pub mod certificate;
 pub mod certificate_slip;
+pub mod fine_receipt;
 pub mod form;
 pub mod id_copy;
 pub mod medical_statement;

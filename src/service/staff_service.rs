@@ -329,6 +329,7 @@ fn action_name(command: &StaffCommand) -> String {
         StaffCommand::SetOutOfService(true) => "out_of_service".into(),
         StaffCommand::SetOutOfService(false) => "back_in_service".into(),
         StaffCommand::Reprint => "reprint".into(),
+        StaffCommand::ReprintFineReceipt => "reprint_fine_receipt".into(),
         other => format!("{other:?}").to_lowercase(),
     }
 }
@@ -384,6 +385,7 @@ fn staff_action(state: &mut State, command: StaffCommand, out: &mut Vec<StaffRep
             Err(e) => StaffNote::Error(format!("{OUT_OF_SERVICE_FILE}: {e}")),
         },
         StaffCommand::Reprint => reprint(store, &deps.a4),
+        StaffCommand::ReprintFineReceipt => reprint_fine(store, &deps.printer),
         StaffCommand::CheckPin(_)
         | StaffCommand::SignOut
         | StaffCommand::Refresh
@@ -405,6 +407,16 @@ fn read_screen(state: &mut State, out: &mut Vec<StaffReport>) {
     }
     match store.reprints_waiting(Utc::now()) {
         Ok(n) => first.push(StaffReport::Reprints(n)),
+        Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
+    }
+    match store.fine_notes() {
+        Ok(n) => first.push(StaffReport::FinePayments(
+            crate::app::staff::FinePaymentsView {
+                late: n.late_unprinted,
+                open: n.open,
+                receipts: n.receipts,
+            },
+        )),
         Err(e) => out.push(StaffReport::Note(StaffNote::Error(e.to_string()))),
     }
     let day = crate::clock::service_day();
@@ -444,6 +456,27 @@ fn reprint(store: &Store, a4: &crate::devices::a4_printer::A4Printer) -> StaffNo
             }
         }
         Err(p) => StaffNote::ReprintFailed(format!("{p:?}")),
+    }
+}
+
+/// Prints the traffic-fine receipt staff are asked for (a late one first), marked "reprint".
+fn reprint_fine(
+    store: &Store,
+    printer: &crate::devices::printer_manager::PrinterHandle,
+) -> StaffNote {
+    let row = match store.fine_receipt_to_reprint() {
+        Ok(Some(row)) => row,
+        Ok(None) => return StaffNote::FineReceiptFailed("nothing to reprint".into()),
+        Err(e) => return StaffNote::Error(e.to_string()),
+    };
+    if crate::services::traffic_fine::worker::print_receipt(store, printer, &row, true) {
+        tracing::info!("staff reprinted a traffic-fine receipt");
+        match store.fine_printed(&row.key) {
+            Ok(()) => StaffNote::FineReceiptReprinted,
+            Err(e) => StaffNote::Error(e.to_string()),
+        }
+    } else {
+        StaffNote::FineReceiptFailed("the receipt printer did not print".into())
     }
 }
 

@@ -19,6 +19,7 @@ struct Ports {
     certificates: RefCell<usize>,
     documents: RefCell<usize>,
     medical: RefCell<usize>,
+    fines: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -61,6 +62,12 @@ impl medical_insurance::MedicalPort for Ports {
     }
 }
 
+impl traffic_fine::FinePort for Ports {
+    fn send(&self, _: Reply<traffic_fine::Order>) {
+        *self.fines.borrow_mut() += 1;
+    }
+}
+
 const IDLE: Duration = Duration::from_secs(60);
 const COUNTDOWN: Duration = Duration::from_secs(10);
 const DONE: Duration = Duration::from_secs(8);
@@ -87,6 +94,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         certificate::Service::new(ports.clone(), true),
         personal_documents::Service::new(ports.clone(), true),
         medical_insurance::Service::new(ports.clone()),
+        traffic_fine::Service::new(ports.clone()),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -167,6 +175,21 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         ServiceId::MedicalInsurance => ServiceEvent::MedicalInsurance(
             medical_insurance::Event::Answered(Err(medical_insurance::Problem::NoRecord)),
         ),
+        ServiceId::TrafficFine => {
+            r.with_flow(now, |f, _| {
+                let ActiveFlow::TrafficFine(f) = f else {
+                    unreachable!()
+                };
+                f.choose(traffic_fine::Entry::Decision);
+                for d in "1101051234567001".chars() {
+                    f.key(&d.to_string());
+                }
+                f.search();
+            });
+            ServiceEvent::TrafficFine(traffic_fine::Event::Found(Err(
+                traffic_fine::Problem::Unreachable,
+            )))
+        }
     }
 }
 
@@ -300,6 +323,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::Certificate => &mut switches.certificate,
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
             ServiceId::MedicalInsurance => &mut switches.medical_insurance,
+            ServiceId::TrafficFine => &mut switches.traffic_fine,
         };
         section.enabled = false;
         let (r, _) = router();

@@ -19,6 +19,7 @@ pub mod id_copy;
 pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
+pub mod traffic_fine;
 
 /// Names a citizen service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,11 +38,13 @@ pub enum ServiceId {
     PersonalDocuments,
     /// Look up the medical-insurance account.
     MedicalInsurance,
+    /// Look up and pay traffic fines.
+    TrafficFine,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 7] = [
+    pub const ALL: [ServiceId; 8] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
@@ -49,6 +52,7 @@ impl ServiceId {
         ServiceId::Certificate,
         ServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance,
+        ServiceId::TrafficFine,
     ];
 }
 
@@ -120,6 +124,8 @@ pub enum ActiveFlow {
     PersonalDocuments(personal_documents::PersonalDocumentsFlow),
     /// Looking at the medical-insurance account.
     MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
+    /// Looking up and paying traffic fines.
+    TrafficFine(traffic_fine::TrafficFineFlow),
 }
 
 impl ActiveFlow {
@@ -133,6 +139,7 @@ impl ActiveFlow {
             ActiveFlow::Certificate(_) => ServiceId::Certificate,
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
+            ActiveFlow::TrafficFine(_) => ServiceId::TrafficFine,
         }
     }
 }
@@ -154,6 +161,8 @@ pub enum ServiceEvent {
     PersonalDocuments(personal_documents::Event),
     /// The medical-insurance worker.
     MedicalInsurance(medical_insurance::Event),
+    /// The traffic-fine worker.
+    TrafficFine(traffic_fine::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -168,6 +177,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Certificate(f) => f.chrome(),
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
+            ActiveFlow::TrafficFine(f) => f.chrome(),
         }
     }
 
@@ -180,6 +190,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Certificate(f) => f.idle(),
             ActiveFlow::PersonalDocuments(f) => f.idle(),
             ActiveFlow::MedicalInsurance(f) => f.idle(),
+            ActiveFlow::TrafficFine(f) => f.idle(),
         }
     }
 
@@ -192,6 +203,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Certificate(f) => f.back(cx),
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
+            ActiveFlow::TrafficFine(f) => f.back(cx),
         }
     }
 
@@ -209,6 +221,7 @@ impl Flow for ActiveFlow {
             (ActiveFlow::MedicalInsurance(f), ServiceEvent::MedicalInsurance(e)) => {
                 f.on_event(cx, e)
             }
+            (ActiveFlow::TrafficFine(f), ServiceEvent::TrafficFine(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -222,6 +235,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Certificate(f) => f.on_code(cx, code),
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
+            ActiveFlow::TrafficFine(f) => f.on_code(cx, code),
         }
     }
 
@@ -234,6 +248,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::Certificate(f) => f.case_number(),
             ActiveFlow::PersonalDocuments(f) => f.case_number(),
             ActiveFlow::MedicalInsurance(f) => f.case_number(),
+            ActiveFlow::TrafficFine(f) => f.case_number(),
         }
     }
 }
@@ -255,6 +270,8 @@ pub struct Services {
     pub personal_documents: personal_documents::Service,
     /// Medical insurance.
     pub medical_insurance: medical_insurance::Service,
+    /// Traffic fines.
+    pub traffic_fine: traffic_fine::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -262,6 +279,9 @@ pub struct Services {
 
 impl Services {
     /// The registry over these services.
+    // One parameter per service: the registry is the one place that names them all, and
+    // the compiler then asks each caller for the new one.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         queue_ticket: queue_ticket::Service,
         case_progress: case_progress::Service,
@@ -270,6 +290,7 @@ impl Services {
         certificate: certificate::Service,
         personal_documents: personal_documents::Service,
         medical_insurance: medical_insurance::Service,
+        traffic_fine: traffic_fine::Service,
     ) -> Self {
         Self {
             queue_ticket,
@@ -279,6 +300,7 @@ impl Services {
             certificate,
             personal_documents,
             medical_insurance,
+            traffic_fine,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -309,6 +331,8 @@ impl Services {
             ServiceId::Certificate => (&s.certificate.identify, &[Card]),
             ServiceId::PersonalDocuments => (&s.personal_documents.identify, &[Card]),
             ServiceId::MedicalInsurance => (&s.medical_insurance.identify, &[Card]),
+            // Payments: the card only (issue 15).
+            ServiceId::TrafficFine => (&s.traffic_fine.identify, &[Card]),
         };
         set.as_deref().unwrap_or(default).contains(&by)
     }
@@ -323,6 +347,7 @@ impl Services {
             ServiceId::Certificate => s.certificate.enabled,
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
+            ServiceId::TrafficFine => s.traffic_fine.enabled,
         }
     }
 
@@ -347,6 +372,7 @@ impl Services {
                 ServiceId::Certificate => self.certificate.offered(),
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
                 ServiceId::MedicalInsurance => true,
+                ServiceId::TrafficFine => true,
             }
     }
 
@@ -366,6 +392,8 @@ impl Services {
             ServiceId::PersonalDocuments => (personal_documents::NEEDS, true),
             // The A4 printer is only for its statement: not a reason to grey the tile.
             ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
+            // Online only: payment orders are the platform's.
+            ServiceId::TrafficFine => (traffic_fine::NEEDS, true),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -445,6 +473,7 @@ impl Registry for Services {
             ServiceId::MedicalInsurance => {
                 ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
+            ServiceId::TrafficFine => ActiveFlow::TrafficFine(self.traffic_fine.start(cx)),
         })
     }
 

@@ -13,9 +13,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outbox_purge_index.sql"),
     include_str!("migrations/0003_damaged_databases.sql"),
     include_str!("migrations/0004_reprints.sql"),
-    // 0005 and 0006 come from other branches of this session; until they are merged this
-    // one is applied as version 5.
-    include_str!("migrations/0007_staff.sql"),
+    include_str!("migrations/0005_fine_payments.sql"),
+    include_str!("migrations/0006_staff.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -107,17 +106,13 @@ mod tests {
             "0002_outbox_purge_index.sql",
             "0003_damaged_databases.sql",
             "0004_reprints.sql",
-            "0007_staff.sql",
+            "0005_fine_payments.sql",
+            "0006_staff.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
-        // Numbered in increasing order, each file starting with its own number. (Strictly
-        // consecutive once the branches that hold 0005 and 0006 are merged.)
-        let mut last = 0;
-        for (name, sql) in files.iter().zip(MIGRATIONS) {
-            let n: u32 = name[..4].parse().unwrap();
-            assert!(n > last, "{name}");
-            last = n;
-            assert!(sql.starts_with(&format!("-- {n:04}:")), "{name}");
+        for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", i + 1)));
+            assert!(sql.starts_with(&format!("-- {:04}:", i + 1)), "{name}");
         }
     }
 

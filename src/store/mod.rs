@@ -5,6 +5,7 @@
 //! and its outbox row go in one transaction, so a crash leaves either both or neither.
 
 pub mod crypto;
+mod fine_payments;
 mod maintenance;
 mod migrations;
 mod outbox;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 
 pub use crypto::{use_key_file, CryptoError, PayloadCipher};
+pub use fine_payments::{FineNotes, FinePayment, FineRecord};
 #[cfg(test)]
 pub(crate) use maintenance::damage_an_index;
 pub use maintenance::{CorruptAlarm, PurgeReport};

@@ -19,7 +19,8 @@ use crate::app::{
 };
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, ActiveFlow, Conditions, Device, ServiceId, Services, Tile, Unavailable,
+    queue_ticket, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services, Tile,
+    Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -81,6 +82,7 @@ struct ServiceAdapters {
     certificate: certificate::adapter::Adapter,
     personal_documents: personal_documents::adapter::Adapter,
     medical_insurance: medical_insurance::adapter::Adapter,
+    traffic_fine: traffic_fine::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -96,6 +98,7 @@ impl ServiceAdapters {
             ActiveFlow::Certificate(f) => self.certificate.render(window, f, s.lang()),
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
             ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
+            ActiveFlow::TrafficFine(f) => self.traffic_fine.render(window, f, s.lang()),
         }
     }
 
@@ -109,6 +112,7 @@ impl ServiceAdapters {
             ServiceId::Certificate => self.certificate.clear(window),
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
             ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
+            ServiceId::TrafficFine => self.traffic_fine.clear(window),
         }
     }
 
@@ -122,6 +126,7 @@ impl ServiceAdapters {
             ServiceId::Certificate => certificate::adapter::tile(window),
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
             ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
+            ServiceId::TrafficFine => traffic_fine::adapter::tile(window),
         }
     }
 
@@ -133,6 +138,7 @@ impl ServiceAdapters {
         certificate::adapter::connect(window, ui);
         personal_documents::adapter::connect(window, ui);
         medical_insurance::adapter::connect(window, ui);
+        traffic_fine::adapter::connect(window, ui);
     }
 }
 
@@ -145,6 +151,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::Certificate => UiServiceId::Certificate,
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
+        ServiceId::TrafficFine => UiServiceId::TrafficFine,
     }
 }
 
@@ -157,6 +164,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::Certificate => ServiceId::Certificate,
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
         UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
+        UiServiceId::TrafficFine => ServiceId::TrafficFine,
     }
 }
 

@@ -27,6 +27,9 @@ pub trait DemoControls {
     /// Reads the simulated SMS gateway's last message (off the UI thread) and hands a line
     /// for the panel (number masked) to `done`, on whatever thread.
     fn last_sms(&self, done: Box<dyn FnOnce(String) + Send>);
+    /// The citizen's phone on the newest open traffic-fine order: pays (0), is refused by
+    /// the payment app (1) or lets it run out of time (2). Must not block.
+    fn settle_payment(&self, outcome: i32);
 }
 
 /// Codes the panel can scan.
@@ -77,6 +80,8 @@ pub fn connect(window: &AppWindow, controls: Rc<dyn DemoControls>) {
             w.global::<OperatorAdapter>().set_glass(state.into());
         }
     });
+    let c = controls.clone();
+    op.on_settle_payment(move |i| c.settle_payment(i));
     let weak = window.as_weak();
     op.on_toggle_paper_out(move || {
         if let Some(w) = weak.upgrade() {

@@ -127,6 +127,8 @@ impl StaffUi {
         s.set_sent(sync.sent as i32);
         s.set_failed(sync.failed as i32);
         s.set_reprints(c.reprints() as i32);
+        s.set_fine_late(c.fines().late as i32);
+        s.set_fine_receipts(c.fines().receipts as i32);
         let left: Vec<String> = sync
             .numbers_left
             .iter()
@@ -226,6 +228,10 @@ impl StaffUi {
             Some(StaffNote::InService) => (StaffNoteKind::InService, String::new()),
             Some(StaffNote::Reprinted) => (StaffNoteKind::Reprinted, String::new()),
             Some(StaffNote::ReprintFailed(why)) => (StaffNoteKind::ReprintFailed, why.clone()),
+            Some(StaffNote::FineReceiptReprinted) => (StaffNoteKind::FineReprinted, String::new()),
+            Some(StaffNote::FineReceiptFailed(why)) => {
+                (StaffNoteKind::FineReprintFailed, why.clone())
+            }
             Some(StaffNote::Error(why)) => (StaffNoteKind::Error, why.clone()),
         };
         s.set_note(kind);
@@ -319,6 +325,7 @@ pub fn connect(
         }
     });
     wire!(on_reprint, |c, now| c.reprint(now));
+    wire!(on_reprint_fine, |c, now| c.reprint_fine_receipt(now));
     wire!(on_toggle_service, |c, now| c.toggle_service(now));
 
     let weak = Rc::downgrade(&ui);

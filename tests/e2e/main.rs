@@ -47,4 +47,5 @@ mod soak_sessions;
 mod staff;
 mod store;
 mod sync;
+mod traffic_fine;
 mod translations;

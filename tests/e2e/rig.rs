@@ -397,6 +397,8 @@ pub enum Page {
     Rating,
     /// Identifying without the card (its own test reads the step: `View::identify_step`).
     Identify,
+    /// Any step of the traffic fines (its own test reads the flow's step).
+    TrafficFine,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -432,6 +434,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::Certificate(_)) => Page::Certificate,
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
+            Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
             Screen::Rating(_) => Page::Rating,
         }
     }

@@ -31,6 +31,7 @@ pub mod personal_documents;
 pub mod queue_ticket;
 pub mod rating;
 pub mod sms;
+pub mod traffic_fine;
 
 pub use case_progress::*;
 pub use catalog::*;
@@ -204,6 +205,9 @@ pub struct Holdings {
     /// Appointments booked, ordered by date, start, matter.
     #[serde(default)]
     pub appointments: Vec<appointment::HeldAppointment>,
+    /// Traffic-fine payment orders, oldest first.
+    #[serde(default)]
+    pub fine_payments: Vec<traffic_fine::HeldPayment>,
 }
 
 /// `POST /v1/heartbeat` body: how the kiosk is, sent every `sync.heartbeat_secs` (30 s).

@@ -33,6 +33,7 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 mod rating;
+mod traffic_fine;
 // Not services: remote management (simulator side), the simulator's knobs.
 #[cfg(feature = "sim")]
 mod commands;

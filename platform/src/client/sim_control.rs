@@ -41,6 +41,22 @@ impl PlatformClient {
         Ok(())
     }
 
+    /// Simulator only: `POST /control/payments` (unsigned): the citizen's payment app pays,
+    /// fails or lets expire a pending traffic-fine order (the newest when `order_id` is
+    /// `None`).
+    pub fn settle_sim_payment(
+        &self,
+        order_id: Option<&str>,
+        outcome: crate::api::traffic_fine::SimOutcome,
+    ) -> Result<crate::api::traffic_fine::PaymentOrder, ClientError> {
+        let body = crate::api::traffic_fine::SimSettle {
+            order_id: order_id.map(str::to_owned),
+            outcome,
+        };
+        let bytes = serde_json::to_vec(&body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        decode(self.send("POST", "/control/payments", Some(bytes), None, false)?)
+    }
+
     /// Simulator only: `GET /control/stats` (unsigned).
     pub fn sim_stats(&self) -> Result<SimStats, ClientError> {
         decode(self.send("GET", "/control/stats", None, None, false)?)

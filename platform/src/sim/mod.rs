@@ -205,6 +205,7 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
         )))
     })?;
     store::appointment::seed(&mut conn, chrono::Utc::now())?;
+    store::traffic_fine::seed(&mut conn, chrono::Utc::now())?;
     let shared = Arc::new(Shared {
         checkin_window: config.checkin_window,
         keys: store::kiosk_keys(&conn)?,

@@ -63,6 +63,19 @@ pub enum StaffCommand {
     Reprint,
     /// A command from the platform (heartbeat answer): carried out once per id.
     Remote(RemoteCommand),
+    /// Print the last traffic-fine receipt again (one paid after its citizen left first).
+    ReprintFineReceipt,
+}
+
+/// Traffic-fine payments as staff see them: counts only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FinePaymentsView {
+    /// Paid after the citizen had left (or found paid at start-up), receipt not printed.
+    pub late: u64,
+    /// Orders the platform could not be asked about yet.
+    pub open: u64,
+    /// Paid receipts that can be reprinted.
+    pub receipts: u64,
 }
 
 // The sync thread produces it; it lives with the sync worker (re-exported so staff code
@@ -122,6 +135,10 @@ pub enum StaffNote {
     Reprinted,
     /// A kept certificate did not print (it stays kept until it expires).
     ReprintFailed(String),
+    /// A traffic-fine receipt printed again.
+    FineReceiptReprinted,
+    /// No traffic-fine receipt to reprint, or it did not print.
+    FineReceiptFailed(String),
     /// The action failed (local database, file).
     Error(String),
 }
@@ -156,6 +173,8 @@ pub enum StaffReport {
     ServiceState(bool),
     /// Commands from the platform's heartbeat answer (the sync worker), to pass on.
     Remote(Vec<RemoteCommand>),
+    /// Traffic-fine payments (late ones, open ones, receipts).
+    FinePayments(FinePaymentsView),
     /// An action finished.
     Note(StaffNote),
 }
@@ -191,6 +210,7 @@ pub struct StaffController<S: StaffService> {
     reprints: u64,
     figures: TodayFigures,
     audit: Vec<AuditTx>,
+    fines: FinePaymentsView,
     note: Option<StaffNote>,
     now: Duration,
 }
@@ -216,6 +236,7 @@ impl<S: StaffService> StaffController<S> {
             reprints: 0,
             figures: TodayFigures::default(),
             audit: Vec::new(),
+            fines: FinePaymentsView::default(),
             note: None,
             now: Duration::ZERO,
         }
@@ -299,6 +320,11 @@ impl<S: StaffService> StaffController<S> {
     pub fn audit(&self) -> &[AuditTx] {
         &self.audit
     }
+    /// Traffic-fine payments staff must know about.
+    pub fn fines(&self) -> FinePaymentsView {
+        self.fines
+    }
+
     /// The last action's outcome.
     pub fn note(&self) -> Option<&StaffNote> {
         self.note.as_ref()
@@ -418,6 +444,10 @@ impl<S: StaffService> StaffController<S> {
     pub fn reprint(&mut self, now: Duration) {
         self.act(StaffCommand::Reprint, now);
     }
+    /// Print the last traffic-fine receipt again.
+    pub fn reprint_fine_receipt(&mut self, now: Duration) {
+        self.act(StaffCommand::ReprintFineReceipt, now);
+    }
     /// Take the kiosk out of service, or back in.
     pub fn toggle_service(&mut self, now: Duration) {
         self.touch(now);
@@ -486,6 +516,7 @@ impl<S: StaffService> StaffController<S> {
                     self.service.send(StaffCommand::Remote(c));
                 }
             }
+            StaffReport::FinePayments(f) => self.fines = f,
             StaffReport::Note(n) => self.note = Some(n),
         }
     }

@@ -31,6 +31,7 @@ mod sms;
 
 // Remote management (not a service): commands for kiosks, their audit rows.
 mod commands;
+mod traffic_fine;
 
 // The shell of the pages a citizen's phone opens (not a service: no routes of its own).
 mod phone_page;
@@ -50,6 +51,7 @@ const TABLE: &[&[Route]] = &[
     sms::ROUTES,
     identity::ROUTES,
     commands::ROUTES,
+    traffic_fine::ROUTES,
 ];
 
 /// Who may call an endpoint.

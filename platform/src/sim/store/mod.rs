@@ -36,6 +36,7 @@ pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 pub(crate) mod rating;
+pub(crate) mod traffic_fine;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
 /// checks the payload against what the platform holds and, when it is valid, writes the
@@ -223,6 +224,8 @@ const MIGRATIONS: &[&str] = &[
     // 14, 15: the kiosks' audit log; remote commands and their acknowledgements.
     audit::MIGRATION,
     commands::MIGRATION,
+    // 16: traffic fines and their payment orders (the traffic-fine service).
+    traffic_fine::MIGRATION_16,
 ];
 
 /// Schema version this code knows.
@@ -414,6 +417,7 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         tickets: queue_ticket::held_tickets(conn)?,
         duplicates_refused: duplicates.max(0) as u64,
         appointments: appointment::held_appointments(conn)?,
+        fine_payments: traffic_fine::held(conn)?,
     })
 }
 

@@ -1,4 +1,4 @@
--- 0007: the staff side. The PIN pad's lock-out (one row: wrong PINs in a row, locked until),
+-- 0006: the staff side. The PIN pad's lock-out (one row: wrong PINs in a row, locked until),
 -- so that restarting the kiosk does not lift it; the audit log of every staff, technician and
 -- remote-command action (no personal data: a role, a badge number, an action code, a result);
 -- and the remote commands carried out, by the platform's id, so each is carried out once and

@@ -8,6 +8,9 @@
 //! - [`worker`]: the one worker type every service thread runs on.
 //! - [`events`]: the event bus from background threads to the UI thread.
 //! - [`ui`]: the shell's Slint glue (window, attract, menu, staff, demo panel).
+//! - [`diag`]: the technicians' diagnostics (device self-tests, protocol logs, the platform
+//!   link, the diagnostic bundle, the technician console), shared by the screen and
+//!   `kiosk diag`.
 //! - [`devices`]: device threads that own the drivers, reconnect them and report events.
 //! - [`service`]: the staff screen's worker (retry, restock, test slip, out of service).
 //! - [`store`]: SQLite: migrations, outbox, catalog cache, leases, tickets.
@@ -35,6 +38,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod devices;
+pub mod diag;
 pub mod documents;
 pub mod events;
 pub mod kiosk;

@@ -56,9 +56,8 @@ enum Command {
         #[command(flatten)]
         knobs: SimKnobs,
     },
-    /// Technicians' checks of devices and links.
-    #[command(subcommand)]
-    Diag(kiosk::cli::diag::DiagCommand),
+    /// Technicians' checks of devices and links (exit status 1 when one fails).
+    Diag(kiosk::cli::diag::DiagArgs),
     /// Renders documents and receipts from sample data.
     #[command(subcommand)]
     Doc(kiosk::cli::doc::DocCommand),
@@ -155,7 +154,15 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::PlatformSim { listen, db, knobs }) => platform_sim(&listen, db, &knobs),
-        Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
+        // The same configuration as the kiosk would run with (`None`: the demo's).
+        Some(Command::Diag(a)) => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
+            .and_then(|what| {
+                let file = match what {
+                    Run::Installed(path) => Some(path),
+                    Run::Demo => None,
+                };
+                kiosk::cli::diag::run(a, file)
+            }),
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),

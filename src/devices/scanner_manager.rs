@@ -117,6 +117,7 @@ impl ScannerManager {
         health: &Arc<HealthBoard>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
+        let log = health.protocol_log(DeviceId::CodeScanner);
         let health = Arc::new(health.cell(DeviceId::CodeScanner));
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -126,7 +127,7 @@ impl ScannerManager {
                 let health = health.clone();
                 move || {
                     let _life = guard;
-                    run(&port, &line, &classify, &*sink, &stop, &health)
+                    run(&port, &line, &classify, &*sink, &stop, &health, &log)
                 }
             })
             .expect("spawn code scanner thread");
@@ -167,7 +168,8 @@ fn set_health(health: &HealthCell, new: DeviceState) {
     }
 }
 
-fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
+/// Opens the scanner on `port` (the technicians' checks open it the same way).
+pub(crate) fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
     match port {
         CodeScannerPort::Serial { path, baud } => {
             let mut config = SerialConfig::new(path);
@@ -196,6 +198,7 @@ fn run(
     sink: &dyn EventSink,
     stop: &AtomicBool,
     health: &HealthCell,
+    log: &crate::diag::protocol_log::ProtocolLog,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
@@ -214,6 +217,10 @@ fn run(
             match scanner.read_scan(READ_WAIT) {
                 Ok(None) => {}
                 Ok(Some(scan)) => {
+                    // The scanner's drivers frame codes themselves: the log counts each
+                    // code's bytes (its mask keeps none of them).
+                    log.record(crate::diag::protocol_log::Flow::Received, scan.text.as_bytes());
+                    log.turn();
                     let code = classify(&scan.text);
                     tracing::info!(device = "code_scanner", kind = ?code, "code scanned");
                     sink.send(KioskEvent::CodeScanned(code));

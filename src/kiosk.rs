@@ -85,12 +85,14 @@ pub struct Kiosk {
     // the threads that feed it.
     ui: Rc<KioskUi>,
     staff: Rc<ui::StaffUi>,
+    technician: Rc<ui::TechnicianUi>,
     window: AppWindow,
     _sync: SyncWorker,
     _idcard: IdCardManager,
     _services: ServiceWorkers,
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: Worker<crate::app::staff::StaffCommand>,
+    _technician_worker: Worker<crate::diag::console::TechOrder>,
     _printer: PrinterManager,
     _a4_poll: crate::devices::a4_printer::A4Poller,
     printer: PrinterHandle,
@@ -299,6 +301,26 @@ impl Kiosk {
             ),
             clock.clone(),
         );
+        // The technician screen (opened by the PIN gate's technician result:
+        // `Kiosk::technician().open()`), its checks on a worker of its own.
+        let (technician_worker, technician_orders) =
+            crate::diag::worker::spawn(crate::diag::worker::TechWorkerDeps {
+                config: config.clone(),
+                config_file: None,
+                health: health.clone(),
+                printer: printer_handle.clone(),
+                a4: a4.clone(),
+                sink: sink.clone(),
+            })
+            .context("starting the technician worker")?;
+        let technician = ui::connect_technician(
+            &window,
+            crate::diag::console::TechnicianConsole::new(
+                Box::new(technician_orders),
+                &config.platform.kiosk_id,
+            ),
+            config.data_dir.join("bundles"),
+        );
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
@@ -306,6 +328,7 @@ impl Kiosk {
         Ok(Self {
             ui,
             staff,
+            technician,
             window,
             _sync: sync,
             _idcard: idcard,
@@ -320,6 +343,7 @@ impl Kiosk {
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
+            _technician_worker: technician_worker,
             _printer: printer_mgr,
             _a4_poll: a4_poll,
             printer: printer_handle,
@@ -342,6 +366,12 @@ impl Kiosk {
         &self.staff
     }
 
+    /// The technician screen: the PIN gate opens it for a technician's PIN (tests open it
+    /// directly).
+    pub fn technician(&self) -> &Rc<ui::TechnicianUi> {
+        &self.technician
+    }
+
     /// The window (tests find elements in it).
     pub fn window(&self) -> &AppWindow {
         &self.window
@@ -359,6 +389,7 @@ impl Kiosk {
             ("idcard", self._idcard.life()),
             ("printer", self._printer.life()),
             ("staff", self._staff_service.life()),
+            ("technician", self._technician_worker.life()),
         ];
         if let Some(s) = &self._code_scanner {
             lives.push(("code-scanner", s.life()));

@@ -120,10 +120,11 @@ pub fn redacted_config(file: &Path) -> String {
     }
 }
 
-/// The demo's configuration (no file): what a technician needs of it, no keys.
-fn demo_config(config: &Config) -> String {
+/// The configuration as loaded (the demo's has no file): what a technician needs of it, no
+/// keys.
+fn config_summary(config: &Config) -> String {
     format!(
-        "# the built-in demo's configuration (no file)\n\
+        "# the configuration as loaded (keys and PIN hashes left out)\n\
          platform.base_url = {:?}\nplatform.kiosk_id = {:?}\nplatform.timeout_secs = {}\n\
          devices = {:#?}\nsession = {:#?}\nsync = {:#?}\n",
         config.platform.base_url,
@@ -304,7 +305,7 @@ pub fn build(sources: &BundleSources<'_>) -> Vec<u8> {
     );
     let config_text = match sources.config_file {
         Some(file) => redacted_config(file),
-        None => demo_config(config),
+        None => config_summary(config),
     };
     zip.add("config.toml", config_text.as_bytes());
     zip.add("versions.txt", versions().as_bytes());

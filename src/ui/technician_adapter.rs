@@ -284,6 +284,7 @@ pub fn connect(
             });
         }};
     }
+    wire!(on_demo_open, |c, _ui| c.open());
     wire!(on_close, |c, _ui| c.close());
     wire!(on_show, |c, _ui, page| c.show(match page {
         1 => TechPage::Link,

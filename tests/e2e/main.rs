@@ -27,6 +27,7 @@ mod ipp;
 mod rig;
 
 mod appointment;
+mod bundle_pii;
 mod case_progress;
 mod certificate;
 mod deployment;
@@ -44,4 +45,5 @@ mod soak_sessions;
 mod staff;
 mod store;
 mod sync;
+mod technician;
 mod translations;

@@ -152,13 +152,25 @@ fn identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
     }
 }
 
+/// Whether this kiosk has `device` (the reader and the receipt printer always; the others
+/// when configured), and its live state then.
+fn live_state(deps: &TechWorkerDeps, device: DeviceId) -> Option<DeviceState> {
+    let d = &deps.config.devices;
+    let present = match device {
+        DeviceId::IdCard | DeviceId::Printer => true,
+        DeviceId::CodeScanner => d.code_scanner.is_some(),
+        DeviceId::DocScanner => d.doc_scanner.is_some(),
+        DeviceId::A4Printer => deps.a4.is_present(),
+    };
+    present.then(|| deps.health.state(device))
+}
+
 fn rows(deps: &TechWorkerDeps) -> Vec<DeviceRow> {
-    let live = deps.health.snapshot();
     DEVICES
         .iter()
         .map(|&device| DeviceRow {
             device,
-            state: live.iter().find(|(d, _)| *d == device).map(|(_, s)| s.clone()),
+            state: live_state(deps, device),
             identity: identity(&deps.config, device),
             log: deps
                 .health
@@ -171,9 +183,25 @@ fn rows(deps: &TechWorkerDeps) -> Vec<DeviceRow> {
         .collect()
 }
 
+/// The printer's last answer to the four status requests, from its protocol log: the
+/// manager books the status of its idle polls, not of its jobs, which read it too.
+fn last_status(log: &super::protocol_log::ProtocolLog) -> Option<printer::status::PrinterStatus> {
+    use super::protocol_log::Flow;
+    let exchanges = log.exchanges();
+    exchanges.windows(2).rev().find_map(|pair| {
+        let (asked, answer) = (&pair[0], &pair[1]);
+        let asked_status = asked.flow == Flow::Sent && asked.head.starts_with(&[0x10, 0x04, 0x01]);
+        if asked_status && answer.flow == Flow::Received && answer.len == 4 {
+            let b = &answer.head;
+            printer::status::PrinterStatus::from_bytes([b[0], b[1], b[2], b[3]]).ok()
+        } else {
+            None
+        }
+    })
+}
+
 fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<TestScan>) {
-    let live = deps.health.snapshot();
-    let state = live.iter().find(|(d, _)| *d == device).map(|(_, s)| s.clone());
+    let state = live_state(deps, device);
     let log = || -> Vec<String> {
         deps.health
             .protocol_log(device)
@@ -217,16 +245,27 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
             );
         }
         DeviceId::Printer => {
-            let printer = deps.printer.state();
-            let bits = printer
-                .status
-                .as_ref()
-                .map_or("no status read yet".to_owned(), devices::status_bits);
-            check("status", live_check(state.as_ref()));
-            check("status bits", Outcome::Pass(bits.clone()));
-            match deps.printer.print(devices::receipt_test_page(&bits)) {
+            // The job reads the four status bytes before and after it is sent: the page
+            // carries the bits known before it, the screen the bits after it.
+            let log = deps.health.protocol_log(DeviceId::Printer);
+            let bits = |st: &crate::devices::printer_manager::PrinterState| {
+                st.status
+                    .or_else(|| last_status(&log))
+                    .as_ref()
+                    .map(devices::status_bits)
+            };
+            let before = bits(&deps.printer.state());
+            let page = devices::receipt_test_page(
+                before.as_deref().unwrap_or("status: read with this page, see the screen"),
+            );
+            match deps.printer.print(page) {
                 Ok(()) => check("test page", Outcome::Pass("printed".into())),
                 Err(e) => check("test page", Outcome::Fail(e.to_string())),
+            }
+            check("status", live_check(live_state(deps, device).as_ref()));
+            match bits(&deps.printer.state()) {
+                Some(b) => check("status bits", Outcome::Pass(b)),
+                None => check("status bits", Outcome::Fail("the printer sent no status".into())),
             }
         }
         DeviceId::A4Printer => {

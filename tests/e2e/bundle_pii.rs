@@ -51,6 +51,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// One citizen and one service: the card, the `n`-th available tile, its first steps, then
 /// 结束办理 and the card taken back.
 fn one_session(rig: &Rig, card: &idcard::IdCard, n: usize) -> usize {
+    eprintln!("bundle: session {n} of {}", card.masked_id());
     rig.reader().place_card(card.clone());
     rig.wait_for("the menu", |r| r.page() == Page::Menu);
     let entries = rig
@@ -89,7 +90,7 @@ fn ticket_with_sms(rig: &Rig, card: &idcard::IdCard) {
     }
     rig.tap("打印号票");
     rig.wait_for("the ticket", |r| r.page() == Page::TicketDone);
-    rig.tap("结束办理");
+    rig.tap("完成");
     rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
     rig.reader().remove_card();
     let polled = rig.reader().commands_received();
@@ -132,9 +133,16 @@ fn bundle_in_this_process() {
         // which is run too), every service on the menu for each.
         let refused = &cards[2];
         rig.reader().place_card(refused.clone());
-        rig.wait_for("the refusal", |r| r.page() == Page::Attract);
-        std::thread::sleep(Duration::from_millis(300));
+        let polled = rig.reader().commands_received();
+        rig.wait_for("the refused card to be read", |r| {
+            r.reader().commands_received() >= polled + 6
+        });
+        assert_eq!(rig.page(), Page::Attract);
         rig.reader().remove_card();
+        let polled = rig.reader().commands_received();
+        rig.wait_for("the reader to see the card gone", |r| {
+            r.reader().commands_received() >= polled + 2
+        });
         for (i, card) in cards.iter().enumerate().filter(|(i, _)| *i != 2) {
             let mut n = 0;
             loop {

@@ -120,8 +120,12 @@ impl TechnicianUi {
             .iter()
             .map(|d| {
                 let state = rows.iter().find(|r| r.device == *d).and_then(|r| r.state.as_ref());
+                let reason = state
+                    .and_then(|s| s.reason())
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default();
                 TechDeviceItem {
-                    state: crate::diag::worker::state_text(state).into(),
+                    reason: reason.into(),
                     level: if rows.is_empty() { 0 } else { level(state) },
                 }
             })

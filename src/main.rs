@@ -155,14 +155,15 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Some(Command::PlatformSim { listen, db, knobs }) => platform_sim(&listen, db, &knobs),
         // The same configuration as the kiosk would run with (`None`: the demo's).
-        Some(Command::Diag(a)) => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
-            .and_then(|what| {
+        Some(Command::Diag(a)) => {
+            resolve(cli.config, cli.demo, |k| std::env::var_os(k)).and_then(|what| {
                 let file = match what {
                     Run::Installed(path) => Some(path),
                     Run::Demo => None,
                 };
                 kiosk::cli::diag::run(a, file)
-            }),
+            })
+        }
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),

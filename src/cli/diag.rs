@@ -155,7 +155,15 @@ fn print_reports(reports: &[DeviceReport], out: &mut dyn Write) -> anyhow::Resul
 /// The link check, one line per step, and the outbox as the store has it.
 fn platform(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<usize> {
     let base = &cfg.platform.base_url;
-    writeln!(out, "platform: {}", if base.is_empty() { "(demo: built in)" } else { base })?;
+    writeln!(
+        out,
+        "platform: {}",
+        if base.is_empty() {
+            "(demo: built in)"
+        } else {
+            base
+        }
+    )?;
     if base.is_empty() {
         writeln!(
             out,

@@ -169,7 +169,10 @@ fn set_health(health: &HealthCell, new: DeviceState) {
 }
 
 /// Opens the scanner on `port` (the technicians' checks open it the same way).
-pub(crate) fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
+pub(crate) fn open(
+    port: &CodeScannerPort,
+    line: &LineConfig,
+) -> Result<Box<dyn CodeScanner>, ScanError> {
     match port {
         CodeScannerPort::Serial { path, baud } => {
             let mut config = SerialConfig::new(path);
@@ -219,7 +222,10 @@ fn run(
                 Ok(Some(scan)) => {
                     // The scanner's drivers frame codes themselves: the log counts each
                     // code's bytes (its mask keeps none of them).
-                    log.record(crate::diag::protocol_log::Flow::Received, scan.text.as_bytes());
+                    log.record(
+                        crate::diag::protocol_log::Flow::Received,
+                        scan.text.as_bytes(),
+                    );
                     log.turn();
                     let code = classify(&scan.text);
                     tracing::info!(device = "code_scanner", kind = ?code, "code scanned");

@@ -66,7 +66,13 @@ pub enum BundleError {
 }
 
 /// Keys of `kiosk.toml` whose values are secrets: replaced, wherever they appear.
-const SECRET_KEYS: &[&str] = &["key", "verify_key", "pin_hash", "technician_pin_hash", "pin"];
+const SECRET_KEYS: &[&str] = &[
+    "key",
+    "verify_key",
+    "pin_hash",
+    "technician_pin_hash",
+    "pin",
+];
 
 /// Whether a config key holds a secret (a key, a PIN hash), not a path to one.
 fn is_secret(key: &str) -> bool {
@@ -155,7 +161,10 @@ fn store_entries(db: &Path, zip: &mut ZipWriter) {
     ) {
         Ok(c) => c,
         Err(e) => {
-            zip.add("outbox.txt", format!("cannot open {}: {e}\n", db.display()).as_bytes());
+            zip.add(
+                "outbox.txt",
+                format!("cannot open {}: {e}\n", db.display()).as_bytes(),
+            );
             return;
         }
     };
@@ -336,11 +345,19 @@ pub fn build(sources: &BundleSources<'_>) -> Vec<u8> {
     if db.exists() {
         store_entries(&db, &mut zip);
     } else {
-        zip.add("outbox.txt", format!("no database at {}\n", db.display()).as_bytes());
+        zip.add(
+            "outbox.txt",
+            format!("no database at {}\n", db.display()).as_bytes(),
+        );
     }
     let logs = config.data_dir.join("logs");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     for file in files {
@@ -411,10 +428,19 @@ fn removable_in(mounts: &str, sys_block: &Path) -> Vec<RemovableDrive> {
 pub fn file_name(kiosk_id: &str, now: DateTime<Utc>) -> String {
     let safe: String = kiosk_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hall = now.with_timezone(&crate::clock::hall_offset());
-    format!("citizen-window-diag-{safe}-{}.zip", hall.format("%Y%m%d-%H%M%S"))
+    format!(
+        "citizen-window-diag-{safe}-{}.zip",
+        hall.format("%Y%m%d-%H%M%S")
+    )
 }
 
 /// Where a bundle goes.

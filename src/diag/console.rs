@@ -32,7 +32,7 @@ pub enum TechOrder {
     /// The platform link, step by step, and the store's figures.
     CheckLink,
     /// The diagnostic bundle, written to `0`, with the sync thread's last status.
-    ExportBundle(Destination, Option<crate::sync::SyncStatus>),
+    ExportBundle(Destination, Box<Option<crate::sync::SyncStatus>>),
 }
 
 /// Where the console sends its orders (the worker's channel; a fake in tests).
@@ -342,7 +342,7 @@ impl TechnicianConsole {
         }
         self.bundle = Job::Running;
         self.port
-            .send(TechOrder::ExportBundle(dest, self.sync.clone()));
+            .send(TechOrder::ExportBundle(dest, Box::new(self.sync.clone())));
     }
 
     /// The last export.
@@ -410,7 +410,11 @@ mod tests {
         c.select(DeviceId::IdCard);
         c.self_test();
         c.self_test();
-        assert_eq!(port.0.borrow().len(), 2, "a second tap while it runs asks nothing");
+        assert_eq!(
+            port.0.borrow().len(),
+            2,
+            "a second tap while it runs asks nothing"
+        );
         assert_eq!(*c.test_of(DeviceId::IdCard), Job::Running);
         c.on_event(TechEvent::SelfTest(report(DeviceId::IdCard), None));
         assert!(matches!(c.test_of(DeviceId::IdCard), Job::Done((r, None)) if !r.failed()));
@@ -427,7 +431,11 @@ mod tests {
         c.on_scanned("case number SB-2026…0042".into());
         assert!(!c.wants_scan(), "one code answers the test");
         assert_eq!(*c.scan_test(), Job::Done("case number SB-2026…0042".into()));
-        assert_eq!(port.0.borrow().len(), 1, "the scanner's test needs no worker");
+        assert_eq!(
+            port.0.borrow().len(),
+            1,
+            "the scanner's test needs no worker"
+        );
     }
 
     #[test]
@@ -437,7 +445,11 @@ mod tests {
         c.show(TechPage::Link);
         c.show(TechPage::Link);
         assert_eq!(
-            port.0.borrow().iter().filter(|o| **o == TechOrder::CheckLink).count(),
+            port.0
+                .borrow()
+                .iter()
+                .filter(|o| **o == TechOrder::CheckLink)
+                .count(),
             1
         );
         c.on_event(TechEvent::Link(vec![], StoreFigures::default()));
@@ -466,6 +478,8 @@ mod tests {
         let f = StoreFigures::read(&db);
         assert_eq!((f.pending, f.sent, f.failed), (1, 1, 0), "{f:?}");
         assert!(f.last_sent.is_some());
-        assert!(StoreFigures::read(&dir.path().join("none.sqlite")).problem.is_some());
+        assert!(StoreFigures::read(&dir.path().join("none.sqlite"))
+            .problem
+            .is_some());
     }
 }

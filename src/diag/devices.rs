@@ -103,7 +103,10 @@ pub struct TestOptions {
 
 /// Every configured device's self-test, in the order of the technician screen.
 pub fn all(config: &Config, options: TestOptions) -> Vec<DeviceReport> {
-    let mut reports = vec![idcard(&config.devices.idcard), receipt_printer(config, options)];
+    let mut reports = vec![
+        idcard(&config.devices.idcard),
+        receipt_printer(config, options),
+    ];
     reports.push(code_scanner(config, options.scan_wait));
     reports.push(doc_scanner(config, options.test_scan).0);
     reports.push(a4_printer(config, options.test_pages));
@@ -120,7 +123,9 @@ fn usb_of_serial(path: &std::path::Path) -> Option<String> {
     serialport::available_ports()
         .ok()?
         .into_iter()
-        .find(|p| std::path::Path::new(&p.port_name) == real || std::path::Path::new(&p.port_name) == path)
+        .find(|p| {
+            std::path::Path::new(&p.port_name) == real || std::path::Path::new(&p.port_name) == path
+        })
         .and_then(|p| match p.port_type {
             serialport::SerialPortType::UsbPort(u) => Some(format!(
                 "{:04x}:{:04x}{}",
@@ -215,7 +220,13 @@ pub fn printer_link(config: &Config) -> Option<crate::devices::printer_manager::
 /// The four status bytes as a technician reads them.
 pub fn status_bits(s: &printer::status::PrinterStatus) -> String {
     let b = s.to_bytes();
-    let flag = |on: bool, name: &str| if on { format!(" {name}") } else { String::new() };
+    let flag = |on: bool, name: &str| {
+        if on {
+            format!(" {name}")
+        } else {
+            String::new()
+        }
+    };
     format!(
         "DLE EOT 1-4 = {:02X} {:02X} {:02X} {:02X}:{}{}{}{}{}{}",
         b[0],
@@ -458,7 +469,11 @@ pub fn a4_test_page(state: &str) -> Result<Vec<u8>, crate::documents::DocumentEr
     page.text_centered(&now.format("%Y-%m-%d %H:%M:%S").to_string(), 12.0, 52.0);
     page.text(state, 10.0, 25.0, 70.0);
     page.frame(20.0, 80.0, 170.0, 100.0, 1.0);
-    page.text_centered("边框内应为 170 × 100 mm  The frame is 170 × 100 mm", 11.0, 195.0);
+    page.text_centered(
+        "边框内应为 170 × 100 mm  The frame is 170 × 100 mm",
+        11.0,
+        195.0,
+    );
     page.finish()
 }
 
@@ -498,7 +513,11 @@ pub fn a4_printer(config: &Config, test_page: bool) -> DeviceReport {
     };
     if test_page {
         let outcome = match a4_test_page(&state) {
-            Ok(pdf) => match ipp.print_pdf(&pdf, "technician test page", Duration::from_secs(a4.job_timeout_secs)) {
+            Ok(pdf) => match ipp.print_pdf(
+                &pdf,
+                "technician test page",
+                Duration::from_secs(a4.job_timeout_secs),
+            ) {
                 Ok(_) => Outcome::Pass("printed".into()),
                 Err(e) => Outcome::Fail(e.to_string()),
             },

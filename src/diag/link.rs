@@ -220,8 +220,7 @@ pub fn check(base_url: &str, timeout: Duration) -> Vec<StepResult> {
         results.push(StepResult {
             step: Tls,
             outcome: Outcome::Skipped(
-                "plain http (the demo's or a test's loopback platform): no TLS on this link"
-                    .into(),
+                "plain http (the demo's or a test's loopback platform): no TLS on this link".into(),
             ),
             took: Duration::ZERO,
         });

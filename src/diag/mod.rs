@@ -15,9 +15,9 @@
 pub mod bundle;
 pub mod console;
 pub mod devices;
-pub mod worker;
 pub mod link;
 pub mod protocol_log;
+pub mod worker;
 pub mod zip;
 
 /// How one check went.
@@ -53,9 +53,7 @@ impl Outcome {
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.trim().chars();
     match chars.next() {
-        Some(first) => std::iter::once(first)
-            .chain(chars.map(|_| '*'))
-            .collect(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
         None => String::new(),
     }
 }

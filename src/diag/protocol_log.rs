@@ -163,7 +163,11 @@ impl ProtocolLog {
         let mut inner = self.lock();
         let now = inner.started.elapsed();
         let open = inner.open;
-        if let Some(last) = inner.exchanges.back_mut().filter(|l| open && l.flow == flow) {
+        if let Some(last) = inner
+            .exchanges
+            .back_mut()
+            .filter(|l| open && l.flow == flow)
+        {
             let room = keep.saturating_sub(last.head.len());
             last.head.extend_from_slice(&bytes[..room.min(bytes.len())]);
             last.len += bytes.len();
@@ -196,10 +200,7 @@ impl ProtocolLog {
 
     /// The log as text, one exchange per line.
     pub fn text(&self) -> String {
-        self.exchanges()
-            .iter()
-            .map(|e| e.line() + "\n")
-            .collect()
+        self.exchanges().iter().map(|e| e.line() + "\n").collect()
     }
 }
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::bundle::{self, DeviceSection};
-use super::console::{DeviceRow, StoreFigures, TechEvent, TechOrder, TechnicianPort, TestScan, DEVICES};
+use super::console::{
+    DeviceRow, StoreFigures, TechEvent, TechOrder, TechnicianPort, TestScan, DEVICES,
+};
 use super::devices::{self, Check, DeviceReport};
 use super::Outcome;
 use crate::config::Config;
@@ -79,14 +81,16 @@ fn handle(deps: &TechWorkerDeps, order: TechOrder) -> TechEvent {
                 config: &deps.config,
                 config_file: deps.config_file.as_deref(),
                 devices,
-                sync,
+                sync: *sync,
                 link,
                 now,
             });
             let written = bundle::write(&bytes, &dest, &deps.config.platform.kiosk_id, now)
                 .map_err(|e| e.to_string());
             match &written {
-                Ok(path) => tracing::info!(path = %path.display(), bytes = bytes.len(), "diagnostic bundle written"),
+                Ok(path) => {
+                    tracing::info!(path = %path.display(), bytes = bytes.len(), "diagnostic bundle written")
+                }
                 Err(e) => tracing::warn!(error = %e, "diagnostic bundle not written"),
             }
             TechEvent::Bundle(written)
@@ -134,9 +138,7 @@ fn identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
             Some(CodeScannerDevice::Serial { path, baud, .. }) => {
                 one("port", format!("{} at {baud} baud", path.display()))
             }
-            Some(CodeScannerDevice::Hid { path, .. }) => {
-                one("HID", path.display().to_string())
-            }
+            Some(CodeScannerDevice::Hid { path, .. }) => one("HID", path.display().to_string()),
             Some(CodeScannerDevice::Simulated) => one("port", "simulated (demo)".into()),
             None => Vec::new(),
         },
@@ -224,7 +226,9 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
     };
     let live_check = |state: Option<&DeviceState>| match state {
         Some(DeviceState::Ok) => Outcome::Pass("answers".into()),
-        Some(DeviceState::Warn { reason }) => Outcome::Pass(format!("answers; {}", reason.as_str())),
+        Some(DeviceState::Warn { reason }) => {
+            Outcome::Pass(format!("answers; {}", reason.as_str()))
+        }
         Some(DeviceState::Fault { reason }) => Outcome::Fail(reason.as_str().to_owned()),
         Some(DeviceState::Unknown) => Outcome::Fail("no answer yet".into()),
         None => Outcome::Skipped("not on this kiosk".into()),
@@ -234,7 +238,10 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
         DeviceId::IdCard => {
             // The reader thread polls the SAM every 200 ms (its log shows the answers): a
             // reader whose SAM fails is a fault on the board.
-            check("SAM status (the reader's polls)", live_check(state.as_ref()));
+            check(
+                "SAM status (the reader's polls)",
+                live_check(state.as_ref()),
+            );
             check(
                 "test card",
                 Outcome::Skipped(
@@ -256,7 +263,9 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
             };
             let before = bits(&deps.printer.state());
             let page = devices::receipt_test_page(
-                before.as_deref().unwrap_or("status: read with this page, see the screen"),
+                before
+                    .as_deref()
+                    .unwrap_or("status: read with this page, see the screen"),
             );
             match deps.printer.print(page) {
                 Ok(()) => check("test page", Outcome::Pass("printed".into())),
@@ -265,7 +274,10 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
             check("status", live_check(live_state(deps, device).as_ref()));
             match bits(&deps.printer.state()) {
                 Some(b) => check("status bits", Outcome::Pass(b)),
-                None => check("status bits", Outcome::Fail("the printer sent no status".into())),
+                None => check(
+                    "status bits",
+                    Outcome::Fail("the printer sent no status".into()),
+                ),
             }
         }
         DeviceId::A4Printer => {

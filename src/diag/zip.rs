@@ -29,9 +29,9 @@ impl ZipWriter {
     /// An empty archive whose entries carry `at` (hall time) as their date.
     pub fn new(at: chrono::NaiveDateTime) -> ZipWriter {
         use chrono::{Datelike, Timelike};
-        let time = (at.hour() << 11 | at.minute() << 5 | at.second() / 2) as u16;
+        let time = ((at.hour() << 11) | (at.minute() << 5) | (at.second() / 2)) as u16;
         let year = at.year().clamp(1980, 2107) as u32 - 1980;
-        let date = (year << 9 | at.month() << 5 | at.day()) as u16;
+        let date = ((year << 9) | (at.month() << 5) | at.day()) as u16;
         ZipWriter {
             dos: (time, date),
             ..ZipWriter::default()
@@ -42,7 +42,8 @@ impl ZipWriter {
     pub fn add(&mut self, name: &str, data: &[u8]) {
         let mut crc = flate2::Crc::new();
         crc.update(data);
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut enc =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(data).expect("writing to memory");
         let compressed = enc.finish().expect("writing to memory");
         let entry = Entry {
@@ -126,11 +127,13 @@ pub fn read_entries(zip: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     };
     while u32_at(at)? == 0x0403_4b50 {
         let (method, crc) = (u16_at(at + 8)?, u32_at(at + 14)?);
-        let (csize, name_len, extra) = (u32_at(at + 18)? as usize, u16_at(at + 26)?, u16_at(at + 28)?);
+        let (csize, name_len, extra) = (
+            u32_at(at + 18)? as usize,
+            u16_at(at + 26)?,
+            u16_at(at + 28)?,
+        );
         let name_at = at + 30;
-        let name = zip
-            .get(name_at..name_at + name_len)
-            .ok_or("cut short")?;
+        let name = zip.get(name_at..name_at + name_len).ok_or("cut short")?;
         let name = String::from_utf8(name.to_vec()).map_err(|e| e.to_string())?;
         let data_at = name_at + name_len + extra;
         let raw = zip.get(data_at..data_at + csize).ok_or("cut short")?;
@@ -181,7 +184,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("b.zip");
         std::fs::write(&file, &bytes).unwrap();
-        if let Ok(out) = std::process::Command::new("unzip").arg("-t").arg(&file).output() {
+        if let Ok(out) = std::process::Command::new("unzip")
+            .arg("-t")
+            .arg(&file)
+            .output()
+        {
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(out.status.success(), "{text}");
             assert!(text.contains("No errors detected"), "{text}");

@@ -119,7 +119,10 @@ impl TechnicianUi {
         let items: Vec<TechDeviceItem> = DEVICES
             .iter()
             .map(|d| {
-                let state = rows.iter().find(|r| r.device == *d).and_then(|r| r.state.as_ref());
+                let state = rows
+                    .iter()
+                    .find(|r| r.device == *d)
+                    .and_then(|r| r.state.as_ref());
                 let reason = state
                     .and_then(|s| s.reason())
                     .map(|r| r.as_str().to_owned())
@@ -134,7 +137,8 @@ impl TechnicianUi {
         let selected = c.selected();
         t.set_selected(DEVICES.iter().position(|d| *d == selected).unwrap_or(0) as i32);
         let row = rows.iter().find(|r| r.device == selected);
-        let mut identity: Vec<(String, String)> = row.map(|r| r.identity.clone()).unwrap_or_default();
+        let mut identity: Vec<(String, String)> =
+            row.map(|r| r.identity.clone()).unwrap_or_default();
         let mut checks = Vec::new();
         let mut log = row.map(|r| r.log.clone()).unwrap_or_default();
         let mut testing = false;
@@ -148,7 +152,11 @@ impl TechnicianUi {
                         identity.push((k.clone(), v.clone()));
                     }
                 }
-                checks = report.checks.iter().map(|ch| line(&ch.name, &ch.outcome)).collect();
+                checks = report
+                    .checks
+                    .iter()
+                    .map(|ch| line(&ch.name, &ch.outcome))
+                    .collect();
                 if !report.log.is_empty() {
                     log = report.log.clone();
                 }
@@ -167,7 +175,13 @@ impl TechnicianUi {
         t.set_identity(identity.join("\n").into());
         t.set_checks(ModelRc::new(VecModel::from(checks)));
         // The newest exchanges, at most a screenful.
-        let tail: Vec<&str> = log.iter().rev().take(24).rev().map(String::as_str).collect();
+        let tail: Vec<&str> = log
+            .iter()
+            .rev()
+            .take(24)
+            .rev()
+            .map(String::as_str)
+            .collect();
         t.set_log(tail.join("\n").into());
         match scan {
             Some(s) => {
@@ -191,7 +205,8 @@ impl TechnicianUi {
                     .iter()
                     .map(|s| {
                         let mut l = line(s.step.name(), &s.outcome);
-                        l.text = format!("{:.1} ms  {}", s.took.as_secs_f64() * 1000.0, l.text).into();
+                        l.text =
+                            format!("{:.1} ms  {}", s.took.as_secs_f64() * 1000.0, l.text).into();
                         l
                     })
                     .collect(),
@@ -295,12 +310,16 @@ pub fn connect(
         2 => TechPage::Bundle,
         _ => TechPage::Devices,
     }));
-    wire!(on_select, |c, _ui, i| if let Some(d) = DEVICES.get(i as usize) {
-        c.select(*d)
-    });
+    wire!(
+        on_select,
+        |c, _ui, i| if let Some(d) = DEVICES.get(i as usize) {
+            c.select(*d)
+        }
+    );
     wire!(on_self_test, |c, _ui| c.self_test());
     wire!(on_check_link, |c, _ui| c.check_link());
-    wire!(on_export_usb, |c, _ui| c.export(Destination::RemovableDrive));
+    wire!(on_export_usb, |c, _ui| c
+        .export(Destination::RemovableDrive));
     {
         let weak = Rc::downgrade(&ui);
         t.on_export_file(move || {

@@ -179,7 +179,11 @@ fn bundle_in_this_process() {
             Job::Done(Ok(p)) => p.clone(),
             other => panic!("{other:?}"),
         });
-        let state = rig.find("诊断包状态").accessible_value().unwrap().to_string();
+        let state = rig
+            .find("诊断包状态")
+            .accessible_value()
+            .unwrap()
+            .to_string();
         assert!(state.starts_with("已写入 "), "{state}");
         let zip = std::fs::read(&path).unwrap();
         let entries = kiosk::diag::zip::read_entries(&zip).unwrap();
@@ -194,10 +198,16 @@ fn bundle_in_this_process() {
                 .unwrap_or_else(|| panic!("no {name} in {names:?}"));
             String::from_utf8_lossy(&e.1).into_owned()
         };
-        assert!(names.iter().any(|n| n.starts_with("logs/kiosk")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.starts_with("logs/kiosk")),
+            "{names:?}"
+        );
         let reader = entry("devices/idcard.txt");
         assert!(reader.contains("AA AA AA 96 69"), "{reader}");
-        assert!(reader.contains("bytes masked]"), "a card's read was masked: {reader}");
+        assert!(
+            reader.contains("bytes masked]"),
+            "a card's read was masked: {reader}"
+        );
         assert!(entry("devices/printer.txt").contains("bytes masked]"));
         assert!(entry("outbox.txt").contains("queue_ticket"));
         assert!(entry("link.txt").contains("HTTP  ok"));

@@ -30,14 +30,22 @@ mod screen {
                     .is_some_and(|v| v.contains("AA AA AA 96 69"))
             });
             let identity = rig.find("设备信息").accessible_value().unwrap().to_string();
-            assert!(identity.contains("port: /") && identity.contains(" baud"), "{identity}");
+            assert!(
+                identity.contains("port: /") && identity.contains(" baud"),
+                "{identity}"
+            );
             rig.tap("自检");
             rig.wait_for("the reader's self-test", |r| {
                 r.kiosk.technician().with_console(|c| {
-                    matches!(c.test_of(kiosk::devices::health::DeviceId::IdCard), Job::Done(_))
+                    matches!(
+                        c.test_of(kiosk::devices::health::DeviceId::IdCard),
+                        Job::Done(_)
+                    )
                 })
             });
-            let sam = rig.find("SAM status (the reader's polls)").accessible_value();
+            let sam = rig
+                .find("SAM status (the reader's polls)")
+                .accessible_value();
             assert_eq!(sam.as_deref(), Some("answers"));
 
             // A card placed while the technician works starts no session.
@@ -55,20 +63,39 @@ mod screen {
             rig.tap("自检并打印测试页");
             rig.wait_for("the printer's test", |r| {
                 r.kiosk.technician().with_console(|c| {
-                    matches!(c.test_of(kiosk::devices::health::DeviceId::Printer), Job::Done(_))
+                    matches!(
+                        c.test_of(kiosk::devices::health::DeviceId::Printer),
+                        Job::Done(_)
+                    )
                 })
             });
             let report = rig.kiosk.technician().with_console(|c| {
                 format!("{:?}", c.test_of(kiosk::devices::health::DeviceId::Printer))
             });
-            assert!(rig.printer().wait_for_receipts(1, crate::rig::PATIENCE), "{report}");
+            assert!(
+                rig.printer().wait_for_receipts(1, crate::rig::PATIENCE),
+                "{report}"
+            );
             let text = rig.printer().receipts()[0].text();
             assert!(text.contains("TEST PAGE"), "{text}");
-            let bits = rig.find("status bits").accessible_value().unwrap().to_string();
-            assert!(bits.starts_with("DLE EOT 1-4 = ") && bits.contains("online"), "{bits}");
-            assert_eq!(rig.find("test page").accessible_value().as_deref(), Some("printed"));
+            let bits = rig
+                .find("status bits")
+                .accessible_value()
+                .unwrap()
+                .to_string();
+            assert!(
+                bits.starts_with("DLE EOT 1-4 = ") && bits.contains("online"),
+                "{bits}"
+            );
+            assert_eq!(
+                rig.find("test page").accessible_value().as_deref(),
+                Some("printed")
+            );
             let log = rig.find("通信记录").accessible_value().unwrap().to_string();
-            assert!(log.contains("10 04 01"), "the status query is in the log: {log}");
+            assert!(
+                log.contains("10 04 01"),
+                "the status query is in the log: {log}"
+            );
 
             // The code scanner's test takes the next scan, which reaches no citizen page.
             rig.tap("扫码器");
@@ -76,9 +103,15 @@ mod screen {
             rig.find("请现在扫描测试码…");
             rig.code_scanner().scan("SB-20261124-000042").unwrap();
             rig.wait_for("the test code", |r| {
-                r.kiosk.technician().with_console(|c| matches!(c.scan_test(), Job::Done(_)))
+                r.kiosk
+                    .technician()
+                    .with_console(|c| matches!(c.scan_test(), Job::Done(_)))
             });
-            let shown = rig.find("test code").accessible_value().unwrap().to_string();
+            let shown = rig
+                .find("test code")
+                .accessible_value()
+                .unwrap()
+                .to_string();
             assert!(shown.contains("SB-20261124-000042"), "{shown}");
             assert_eq!(rig.page(), Page::Attract);
 
@@ -87,24 +120,36 @@ mod screen {
             rig.tap("自检并打印测试页");
             rig.wait_for("the A4 test", |r| {
                 r.kiosk.technician().with_console(|c| {
-                    matches!(c.test_of(kiosk::devices::health::DeviceId::A4Printer), Job::Done(_))
+                    matches!(
+                        c.test_of(kiosk::devices::health::DeviceId::A4Printer),
+                        Job::Done(_)
+                    )
                 })
             });
-            assert_eq!(rig.find("test page").accessible_value().as_deref(), Some("printed"));
-            let pdfs = std::fs::read_dir(rig.dir.path().join("a4")).unwrap().count();
+            assert_eq!(
+                rig.find("test page").accessible_value().as_deref(),
+                Some("printed")
+            );
+            let pdfs = std::fs::read_dir(rig.dir.path().join("a4"))
+                .unwrap()
+                .count();
             assert_eq!(pdfs, 1);
 
             // The platform link: DNS, TCP, HTTP pass; TLS skipped on the loopback's http.
             rig.tap("平台连接");
             rig.wait_for("the link check", |r| {
-                r.kiosk.technician().with_console(|c| matches!(c.link(), Job::Done(_)))
+                r.kiosk
+                    .technician()
+                    .with_console(|c| matches!(c.link(), Job::Done(_)))
             });
             for step in ["DNS", "TCP", "HTTP"] {
                 let v = rig.find(step).accessible_value().unwrap().to_string();
                 assert!(v.contains(" ms "), "{step}: {v}");
             }
             rig.kiosk.technician().with_console(|c| {
-                let Job::Done((steps, figures)) = c.link() else { unreachable!() };
+                let Job::Done((steps, figures)) = c.link() else {
+                    unreachable!()
+                };
                 let failed: Vec<_> = steps.iter().filter(|s| s.outcome.failed()).collect();
                 assert!(failed.is_empty(), "{steps:?}");
                 assert!(matches!(steps[2].outcome, kiosk::diag::Outcome::Skipped(_)));
@@ -162,7 +207,11 @@ mod cli {
             Some(CodeScannerDevice::Serial { path, .. }) => path.clone(),
             other => panic!("{other:?}"),
         };
-        std::fs::write(dir.join("platform.key"), kiosk_platform::sim::DEMO_KIOSK_KEY).unwrap();
+        std::fs::write(
+            dir.join("platform.key"),
+            kiosk_platform::sim::DEMO_KIOSK_KEY,
+        )
+        .unwrap();
         std::fs::write(
             dir.join("verify.key"),
             kiosk::documents::samples::SAMPLE_SIGNING_KEY,
@@ -225,7 +274,10 @@ mod cli {
         // The test card, read through the reader and shown masked.
         let card = idcard::sim::sample_cards().remove(1);
         assert!(out.contains(&card.masked_id()), "{out}");
-        assert!(!out.contains(&card.id_number) && !out.contains(&card.name), "{out}");
+        assert!(
+            !out.contains(&card.id_number) && !out.contains(&card.name),
+            "{out}"
+        );
 
         // The test page on the receipt printer.
         let page = diag(&good, &["printer", "--test-page"]);

@@ -67,10 +67,10 @@ impl ServiceWorkers {
 /// The file in the runtime folder by which the package asks for a restart once idle.
 pub const RESTART_FLAG: &str = "restart-when-idle";
 
-fn is_idle(ui: &KioskUi, staff: &ui::StaffUi) -> bool {
+fn is_idle(ui: &KioskUi, staff: &ui::StaffUi, technician: &ui::TechnicianUi) -> bool {
     let attract = ui.with_router(|r| matches!(r.screen(), crate::app::Screen::Attract));
     let staff_away = staff.with_controller(|c| c.mode() == crate::app::staff::StaffMode::Closed);
-    attract && staff_away
+    attract && staff_away && !technician.is_open()
 }
 
 /// While it lives, the kiosk pings systemd's watchdog from the UI thread
@@ -320,6 +320,7 @@ impl Kiosk {
                 &config.platform.kiosk_id,
             ),
             config.data_dir.join("bundles"),
+            clock.clone(),
         );
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
 
@@ -434,9 +435,9 @@ impl Kiosk {
     }
 
     /// Whether nobody is using the kiosk: the attract screen, no citizen, no staff member at
-    /// the staff screen. The only moment a restart for an upgrade may take.
+    /// the staff screen, no technician at theirs. The only moment a restart for an upgrade may take.
     pub fn is_idle(&self) -> bool {
-        is_idle(&self.ui, &self.staff)
+        is_idle(&self.ui, &self.staff, &self.technician)
     }
 
     /// Watches for `flag` (the package's maintainer script writes it after an upgrade) and,
@@ -448,13 +449,14 @@ impl Kiosk {
         flag: std::path::PathBuf,
         restart: impl Fn() + 'static,
     ) -> slint::Timer {
-        let (ui, staff) = (self.ui.clone(), self.staff.clone());
+        let (ui, staff, technician) =
+            (self.ui.clone(), self.staff.clone(), self.technician.clone());
         let timer = slint::Timer::default();
         timer.start(
             slint::TimerMode::Repeated,
             Duration::from_secs(2),
             move || {
-                if flag.exists() && is_idle(&ui, &staff) {
+                if flag.exists() && is_idle(&ui, &staff, &technician) {
                     if let Err(e) = std::fs::remove_file(&flag) {
                         tracing::warn!(error = %e, "restart flag");
                     }

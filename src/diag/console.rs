@@ -176,10 +176,16 @@ pub enum Job<T> {
     Done(T),
 }
 
+/// A technician who walks away: the screen closes after this long without a touch, so a
+/// kiosk is never left out of the citizens' hands.
+pub const IDLE_CLOSE: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The technician screen's state.
 pub struct TechnicianConsole {
     port: Box<dyn TechnicianPort>,
     kiosk_id: String,
+    /// The session clock's time of the last touch.
+    last_touch: std::time::Duration,
     page: TechPage,
     selected: DeviceId,
     rows: Vec<DeviceRow>,
@@ -197,6 +203,7 @@ impl TechnicianConsole {
         TechnicianConsole {
             port,
             kiosk_id: kiosk_id.to_owned(),
+            last_touch: std::time::Duration::ZERO,
             page: TechPage::Closed,
             selected: DeviceId::IdCard,
             rows: Vec::new(),
@@ -218,6 +225,20 @@ impl TechnicianConsole {
         self.page = TechPage::Devices;
         self.selected = DeviceId::IdCard;
         self.port.send(TechOrder::Refresh);
+    }
+
+    /// A touch at `now` (the session clock): keeps the screen open.
+    pub fn touch(&mut self, now: std::time::Duration) {
+        self.last_touch = now;
+    }
+
+    /// Closes the screen once nobody touched it for [`IDLE_CLOSE`]; true when it closed.
+    pub fn tick(&mut self, now: std::time::Duration) -> bool {
+        if self.page != TechPage::Closed && now.saturating_sub(self.last_touch) >= IDLE_CLOSE {
+            self.close();
+            return true;
+        }
+        false
     }
 
     /// Closes and forgets what was shown (a test card's masked line, a test scan).
@@ -464,6 +485,20 @@ mod tests {
         assert_eq!(*c.test_of(DeviceId::IdCard), Job::NotRun);
         c.show(TechPage::Bundle);
         assert_eq!(c.page(), TechPage::Closed, "only the PIN gate opens it");
+    }
+
+    #[test]
+    fn an_untouched_screen_closes_after_five_minutes() {
+        use std::time::Duration;
+        let (mut c, _port) = console();
+        c.touch(Duration::from_secs(10));
+        c.open();
+        assert!(!c.tick(Duration::from_secs(10) + IDLE_CLOSE - Duration::from_secs(1)));
+        c.touch(Duration::from_secs(200));
+        assert!(!c.tick(Duration::from_secs(10) + IDLE_CLOSE));
+        assert!(c.tick(Duration::from_secs(200) + IDLE_CLOSE));
+        assert_eq!(c.page(), TechPage::Closed);
+        assert!(!c.tick(Duration::from_secs(10_000)), "closed stays closed");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 
-use super::{AppWindow, TechDeviceItem, TechLine, TechnicianAdapter};
+use super::{AppWindow, SessionClock, TechDeviceItem, TechLine, TechnicianAdapter};
 use crate::app::{KioskEvent, ScannedCode};
 use crate::devices::health::{DeviceId, DeviceState};
 use crate::diag::bundle::Destination;
@@ -25,6 +25,7 @@ pub struct TechnicianUi {
     console: RefCell<TechnicianConsole>,
     /// Where "save on the kiosk" writes bundles.
     bundle_dir: PathBuf,
+    clock: SessionClock,
     ticker: Timer,
 }
 
@@ -85,9 +86,13 @@ impl TechnicianUi {
         f(&self.console.borrow())
     }
 
-    /// Runs `f` on the console, then re-renders.
+    /// Runs `f` on the console (a touch: it keeps the screen open), then re-renders.
     pub fn update(&self, f: impl FnOnce(&mut TechnicianConsole)) {
-        f(&mut self.console.borrow_mut());
+        {
+            let mut c = self.console.borrow_mut();
+            c.touch((self.clock)());
+            f(&mut c);
+        }
         self.render();
     }
 
@@ -284,11 +289,13 @@ pub fn connect(
     window: &AppWindow,
     console: TechnicianConsole,
     bundle_dir: PathBuf,
+    clock: SessionClock,
 ) -> Rc<TechnicianUi> {
     let ui = Rc::new(TechnicianUi {
         window: window.as_weak(),
         console: RefCell::new(console),
         bundle_dir,
+        clock,
         ticker: Timer::default(),
     });
     TECHNICIAN.with(|t| *t.borrow_mut() = Some(Rc::downgrade(&ui)));
@@ -303,6 +310,7 @@ pub fn connect(
             });
         }};
     }
+    wire!(on_touched, |_c, _ui| ());
     wire!(on_demo_open, |c, _ui| c.open());
     wire!(on_close, |c, _ui| c.close());
     wire!(on_show, |c, _ui, page| c.show(match page {
@@ -340,7 +348,11 @@ pub fn connect(
     ui.ticker
         .start(TimerMode::Repeated, Duration::from_secs(2), move || {
             if let Some(ui) = weak.upgrade() {
-                if ui.console.borrow().page() == TechPage::Devices {
+                let closed = ui.console.borrow_mut().tick((ui.clock)());
+                if closed {
+                    tracing::info!("technician screen closed: nobody touched it for 5 minutes");
+                    ui.render();
+                } else if ui.console.borrow().page() == TechPage::Devices {
                     ui.console.borrow_mut().refresh();
                 }
             }

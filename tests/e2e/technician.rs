@@ -166,6 +166,32 @@ mod screen {
             assert_eq!(rig.page(), Page::Menu);
         });
     }
+
+    #[test]
+    fn a_screen_left_alone_closes_after_five_minutes() {
+        crate::rig::on_ui_thread(|| {
+            let rig = Rig::start();
+            rig.wait_until_ready();
+            open(&rig);
+            i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(200));
+            rig.pump();
+            rig.tap("平台连接");
+            i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(200));
+            rig.pump();
+            assert_eq!(
+                rig.kiosk.technician().with_console(|c| c.page()),
+                TechPage::Link,
+                "a touch 200 s ago keeps it open"
+            );
+            i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(110));
+            rig.pump();
+            assert_eq!(
+                rig.kiosk.technician().with_console(|c| c.page()),
+                TechPage::Closed
+            );
+            assert!(rig.kiosk.is_idle());
+        });
+    }
 }
 
 mod cli {

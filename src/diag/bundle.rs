@@ -297,9 +297,9 @@ pub fn build(sources: &BundleSources<'_>) -> Vec<u8> {
         format!(
             "Citizen Window diagnostic bundle\nkiosk: {}\nmade: {} (hall time {})\n\n\
              config.toml       the configuration, secrets replaced\n\
-             versions.txt      program, schema, system\n\
+             versions.txt      program and system\n\
              link.txt          the platform link check (DNS, TCP, TLS, HTTP) and the last heartbeat\n\
-             outbox.txt        outbox rows by state and kind; failed rows' errors (no payloads)\n\
+             outbox.txt        the schema, outbox rows by state and kind; failed rows' errors (no payloads)\n\
              device_events.tsv the last device events\n\
              devices/*.txt     each device: identity, state, protocol log (masked)\n\
              logs/*            the kiosk's log files (their last {} MB each)\n\

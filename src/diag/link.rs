@@ -316,6 +316,33 @@ mod tests {
     }
 
     #[test]
+    fn https_to_a_server_that_speaks_no_tls_fails_at_the_tls_step() {
+        // What a captive portal or a plain-http proxy on port 443 does.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 512];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        });
+        let results = check(&format!("https://{addr}"), Duration::from_secs(10));
+        server.join().unwrap();
+        assert!(
+            matches!(results[1].outcome, Outcome::Pass(_)),
+            "{results:?}"
+        );
+        assert!(
+            matches!(&results[2].outcome, Outcome::Fail(why) if why.contains("handshake")),
+            "{results:?}"
+        );
+        assert_eq!(
+            results[3].outcome,
+            Outcome::Skipped("no TLS session".into())
+        );
+    }
+
+    #[test]
     fn the_simulator_passes_with_tls_skipped_and_a_closed_port_fails_at_tcp() {
         let dir = tempfile::tempdir().unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

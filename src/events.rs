@@ -50,6 +50,8 @@ pub enum KioskEvent {
     SyncStatus(crate::app::staff::SyncStatus),
     /// The staff service thread's answer.
     Staff(crate::app::staff::StaffReport),
+    /// The technician worker's answer (no personal data: masked lines, device states).
+    Technician(crate::diag::console::TechEvent),
     /// Demo: the virtual printer cut a receipt.
     ReceiptPrinted(RgbaImage),
     /// Demo: a line for the operator panel, written by the demo rig from the health board's

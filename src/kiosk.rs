@@ -77,10 +77,10 @@ impl ServiceWorkers {
 /// The file in the runtime folder by which the package asks for a restart once idle.
 pub const RESTART_FLAG: &str = "restart-when-idle";
 
-fn is_idle(ui: &KioskUi, staff: &ui::StaffUi) -> bool {
+fn is_idle(ui: &KioskUi, staff: &ui::StaffUi, technician: &ui::TechnicianUi) -> bool {
     let attract = ui.with_router(|r| matches!(r.screen(), crate::app::Screen::Attract));
     let staff_away = staff.with_controller(|c| c.mode() == crate::app::staff::StaffMode::Closed);
-    attract && staff_away
+    attract && staff_away && !technician.is_open()
 }
 
 /// While it lives, the kiosk pings systemd's watchdog from the UI thread
@@ -95,12 +95,14 @@ pub struct Kiosk {
     // the threads that feed it.
     ui: Rc<KioskUi>,
     staff: Rc<ui::StaffUi>,
+    technician: Rc<ui::TechnicianUi>,
     window: AppWindow,
     _sync: SyncWorker,
     _idcard: IdCardManager,
     _services: ServiceWorkers,
     _code_scanner: Option<crate::devices::scanner_manager::ScannerManager>,
     _staff_service: Worker<crate::app::staff::StaffCommand>,
+    _technician_worker: Worker<crate::diag::console::TechOrder>,
     _printer: PrinterManager,
     storage: crate::devices::storage::StorageWatch,
     start: crate::start_record::StartRecord,
@@ -357,6 +359,35 @@ impl Kiosk {
             crate::app::staff::StaffController::new(Box::new(staff_service), gate, out_of_service),
             clock.clone(),
         );
+        // The technician screen (opened by the PIN gate's technician result:
+        // `Kiosk::technician().open()`), its checks on a worker of its own.
+        let (technician_worker, technician_orders) =
+            crate::diag::worker::spawn(crate::diag::worker::TechWorkerDeps {
+                config: config.clone(),
+                config_file: None,
+                health: health.clone(),
+                printer: printer_handle.clone(),
+                a4: a4.clone(),
+                sink: sink.clone(),
+            })
+            .context("starting the technician worker")?;
+        let technician = ui::connect_technician(
+            &window,
+            crate::diag::console::TechnicianConsole::new(
+                Box::new(technician_orders),
+                &config.platform.kiosk_id,
+            ),
+            config.data_dir.join("bundles"),
+            clock.clone(),
+        );
+        {
+            let technician = Rc::downgrade(&technician);
+            staff.on_technician(move || {
+                if let Some(t) = technician.upgrade() {
+                    t.open();
+                }
+            });
+        }
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
@@ -368,6 +399,7 @@ impl Kiosk {
         Ok(Self {
             ui,
             staff,
+            technician,
             window,
             _sync: sync,
             _idcard: idcard,
@@ -385,6 +417,7 @@ impl Kiosk {
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,
+            _technician_worker: technician_worker,
             _printer: printer_mgr,
             storage,
             start,
@@ -414,6 +447,12 @@ impl Kiosk {
         &self.staff
     }
 
+    /// The technician screen: the PIN gate opens it for a technician's PIN (tests open it
+    /// directly).
+    pub fn technician(&self) -> &Rc<ui::TechnicianUi> {
+        &self.technician
+    }
+
     /// The window (tests find elements in it).
     pub fn window(&self) -> &AppWindow {
         &self.window
@@ -432,6 +471,7 @@ impl Kiosk {
             ("printer", self._printer.life()),
             ("staff", self._staff_service.life()),
             ("storage", self.storage.life()),
+            ("technician", self._technician_worker.life()),
         ];
         if let Some(s) = &self._code_scanner {
             lives.push(("code-scanner", s.life()));
@@ -476,9 +516,9 @@ impl Kiosk {
     }
 
     /// Whether nobody is using the kiosk: the attract screen, no citizen, no staff member at
-    /// the staff screen. The only moment a restart for an upgrade may take.
+    /// the staff screen, no technician at theirs. The only moment a restart for an upgrade may take.
     pub fn is_idle(&self) -> bool {
-        is_idle(&self.ui, &self.staff)
+        is_idle(&self.ui, &self.staff, &self.technician)
     }
 
     /// Watches for `flag` (the package's maintainer script writes it after an upgrade) and,
@@ -490,13 +530,14 @@ impl Kiosk {
         flag: std::path::PathBuf,
         restart: impl Fn() + 'static,
     ) -> slint::Timer {
-        let (ui, staff) = (self.ui.clone(), self.staff.clone());
+        let (ui, staff, technician) =
+            (self.ui.clone(), self.staff.clone(), self.technician.clone());
         let timer = slint::Timer::default();
         timer.start(
             slint::TimerMode::Repeated,
             Duration::from_secs(2),
             move || {
-                if flag.exists() && is_idle(&ui, &staff) {
+                if flag.exists() && is_idle(&ui, &staff, &technician) {
                     if let Err(e) = std::fs::remove_file(&flag) {
                         tracing::warn!(error = %e, "restart flag");
                     }

@@ -11,6 +11,9 @@
 //! - [`identity_worker`]: identifying without the card (SMS codes, e-ID codes) against the
 //!   platform.
 //! - [`ui`]: the shell's Slint glue (window, attract, menu, staff, demo panel).
+//! - [`diag`]: the technicians' diagnostics (device self-tests, protocol logs, the platform
+//!   link, the diagnostic bundle, the technician console), shared by the screen and
+//!   `kiosk diag`.
 //! - [`devices`]: device threads that own the drivers, reconnect them and report events.
 //! - [`service`]: the staff screen's worker (retry, restock, test slip, out of service).
 //! - [`store`]: SQLite: migrations, outbox, catalog cache, leases, tickets.
@@ -39,6 +42,7 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod devices;
+pub mod diag;
 pub mod documents;
 pub mod events;
 pub mod identity_worker;

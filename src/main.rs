@@ -51,9 +51,8 @@ enum Command {
         #[command(flatten)]
         knobs: kiosk::cli::platform_sim::SimKnobs,
     },
-    /// Technicians' checks of devices and links.
-    #[command(subcommand)]
-    Diag(kiosk::cli::diag::DiagCommand),
+    /// Technicians' checks of devices and links (exit status 1 when one fails).
+    Diag(kiosk::cli::diag::DiagArgs),
     /// Renders documents and receipts from sample data.
     #[command(subcommand)]
     Doc(kiosk::cli::doc::DocCommand),
@@ -81,7 +80,16 @@ fn main() -> std::process::ExitCode {
         Some(Command::PlatformSim { listen, db, knobs }) => {
             kiosk::cli::platform_sim::run(&listen, db, &knobs)
         }
-        Some(Command::Diag(c)) => kiosk::cli::diag::run(c),
+        // The same configuration as the kiosk would run with (`None`: the demo's).
+        Some(Command::Diag(a)) => {
+            resolve(cli.config, cli.demo, |k| std::env::var_os(k)).and_then(|what| {
+                let file = match what {
+                    Run::Installed(path) => Some(path),
+                    Run::Demo => None,
+                };
+                kiosk::cli::diag::run(a, file)
+            })
+        }
         Some(Command::Doc(c)) => kiosk::cli::doc::run(c),
         #[cfg(feature = "demo")]
         Some(Command::Soak(a)) => kiosk::cli::soak::run(a),

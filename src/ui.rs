@@ -15,6 +15,7 @@ mod operator_adapter;
 mod qr;
 mod rating_adapter;
 mod staff_adapter;
+mod technician_adapter;
 
 pub use app_adapter::{
     connect as connect_app, monotonic_clock, DeviceFaults, KioskUi, SessionClock, UiSink,
@@ -22,6 +23,7 @@ pub use app_adapter::{
 pub use operator_adapter::{connect as connect_operator, DemoCode, DemoControls};
 pub use qr::qr_image;
 pub use staff_adapter::{connect as connect_staff, StaffUi};
+pub use technician_adapter::{connect as connect_technician, TechnicianUi};
 
 /// A domain picture (receipt, card photo, scanned side) as a Slint image.
 pub fn slint_image(img: &crate::app::RgbaImage) -> slint::Image {

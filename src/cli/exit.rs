@@ -7,6 +7,8 @@ use crate::preflight::PreflightError;
 
 /// Every check passed and the kiosk ended normally.
 pub const OK: u8 = 0;
+/// A technician's check (`kiosk diag`) failed: the printed lines say which.
+pub const CHECK_FAILED: u8 = 1;
 /// Wrong arguments (clap itself exits with 2 on unknown flags).
 pub const USAGE: u8 = 64;
 /// A display or device the kiosk cannot run without is not there (no Wayland/X11 display).
@@ -25,6 +27,9 @@ pub fn for_error(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if cause.is::<ConfigError>() || cause.is::<PreflightError>() {
             return CONFIG;
+        }
+        if cause.is::<crate::cli::diag::ChecksFailed>() {
+            return CHECK_FAILED;
         }
         if cause.is::<UsageError>() {
             return USAGE;

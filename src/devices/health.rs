@@ -188,12 +188,34 @@ pub struct HealthBoard {
     probes: Mutex<BTreeMap<DeviceId, (u64, Probe)>>,
     listeners: Mutex<Vec<Listener>>,
     next: AtomicU64,
+    /// Each device's raw protocol log (technicians): fed by its manager's tapped port.
+    logs: Mutex<BTreeMap<DeviceId, crate::diag::protocol_log::ProtocolLog>>,
 }
 
 impl HealthBoard {
     /// A new, empty board.
     pub fn new() -> Arc<HealthBoard> {
         Arc::default()
+    }
+
+    /// The raw protocol log of `device`, made with that device's mask on first ask: its
+    /// manager taps its port into it (`diag::protocol_log::TappedPort`), technicians read it.
+    pub fn protocol_log(&self, device: DeviceId) -> crate::diag::protocol_log::ProtocolLog {
+        use crate::diag::protocol_log::{Mask, ProtocolLog};
+        let mut logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        logs.entry(device)
+            .or_insert_with(|| {
+                ProtocolLog::new(match device {
+                    DeviceId::IdCard => Mask::ID_CARD,
+                    DeviceId::Printer => Mask::RECEIPT_PRINTER,
+                    DeviceId::CodeScanner => Mask::CODE_SCANNER,
+                    // Driven through scanimage and IPP: their logs hold events only.
+                    DeviceId::DocScanner | DeviceId::A4Printer => Mask::EVENTS_ONLY,
+                    // Not a protocol: the free-space readings are its events.
+                    DeviceId::Storage => Mask::EVENTS_ONLY,
+                })
+            })
+            .clone()
     }
 
     /// Registers (or replaces) the probe of `device`: a quick read of state the device

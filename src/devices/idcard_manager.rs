@@ -81,9 +81,24 @@ pub type AnyReader = idcard::IdCardReader<Box<dyn ReaderTransport>>;
 
 /// Opens the reader on `port`.
 pub fn open_reader(port: &ReaderPort) -> Result<AnyReader, idcard::Error> {
+    open_reader_logged(port, None)
+}
+
+/// Opens the reader on `port`, its exchanges recorded (masked) on `log` when given.
+pub fn open_reader_logged(
+    port: &ReaderPort,
+    log: Option<&crate::diag::protocol_log::ProtocolLog>,
+) -> Result<AnyReader, idcard::Error> {
     let transport: Box<dyn ReaderTransport> = match port {
         ReaderPort::Serial { path, baud } => Box::new(idcard::open_serial(path, *baud)?.release()),
         ReaderPort::Usb(config) => open_usb(config)?,
+    };
+    let transport: Box<dyn ReaderTransport> = match log {
+        Some(log) => Box::new(crate::diag::protocol_log::TappedPort::new(
+            transport,
+            log.clone(),
+        )),
+        None => transport,
     };
     Ok(idcard::IdCardReader::new(transport))
 }
@@ -191,6 +206,7 @@ impl IdCardManager {
         };
         let stop = Arc::new(AtomicBool::new(false));
         let reset = super::reset::ResetSignal::default();
+        let log = health.protocol_log(DeviceId::IdCard);
         let health = Arc::new(health.cell(DeviceId::IdCard));
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -201,7 +217,15 @@ impl IdCardManager {
                 let reset = reset.clone();
                 move || {
                     let _life = guard;
-                    run(&port, &*sink, &stop, &reset, &health, decoder.as_ref())
+                    run(
+                        &port,
+                        &*sink,
+                        &stop,
+                        &reset,
+                        &health,
+                        decoder.as_ref(),
+                        &log,
+                    )
                 }
             })
             .expect("spawn idcard thread");
@@ -264,6 +288,7 @@ fn run(
     reset: &super::reset::ResetSignal,
     health: &HealthCell,
     decoder: Option<&idcard::photo::WltDecoder>,
+    log: &crate::diag::protocol_log::ProtocolLog,
 ) {
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
@@ -271,7 +296,7 @@ fn run(
             tracing::info!(device = "idcard", "reader reset by staff: reopening {port}");
             failures = 0;
         }
-        let reader = match open_reader(port) {
+        let reader = match open_reader_logged(port, Some(log)) {
             Ok(r) => r,
             Err(e) => {
                 set_fault(health, format!("cannot open {port}: {e}"));

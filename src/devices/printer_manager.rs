@@ -278,6 +278,7 @@ impl PrinterManager {
             port: None,
             held: None,
             state: Arc::clone(&state),
+            log: health.protocol_log(DeviceId::Printer),
         };
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -314,12 +315,24 @@ impl Drop for PrinterManager {
 }
 
 /// Any transport the driver can use.
-trait Transport: std::io::Read + std::io::Write + Send {}
+pub(crate) trait Transport: std::io::Read + std::io::Write + Send {}
 impl<T: std::io::Read + std::io::Write + Send> Transport for T {}
 
-type Port = ReceiptPrinter<Box<dyn Transport>>;
+/// The driver on whichever transport the link is.
+pub(crate) type Port = ReceiptPrinter<Box<dyn Transport>>;
 
-fn open(link: &PrinterLink) -> Result<Port, PrinterError> {
+/// Opens the printer on `link`, its exchanges recorded (masked) on `log`; the technicians'
+/// checks open it the same way.
+pub(crate) fn open(
+    link: &PrinterLink,
+    log: &crate::diag::protocol_log::ProtocolLog,
+) -> Result<Port, PrinterError> {
+    let port = open_untapped(link)?;
+    let tapped = crate::diag::protocol_log::TappedPort::new(port.release(), log.clone());
+    Ok(ReceiptPrinter::new(Box::new(tapped)))
+}
+
+fn open_untapped(link: &PrinterLink) -> Result<Port, PrinterError> {
     Ok(match link {
         PrinterLink::Serial { path, baud } => {
             ReceiptPrinter::new(Box::new(printer::open_serial(path, *baud)?.release()))
@@ -355,6 +368,8 @@ struct Worker {
     /// A job cut short by paper out, to print again from the start.
     held: Option<Vec<u8>>,
     state: Arc<Mutex<PrinterState>>,
+    /// The printer's raw protocol log (technicians), fed by the tapped port.
+    log: crate::diag::protocol_log::ProtocolLog,
 }
 
 impl Worker {
@@ -414,7 +429,7 @@ impl Worker {
 
     fn port(&mut self) -> Result<&mut Port, PrinterError> {
         if self.port.is_none() {
-            self.port = Some(open(&self.link)?);
+            self.port = Some(open(&self.link, &self.log)?);
         }
         // Just set above when it was empty.
         self.port

@@ -119,6 +119,7 @@ impl ScannerManager {
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let reset = super::reset::ResetSignal::default();
+        let log = health.protocol_log(DeviceId::CodeScanner);
         let health = Arc::new(health.cell(DeviceId::CodeScanner));
         let (life, guard) = crate::worker::Life::start();
         let thread = std::thread::Builder::new()
@@ -129,7 +130,18 @@ impl ScannerManager {
                 let reset = reset.clone();
                 move || {
                     let _life = guard;
-                    run(&port, &line, &classify, &*sink, &stop, &reset, &health)
+                    run(
+                        &port,
+                        &line,
+                        &classify,
+                        &*sink,
+                        &stop,
+                        Upkeep {
+                            reset: &reset,
+                            health: &health,
+                            log: &log,
+                        },
+                    )
                 }
             })
             .expect("spawn code scanner thread");
@@ -176,7 +188,11 @@ fn set_health(health: &HealthCell, new: DeviceState) {
     }
 }
 
-fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner>, ScanError> {
+/// Opens the scanner on `port` (the technicians' checks open it the same way).
+pub(crate) fn open(
+    port: &CodeScannerPort,
+    line: &LineConfig,
+) -> Result<Box<dyn CodeScanner>, ScanError> {
     match port {
         CodeScannerPort::Serial { path, baud } => {
             let mut config = SerialConfig::new(path);
@@ -198,15 +214,23 @@ fn open(port: &CodeScannerPort, line: &LineConfig) -> Result<Box<dyn CodeScanner
     }
 }
 
+/// What staff and technicians reach the scanner's thread through: the reset order, its
+/// health and its protocol log.
+struct Upkeep<'a> {
+    reset: &'a super::reset::ResetSignal,
+    health: &'a HealthCell,
+    log: &'a crate::diag::protocol_log::ProtocolLog,
+}
+
 fn run(
     port: &CodeScannerPort,
     line: &LineConfig,
     classify: &Classifier,
     sink: &dyn EventSink,
     stop: &AtomicBool,
-    reset: &super::reset::ResetSignal,
-    health: &HealthCell,
+    upkeep: Upkeep<'_>,
 ) {
+    let Upkeep { reset, health, log } = upkeep;
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         if reset.take() {
@@ -233,6 +257,13 @@ fn run(
             match scanner.read_scan(READ_WAIT) {
                 Ok(None) => {}
                 Ok(Some(scan)) => {
+                    // The scanner's drivers frame codes themselves: the log counts each
+                    // code's bytes (its mask keeps none of them).
+                    log.record(
+                        crate::diag::protocol_log::Flow::Received,
+                        scan.text.as_bytes(),
+                    );
+                    log.turn();
                     let code = classify(&scan.text);
                     tracing::info!(device = "code_scanner", kind = ?code, "code scanned");
                     sink.send(KioskEvent::CodeScanned(code));

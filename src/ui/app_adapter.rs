@@ -377,6 +377,10 @@ impl KioskUi {
         if super::staff_adapter::intercept(&event) {
             return;
         }
+        // The technician screen's share (its worker's answers; the test code it waits for).
+        if super::technician_adapter::intercept(&event) {
+            return;
+        }
         match event {
             KioskEvent::CardRead(citizen) => self.update(|r, now| {
                 let conditions = self.conditions();
@@ -430,7 +434,7 @@ impl KioskUi {
                     });
                 }
             }
-            KioskEvent::Staff(_) => {}
+            KioskEvent::Staff(_) | KioskEvent::Technician(_) => {}
             KioskEvent::ReceiptPrinted(img) => window
                 .global::<OperatorAdapter>()
                 .set_last_receipt(super::slint_image(&img)),

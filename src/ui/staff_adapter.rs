@@ -25,6 +25,8 @@ pub struct StaffUi {
     controller: RefCell<StaffController<Box<dyn StaffService>>>,
     clock: SessionClock,
     ticker: Timer,
+    /// Opens the technician screen: the gate's answer to a technician's badge and PIN.
+    on_technician: RefCell<Option<Box<dyn Fn()>>>,
 }
 
 thread_local! {
@@ -53,19 +55,31 @@ impl StaffUi {
         f(&self.controller.borrow())
     }
 
+    /// What a technician's sign-in opens (the kiosk hands the technician screen's `open`).
+    pub fn on_technician(&self, open: impl Fn() + 'static) {
+        *self.on_technician.borrow_mut() = Some(Box::new(open));
+    }
+
     fn render(&self) {
         let Some(window) = self.window.upgrade() else {
             return;
         };
+        // A technician signed in: the gate hands over to their screen (which has its own
+        // idle close) and signs its own side out; the staff screen stays closed.
+        if self.controller.borrow().mode() == Mode::Technician {
+            if let Some(open) = self.on_technician.borrow().as_ref() {
+                open();
+            }
+            self.controller.borrow_mut().close();
+        }
         let c = self.controller.borrow();
         let s = window.global::<StaffAdapter>();
         s.set_mode(match c.mode() {
             Mode::Closed => StaffMode::Closed,
             Mode::Pin => StaffMode::Pin,
             Mode::Open => StaffMode::Open,
-            // The technician screen plugs in here: until it exists, a technician gets the
-            // staff screen with a technician badge line.
-            Mode::Technician => StaffMode::Open,
+            // The technician screen (src/ui/technician_adapter.rs) shows instead.
+            Mode::Technician => StaffMode::Closed,
         });
         s.set_out_of_service(c.out_of_service());
         let gate = c.gate();
@@ -291,6 +305,7 @@ pub fn connect(
         controller: RefCell::new(controller),
         clock,
         ticker: Timer::default(),
+        on_technician: RefCell::new(None),
     });
     STAFF.with(|s| *s.borrow_mut() = Some(Rc::downgrade(&ui)));
 

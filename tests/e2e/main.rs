@@ -27,6 +27,7 @@ mod ipp;
 mod rig;
 
 mod appointment;
+mod bundle_pii;
 mod case_progress;
 mod certificate;
 mod deployment;
@@ -47,5 +48,6 @@ mod soak_sessions;
 mod staff;
 mod store;
 mod sync;
+mod technician;
 mod traffic_fine;
 mod translations;

@@ -1,0 +1,328 @@
+//! The technician screen's worker thread: runs the checks its console asks for, off the UI
+//! thread, on the devices the kiosk already holds (the receipt printer through its manager,
+//! the A4 printer through the kiosk's [`A4Printer`]) or opens per test (the document
+//! scanner), and answers with [`KioskEvent::Technician`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::bundle::{self, DeviceSection};
+use super::console::{
+    DeviceRow, StoreFigures, TechEvent, TechOrder, TechnicianPort, TestScan, DEVICES,
+};
+use super::devices::{self, Check, DeviceReport};
+use super::Outcome;
+use crate::config::Config;
+use crate::devices::a4_printer::A4Printer;
+use crate::devices::health::{DeviceId, DeviceState, HealthBoard};
+use crate::devices::printer_manager::PrinterHandle;
+use crate::events::{EventSink, KioskEvent};
+use crate::worker::{Orders, Worker};
+
+/// What the technician worker needs.
+pub struct TechWorkerDeps {
+    /// The kiosk's configuration (the platform's address, the devices' ports).
+    pub config: Config,
+    /// The file it was read from (none for the demo), for the bundle.
+    pub config_file: Option<PathBuf>,
+    /// The kiosk's device-health board, with each device's protocol log.
+    pub health: Arc<HealthBoard>,
+    /// The receipt printer's thread.
+    pub printer: PrinterHandle,
+    /// The A4 printer.
+    pub a4: A4Printer,
+    /// Where the answers go.
+    pub sink: Arc<dyn EventSink>,
+}
+
+impl TechnicianPort for Orders<TechOrder> {
+    fn send(&self, order: TechOrder) {
+        Orders::send(self, order)
+    }
+}
+
+/// Starts the worker.
+pub fn spawn(deps: TechWorkerDeps) -> std::io::Result<(Worker<TechOrder>, Orders<TechOrder>)> {
+    Worker::spawn("technician", deps, |deps, order| {
+        let event = handle(deps, order);
+        deps.sink.send(KioskEvent::Technician(event));
+    })
+}
+
+fn handle(deps: &TechWorkerDeps, order: TechOrder) -> TechEvent {
+    match order {
+        TechOrder::Refresh => TechEvent::Devices(rows(deps)),
+        TechOrder::SelfTest(device) => {
+            let (report, scan) = self_test(deps, device);
+            TechEvent::SelfTest(report, scan)
+        }
+        TechOrder::CheckLink => {
+            let timeout = Duration::from_secs(deps.config.platform.timeout_secs.max(1));
+            let steps = super::link::check(&deps.config.platform.base_url, timeout);
+            let figures = StoreFigures::read(&crate::kiosk::Kiosk::db_path(&deps.config));
+            TechEvent::Link(steps, figures)
+        }
+        TechOrder::ExportBundle(dest, sync) => {
+            let now = chrono::Utc::now();
+            let link = super::link::check(&deps.config.platform.base_url, Duration::from_secs(5))
+                .iter()
+                .map(|s| s.line())
+                .collect();
+            let devices = rows(deps)
+                .into_iter()
+                .map(|r| DeviceSection {
+                    name: r.device.name().to_owned(),
+                    summary: row_summary(&r),
+                    protocol_log: r.log.iter().map(|l| format!("{l}\n")).collect(),
+                })
+                .collect();
+            let bytes = bundle::build(&bundle::BundleSources {
+                config: &deps.config,
+                config_file: deps.config_file.as_deref(),
+                devices,
+                sync: *sync,
+                link,
+                now,
+            });
+            let written = bundle::write(&bytes, &dest, &deps.config.platform.kiosk_id, now)
+                .map_err(|e| e.to_string());
+            match &written {
+                Ok(path) => {
+                    tracing::info!(path = %path.display(), bytes = bytes.len(), "diagnostic bundle written")
+                }
+                Err(e) => tracing::warn!(error = %e, "diagnostic bundle not written"),
+            }
+            TechEvent::Bundle(written)
+        }
+    }
+}
+
+fn row_summary(r: &DeviceRow) -> String {
+    let mut text = format!("{}: {}\n", r.device, state_text(r.state.as_ref()));
+    for (k, v) in &r.identity {
+        text += &format!("  {k}: {v}\n");
+    }
+    text
+}
+
+/// A device state in a technician's words.
+pub fn state_text(state: Option<&DeviceState>) -> String {
+    match state {
+        None => "not on this kiosk".into(),
+        Some(DeviceState::Unknown) => "not known yet".into(),
+        Some(DeviceState::Ok) => "ok".into(),
+        Some(DeviceState::Warn { reason }) => format!("warning: {}", reason.as_str()),
+        Some(DeviceState::Fault { reason }) => format!("fault: {}", reason.as_str()),
+    }
+}
+
+/// What the configuration says of a device's identity.
+fn identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
+    use crate::config::{CodeScannerDevice, DocScannerDevice, IdCardDevice};
+    let d = &config.devices;
+    let one = |k: &str, v: String| vec![(k.to_owned(), v)];
+    match device {
+        DeviceId::IdCard => match &d.idcard {
+            IdCardDevice::Serial { path, baud, .. } => {
+                one("port", format!("{} at {baud} baud", path.display()))
+            }
+            IdCardDevice::Usb { vid, pid, .. } => one("USB", format!("{vid:04x}:{pid:04x}")),
+            IdCardDevice::Simulated { .. } => one("port", "simulated (demo)".into()),
+        },
+        DeviceId::Printer => match devices::printer_link(config) {
+            Some(link) => one("link", link.to_string()),
+            None => one("link", "simulated (demo)".into()),
+        },
+        DeviceId::CodeScanner => match &d.code_scanner {
+            Some(CodeScannerDevice::Serial { path, baud, .. }) => {
+                one("port", format!("{} at {baud} baud", path.display()))
+            }
+            Some(CodeScannerDevice::Hid { path, .. }) => one("HID", path.display().to_string()),
+            Some(CodeScannerDevice::Simulated) => one("port", "simulated (demo)".into()),
+            None => Vec::new(),
+        },
+        DeviceId::DocScanner => match &d.doc_scanner {
+            Some(DocScannerDevice::Sane { device, .. }) => one("SANE device", device.clone()),
+            Some(DocScannerDevice::Simulated) => one("SANE device", "simulated (demo)".into()),
+            None => Vec::new(),
+        },
+        DeviceId::A4Printer => match &d.a4_printer {
+            Some(a4) => one("IPP", a4.uri.clone()),
+            None => one("output", "the demo's folder printer".into()),
+        },
+        DeviceId::Storage => one("data folder", config.data_dir.display().to_string()),
+    }
+}
+
+/// Whether this kiosk has `device` (the reader and the receipt printer always; the others
+/// when configured), and its live state then.
+fn live_state(deps: &TechWorkerDeps, device: DeviceId) -> Option<DeviceState> {
+    let d = &deps.config.devices;
+    let present = match device {
+        DeviceId::IdCard | DeviceId::Printer => true,
+        DeviceId::CodeScanner => d.code_scanner.is_some(),
+        DeviceId::DocScanner => d.doc_scanner.is_some(),
+        DeviceId::A4Printer => deps.a4.is_present(),
+        DeviceId::Storage => true,
+    };
+    present.then(|| deps.health.state(device))
+}
+
+fn rows(deps: &TechWorkerDeps) -> Vec<DeviceRow> {
+    DEVICES
+        .iter()
+        .map(|&device| DeviceRow {
+            device,
+            state: live_state(deps, device),
+            identity: identity(&deps.config, device),
+            log: deps
+                .health
+                .protocol_log(device)
+                .exchanges()
+                .iter()
+                .map(|e| e.line())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The printer's last answer to the four status requests, from its protocol log: the
+/// manager books the status of its idle polls, not of its jobs, which read it too.
+fn last_status(log: &super::protocol_log::ProtocolLog) -> Option<printer::status::PrinterStatus> {
+    use super::protocol_log::Flow;
+    let exchanges = log.exchanges();
+    exchanges.windows(2).rev().find_map(|pair| {
+        let (asked, answer) = (&pair[0], &pair[1]);
+        let asked_status = asked.flow == Flow::Sent && asked.head.starts_with(&[0x10, 0x04, 0x01]);
+        if asked_status && answer.flow == Flow::Received && answer.len == 4 {
+            let b = &answer.head;
+            printer::status::PrinterStatus::from_bytes([b[0], b[1], b[2], b[3]]).ok()
+        } else {
+            None
+        }
+    })
+}
+
+fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<TestScan>) {
+    let state = live_state(deps, device);
+    let log = || -> Vec<String> {
+        deps.health
+            .protocol_log(device)
+            .exchanges()
+            .iter()
+            .map(|e| e.line())
+            .collect()
+    };
+    let mut report = DeviceReport {
+        device,
+        identity: identity(&deps.config, device),
+        checks: Vec::new(),
+        log: Vec::new(),
+    };
+    let mut check = |name: &str, outcome: Outcome| {
+        report.checks.push(Check {
+            name: name.to_owned(),
+            outcome,
+        })
+    };
+    let live_check = |state: Option<&DeviceState>| match state {
+        Some(DeviceState::Ok) => Outcome::Pass("answers".into()),
+        Some(DeviceState::Warn { reason }) => {
+            Outcome::Pass(format!("answers; {}", reason.as_str()))
+        }
+        Some(DeviceState::Fault { reason }) => Outcome::Fail(reason.as_str().to_owned()),
+        Some(DeviceState::Unknown) => Outcome::Fail("no answer yet".into()),
+        None => Outcome::Skipped("not on this kiosk".into()),
+    };
+    let mut scan = None;
+    match device {
+        DeviceId::IdCard => {
+            // The reader thread polls the SAM every 200 ms (its log shows the answers): a
+            // reader whose SAM fails is a fault on the board.
+            check(
+                "SAM status (the reader's polls)",
+                live_check(state.as_ref()),
+            );
+            check(
+                "test card",
+                Outcome::Skipped(
+                    "a card placed now starts a citizen session: read the test card with \
+                     `kiosk diag idcard` while the kiosk is stopped"
+                        .into(),
+                ),
+            );
+        }
+        DeviceId::Printer => {
+            // The job reads the four status bytes before and after it is sent: the page
+            // carries the bits known before it, the screen the bits after it.
+            let log = deps.health.protocol_log(DeviceId::Printer);
+            let bits = |st: &crate::devices::printer_manager::PrinterState| {
+                st.status
+                    .or_else(|| last_status(&log))
+                    .as_ref()
+                    .map(devices::status_bits)
+            };
+            let before = bits(&deps.printer.state());
+            let page = devices::receipt_test_page(
+                before
+                    .as_deref()
+                    .unwrap_or("status: read with this page, see the screen"),
+            );
+            match deps.printer.print(page) {
+                Ok(()) => check("test page", Outcome::Pass("printed".into())),
+                Err(e) => check("test page", Outcome::Fail(e.to_string())),
+            }
+            check("status", live_check(live_state(deps, device).as_ref()));
+            match bits(&deps.printer.state()) {
+                Some(b) => check("status bits", Outcome::Pass(b)),
+                None => check(
+                    "status bits",
+                    Outcome::Fail("the printer sent no status".into()),
+                ),
+            }
+        }
+        DeviceId::A4Printer => {
+            if deps.config.devices.a4_printer.is_some() {
+                let ipp = devices::a4_printer(&deps.config, false);
+                report.identity.extend(ipp.identity.into_iter().skip(1));
+                report.checks.extend(ipp.checks);
+            }
+            let mut check = |name: &str, outcome: Outcome| {
+                report.checks.push(Check {
+                    name: name.to_owned(),
+                    outcome,
+                })
+            };
+            match deps.a4.check() {
+                Ok(()) => {
+                    let state_line = "ready".to_owned();
+                    match devices::a4_test_page(&state_line) {
+                        Ok(pdf) => match deps.a4.print(&pdf, "technician test page") {
+                            Ok(()) => check("test page", Outcome::Pass("printed".into())),
+                            Err(e) => check("test page", Outcome::Fail(format!("{e:?}"))),
+                        },
+                        Err(e) => check("test page", Outcome::Fail(e.to_string())),
+                    }
+                }
+                Err(e) => check("ready", Outcome::Fail(format!("{e:?}"))),
+            }
+        }
+        DeviceId::DocScanner => {
+            let (r, image) = devices::doc_scanner(&deps.config, true);
+            scan = image.map(|i| TestScan {
+                width: i.width,
+                height: i.height,
+                rgb: i.rgb,
+            });
+            report.identity = r.identity;
+            report.checks = r.checks;
+        }
+        DeviceId::CodeScanner => {
+            check("open", live_check(state.as_ref()));
+        }
+        DeviceId::Storage => check("free space", live_check(state.as_ref())),
+    }
+    report.log = log();
+    (report, scan)
+}

@@ -15,7 +15,7 @@ id_send() { tap 1600 702; sleep 1.2; }     # "Send SMS code" / "Confirm code"
 id_code() { curl -s "$sim_url/control/sms?number=$1" | grep -o '核验码为[0-9]\{6\}' | tail -1 | grep -o '[0-9]\{6\}'; }
 id_wrong() { local c; c=$(id_code "$1"); [ "$c" = 000000 ] && echo 111111 || echo 000000; }
 
-sleep 10                                                  # any earlier notice has cleared
+sleep 21                                                  # an earlier notice or rating step has gone
 shot 9x-identify-attract 0; english; shot 9x-identify-attract-en 0.3; english
 id_open; shot 9x-identify-keypad 0.2
 id_type 110101198503120018; shot 9x-identify-check-digit 0.3

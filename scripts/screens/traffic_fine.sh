@@ -7,7 +7,7 @@ fines_tile_x=${fines_tile_x:-1648}
 fines_tile_y=${fines_tile_y:-805}
 # phone N: the demo panel's simulated phone on the newest open order: 0 pays, 1 refused,
 # 2 runs out of time.
-fines_phone() { panel; tap $((1551 + 139 * $1)) 982; sleep 0.3; panel; }
+fines_phone() { panel; tap $((1551 + 139 * $1)) 1055; sleep 0.3; panel; }
 # fines_key COL ROW: a key of the plate keypad (10 columns of letters and digits; the
 # provinces have 8).
 fines_key() { tap $((134 + 184 * $1)) $((520 + 92 * $2)); sleep 0.15; }

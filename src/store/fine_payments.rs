@@ -245,6 +245,26 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_payment_is_purged_after_the_retention_and_an_open_one_is_kept() {
+        let mut s = Store::open_in_memory().unwrap();
+        let then = Utc::now() - chrono::Duration::days(10);
+        s.open_fine_payment("paid", &record(), then).unwrap();
+        assert!(s.fine_paid("paid", "S1", then, false).unwrap());
+        s.open_fine_payment("open", &record(), then).unwrap();
+        let count = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM fine_payments", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Within the retention nothing goes.
+        s.purge_sent(Utc::now(), chrono::Duration::days(30)).unwrap();
+        assert_eq!(count(&s), 2);
+        s.purge_sent(Utc::now(), chrono::Duration::days(7)).unwrap();
+        assert_eq!(count(&s), 1);
+        assert_eq!(s.open_fine_payments().unwrap(), vec!["open".to_owned()]);
+    }
+
+    #[test]
     fn a_payment_is_kept_sealed_paid_once_and_counted_for_staff() {
         let s = Store::open_in_memory().unwrap();
         let now = Utc::now();

@@ -322,16 +322,22 @@ impl Store {
             "DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?1",
             params![cutoff],
         )?;
+        // A fine's payment (sealed: the plate, the decision number, the money) goes with the
+        // sent rows once it is over; an open one stays until the platform has said where it is.
+        let fines = tx.execute(
+            "DELETE FROM fine_payments WHERE state IN ('paid', 'closed') AND closed_at < ?1",
+            params![cutoff],
+        )?;
         // Certificates kept for a reprint go when their own time is up.
         let reprints = tx.execute(
             "DELETE FROM reprints WHERE expires_at < ?1",
             params![now.to_rfc3339()],
         )?;
         tx.commit()?;
-        if reprints > 0 {
-            tracing::info!(reprints, "expired reprints purged");
+        if reprints > 0 || fines > 0 {
+            tracing::info!(reprints, fines, "expired reprints and fine payments purged");
         }
-        if outbox_rows > 0 || reprints > 0 {
+        if outbox_rows > 0 || reprints > 0 || fines > 0 {
             // Busy readers may keep part of the WAL; the next purge gets it.
             let _ = self
                 .conn

@@ -257,7 +257,8 @@ mod tests {
                 .unwrap()
         };
         // Within the retention nothing goes.
-        s.purge_sent(Utc::now(), chrono::Duration::days(30)).unwrap();
+        s.purge_sent(Utc::now(), chrono::Duration::days(30))
+            .unwrap();
         assert_eq!(count(&s), 2);
         s.purge_sent(Utc::now(), chrono::Duration::days(7)).unwrap();
         assert_eq!(count(&s), 1);

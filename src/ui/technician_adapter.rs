@@ -97,6 +97,13 @@ impl TechnicianUi {
         self.render();
     }
 
+    /// Runs `f` on the console for a background event (a worker's answer, a sync round, a
+    /// scan): not a touch, so the screen still closes when nobody is there.
+    fn apply(&self, f: impl FnOnce(&mut TechnicianConsole)) {
+        f(&mut self.console.borrow_mut());
+        self.render();
+    }
+
     fn render(&self) {
         let Some(window) = self.window.upgrade() else {
             return;
@@ -255,17 +262,17 @@ impl TechnicianUi {
         match event {
             KioskEvent::Technician(e) => {
                 let e = e.clone();
-                self.update(|c| c.on_event(e));
+                self.apply(|c| c.on_event(e));
                 true
             }
             KioskEvent::SyncStatus(s) => {
                 let s = s.clone();
-                self.update(|c| c.set_sync(s));
+                self.apply(|c| c.set_sync(s));
                 false
             }
             KioskEvent::CodeScanned(code) if self.console.borrow().wants_scan() => {
                 let shown = scan_shown(code);
-                self.update(|c| c.on_scanned(shown));
+                self.apply(|c| c.on_scanned(shown));
                 true
             }
             // A card or a code while the technician works is not a citizen's.

@@ -205,7 +205,7 @@ fn the_packaged_command_under_cage_comes_up_ready_with_its_first_frame() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base}\"\nkiosk_id = \"{id}\"\n\
+            "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base}\"\nallow_plain_http = true\nkiosk_id = \"{id}\"\n\
              key_file = \"{dir}/platform.key\"\n\n[devices.idcard]\nkind = \"serial\"\n\
              path = \"{reader}\"\nbaud = {reader_baud}\n\n[devices.printer]\nkind = \"serial\"\n\
              path = \"{printer}\"\nbaud = {printer_baud}\n\n[devices.code_scanner]\n\

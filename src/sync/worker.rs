@@ -844,4 +844,33 @@ mod unit_tests {
             LinkState::PlatformMisbehaving
         );
     }
+
+    #[test]
+    fn a_certificate_and_a_clock_refusal_are_link_states_of_their_own() {
+        let refusal = |code: &str, message: &str| ClientError::Http {
+            status: 401,
+            code: Some(code.to_owned()),
+            message: Some(message.to_owned()),
+            retry_after: None,
+        };
+        let skewed = refusal(
+            "clock_skew",
+            "timestamp 1700000000 is more than 300 s from server time 1700000420",
+        );
+        assert_eq!(link_class(&skewed), LinkState::ClockSkew);
+        assert_eq!(refused_skew_ms(&skewed), Some(-420_000));
+        let behind = refusal(
+            "clock_skew",
+            "timestamp 1700000600 is more than 300 s from server time 1700000000",
+        );
+        assert_eq!(refused_skew_ms(&behind), Some(600_000));
+        assert_eq!(refused_skew_ms(&refusal("clock_skew", "garbled")), None);
+        let signature = refusal("bad_signature", "timestamp 1 server time 2");
+        assert_eq!(link_class(&signature), LinkState::LinkProblem);
+        assert_eq!(refused_skew_ms(&signature), None);
+        assert_eq!(
+            link_class(&ClientError::Certificate("not the expected one".into())),
+            LinkState::CertificateRefused
+        );
+    }
 }

@@ -422,10 +422,15 @@ mod tests {
         c.platform.ca_file = Some(ca.clone());
         let p = problems(&c);
         assert!(
-            p.iter().any(|p| p.contains("platform.ca_file") && p.contains("gov-ca.pem")),
+            p.iter()
+                .any(|p| p.contains("platform.ca_file") && p.contains("gov-ca.pem")),
             "{p:?}"
         );
-        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let p = problems(&c);
         assert!(
             p.iter().any(|p| p.contains("not usable as an authority")),

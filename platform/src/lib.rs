@@ -59,9 +59,9 @@ pub mod codes;
 #[cfg(any(test, feature = "test-support"))]
 pub mod hostile;
 pub mod sign;
-#[cfg(any(test, feature = "test-support"))]
-pub mod tls_test;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(any(test, feature = "test-support"))]
+pub mod tls_test;
 
 pub use client::{CatalogFetch, ClientError, PlatformClient};

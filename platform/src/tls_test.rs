@@ -35,7 +35,8 @@ pub struct TlsTestServer {
 impl TlsTestServer {
     /// Starts it on a free loopback port.
     pub fn start() -> Self {
-        let certs = vec![CertificateDer::from_pem_slice(SERVER_PEM.as_bytes()).expect("server.pem")];
+        let certs =
+            vec![CertificateDer::from_pem_slice(SERVER_PEM.as_bytes()).expect("server.pem")];
         let key = PrivateKeyDer::from_pem_slice(SERVER_KEY.as_bytes()).expect("server.key");
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)

@@ -470,7 +470,11 @@ mod tests {
                 "platform.base_url",
             ),
             ("platform", "pins = [\"sha256/abc\"]", "platform.pins"),
-            ("platform", "pins = [\"m6AWzDC6VhFrpl7sNQetSArL6rEuJLzNLxb1Hd+9w24=\"]", "platform.pins"),
+            (
+                "platform",
+                "pins = [\"m6AWzDC6VhFrpl7sNQetSArL6rEuJLzNLxb1Hd+9w24=\"]",
+                "platform.pins",
+            ),
             ("platform", "ca_file = \"\"", "platform.ca_file"),
             ("platform", "key = \"inline-secret\"", "platform.key"),
             ("session", "idle_secs = 0", "session.idle_secs"),
@@ -539,9 +543,8 @@ mod tests {
 
     #[test]
     fn plain_http_needs_the_config_to_say_so_and_a_platform_on_this_machine() {
-        let keys = |cfg: &Config| -> Vec<String> {
-            cfg.problems().into_iter().map(|p| p.key).collect()
-        };
+        let keys =
+            |cfg: &Config| -> Vec<String> { cfg.problems().into_iter().map(|p| p.key).collect() };
         let mut cfg = with("platform", "base_url = \"http://127.0.0.1:8800\"");
         let problems = cfg.problems();
         assert_eq!(keys(&cfg), ["platform.base_url"]);
@@ -552,7 +555,11 @@ mod tests {
         );
         cfg.platform.allow_plain_http = true;
         assert_eq!(keys(&cfg), Vec::<String>::new());
-        for local in ["http://localhost:9", "http://[::1]:8800/api", "http://127.0.0.2"] {
+        for local in [
+            "http://localhost:9",
+            "http://[::1]:8800/api",
+            "http://127.0.0.2",
+        ] {
             cfg.platform.base_url = local.into();
             assert_eq!(keys(&cfg), Vec::<String>::new(), "{local}");
         }

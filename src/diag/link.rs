@@ -107,7 +107,10 @@ fn parse(base_url: &str) -> Result<Target, String> {
 
 /// Runs the four steps against the configured platform, trusting what the client trusts
 /// (`[platform] ca_file` and `pins`), each bounded by `timeout`.
-pub fn check_config(platform: &crate::config::PlatformConfig, timeout: Duration) -> Vec<StepResult> {
+pub fn check_config(
+    platform: &crate::config::PlatformConfig,
+    timeout: Duration,
+) -> Vec<StepResult> {
     run(
         &platform.base_url,
         platform.trust().map_err(|e| e.to_string()),
@@ -442,7 +445,10 @@ mod tests {
 
         platform.pins = vec![SERVER_PIN.trim().into()];
         let results = check_config(&platform, timeout);
-        assert!(matches!(results[3].outcome, Outcome::Pass(_)), "{results:?}");
+        assert!(
+            matches!(results[3].outcome, Outcome::Pass(_)),
+            "{results:?}"
+        );
         platform.pins = vec![CA_PIN.trim().into()];
         let results = check_config(&platform, timeout);
         assert!(

@@ -87,6 +87,8 @@ impl SyncStatus {
     /// refused a request for it.
     pub fn clock_fault(&self) -> bool {
         self.link == LinkState::ClockSkew
-            || self.clock_skew_ms.is_some_and(|ms| ms.abs() > CLOCK_FAULT_MS)
+            || self
+                .clock_skew_ms
+                .is_some_and(|ms| ms.abs() > CLOCK_FAULT_MS)
     }
 }

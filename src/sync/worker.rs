@@ -371,7 +371,10 @@ impl State {
                 "the kiosk's clock is off the platform's: check time sync (chrony or systemd-timesyncd)"
             );
         } else {
-            tracing::info!(skew_ms = self.clock_skew_ms, "the kiosk's clock agrees with the platform's again");
+            tracing::info!(
+                skew_ms = self.clock_skew_ms,
+                "the kiosk's clock agrees with the platform's again"
+            );
         }
     }
 

@@ -61,7 +61,11 @@ mod config {
             "base_url = \"http://127.0.0.1:8800\"\nallow_plain_http = true",
         );
         assert!(out.status.success(), "{}", text(&out));
-        assert!(text(&out).contains("plain http to this machine"), "{}", text(&out));
+        assert!(
+            text(&out).contains("plain http to this machine"),
+            "{}",
+            text(&out)
+        );
 
         let ca = dir.path().join("gov-ca.pem");
         let with_ca = format!(
@@ -136,7 +140,8 @@ mod clock {
             offset(&rig, 180);
             rig.wait_for("online with the clock off", |r| {
                 line(r, "连接状态") == "在线"
-                    && line(r, "时钟") == "本机时钟偏差约 3 分钟，请检查校时服务（chrony/timesyncd）。"
+                    && line(r, "时钟")
+                        == "本机时钟偏差约 3 分钟，请检查校时服务（chrony/timesyncd）。"
             });
 
             // The clocks agree: the line is a plain figure again.

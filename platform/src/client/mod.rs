@@ -177,14 +177,16 @@ impl PlatformClient {
         let config = config.build();
         let agent = match trust {
             Some(trust) => {
-                use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+                use ureq::unversioned::transport::{
+                    ConnectProxyConnector, Connector, TcpConnector,
+                };
                 // ureq's default chain (CONNECT proxy, TCP, TLS) with our TLS step.
-                let connector = ()
-                    .chain(ConnectProxyConnector::default())
-                    .chain(TcpConnector::default())
-                    .chain(tls::PlatformTls {
-                        config: trust.rustls_config(),
-                    });
+                let connector =
+                    ().chain(ConnectProxyConnector::default())
+                        .chain(TcpConnector::default())
+                        .chain(tls::PlatformTls {
+                            config: trust.rustls_config(),
+                        });
                 ureq::Agent::with_parts(
                     config,
                     connector,

@@ -60,11 +60,12 @@ impl std::str::FromStr for Pin {
         let b64 = s.trim().strip_prefix(PIN_PREFIX).ok_or_else(|| {
             format!("{s:?} does not start with {PIN_PREFIX:?} (the form is sha256/<base64 of the SubjectPublicKeyInfo's SHA-256>)")
         })?;
-        let bytes = unbase64(b64)
-            .ok_or_else(|| format!("{s:?}: {b64:?} is not standard base64 (A-Z a-z 0-9 + /, = padding)"))?;
-        let hash: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
-            format!("{s:?} holds {} bytes, a SHA-256 has 32", b.len())
+        let bytes = unbase64(b64).ok_or_else(|| {
+            format!("{s:?}: {b64:?} is not standard base64 (A-Z a-z 0-9 + /, = padding)")
         })?;
+        let hash: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| format!("{s:?} holds {} bytes, a SHA-256 has 32", b.len()))?;
         Ok(Pin(hash))
     }
 }
@@ -91,9 +92,12 @@ pub fn load_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String>
     }
     let mut store = RootCertStore::empty();
     for (i, cert) in certs.iter().enumerate() {
-        store
-            .add(cert.clone())
-            .map_err(|e| format!("{shown}: certificate {} is not usable as an authority: {e}", i + 1))?;
+        store.add(cert.clone()).map_err(|e| {
+            format!(
+                "{shown}: certificate {} is not usable as an authority: {e}",
+                i + 1
+            )
+        })?;
     }
     Ok(certs)
 }
@@ -410,7 +414,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -426,7 +434,7 @@ fn base64(bytes: &[u8]) -> String {
 /// The inverse of [`base64`]; `None` unless `text` is canonical standard base64.
 fn unbase64(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
@@ -495,7 +503,10 @@ mod tests {
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "nothing here\n").unwrap();
         let e = load_ca_file(&empty).unwrap_err();
-        assert!(e.contains("empty.pem") && e.contains("no certificate"), "{e}");
+        assert!(
+            e.contains("empty.pem") && e.contains("no certificate"),
+            "{e}"
+        );
         let e = load_ca_file(&dir.path().join("missing.pem")).unwrap_err();
         assert!(e.contains("cannot read"), "{e}");
         let e = Trust::from_settings(None, &["sha256/x".into()]).unwrap_err();
@@ -549,9 +560,11 @@ mod tests {
         let leaf = CertificateDer::from_pem_slice(SERVER_PEM.as_bytes()).unwrap();
         assert_eq!(spki_pin(&leaf).unwrap().to_string(), SERVER_PIN.trim());
 
-        let pinned =
-            Trust::from_settings(Some(&ca_file), &[CA_PIN.trim().into(), SERVER_PIN.trim().into()])
-                .unwrap();
+        let pinned = Trust::from_settings(
+            Some(&ca_file),
+            &[CA_PIN.trim().into(), SERVER_PIN.trim().into()],
+        )
+        .unwrap();
         assert_eq!(client(&pinned).health().unwrap().status, "ok");
         assert_eq!(server.handshakes(), 2);
 
@@ -561,7 +574,10 @@ mod tests {
         match &e {
             ClientError::Certificate(why) => {
                 assert!(why.contains("not the expected one"), "{why}");
-                assert!(why.contains(SERVER_PIN.trim()), "names the key it saw: {why}");
+                assert!(
+                    why.contains(SERVER_PIN.trim()),
+                    "names the key it saw: {why}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -129,6 +129,29 @@ pub struct PlatformConfig {
     /// Request timeout in seconds.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
+    /// A plain `http://` base URL is refused unless this is set, and then only for a
+    /// platform on this machine (127.0.0.1, ::1, localhost): a test's or the demo's
+    /// simulator, or a local TLS proxy. Anything on the hall's network is `https://`.
+    #[serde(default)]
+    pub allow_plain_http: bool,
+    /// PEM file of the certificate authorities that sign the platform's certificate (the
+    /// government's own CA). When set, they **replace** the web's roots (see
+    /// docs/security.md); unset, the web's roots (Mozilla's list) are used.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Pinned keys, `sha256/<base64 of the SubjectPublicKeyInfo's SHA-256>`: when any is
+    /// given, a server presenting none of them is refused even with a valid certificate.
+    #[serde(default)]
+    pub pins: Vec<String>,
+}
+
+impl PlatformConfig {
+    /// Whom the client and the link check trust for the platform's certificate: the CA
+    /// file's authorities (or the web roots) and the pins. Reads the CA file.
+    pub fn trust(&self) -> Result<kiosk_platform::client::tls::Trust, ConfigError> {
+        kiosk_platform::client::tls::Trust::from_settings(self.ca_file.as_deref(), &self.pins)
+            .map_err(|e| ConfigError::Tls(e.0))
+    }
 }
 
 impl std::fmt::Debug for PlatformConfig {
@@ -139,6 +162,10 @@ impl std::fmt::Debug for PlatformConfig {
             .field("kiosk_id", &self.kiosk_id)
             .field("key_file", &self.key_file)
             .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("timeout_secs", &self.timeout_secs)
+            .field("allow_plain_http", &self.allow_plain_http)
+            .field("ca_file", &self.ca_file)
+            .field("pins", &self.pins)
             .finish()
     }
 }
@@ -638,6 +665,9 @@ pub enum ConfigError {
     /// Neither `key_file` nor `key` was given, or the key file is unreadable.
     #[error("platform key: {0}")]
     Key(String),
+    /// `[platform] ca_file` unreadable or not certificates, or a pin that does not parse.
+    #[error("platform TLS (platform.ca_file / platform.pins): {0}")]
+    Tls(String),
     /// Values out of range, not finite, missing, or allowed in the demo only.
     #[error("{path}: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid {

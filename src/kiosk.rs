@@ -172,11 +172,13 @@ impl Kiosk {
         .context("starting the storage watch")?;
 
         let key = config.platform_key()?;
-        let client = kiosk_platform::client::PlatformClient::new(
+        // The CA file and the pins (`[platform] ca_file`, `pins`), checked by preflight.
+        let client = kiosk_platform::client::PlatformClient::with_trust(
             &config.platform.base_url,
             &config.platform.kiosk_id,
             &key,
             Duration::from_secs(config.platform.timeout_secs),
+            &config.platform.trust()?,
         );
         let client_for_cases = client.clone();
         let client_for_appointments = client.clone();

@@ -78,6 +78,11 @@ pub fn check(config: &Config) -> Result<PreflightNotes, PreflightError> {
         if let Err(e) = config.platform_key() {
             problems.push(e.to_string());
         }
+        // The CA file is there and holds certificates, the pins parse: a kiosk that would
+        // refuse every answer of its platform does not start.
+        if let Err(e) = config.platform.trust() {
+            problems.push(e.to_string());
+        }
         if config.devices.code_scanner.is_some() {
             if let Some(codes) = &config.codes {
                 check_key_permissions(
@@ -407,6 +412,32 @@ mod tests {
         );
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_ca_file_must_be_there_and_hold_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = real(dir.path());
+        let ca = dir.path().join("etc/gov-ca.pem");
+        c.platform.ca_file = Some(ca.clone());
+        let p = problems(&c);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("platform.ca_file") && p.contains("gov-ca.pem")),
+            "{p:?}"
+        );
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let p = problems(&c);
+        assert!(
+            p.iter().any(|p| p.contains("not usable as an authority")),
+            "{p:?}"
+        );
+        std::fs::write(&ca, kiosk_platform::tls_test::CA_PEM).unwrap();
+        assert_eq!(problems(&c), Vec::<String>::new());
     }
 
     #[test]

@@ -50,6 +50,8 @@
 //! - `hostile` (feature `test-support`): a hostile platform on loopback for tests, between
 //!   the kiosk and the simulator, answering every way a platform, a proxy or a captive
 //!   portal can.
+//! - `tls_test` (feature `test-support`): a real TLS server on loopback with checked-in
+//!   test certificates, for the certificate checks of the client and the link check.
 
 pub mod api;
 pub mod client;
@@ -59,5 +61,7 @@ pub mod hostile;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(any(test, feature = "test-support"))]
+pub mod tls_test;
 
 pub use client::{CatalogFetch, ClientError, PlatformClient};

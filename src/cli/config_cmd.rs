@@ -33,11 +33,17 @@ pub fn run(c: ConfigCommand) -> anyhow::Result<()> {
 /// Loads and checks `file`; on success, what it configures (no secrets: key files by path).
 pub fn check(file: &Path) -> Result<Vec<String>, crate::config::ConfigError> {
     let config = Config::load(file)?;
-    // The keys must be readable, not only named.
+    // The keys must be readable, not only named; the CA file too.
     config.platform_key()?;
+    let trust = config.platform.trust()?;
+    let link = if config.platform.base_url.starts_with("http://") {
+        "plain http to this machine (platform.allow_plain_http)".to_owned()
+    } else {
+        format!("https, trusting {}", trust.describe())
+    };
     let mut out = vec![
         format!("kiosk {}", config.platform.kiosk_id),
-        format!("platform {}", config.platform.base_url),
+        format!("platform {} ({link})", config.platform.base_url),
         format!("data folder {}", config.data_dir.display()),
     ];
     let d = &config.devices;

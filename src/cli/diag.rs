@@ -177,7 +177,10 @@ fn platform(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<usize> {
         )?;
         return Ok(0);
     }
-    let steps = link::check(base, Duration::from_secs(cfg.platform.timeout_secs.max(1)));
+    let steps = link::check_config(
+        &cfg.platform,
+        Duration::from_secs(cfg.platform.timeout_secs.max(1)),
+    );
     for s in &steps {
         writeln!(out, "  {}", s.line())?;
     }
@@ -201,7 +204,7 @@ fn write_bundle(
     let link = if cfg.platform.base_url.is_empty() {
         Vec::new()
     } else {
-        link::check(&cfg.platform.base_url, Duration::from_secs(5))
+        link::check_config(&cfg.platform, Duration::from_secs(5))
             .iter()
             .map(|s| s.line())
             .collect()

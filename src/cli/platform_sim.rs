@@ -35,6 +35,10 @@ pub struct SimKnobs {
     /// Start down: every /v1/ connection dropped unanswered (POST /control/faults brings it up).
     #[arg(long)]
     down: bool,
+    /// The simulator's clock this many seconds ahead of the machine's (negative: behind):
+    /// a kiosk past the signed-request window sees its requests refused for clock skew.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    clock_offset_secs: i64,
     /// Admission control: connections that may wait for a worker before more are answered
     /// 503 at once (0: no bound).
     #[arg(long, default_value_t = 64)]
@@ -62,6 +66,7 @@ impl SimKnobs {
             drop_rate: self.drop_rate,
             rate_429: self.rate_429,
             rate_503: self.rate_503,
+            clock_offset_secs: self.clock_offset_secs,
         };
         faults.check().map_err(anyhow::Error::msg)?;
         let mut config = SimConfig::demo(db).with_admission(Admission {

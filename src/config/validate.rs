@@ -135,6 +135,46 @@ impl Config {
         }
     }
 
+    /// HTTPS only, except a platform on this machine when the config says so; pins that
+    /// parse; a CA file named by a path (whether it reads is preflight's).
+    fn check_transport(&self, url: &str, p: &mut Problems) {
+        let pl = &self.platform;
+        if url.starts_with("http://") {
+            if !pl.allow_plain_http {
+                p.add(
+                    "platform.base_url",
+                    "plain http:// is refused: anyone on the hall's network could read and change \
+                     what the kiosk sends; use https:// (a test or a simulator on this machine may \
+                     set platform.allow_plain_http = true)",
+                );
+            } else if !is_loopback_url(url) {
+                p.add(
+                    "platform.allow_plain_http",
+                    "plain http:// is only allowed to a platform on this machine (127.0.0.1, ::1, \
+                     localhost); this one is on the network: use https://",
+                );
+            }
+            if !pl.pins.is_empty() {
+                p.add("platform.pins", "pins need an https:// platform.base_url");
+            }
+        }
+        for pin in &pl.pins {
+            if let Err(why) = pin.parse::<kiosk_platform::client::tls::Pin>() {
+                p.add("platform.pins", why);
+            }
+        }
+        if pl
+            .ca_file
+            .as_ref()
+            .is_some_and(|f| f.as_os_str().is_empty())
+        {
+            p.add(
+                "platform.ca_file",
+                "empty: the PEM file of the government's CA, or leave it out for the web's roots",
+            );
+        }
+    }
+
     fn check_platform(&self, p: &mut Problems) {
         let pl = &self.platform;
         p.int("platform.timeout_secs", pl.timeout_secs, 1, 300);
@@ -153,8 +193,10 @@ impl Config {
         {
             p.add(
                 "platform.base_url",
-                "must be an http:// or https:// URL without spaces",
+                "must be an https:// URL without spaces",
             );
+        } else {
+            self.check_transport(url, p);
         }
         if pl.kiosk_id.trim().is_empty() {
             p.add("platform.kiosk_id", "missing or empty");
@@ -295,6 +337,21 @@ impl Config {
     }
 }
 
+/// Whether `url`'s host is this machine: `localhost` or a loopback address.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,6 +464,18 @@ mod tests {
                 "platform.base_url",
             ),
             ("platform", "kiosk_id = \"\"", "platform.kiosk_id"),
+            (
+                "platform",
+                "base_url = \"http://platform.example.gov.cn\"",
+                "platform.base_url",
+            ),
+            ("platform", "pins = [\"sha256/abc\"]", "platform.pins"),
+            (
+                "platform",
+                "pins = [\"m6AWzDC6VhFrpl7sNQetSArL6rEuJLzNLxb1Hd+9w24=\"]",
+                "platform.pins",
+            ),
+            ("platform", "ca_file = \"\"", "platform.ca_file"),
             ("platform", "key = \"inline-secret\"", "platform.key"),
             ("session", "idle_secs = 0", "session.idle_secs"),
             ("session", "countdown_secs = 0", "session.countdown_secs"),
@@ -470,6 +539,45 @@ mod tests {
         let demo = Config::demo("d".into());
         assert!(demo.platform.base_url.is_empty());
         assert!(demo.problems().is_empty());
+    }
+
+    #[test]
+    fn plain_http_needs_the_config_to_say_so_and_a_platform_on_this_machine() {
+        let keys =
+            |cfg: &Config| -> Vec<String> { cfg.problems().into_iter().map(|p| p.key).collect() };
+        let mut cfg = with("platform", "base_url = \"http://127.0.0.1:8800\"");
+        let problems = cfg.problems();
+        assert_eq!(keys(&cfg), ["platform.base_url"]);
+        assert!(
+            problems[0].problem.contains("allow_plain_http"),
+            "says the way out: {}",
+            problems[0]
+        );
+        cfg.platform.allow_plain_http = true;
+        assert_eq!(keys(&cfg), Vec::<String>::new());
+        for local in [
+            "http://localhost:9",
+            "http://[::1]:8800/api",
+            "http://127.0.0.2",
+        ] {
+            cfg.platform.base_url = local.into();
+            assert_eq!(keys(&cfg), Vec::<String>::new(), "{local}");
+        }
+        for remote in [
+            "http://10.0.0.5:8800",
+            "http://platform.example.gov.cn",
+            "http://localhost.example.com",
+            "http://127.0.0.1@evil.example",
+        ] {
+            cfg.platform.base_url = remote.into();
+            assert_eq!(keys(&cfg), ["platform.allow_plain_http"], "{remote}");
+        }
+        cfg.platform.base_url = "http://127.0.0.1:8800".into();
+        cfg.platform.pins = vec!["sha256/m6AWzDC6VhFrpl7sNQetSArL6rEuJLzNLxb1Hd+9w24=".into()];
+        assert_eq!(keys(&cfg), ["platform.pins"]);
+        cfg.platform.base_url = "https://platform.example.gov.cn".into();
+        cfg.platform.allow_plain_http = false;
+        assert_eq!(keys(&cfg), Vec::<String>::new());
     }
 
     #[test]

@@ -33,6 +33,10 @@ impl Config {
                 key_file: None,
                 key: Some(kiosk_platform::sim::DEMO_KIOSK_KEY.to_string()),
                 timeout_secs: 5,
+                // The built-in simulator on a loopback port speaks plain http.
+                allow_plain_http: true,
+                ca_file: None,
+                pins: Vec::new(),
             },
             devices: DevicesConfig {
                 idcard: IdCardDevice::Simulated { wlt_library: None },

@@ -1,13 +1,15 @@
 //! The platform link, checked step by step as a technician would: the name (DNS), the
-//! connection (TCP), the encryption (TLS, with the certificate checked against the web's
-//! roots as the kiosk's client does) and the platform's own answer (`GET /v1/health`, which
+//! connection (TCP), the encryption (TLS, with the certificate checked as the kiosk's client
+//! checks it: the same rustls configuration, from `[platform] ca_file` and `pins`, see
+//! `kiosk_platform::client::tls`) and the platform's own answer (`GET /v1/health`, which
 //! is unsigned). Each step has its time; a step after a failed one is skipped with the
 //! reason, so the first failure is the one to fix.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use kiosk_platform::client::tls::{self, Trust};
 
 /// One step of the link check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +105,25 @@ fn parse(base_url: &str) -> Result<Target, String> {
     })
 }
 
-/// Runs the four steps against `base_url`, each bounded by `timeout`.
-pub fn check(base_url: &str, timeout: Duration) -> Vec<StepResult> {
+/// Runs the four steps against the configured platform, trusting what the client trusts
+/// (`[platform] ca_file` and `pins`), each bounded by `timeout`.
+pub fn check_config(
+    platform: &crate::config::PlatformConfig,
+    timeout: Duration,
+) -> Vec<StepResult> {
+    run(
+        &platform.base_url,
+        platform.trust().map_err(|e| e.to_string()),
+        timeout,
+    )
+}
+
+/// Runs the four steps against `base_url` trusting `trust`, each bounded by `timeout`.
+pub fn check(base_url: &str, trust: &Trust, timeout: Duration) -> Vec<StepResult> {
+    run(base_url, Ok(trust.clone()), timeout)
+}
+
+fn run(base_url: &str, trust: Result<Trust, String>, timeout: Duration) -> Vec<StepResult> {
     let mut results = Vec::new();
     let skip_rest = |results: &mut Vec<StepResult>, from: &[LinkStep], why: &str| {
         for step in from {
@@ -192,16 +211,29 @@ pub fn check(base_url: &str, timeout: Duration) -> Vec<StepResult> {
     let path = format!("{}/v1/health", target.path);
     if target.tls {
         let t = Instant::now();
-        match tls_handshake(&target.host, stream) {
+        let trust = match trust {
+            Ok(trust) => trust,
+            Err(why) => {
+                results.push(StepResult {
+                    step: Tls,
+                    outcome: Outcome::Fail(why),
+                    took: Duration::ZERO,
+                });
+                skip_rest(&mut results, &[Http], "no TLS session");
+                return results;
+            }
+        };
+        match tls_handshake(&target.host, stream, &trust) {
             Ok(mut tls) => {
                 results.push(StepResult {
                     step: Tls,
                     outcome: Outcome::Pass(format!(
-                        "{} , certificate valid for {}",
+                        "{}, certificate valid for {} ({})",
                         tls.conn
                             .protocol_version()
                             .map_or("TLS".to_owned(), |v| format!("{v:?}")),
-                        target.host
+                        target.host,
+                        trust.describe()
                     )),
                     took: t.elapsed(),
                 });
@@ -233,23 +265,24 @@ pub fn check(base_url: &str, timeout: Duration) -> Vec<StepResult> {
 fn tls_handshake(
     host: &str,
     mut tcp: TcpStream,
+    trust: &Trust,
 ) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, String> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
         .map_err(|e| format!("{host:?} is not a server name: {e}"))?;
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name)
+    let mut conn = rustls::ClientConnection::new(trust.rustls_config(), name)
         .map_err(|e| format!("cannot start TLS: {e}"))?;
     while conn.is_handshaking() {
-        conn.complete_io(&mut tcp)
-            .map_err(|e| format!("handshake with {host}: {e}"))?;
+        conn.complete_io(&mut tcp).map_err(|e| {
+            // A refused certificate in the words the staff and technician screens use.
+            let refused = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<rustls::Error>())
+                .and_then(tls::certificate_problem);
+            match refused {
+                Some(why) => why,
+                None => format!("handshake with {host}: {e}"),
+            }
+        })?;
     }
     Ok(rustls::StreamOwned::new(conn, tcp))
 }
@@ -326,7 +359,11 @@ mod tests {
             let _ = conn.read(&mut buf);
             let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
         });
-        let results = check(&format!("https://{addr}"), Duration::from_secs(10));
+        let results = check(
+            &format!("https://{addr}"),
+            &Trust::web().unwrap(),
+            Duration::from_secs(10),
+        );
         server.join().unwrap();
         assert!(
             matches!(results[1].outcome, Outcome::Pass(_)),
@@ -347,13 +384,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let sim = {
             let stop = stop.clone();
             let config = kiosk_platform::sim::SimConfig::demo(dir.path().join("sim.sqlite"));
             std::thread::spawn(move || kiosk_platform::sim::serve(listener, config, stop))
         };
-        let results = check(&format!("http://{addr}"), Duration::from_secs(10));
+        let web = Trust::web().unwrap();
+        let results = check(&format!("http://{addr}"), &web, Duration::from_secs(10));
         let steps: Vec<LinkStep> = results.iter().map(|r| r.step).collect();
         assert_eq!(
             steps,
@@ -368,8 +406,62 @@ mod tests {
         sim.join().unwrap().unwrap();
 
         // Nobody listens there any more.
-        let results = check(&format!("http://{addr}"), Duration::from_secs(10));
+        let results = check(&format!("http://{addr}"), &web, Duration::from_secs(10));
         assert!(results[1].outcome.failed(), "{results:?}");
         assert!(matches!(results[3].outcome, Outcome::Skipped(_)));
+    }
+
+    /// The link check trusts what the client trusts: against a real TLS server signed by a
+    /// test CA, the web roots fail at TLS ("unknown issuer"), the CA file passes, a wrong
+    /// pin fails in the screens' words.
+    #[test]
+    fn the_tls_step_uses_the_ca_file_and_the_pins_of_the_config() {
+        use kiosk_platform::tls_test::{TlsTestServer, CA_PEM, CA_PIN, SERVER_PIN};
+        let server = TlsTestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("gov-ca.pem");
+        std::fs::write(&ca, CA_PEM).unwrap();
+        let mut platform = crate::config::Config::demo(dir.path().into()).platform;
+        platform.base_url = server.base_url();
+        let timeout = Duration::from_secs(30);
+
+        let results = check_config(&platform, timeout);
+        assert!(
+            matches!(&results[2].outcome, Outcome::Fail(why) if why.contains("issuer is unknown")),
+            "{results:?}"
+        );
+        assert!(matches!(results[3].outcome, Outcome::Skipped(_)));
+
+        platform.ca_file = Some(ca.clone());
+        let results = check_config(&platform, timeout);
+        assert!(
+            matches!(&results[2].outcome, Outcome::Pass(s) if s.contains("CA file (1 certificate)")),
+            "{results:?}"
+        );
+        assert!(
+            matches!(&results[3].outcome, Outcome::Pass(s) if s.contains("200")),
+            "{results:?}"
+        );
+
+        platform.pins = vec![SERVER_PIN.trim().into()];
+        let results = check_config(&platform, timeout);
+        assert!(
+            matches!(results[3].outcome, Outcome::Pass(_)),
+            "{results:?}"
+        );
+        platform.pins = vec![CA_PIN.trim().into()];
+        let results = check_config(&platform, timeout);
+        assert!(
+            matches!(&results[2].outcome, Outcome::Fail(why) if why.contains("not the expected one")),
+            "{results:?}"
+        );
+
+        // A CA file that is not there fails the TLS step with its name.
+        platform.ca_file = Some(dir.path().join("missing.pem"));
+        let results = check_config(&platform, timeout);
+        assert!(
+            matches!(&results[2].outcome, Outcome::Fail(why) if why.contains("missing.pem")),
+            "{results:?}"
+        );
     }
 }

@@ -59,13 +59,13 @@ fn handle(deps: &TechWorkerDeps, order: TechOrder) -> TechEvent {
         }
         TechOrder::CheckLink => {
             let timeout = Duration::from_secs(deps.config.platform.timeout_secs.max(1));
-            let steps = super::link::check(&deps.config.platform.base_url, timeout);
+            let steps = super::link::check_config(&deps.config.platform, timeout);
             let figures = StoreFigures::read(&crate::kiosk::Kiosk::db_path(&deps.config));
             TechEvent::Link(steps, figures)
         }
         TechOrder::ExportBundle(dest, sync) => {
             let now = chrono::Utc::now();
-            let link = super::link::check(&deps.config.platform.base_url, Duration::from_secs(5))
+            let link = super::link::check_config(&deps.config.platform, Duration::from_secs(5))
                 .iter()
                 .map(|s| s.line())
                 .collect();

@@ -23,7 +23,20 @@ pub enum LinkState {
     /// body, or a batch answer that is empty, short or names transactions that were not
     /// sent. Rows stay pending and are retried with backoff.
     PlatformMisbehaving,
+    /// The TLS handshake refused the platform's certificate: not signed by a trusted
+    /// authority (`[platform] ca_file`), none of `[platform] pins`, expired, or for another
+    /// name. Someone may be between the kiosk and the platform, or the platform changed its
+    /// certificate: a technician has to look. Rows stay pending and are retried with backoff.
+    CertificateRefused,
+    /// The platform refuses the kiosk's signed requests because the two clocks disagree by
+    /// more than [`kiosk_platform::sign::MAX_CLOCK_SKEW_SECS`]: the kiosk's time sync
+    /// (chrony or systemd-timesyncd) to fix. Rows stay pending and are retried with backoff.
+    ClockSkew,
 }
+
+/// Past this skew (ms; half the signed-request limit) the kiosk's clock is a fault for staff
+/// and technicians: requests still pass, but not for long.
+pub const CLOCK_FAULT_MS: i64 = kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2;
 
 /// A damaged database the store moved aside at start, remembered in the new database until
 /// a technician has dealt with it (see docs/operations.md).
@@ -63,7 +76,19 @@ pub struct SyncStatus {
     pub numbers_left: Vec<(String, u32)>,
     /// A damaged database moved aside at start, if any.
     pub damaged_db: Option<DamagedDatabase>,
-    /// The kiosk's clock minus the platform's at the last heartbeat, ms (technicians see it;
-    /// past the signed-request limit the platform refuses every request).
+    /// The kiosk's clock minus the platform's, ms: measured at the last heartbeat, or read
+    /// from the platform's `clock_skew` refusal (technicians and staff see it; past the
+    /// signed-request limit the platform refuses every request).
     pub clock_skew_ms: Option<i64>,
+}
+
+impl SyncStatus {
+    /// The kiosk's clock is off the platform's past [`CLOCK_FAULT_MS`], or the platform
+    /// refused a request for it.
+    pub fn clock_fault(&self) -> bool {
+        self.link == LinkState::ClockSkew
+            || self
+                .clock_skew_ms
+                .is_some_and(|ms| ms.abs() > CLOCK_FAULT_MS)
+    }
 }

@@ -115,8 +115,11 @@ struct State {
     failures: u32,
     started: Instant,
     last_heartbeat: Option<Instant>,
-    /// The kiosk's clock minus the platform's at the last heartbeat, ms.
+    /// The kiosk's clock minus the platform's at the last heartbeat (or from a `clock_skew`
+    /// refusal), ms.
     clock_skew_ms: Option<i64>,
+    /// Whether the clock fault was last logged as on, so it is logged once per change.
+    clock_fault_logged: bool,
     last_purge: Option<Instant>,
     last_contact: Option<chrono::DateTime<Utc>>,
     last_error: Option<(chrono::DateTime<Utc>, String)>,
@@ -151,8 +154,44 @@ fn is_final_refusal(e: &ClientError) -> bool {
 fn link_class(e: &ClientError) -> LinkState {
     match e {
         ClientError::Decode(_) => LinkState::PlatformMisbehaving,
+        ClientError::Certificate(_) => LinkState::CertificateRefused,
+        ClientError::Http {
+            status: 401,
+            code: Some(code),
+            ..
+        } if code == "clock_skew" => LinkState::ClockSkew,
         ClientError::Network(_) | ClientError::Http { .. } => LinkState::LinkProblem,
     }
+}
+
+/// The kiosk's clock minus the platform's (ms) from a `clock_skew` refusal, whose message
+/// states both times (docs/platform-api.md: "timestamp T is more than 300 s from server
+/// time N").
+fn refused_skew_ms(e: &ClientError) -> Option<i64> {
+    let ClientError::Http {
+        status: 401,
+        code: Some(code),
+        message: Some(message),
+        ..
+    } = e
+    else {
+        return None;
+    };
+    if code != "clock_skew" {
+        return None;
+    }
+    let number_after = |word: &str| -> Option<i64> {
+        let rest = &message[message.find(word)? + word.len()..];
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        digits.parse().ok()
+    };
+    let ts = number_after("timestamp")?;
+    let server = number_after("server time")?;
+    ts.checked_sub(server)?.checked_mul(1000)
 }
 
 fn retry_after(e: &ClientError) -> Option<Duration> {
@@ -206,6 +245,7 @@ impl State {
             started: Instant::now(),
             last_heartbeat: None,
             clock_skew_ms: None,
+            clock_fault_logged: false,
             last_purge: None,
             last_contact: None,
             last_error: None,
@@ -277,6 +317,12 @@ impl State {
             Err(RoundError::Platform(e)) => {
                 tracing::warn!("sync round failed: {e}");
                 self.note_error(e.to_string());
+                if let Some(ms) = refused_skew_ms(&e) {
+                    self.clock_skew_ms = Some(ms);
+                    // The first round that goes through measures it anew (heartbeat), so a
+                    // fixed clock stops showing as off at once.
+                    self.last_heartbeat = None;
+                }
                 self.set_link(link_class(&e));
                 let retry_after = retry_after(&e);
                 let d = self.backoff().delay(self.failures, retry_after, &mut rng);
@@ -300,8 +346,36 @@ impl State {
                 self.interval()
             }
         };
+        self.note_clock();
         self.send_status();
         (wait, not_before)
+    }
+
+    /// Logs the clock fault when it starts and when it ends, not every round.
+    fn note_clock(&mut self) {
+        let status = SyncStatus {
+            link: self.link,
+            clock_skew_ms: self.clock_skew_ms,
+            ..SyncStatus::default()
+        };
+        let fault = status.clock_fault();
+        if fault == self.clock_fault_logged {
+            return;
+        }
+        self.clock_fault_logged = fault;
+        if fault {
+            tracing::warn!(
+                skew_ms = self.clock_skew_ms,
+                limit_secs = kiosk_platform::sign::MAX_CLOCK_SKEW_SECS,
+                refused = self.link == LinkState::ClockSkew,
+                "the kiosk's clock is off the platform's: check time sync (chrony or systemd-timesyncd)"
+            );
+        } else {
+            tracing::info!(
+                skew_ms = self.clock_skew_ms,
+                "the kiosk's clock agrees with the platform's again"
+            );
+        }
     }
 
     fn set_link(&mut self, link: LinkState) {
@@ -497,16 +571,9 @@ impl State {
                 crate::app::staff::StaffReport::Remote(ack.commands.clone()),
             ));
         }
-        let skew = clock_skew_ms(sent_at, Utc::now(), ack.server_time);
-        if skew.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2 {
-            // Half the signed-request limit: requests still pass, but not for long.
-            tracing::warn!(
-                skew_ms = skew,
-                limit_secs = kiosk_platform::sign::MAX_CLOCK_SKEW_SECS,
-                "the kiosk's clock is off the platform's: check systemd-timesyncd or chrony"
-            );
-        }
-        self.clock_skew_ms = Some(skew);
+        // Past half the signed-request limit it is a fault (SyncStatus::clock_fault), logged
+        // once when it starts (note_clock).
+        self.clock_skew_ms = Some(clock_skew_ms(sent_at, Utc::now(), ack.server_time));
         self.last_heartbeat = Some(Instant::now());
         Ok(())
     }
@@ -778,6 +845,35 @@ mod unit_tests {
         assert_eq!(
             link_class(&ClientError::Decode("x".into())),
             LinkState::PlatformMisbehaving
+        );
+    }
+
+    #[test]
+    fn a_certificate_and_a_clock_refusal_are_link_states_of_their_own() {
+        let refusal = |code: &str, message: &str| ClientError::Http {
+            status: 401,
+            code: Some(code.to_owned()),
+            message: Some(message.to_owned()),
+            retry_after: None,
+        };
+        let skewed = refusal(
+            "clock_skew",
+            "timestamp 1700000000 is more than 300 s from server time 1700000420",
+        );
+        assert_eq!(link_class(&skewed), LinkState::ClockSkew);
+        assert_eq!(refused_skew_ms(&skewed), Some(-420_000));
+        let behind = refusal(
+            "clock_skew",
+            "timestamp 1700000600 is more than 300 s from server time 1700000000",
+        );
+        assert_eq!(refused_skew_ms(&behind), Some(600_000));
+        assert_eq!(refused_skew_ms(&refusal("clock_skew", "garbled")), None);
+        let signature = refusal("bad_signature", "timestamp 1 server time 2");
+        assert_eq!(link_class(&signature), LinkState::LinkProblem);
+        assert_eq!(refused_skew_ms(&signature), None);
+        assert_eq!(
+            link_class(&ClientError::Certificate("not the expected one".into())),
+            LinkState::CertificateRefused
         );
     }
 }

@@ -113,6 +113,8 @@ impl StaffUi {
         s.set_link_trouble(match sync.link {
             crate::sync::LinkState::LinkProblem => 1,
             crate::sync::LinkState::PlatformMisbehaving => 2,
+            crate::sync::LinkState::CertificateRefused => 3,
+            crate::sync::LinkState::ClockSkew => 4,
             crate::sync::LinkState::Online | crate::sync::LinkState::Unknown => 0,
         });
         let damaged = sync.damaged_db.as_ref();
@@ -126,10 +128,8 @@ impl StaffUi {
                 .unwrap_or_default()
                 .into(),
         );
-        s.set_clock_skew_bad(
-            sync.clock_skew_ms
-                .is_some_and(|ms| ms.abs() > kiosk_platform::sign::MAX_CLOCK_SKEW_SECS * 1000 / 2),
-        );
+        s.set_clock_skew_bad(sync.clock_fault());
+        s.set_clock_skew_min(sync.clock_skew_ms.map_or(0, skew_minutes));
         s.set_last_error(
             sync.last_error
                 .as_ref()
@@ -352,4 +352,11 @@ pub fn connect(
         });
     ui.render();
     ui
+}
+
+/// A clock skew in whole minutes, rounded, at least 1: how far off the kiosk's clock is, in
+/// words staff read ("off by 7 min").
+pub(crate) fn skew_minutes(ms: i64) -> i32 {
+    let min = (ms.unsigned_abs() + 30_000) / 60_000;
+    min.clamp(1, i32::MAX as u64) as i32
 }

@@ -237,6 +237,14 @@ impl TechnicianUi {
                 .unwrap_or_default()
                 .into(),
         );
+        t.set_skew_bad(sync.is_some_and(|s| s.clock_fault()));
+        t.set_skew_min(
+            sync.and_then(|s| s.clock_skew_ms)
+                .map_or(0, super::staff_adapter::skew_minutes),
+        );
+        t.set_cert_refused(
+            sync.is_some_and(|s| s.link == crate::sync::LinkState::CertificateRefused),
+        );
         t.set_last_contact(
             sync.and_then(|s| s.last_contact)
                 .map(|at| {

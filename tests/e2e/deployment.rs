@@ -149,7 +149,7 @@ fn id_of(flag: &str, name: &str) -> u32 {
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
-/// The unit's command (`cage -d -s -- kiosk --fullscreen`) on wlroots' headless backend with
+/// The unit's command (`cage -d -- kiosk --fullscreen`) on wlroots' headless backend with
 /// a real configuration: real serial ports (the demo's simulators on pseudo-terminals), the
 /// platform simulator on loopback, keys in files. It must tell systemd READY and put the
 /// attract screen's first frame on cage's output (read back with grim). cage refuses to run
@@ -205,7 +205,7 @@ fn the_packaged_command_under_cage_comes_up_ready_with_its_first_frame() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base}\"\nkiosk_id = \"{id}\"\n\
+            "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base}\"\nallow_plain_http = true\nkiosk_id = \"{id}\"\n\
              key_file = \"{dir}/platform.key\"\n\n[devices.idcard]\nkind = \"serial\"\n\
              path = \"{reader}\"\nbaud = {reader_baud}\n\n[devices.printer]\nkind = \"serial\"\n\
              path = \"{printer}\"\nbaud = {printer_baud}\n\n[devices.code_scanner]\n\
@@ -260,7 +260,7 @@ fn the_packaged_command_under_cage_comes_up_ready_with_its_first_frame() {
         Command::new("cage")
     };
     let mut cage = crate::ipp::Kill(
-        cmd.args(["-d", "-s", "--", kiosk_bin, "--fullscreen"])
+        cmd.args(["-d", "--", kiosk_bin, "--fullscreen"])
             .env_remove("KIOSK_DEMO")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")

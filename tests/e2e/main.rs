@@ -35,6 +35,7 @@ mod documents;
 mod id_copy;
 mod idcard;
 mod identify;
+mod link_security;
 mod medical_insurance;
 mod menu;
 mod personal_documents;

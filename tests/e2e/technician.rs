@@ -247,7 +247,7 @@ mod cli {
         std::fs::write(
             &file,
             format!(
-                "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base_url}\"\nkiosk_id = \"{id}\"\n\
+                "data_dir = \"{data}\"\n\n[platform]\nbase_url = \"{base_url}\"\nallow_plain_http = true\nkiosk_id = \"{id}\"\n\
                  key_file = \"{dir}/platform.key\"\n\n[devices.idcard]\nkind = \"serial\"\n\
                  path = \"{reader}\"\nbaud = {reader_baud}\n\n[devices.printer]\nkind = \"serial\"\n\
                  path = \"{printer}\"\nbaud = {printer_baud}\n\n[devices.code_scanner]\n\

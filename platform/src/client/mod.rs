@@ -39,6 +39,8 @@ mod traffic_fine;
 mod commands;
 #[cfg(feature = "sim")]
 mod sim_control;
+// TLS: the CA file, the pins, the connector (shared with the kiosk's link check).
+pub mod tls;
 
 pub use catalog::CatalogFetch;
 
@@ -53,6 +55,12 @@ pub enum ClientError {
     /// malformed base URL. Retrying later may help (the platform may be down).
     #[error("platform unreachable: {0}")]
     Network(String),
+    /// The TLS handshake refused the platform's certificate: not signed by a trusted
+    /// authority (see `[platform] ca_file`), none of `[platform] pins`, expired, or for
+    /// another name. Someone may be in between; retrying soon will not help, a person has to
+    /// look (the sync loop backs off and shows it).
+    #[error("{0}")]
+    Certificate(String),
     /// The platform answered with a non-success status. `code` and `message` come from
     /// the JSON error body when there is one (for a non-JSON body, `message` holds its
     /// first 200 characters); `retry_after` from the `Retry-After` header.
@@ -79,6 +87,7 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ClientError::Network(_) => true,
+            ClientError::Certificate(_) => false,
             ClientError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             ClientError::Decode(_) => false,
         }
@@ -128,6 +137,28 @@ impl PlatformClient {
     /// `https://platform.example/api`), signing as `kiosk_id` with `key`. `timeout`
     /// bounds each whole call (connect, send, receive).
     pub fn new(base_url: &str, kiosk_id: &str, key: &[u8], timeout: Duration) -> Self {
+        Self::build(base_url, kiosk_id, key, timeout, tls::Trust::web().ok())
+    }
+
+    /// [`PlatformClient::new`] trusting `trust`'s authorities and pins for `https://`
+    /// (`[platform] ca_file` and `pins`).
+    pub fn with_trust(
+        base_url: &str,
+        kiosk_id: &str,
+        key: &[u8],
+        timeout: Duration,
+        trust: &tls::Trust,
+    ) -> Self {
+        Self::build(base_url, kiosk_id, key, timeout, Some(trust.clone()))
+    }
+
+    fn build(
+        base_url: &str,
+        kiosk_id: &str,
+        key: &[u8],
+        timeout: Duration,
+        trust: Option<tls::Trust>,
+    ) -> Self {
         let base = base_url.trim().trim_end_matches('/');
         let (origin, prefix) = split_base(base);
         let mut config = ureq::Agent::config_builder()
@@ -143,8 +174,31 @@ impl PlatformClient {
             // A proxy from the environment must not capture the local simulator.
             config = config.proxy(None);
         }
+        let config = config.build();
+        let agent = match trust {
+            Some(trust) => {
+                use ureq::unversioned::transport::{
+                    ConnectProxyConnector, Connector, TcpConnector,
+                };
+                // ureq's default chain (CONNECT proxy, TCP, TLS) with our TLS step.
+                let connector =
+                    ().chain(ConnectProxyConnector::default())
+                        .chain(TcpConnector::default())
+                        .chain(tls::PlatformTls {
+                            config: trust.rustls_config(),
+                        });
+                ureq::Agent::with_parts(
+                    config,
+                    connector,
+                    ureq::unversioned::resolver::DefaultResolver::default(),
+                )
+            }
+            // The web roots' configuration could not be built (it always can with ring):
+            // ureq's own TLS, which uses the same roots.
+            None => config.into(),
+        };
         Self {
-            agent: config.build().into(),
+            agent,
             origin,
             prefix,
             kiosk_id: kiosk_id.to_owned(),
@@ -243,7 +297,13 @@ impl PlatformClient {
         };
         let mut response = result.map_err(|e| {
             tracing::debug!(method, path = %full_path, error = %e, "platform call failed");
-            ClientError::Network(e.to_string())
+            match &e {
+                ureq::Error::Rustls(tls) => match tls::certificate_problem(tls) {
+                    Some(why) => ClientError::Certificate(why),
+                    None => ClientError::Network(e.to_string()),
+                },
+                _ => ClientError::Network(e.to_string()),
+            }
         })?;
 
         let status = response.status().as_u16();

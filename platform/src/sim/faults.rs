@@ -36,6 +36,10 @@ pub struct FaultConfig {
     pub rate_429: f64,
     /// Share of `/v1/` requests answered 503 with `Retry-After` (drawn likewise).
     pub rate_503: f64,
+    /// The simulator's clock runs this many seconds ahead of the machine's (negative:
+    /// behind), as a platform whose clock disagrees with the kiosk's: the signed-request
+    /// window and the heartbeat's `server_time` use it. Not a rate: never drawn.
+    pub clock_offset_secs: i64,
 }
 
 impl FaultConfig {
@@ -62,6 +66,7 @@ impl FaultConfig {
                 "drop_rate" => f.drop_rate = num(k, v)?,
                 "rate_429" => f.rate_429 = num(k, v)?,
                 "rate_503" => f.rate_503 = num(k, v)?,
+                "clock_offset_secs" => f.clock_offset_secs = num(k, v)?,
                 other => return Err(format!("unknown fault {other:?}")),
             }
         }

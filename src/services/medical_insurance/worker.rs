@@ -109,7 +109,7 @@ pub fn query(client: &PlatformClient, holder: &Holder) -> Result<Arc<Statement>,
                     code = code.as_deref().unwrap_or(""),
                     "medical-insurance query refused"
                 ),
-                ClientError::Network(_) => {
+                ClientError::Network(_) | ClientError::Certificate(_) => {
                     tracing::warn!("medical-insurance query: platform unreachable")
                 }
                 ClientError::Decode(_) => {

@@ -140,7 +140,9 @@ fn log_refusal(what: &str, e: &ClientError) {
                 "{what} refused"
             )
         }
-        ClientError::Network(_) => tracing::warn!("{what}: platform unreachable"),
+        ClientError::Network(_) | ClientError::Certificate(_) => {
+            tracing::warn!("{what}: platform unreachable")
+        }
         ClientError::Decode(_) => tracing::warn!("{what}: answer breaks the contract"),
     }
 }

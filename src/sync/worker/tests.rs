@@ -415,3 +415,114 @@ fn a_damaged_databases_rows_are_uploaded_exactly_once_and_staff_and_heartbeat_se
     assert_eq!(store_health.status, "fault");
     drop(hostile);
 }
+
+/// A kiosk state talking to `client`, with one ticket in its outbox (no lease needed: the
+/// number is the store's own).
+fn bare_state(dir: &std::path::Path, client: PlatformClient) -> State {
+    let mut store = Store::open(&dir.join("kiosk.sqlite")).unwrap();
+    crate::rating_worker::record(
+        &mut store,
+        &crate::app::Rated {
+            service: crate::services::ServiceId::QueueTicket,
+            case_number: None,
+            level: crate::app::Level::Basic,
+            reasons: vec![crate::app::Reason::LongWait],
+        },
+        Utc::now(),
+    )
+    .unwrap();
+    State::new(
+        store,
+        client,
+        SyncConfig {
+            backoff_base_secs: 1.0,
+            backoff_cap_secs: 300.0,
+            ..SyncConfig::default()
+        },
+        Arc::new(RecordingSink::default()),
+        crate::devices::health::HealthBoard::new(),
+    )
+}
+
+/// A platform whose certificate the kiosk does not trust (here: signed by a CA it was not
+/// given) is its own link state with the words the screens show, the rows stay pending, and
+/// each failed round backs off further instead of retrying at once.
+#[test]
+fn a_refused_certificate_is_shown_as_such_and_backed_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = kiosk_platform::tls_test::TlsTestServer::start();
+    let client = PlatformClient::new(
+        &server.base_url(),
+        DEMO_KIOSK_ID,
+        DEMO_KIOSK_KEY.as_bytes(),
+        Duration::from_secs(30),
+    );
+    let mut state = bare_state(dir.path(), client);
+    let (first, _) = state.round_and_report();
+    assert_eq!(state.link, LinkState::CertificateRefused);
+    let status = state.status();
+    assert!(!status.online);
+    let (_, why) = status.last_error.unwrap();
+    assert!(why.contains("not the expected one"), "{why}");
+    assert_eq!(status.pending, 1);
+    let rows = pending_rows(&state.store);
+    assert_eq!(rows[0].0, 1, "the attempt is counted");
+    assert!(rows[0].2 > Utc::now(), "and the next one is later");
+    assert_eq!(state.failures, 1);
+    assert!(first <= Duration::from_secs(1));
+    // The backoff's ceiling doubles with each failed round (full jitter below it).
+    state.failures = 8;
+    let (later, _) = state.round_and_report();
+    assert_eq!(state.link, LinkState::CertificateRefused);
+    assert_eq!(state.failures, 9);
+    assert!(later <= Duration::from_secs(256), "{later:?}");
+    assert_eq!(server.handshakes(), 0);
+}
+
+/// A platform clock 7 minutes ahead: the platform refuses the signed requests for clock
+/// skew, the kiosk reads the skew off the refusal and shows it as a fault; once the clocks
+/// agree the next round measures it anew at the heartbeat and the fault is gone.
+#[test]
+fn a_clock_refusal_reads_the_skew_and_clears_when_the_clocks_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimServer::start(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        SimConfig::demo(dir.path().join("platform.sqlite")),
+    )
+    .unwrap();
+    let client = || {
+        PlatformClient::new(
+            &sim.base_url(),
+            DEMO_KIOSK_ID,
+            DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(10),
+        )
+    };
+    let offset = |secs| {
+        sim.set_faults(kiosk_platform::sim::FaultConfig {
+            clock_offset_secs: secs,
+            ..Default::default()
+        })
+    };
+    let mut state = bare_state(dir.path(), client());
+    offset(420);
+    state.round_and_report();
+    assert_eq!(state.link, LinkState::ClockSkew);
+    let status = state.status();
+    assert!(status.clock_fault());
+    let skew = status.clock_skew_ms.unwrap();
+    assert!((-421_000..=-419_000).contains(&skew), "{skew}");
+    assert!(state.clock_fault_logged);
+    assert_eq!(status.pending, 1, "kept for later");
+
+    offset(0);
+    // The row's backoff (under a second) first.
+    until_due(&state.store);
+    state.round_and_report();
+    assert_eq!(state.link, LinkState::Online);
+    let status = state.status();
+    assert!(!status.clock_fault(), "{:?}", status.clock_skew_ms);
+    assert!(status.clock_skew_ms.unwrap().abs() < 5_000);
+    assert!(!state.clock_fault_logged);
+    assert_eq!(status.pending, 0);
+}

@@ -152,6 +152,14 @@ pub(crate) struct Shared {
     pub checkin_window: crate::api::appointment::CheckInWindow,
 }
 
+impl Shared {
+    /// The simulator's clock: the machine's, moved by the `clock_offset_secs` knob.
+    pub(crate) fn now(&self) -> chrono::DateTime<Utc> {
+        let offset = self.faults.lock().map_or(0, |f| f.clock_offset_secs);
+        Utc::now() + chrono::Duration::seconds(offset.clamp(-86_400 * 365, 86_400 * 365))
+    }
+}
+
 /// Every `(kiosk, nonce)` accepted in the last [`sign::MAX_CLOCK_SKEW_SECS`] seconds
 /// (counted by the request's own timestamp), so a captured request cannot be replayed:
 /// older requests are refused by the timestamp check, newer ones by this store. Checked in
@@ -341,7 +349,7 @@ fn upload(c: &mut Call<'_>) -> Result<Response, ApiError> {
 
 fn heartbeat(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let beat: Heartbeat = parse_body(c.req)?;
-    let now = Utc::now();
+    let now = c.shared.now();
     store::record_heartbeat(c.conn, c.kiosk_id, &beat, now)?;
     // Acknowledged commands close; the open ones ride on the answer until they are.
     let commands = store::commands::exchange(c.conn, c.kiosk_id, &beat.acks)?;
@@ -413,7 +421,7 @@ fn authenticate(shared: &Shared, req: &Request) -> Result<String, ApiError> {
     }
     // Checked after the signature so the server time is only told to genuine kiosks,
     // which need it to notice their clock is wrong.
-    let now = Utc::now().timestamp();
+    let now = shared.now().timestamp();
     if (now - ts).abs() > sign::MAX_CLOCK_SKEW_SECS {
         return Err(unauthorized(
             "clock_skew",

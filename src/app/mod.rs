@@ -18,6 +18,7 @@ pub mod flow;
 pub mod id_number;
 pub mod identify;
 pub mod idle_timer;
+pub mod masking;
 pub mod rating;
 pub mod router;
 pub mod session;

@@ -112,6 +112,8 @@ impl TechnicianUi {
         let t = window.global::<TechnicianAdapter>();
         let page = c.page();
         t.set_open(page != TechPage::Closed);
+        // A technician may bring a mouse: the pointer shows on this screen only.
+        super::show_cursor(&window, page != TechPage::Closed);
         if page == TechPage::Closed {
             // Nothing of what was shown stays in the window.
             t.set_checks(ModelRc::default());

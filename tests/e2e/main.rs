@@ -35,6 +35,7 @@ mod documents;
 mod id_copy;
 mod idcard;
 mod identify;
+mod keys;
 mod medical_insurance;
 mod menu;
 mod personal_documents;

@@ -383,9 +383,9 @@ impl Kiosk {
         );
         {
             let technician = Rc::downgrade(&technician);
-            staff.on_technician(move || {
+            staff.on_technician(move |badge| {
                 if let Some(t) = technician.upgrade() {
-                    t.open();
+                    t.open_by(badge);
                 }
             });
         }

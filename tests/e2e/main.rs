@@ -50,5 +50,6 @@ mod staff;
 mod store;
 mod sync;
 mod technician;
+mod technician_audit;
 mod traffic_fine;
 mod translations;

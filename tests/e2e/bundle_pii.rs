@@ -15,38 +15,7 @@ use crate::rig::{Page, Rig};
 use kiosk::diag::console::{Job, TechPage};
 use slint::{ComponentHandle, Model};
 
-/// The phone number typed for the ticket's SMS.
-const PHONE: &str = "13912345678";
-
-/// Every way the bundle could carry `value`.
-fn forms(value: &str) -> Vec<(String, Vec<u8>)> {
-    let hex = |bytes: &[u8]| {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into_bytes()
-    };
-    let utf8 = value.as_bytes().to_vec();
-    let (gb, _, _) = encoding_rs::GB18030.encode(value);
-    let utf16: Vec<u8> = value.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    let mut out = vec![
-        ("UTF-8".to_owned(), utf8.clone()),
-        ("GB18030".to_owned(), gb.to_vec()),
-        ("UTF-16LE".to_owned(), utf16.clone()),
-        ("hex of UTF-16LE".to_owned(), hex(&utf16)),
-        ("hex of GB18030".to_owned(), hex(&gb)),
-    ];
-    if !value.is_ascii() {
-        out.push(("hex of UTF-8".to_owned(), hex(&utf8)));
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
+use crate::sample_sessions::{contains, forms, PHONE};
 
 /// One citizen and one service: the card, the `n`-th available tile, its first steps, then
 /// 结束办理 and the card taken back.

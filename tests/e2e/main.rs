@@ -25,11 +25,13 @@
 
 mod ipp;
 mod rig;
+mod sample_sessions;
 
 mod appointment;
 mod bundle_pii;
 mod case_progress;
 mod certificate;
+mod data_pii;
 mod deployment;
 mod documents;
 mod id_copy;

@@ -149,7 +149,11 @@ fn handle(deps: &TechWorkerDeps, audit: &mut Audit, order: TechOrder) -> Option<
             let (mut report, scan) = self_test(deps, DeviceId::IdCard);
             let took = read_time(&deps.health.protocol_log(DeviceId::IdCard).exchanges());
             let outcome = Outcome::Pass(match took {
-                Some(t) => format!("{shown}, {:.1} s", t.as_secs_f64()),
+                // A real reader takes a second or two; the simulator well under one.
+                Some(t) if t >= Duration::from_secs(1) => {
+                    format!("{shown}, {:.1} s", t.as_secs_f64())
+                }
+                Some(t) => format!("{shown}, {:.1} ms", t.as_secs_f64() * 1000.0),
                 None => shown,
             });
             for c in report.checks.iter_mut().filter(|c| c.name == "test card") {

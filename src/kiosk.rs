@@ -154,6 +154,7 @@ impl Kiosk {
         Store::open_at_start(&db).with_context(|| format!("opening {}", db.display()))?;
 
         let window = AppWindow::new().context("creating the window")?;
+        ui::guard_window(&window);
         let sink_ui = ui::UiSink::from_window(&window);
         let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
         // This kiosk's devices: written by the device threads, read by staff and the heartbeat.
@@ -384,9 +385,9 @@ impl Kiosk {
         );
         {
             let technician = Rc::downgrade(&technician);
-            staff.on_technician(move || {
+            staff.on_technician(move |badge| {
                 if let Some(t) = technician.upgrade() {
-                    t.open();
+                    t.open_by(badge);
                 }
             });
         }
@@ -571,6 +572,10 @@ impl Kiosk {
         if fullscreen {
             self.window.window().set_fullscreen(true);
         } else {
+            // The demo in a window on a developer's desktop closes like any window.
+            if self.window.global::<ui::AppAdapter>().get_demo() {
+                ui::allow_close(&self.window);
+            }
             self.window
                 .window()
                 .set_size(slint::LogicalSize::new(1920.0, 1080.0));

@@ -1,6 +1,6 @@
 # The technician screen (issue 16; sourced by scripts/screenshots): the PIN gate (F3) with the
 # demo's technician badge 9001 and PIN 135790 opens it. Shots T1-…: the devices with the
-# reader's protocol log, the receipt printer's self-test and its test page, the code scanner's
+# reader's protocol log, the reader's test-card read (masked), the receipt printer's self-test and its test page, the code scanner's
 # test code, the platform link, the bundle saved on the kiosk; Chinese, then English (the
 # attract screen's language toggle). Starts and ends on the attract screen.
 tech() { s_sign_in 9001 135790; sleep 0.5; }
@@ -12,6 +12,7 @@ tech_save() { tap 796 311; }                            # "save on the kiosk"
 
 tech_walk() {  # $1: "" or "-en"
   tech; shot "T1-technician-devices$1" 1.5
+  tech_test; sleep 0.5; card 5; shot "T1-technician-test-card$1" 1.5
   tech_row 1; tech_test; shot "T1-technician-printer$1" 2
   tech_row 2; tech_test; sleep 0.3; scan 0; shot "T1-technician-code$1" 1
   tech_tab 1; shot "T1-technician-link$1" 2

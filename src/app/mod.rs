@@ -11,6 +11,8 @@
 //! - [`citizen`], [`idle_timer`]: what the card gives, and the idle countdown.
 //! - [`identify`], [`id_number`]: identifying without the card (typed number and SMS
 //!   code, or an e-ID code), and the typed number's checks.
+//! - [`masking`]: how names, ID numbers and phones are masked where the full value is not
+//!   needed (every adapter and the technician's test card use it).
 //! - [`staff`]: the hall staff screen's rules.
 
 pub mod citizen;
@@ -18,6 +20,7 @@ pub mod flow;
 pub mod id_number;
 pub mod identify;
 pub mod idle_timer;
+pub mod masking;
 pub mod rating;
 pub mod router;
 pub mod session;

@@ -33,6 +33,21 @@ pub enum TechOrder {
     CheckLink,
     /// The diagnostic bundle, written to `0`, with the sync thread's last status.
     ExportBundle(Destination, Box<Option<crate::sync::SyncStatus>>),
+    /// A technician signed in with this badge: the worker audits their actions under it.
+    SignedIn(String),
+    /// An action the console carried out itself (the code scanner's test), for the audit.
+    Audit {
+        /// The audit log's action code (`scan_test`).
+        action: String,
+        /// How it went, in words with no personal data (`ok`, `timed out`).
+        result: String,
+    },
+    /// A card was read while the screen is open (held back from the citizens' session):
+    /// the reader's self-test shows it as its test-card read, with this masked line
+    /// (`张*, 440106********1234`).
+    TestCard(String),
+    /// The screen closed: the worker audits the sign-out and forgets the badge.
+    SignedOut,
 }
 
 /// Where the console sends its orders (the worker's channel; a fake in tests).
@@ -220,8 +235,12 @@ impl TechnicianConsole {
         &self.kiosk_id
     }
 
-    /// Opens on the device list; the PIN gate calls it for a technician's PIN.
-    pub fn open(&mut self) {
+    /// Opens on the device list for the technician with `badge`; the PIN gate calls it
+    /// for a technician's PIN. What they do is audited under the badge.
+    pub fn open(&mut self, badge: &str) {
+        if self.page == TechPage::Closed {
+            self.port.send(TechOrder::SignedIn(badge.to_owned()));
+        }
         self.page = TechPage::Devices;
         self.selected = DeviceId::IdCard;
         self.port.send(TechOrder::Refresh);
@@ -243,6 +262,9 @@ impl TechnicianConsole {
 
     /// Closes and forgets what was shown (a test card's masked line, a test scan).
     pub fn close(&mut self) {
+        if self.page != TechPage::Closed {
+            self.port.send(TechOrder::SignedOut);
+        }
         self.page = TechPage::Closed;
         self.rows.clear();
         self.tests.clear();
@@ -329,7 +351,22 @@ impl TechnicianConsole {
     pub fn on_scanned(&mut self, shown: String) {
         if self.wants_scan() {
             self.scan_wait = Job::Done(shown);
+            self.port.send(TechOrder::Audit {
+                action: "scan_test".into(),
+                result: "ok".into(),
+            });
         }
+    }
+
+    /// A card the reader read while the screen is open, masked: the reader's test-card
+    /// read (the worker adds how long it took and answers with the reader's self-test).
+    pub fn on_test_card(&mut self, shown: String) {
+        if self.page == TechPage::Closed {
+            return;
+        }
+        self.selected = DeviceId::IdCard;
+        self.tests.insert(DeviceId::IdCard, Job::Running);
+        self.port.send(TechOrder::TestCard(shown));
     }
 
     /// Runs the link check.
@@ -426,14 +463,17 @@ mod tests {
         let (mut c, port) = console();
         c.self_test();
         assert!(port.0.borrow().is_empty(), "closed: nothing is asked");
-        c.open();
-        assert_eq!(*port.0.borrow(), [TechOrder::Refresh]);
+        c.open("9001");
+        assert_eq!(
+            *port.0.borrow(),
+            [TechOrder::SignedIn("9001".into()), TechOrder::Refresh]
+        );
         c.select(DeviceId::IdCard);
         c.self_test();
         c.self_test();
         assert_eq!(
             port.0.borrow().len(),
-            2,
+            3,
             "a second tap while it runs asks nothing"
         );
         assert_eq!(*c.test_of(DeviceId::IdCard), Job::Running);
@@ -444,7 +484,7 @@ mod tests {
     #[test]
     fn the_code_scanner_test_takes_the_next_scan_only_while_it_waits() {
         let (mut c, port) = console();
-        c.open();
+        c.open("9001");
         assert!(!c.wants_scan());
         c.select(DeviceId::CodeScanner);
         c.self_test();
@@ -453,16 +493,21 @@ mod tests {
         assert!(!c.wants_scan(), "one code answers the test");
         assert_eq!(*c.scan_test(), Job::Done("case number SB-2026…0042".into()));
         assert_eq!(
-            port.0.borrow().len(),
-            1,
-            "the scanner's test needs no worker"
+            port.0.borrow()[2..],
+            [TechOrder::Audit {
+                action: "scan_test".into(),
+                result: "ok".into()
+            }],
+            "the scanner's test needs no worker but its audit row"
         );
+        c.close();
+        assert_eq!(port.0.borrow().last(), Some(&TechOrder::SignedOut));
     }
 
     #[test]
     fn the_link_page_checks_once_and_closing_forgets_everything() {
         let (mut c, port) = console();
-        c.open();
+        c.open("9001");
         c.show(TechPage::Link);
         c.show(TechPage::Link);
         assert_eq!(
@@ -492,7 +537,7 @@ mod tests {
         use std::time::Duration;
         let (mut c, _port) = console();
         c.touch(Duration::from_secs(10));
-        c.open();
+        c.open("9001");
         assert!(!c.tick(Duration::from_secs(10) + IDLE_CLOSE - Duration::from_secs(1)));
         c.touch(Duration::from_secs(200));
         assert!(!c.tick(Duration::from_secs(10) + IDLE_CLOSE));

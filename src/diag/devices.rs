@@ -191,7 +191,7 @@ pub fn test_reader<T: std::io::Read + std::io::Write>(
         Ok(true) => match reader.select_card().and_then(|()| reader.read_text_photo()) {
             Ok(card) => Outcome::Pass(format!(
                 "{} {} (valid to {})",
-                super::mask_name(&card.name),
+                crate::app::masking::name(&card.name),
                 card.masked_id(),
                 card.valid_to
             )),

@@ -47,23 +47,3 @@ impl Outcome {
         }
     }
 }
-
-/// A name masked for a screen that does not need it whole: the family name's first
-/// character, then one `*` per further character (张伟 → 张*, 欧阳䶮然 → 欧***).
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.trim().chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_keep_their_first_character_only() {
-        assert_eq!(super::mask_name("张伟"), "张*");
-        assert_eq!(super::mask_name("欧阳䶮然"), "欧***");
-        assert_eq!(super::mask_name(""), "");
-    }
-}

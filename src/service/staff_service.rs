@@ -125,8 +125,8 @@ pub fn spawn(deps: StaffServiceDeps) -> anyhow::Result<Spawned<StaffCommand>> {
 }
 
 /// Writes one audit row (and its outbox row); a failure is logged, never shown as the
-/// action's failure (the action happened).
-fn audit(store: &mut Store, role: &str, badge: &str, action: &str, result: &str) {
+/// action's failure (the action happened). The technician worker writes its rows with it.
+pub fn audit(store: &mut Store, role: &str, badge: &str, action: &str, result: &str) {
     let cut = |t: &str| -> String {
         t.chars()
             .take(kiosk_platform::api::audit::AUDIT_TEXT_MAX)

@@ -316,7 +316,11 @@ impl KioskUi {
                 if shown.greeting != Some(session.token()) {
                     shown.greeting = Some(session.token());
                     let c = session.citizen();
-                    menu.set_citizen_name(c.map(|c| c.name.clone()).unwrap_or_default().into());
+                    menu.set_citizen_name(
+                        c.map(|c| crate::app::masking::name(&c.name))
+                            .unwrap_or_default()
+                            .into(),
+                    );
                     menu.set_masked_id(c.map(|c| c.masked_id.clone()).unwrap_or_default().into());
                     menu.set_identified_by(match c.map(|c| c.by) {
                         Some(IdentifiedBy::Typed) => 1,

@@ -26,7 +26,7 @@ pub struct StaffUi {
     clock: SessionClock,
     ticker: Timer,
     /// Opens the technician screen: the gate's answer to a technician's badge and PIN.
-    on_technician: RefCell<Option<Box<dyn Fn()>>>,
+    on_technician: RefCell<Option<Box<dyn Fn(&str)>>>,
 }
 
 thread_local! {
@@ -56,7 +56,7 @@ impl StaffUi {
     }
 
     /// What a technician's sign-in opens (the kiosk hands the technician screen's `open`).
-    pub fn on_technician(&self, open: impl Fn() + 'static) {
+    pub fn on_technician(&self, open: impl Fn(&str) + 'static) {
         *self.on_technician.borrow_mut() = Some(Box::new(open));
     }
 
@@ -67,8 +67,11 @@ impl StaffUi {
         // A technician signed in: the gate hands over to their screen (which has its own
         // idle close) and signs its own side out; the staff screen stays closed.
         if self.controller.borrow().mode() == Mode::Technician {
+            let badge = (self.controller.borrow().signed_in())
+                .map(|who| who.badge.clone())
+                .unwrap_or_default();
             if let Some(open) = self.on_technician.borrow().as_ref() {
-                open();
+                open(&badge);
             }
             self.controller.borrow_mut().close();
         }

@@ -19,6 +19,10 @@ use crate::diag::bundle::Destination;
 use crate::diag::console::{Job, TechPage, TechnicianConsole, DEVICES};
 use crate::diag::Outcome;
 
+/// The badge the audit log names when the screen opened without the PIN gate (the demo's
+/// panel, tests).
+pub const NO_BADGE: &str = "-";
+
 /// The technician screen's state on the UI thread.
 pub struct TechnicianUi {
     window: slint::Weak<AppWindow>,
@@ -74,7 +78,12 @@ fn scan_shown(code: &ScannedCode) -> String {
 impl TechnicianUi {
     /// Opens the screen: the PIN gate calls it for a technician's PIN.
     pub fn open(&self) {
-        self.update(|c| c.open());
+        self.open_by(NO_BADGE);
+    }
+
+    /// Opens the screen for the technician with `badge` (the PIN gate's result).
+    pub fn open_by(&self, badge: &str) {
+        self.update(|c| c.open(badge));
     }
 
     /// Whether the screen is shown.
@@ -112,6 +121,8 @@ impl TechnicianUi {
         let t = window.global::<TechnicianAdapter>();
         let page = c.page();
         t.set_open(page != TechPage::Closed);
+        // A technician may bring a mouse: the pointer shows on this screen only.
+        super::show_cursor(&window, page != TechPage::Closed);
         if page == TechPage::Closed {
             // Nothing of what was shown stays in the window.
             t.set_checks(ModelRc::default());
@@ -283,6 +294,17 @@ impl TechnicianUi {
                 self.apply(|c| c.on_scanned(shown));
                 true
             }
+            // A card on the reader while the technician works is the test card: read and
+            // shown masked on the reader's self-test, never a citizen's session.
+            KioskEvent::CardRead(card) if self.is_open() => {
+                let shown = format!(
+                    "{}, {}",
+                    crate::app::masking::name(&card.name),
+                    card.masked_id
+                );
+                self.apply(|c| c.on_test_card(shown));
+                true
+            }
             // A card or a code while the technician works is not a citizen's.
             KioskEvent::CardRead(_) | KioskEvent::CardRefused(_) | KioskEvent::CodeScanned(_) => {
                 self.is_open()
@@ -327,7 +349,7 @@ pub fn connect(
         }};
     }
     wire!(on_touched, |_c, _ui| ());
-    wire!(on_demo_open, |c, _ui| c.open());
+    wire!(on_demo_open, |c, _ui| c.open(NO_BADGE));
     wire!(on_close, |c, _ui| c.close());
     wire!(on_show, |c, _ui, page| c.show(match page {
         1 => TechPage::Link,

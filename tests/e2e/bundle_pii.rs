@@ -1,6 +1,6 @@
 //! The diagnostic bundle holds no personal data: every service is run with the sample
-//! citizens first (a card each, each service on the menu in turn, a queue ticket with a
-//! phone number for its SMS), with the kiosk's logs written to its data folder as on a real
+//! citizens first ([`crate::sample_sessions::walk_every_service`]: the journeys to every
+//! page and paper with personal data, then each card at each service), with the kiosk's logs written to its data folder as on a real
 //! kiosk; then the bundle is exported from the technician screen, every entry is
 //! decompressed, and none may hold a sample citizen's ID number, name, address or phone, in
 //! UTF-8, GB18030 (what the receipt printer is sent), UTF-16LE (the card's text block) or as
@@ -9,95 +9,9 @@
 //! It runs in a process of its own (this binary again, with only it in it): the kiosk's
 //! logging is process-wide, and other tests' kiosks must not write into this one's log.
 
-use std::time::Duration;
-
-use crate::rig::{Page, Rig};
+use crate::rig::Rig;
+use crate::sample_sessions::{contains, forms, PHONE};
 use kiosk::diag::console::{Job, TechPage};
-use slint::{ComponentHandle, Model};
-
-/// The phone number typed for the ticket's SMS.
-const PHONE: &str = "13912345678";
-
-/// Every way the bundle could carry `value`.
-fn forms(value: &str) -> Vec<(String, Vec<u8>)> {
-    let hex = |bytes: &[u8]| {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into_bytes()
-    };
-    let utf8 = value.as_bytes().to_vec();
-    let (gb, _, _) = encoding_rs::GB18030.encode(value);
-    let utf16: Vec<u8> = value.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    let mut out = vec![
-        ("UTF-8".to_owned(), utf8.clone()),
-        ("GB18030".to_owned(), gb.to_vec()),
-        ("UTF-16LE".to_owned(), utf16.clone()),
-        ("hex of UTF-16LE".to_owned(), hex(&utf16)),
-        ("hex of GB18030".to_owned(), hex(&gb)),
-    ];
-    if !value.is_ascii() {
-        out.push(("hex of UTF-8".to_owned(), hex(&utf8)));
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// One citizen and one service: the card, the `n`-th available tile, its first steps, then
-/// 结束办理 and the card taken back.
-fn one_session(rig: &Rig, card: &idcard::IdCard, n: usize) -> usize {
-    eprintln!("bundle: session {n} of {}", card.masked_id());
-    rig.reader().place_card(card.clone());
-    rig.wait_for("the menu", |r| r.page() == Page::Menu);
-    let entries = rig
-        .kiosk
-        .window()
-        .global::<kiosk::ui::MenuAdapter>()
-        .get_entries();
-    let titles: Vec<String> = entries
-        .iter()
-        .filter(|e| e.unavailable == kiosk::ui::Unavailable::None)
-        .map(|e| e.title.to_string())
-        .collect();
-    rig.tap(&titles[n % titles.len()]);
-    for _ in 0..5 {
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(400));
-        std::thread::sleep(Duration::from_millis(20));
-        rig.pump();
-    }
-    rig.tap("结束办理");
-    rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
-    rig.reader().remove_card();
-    let polled = rig.reader().commands_received();
-    rig.wait_for("the reader to see the card gone", |r| {
-        r.reader().commands_received() >= polled + 2
-    });
-    titles.len()
-}
-
-fn ticket_with_sms(rig: &Rig, card: &idcard::IdCard) {
-    rig.reader().place_card(card.clone());
-    rig.wait_for("the menu", |r| r.page() == Page::Menu);
-    rig.tap("取号");
-    rig.tap("A  综合受理");
-    for d in PHONE.chars() {
-        rig.tap(&d.to_string());
-    }
-    rig.tap("打印号票");
-    rig.wait_for("the ticket", |r| r.page() == Page::TicketDone);
-    rig.tap("完成");
-    rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
-    rig.reader().remove_card();
-    let polled = rig.reader().commands_received();
-    rig.wait_for("the reader to see the card gone", |r| {
-        r.reader().commands_received() >= polled + 2
-    });
-}
 
 #[test]
 fn the_bundle_holds_no_personal_data_of_the_sample_citizens() {
@@ -128,33 +42,9 @@ fn bundle_in_this_process() {
         let data = rig.dir.path().join("data");
         let _log = kiosk::logging::init(&data);
         rig.wait_until_ready();
+        // Every service with the sample citizens, as the data-folder test runs them.
+        crate::sample_sessions::walk_every_service(&rig);
         let cards = idcard::sim::sample_cards();
-        // Every card that opens a session (陈静's is expired: it is refused with a notice,
-        // which is run too), every service on the menu for each.
-        let refused = &cards[2];
-        rig.reader().place_card(refused.clone());
-        let polled = rig.reader().commands_received();
-        rig.wait_for("the refused card to be read", |r| {
-            r.reader().commands_received() >= polled + 6
-        });
-        assert_eq!(rig.page(), Page::Attract);
-        rig.reader().remove_card();
-        let polled = rig.reader().commands_received();
-        rig.wait_for("the reader to see the card gone", |r| {
-            r.reader().commands_received() >= polled + 2
-        });
-        for (i, card) in cards.iter().enumerate().filter(|(i, _)| *i != 2) {
-            let mut n = 0;
-            loop {
-                let tiles = one_session(&rig, card, n);
-                n += 1;
-                if n >= tiles {
-                    break;
-                }
-            }
-            eprintln!("bundle: card {i}: {n} services");
-        }
-        ticket_with_sms(&rig, &cards[0]);
         rig.wait_for("the outbox to drain", |r| {
             r.store().outbox_counts().unwrap().pending == 0
         });

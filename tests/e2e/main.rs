@@ -25,17 +25,20 @@
 
 mod ipp;
 mod rig;
+mod sample_sessions;
 
 mod appointment;
 mod bundle_pii;
 mod case_progress;
 mod certificate;
+mod data_pii;
 mod deployment;
 mod documents;
 mod id_copy;
 mod idcard;
 mod identify;
 mod link_security;
+mod keys;
 mod medical_insurance;
 mod menu;
 mod personal_documents;
@@ -50,5 +53,6 @@ mod staff;
 mod store;
 mod sync;
 mod technician;
+mod technician_audit;
 mod traffic_fine;
 mod translations;

@@ -12,6 +12,7 @@
 //! - [`identify`], [`id_number`]: identifying without the card (typed number and SMS
 //!   code, or an e-ID code), and the typed number's checks.
 //! - [`staff`]: the hall staff screen's rules.
+//! - [`take_card`]: "take your ID card" on the way out of a session that used it.
 
 pub mod citizen;
 pub mod flow;
@@ -22,6 +23,7 @@ pub mod rating;
 pub mod router;
 pub mod session;
 pub mod staff;
+pub mod take_card;
 
 pub use citizen::Citizen;
 pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
@@ -29,6 +31,7 @@ pub use idle_timer::{IdleState, IdleTimer};
 pub use rating::{Level, Rated, Rating, RatingPort, RatingStep, Reason};
 pub use router::{Router, Screen};
 pub use session::{Lang, MenuNotice, Notice, Reply, ScannedCode, Session, SessionToken};
+pub use take_card::{CardPlace, TakeCard};
 
 // The event bus and the catalog's areas, where the device and sync threads have always
 // found them.

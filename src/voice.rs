@@ -205,16 +205,22 @@ fn run(
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        // A queue of one: only the newest of the prompts waiting is spoken.
-        let mut order = order;
-        while let Ok(next) = orders.try_recv() {
-            match next {
-                VoiceOrder::Volume(_) | VoiceOrder::Quiet(_) => apply(&mut settings, &next, status),
-                _ => order = next,
+        // A queue of one: only the newest of the prompts waiting is spoken; every setting
+        // that came with them is taken, in order.
+        let mut latest = None;
+        for order in std::iter::once(order).chain(std::iter::from_fn(|| orders.try_recv().ok())) {
+            match order {
+                VoiceOrder::Volume(_) | VoiceOrder::Quiet(_) => {
+                    apply(&mut settings, &order, status)
+                }
+                other => latest = Some(other),
             }
         }
+        let Some(order) = latest else {
+            continue;
+        };
         match order {
-            VoiceOrder::Volume(_) | VoiceOrder::Quiet(_) => apply(&mut settings, &order, status),
+            VoiceOrder::Volume(_) | VoiceOrder::Quiet(_) => {}
             VoiceOrder::Stop => {
                 if let Some(s) = speaking.take() {
                     s.stop();

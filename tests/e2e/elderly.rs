@@ -74,7 +74,11 @@ fn elderly_mode_scales_the_text_shows_fewer_tiles_waits_longer_and_ends_with_the
         assert_eq!(rig.page(), Page::Attract);
         assert_eq!(scale(&rig), 1.0, "the wipe ends elderly mode");
 
-        // The next citizen gets the normal menu and timing.
+        // The next citizen gets the normal menu and timing (the card leaves the reader
+        // first, so it is read again).
+        rig.reader().remove_card();
+        std::thread::sleep(Duration::from_millis(600));
+        rig.pump();
         rig.swipe_sample_card();
         assert!(tiles(&rig) > 3, "more tiles a page without elderly mode");
         seconds(60);

@@ -38,6 +38,9 @@ pub struct Config {
     /// The hall staff screen.
     #[serde(default)]
     pub staff: StaffConfig,
+    /// Voice guidance (`[voice]`).
+    #[serde(default)]
+    pub voice: VoiceConfig,
     /// The hall's QR codes (needed with a code scanner).
     #[serde(default)]
     pub codes: Option<CodesConfig>,
@@ -464,6 +467,65 @@ pub enum SerialDevice {
     Simulated,
 }
 
+/// Voice guidance: the spoken prompts and their player (`src/voice.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// Prompts are spoken at all (each citizen may still turn them off).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The player and its arguments; the WAV comes on its standard input.
+    #[serde(default = "default_voice_player")]
+    pub player: Vec<String>,
+    /// The folder with `zh/` and `en/` prompts; default: the package's
+    /// `/usr/share/citizen-window/voice`, else the source tree's `assets/voice`.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// 0–100 (the staff screen changes it).
+    #[serde(default = "default_voice_volume")]
+    pub volume: u8,
+    /// Silent hours, `"22:00-07:00"` (the staff screen changes them); none: never.
+    #[serde(default)]
+    pub quiet_hours: Option<String>,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            player: default_voice_player(),
+            dir: None,
+            volume: default_voice_volume(),
+            quiet_hours: None,
+        }
+    }
+}
+
+impl VoiceConfig {
+    /// Where the prompts are.
+    pub fn prompts_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.dir {
+            return dir.clone();
+        }
+        let packaged = PathBuf::from("/usr/share/citizen-window/voice");
+        if packaged.is_dir() {
+            packaged
+        } else {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/voice"))
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_voice_player() -> Vec<String> {
+    ["aplay", "-q", "-"].map(String::from).to_vec()
+}
+fn default_voice_volume() -> u8 {
+    80
+}
+
 /// Session timing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -480,6 +542,21 @@ pub struct SessionConfig {
     /// Ask for a rating (好差评) after a session that used a service.
     #[serde(default = "default_rating")]
     pub rating: bool,
+    /// "Take your ID card" at the end of a session while the card is still there.
+    #[serde(default = "default_take_card")]
+    pub take_card: bool,
+    /// How long "take your ID card" waits for a citizen who walked away.
+    #[serde(default = "default_take_card_secs")]
+    pub take_card_secs: u64,
+    /// Elderly mode's idle time before the countdown (longer than `idle_secs`).
+    #[serde(default = "default_elderly_idle_secs")]
+    pub elderly_idle_secs: u64,
+    /// Elderly mode's countdown (slower than `countdown_secs`).
+    #[serde(default = "default_elderly_countdown_secs")]
+    pub elderly_countdown_secs: u64,
+    /// High contrast as the kiosk's default (each session may toggle it).
+    #[serde(default)]
+    pub high_contrast: bool,
 }
 
 impl Default for SessionConfig {
@@ -489,6 +566,11 @@ impl Default for SessionConfig {
             countdown_secs: default_countdown_secs(),
             done_secs: default_done_secs(),
             rating: default_rating(),
+            take_card: default_take_card(),
+            take_card_secs: default_take_card_secs(),
+            elderly_idle_secs: default_elderly_idle_secs(),
+            elderly_countdown_secs: default_elderly_countdown_secs(),
+            high_contrast: false,
         }
     }
 }
@@ -613,6 +695,18 @@ fn default_countdown_secs() -> u64 {
 }
 fn default_rating() -> bool {
     true
+}
+fn default_take_card() -> bool {
+    true
+}
+fn default_take_card_secs() -> u64 {
+    30
+}
+fn default_elderly_idle_secs() -> u64 {
+    180
+}
+fn default_elderly_countdown_secs() -> u64 {
+    30
 }
 
 fn default_done_secs() -> u64 {

@@ -30,6 +30,8 @@ pub enum KioskEvent {
     CardRead(Citizen),
     /// A card was presented but cannot start a session.
     CardRefused(Notice),
+    /// The reader no longer sees the card that was on it (read or refused).
+    CardGone,
     /// A citizen service's worker answered an order of the session named in the reply.
     Service(Reply<ServiceEvent>),
     /// The identity worker answered (identifying without the card).

@@ -307,7 +307,17 @@ impl Kiosk {
             Duration::from_secs(config.session.countdown_secs),
             Duration::from_secs(config.session.done_secs),
         )
-        .with_identity(Box::new(identity));
+        .with_identity(Box::new(identity))
+        .with_elderly_timing(
+            Duration::from_secs(config.session.elderly_idle_secs),
+            Duration::from_secs(config.session.elderly_countdown_secs),
+        )
+        .with_high_contrast(config.session.high_contrast);
+        let router = if config.session.take_card {
+            router.with_take_card(Duration::from_secs(config.session.take_card_secs))
+        } else {
+            router
+        };
         let (rating_worker, ratings) =
             crate::rating_worker::spawn(crate::rating_worker::RatingWorkerDeps {
                 db_path: db.clone(),
@@ -392,6 +402,11 @@ impl Kiosk {
             });
         }
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
+        // Issue 17: the help request staff and the heartbeat see; the spoken prompts.
+        ui.use_help(health.help().clone());
+        if let Some(voice) = crate::voice::start(&config.voice) {
+            ui.set_voice(voice);
+        }
 
         let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
         resets.register(DeviceId::IdCard, idcard.reset_order());

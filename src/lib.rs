@@ -8,9 +8,12 @@
 //! - [`services`]: one folder per citizen service (flow, worker, adapter) and the registry.
 //! - [`worker`]: the one worker type every service thread runs on.
 //! - [`events`]: the event bus from background threads to the UI thread.
+//! - [`help`]: "call staff": the standing request staff see and the heartbeat carries.
 //! - [`identity_worker`]: identifying without the card (SMS codes, e-ID codes) against the
 //!   platform.
 //! - [`ui`]: the shell's Slint glue (window, attract, menu, staff, demo panel).
+//! - [`voice`]: the spoken prompts' player thread (a child process per prompt) and which
+//!   prompt each screen speaks.
 //! - [`diag`]: the technicians' diagnostics (device self-tests, protocol logs, the platform
 //!   link, the diagnostic bundle, the technician console), shared by the screen and
 //!   `kiosk diag`.
@@ -45,6 +48,7 @@ pub mod devices;
 pub mod diag;
 pub mod documents;
 pub mod events;
+pub mod help;
 pub mod identity_worker;
 pub mod kiosk;
 pub mod logging;
@@ -57,4 +61,5 @@ pub mod start_record;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod voice;
 pub mod worker;

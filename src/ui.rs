@@ -16,6 +16,8 @@ mod qr;
 mod rating_adapter;
 mod staff_adapter;
 mod technician_adapter;
+#[cfg(test)]
+mod theme_contrast;
 
 pub use app_adapter::{
     connect as connect_app, monotonic_clock, DeviceFaults, KioskUi, SessionClock, UiSink,

@@ -34,6 +34,7 @@ fn beat(acks: Vec<CommandAck>) -> Heartbeat {
         failed_starts: 0,
         failed_versions: Vec::new(),
         acks,
+        help_requested_at: None,
     }
 }
 

@@ -181,6 +181,10 @@ fn heartbeats_are_kept_per_kiosk() {
             starts: 5,
         }],
         acks: Vec::new(),
+        // "Call staff" at the kiosk: the simulator keeps it and its admin GET shows it.
+        help_requested_at: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-12-01T10:15:00+08:00").unwrap(),
+        ),
     };
     let ack = c.heartbeat(&beat).unwrap();
     assert!((Utc::now() - ack.server_time).num_seconds().abs() < 60);

@@ -88,6 +88,12 @@ pub trait Flow {
     fn case_number(&self) -> Option<String> {
         None
     }
+    /// Whether the citizen's ID card may lie on the document scanner's glass now (an ID
+    /// copy once its scanning began): the session's end then asks them to take it from
+    /// there. Default: no.
+    fn card_on_glass(&self) -> bool {
+        false
+    }
 }
 
 /// The citizen services the shell can start: the menu's tiles, and a scanned code on the

@@ -34,6 +34,17 @@ impl IdleTimer {
         }
     }
 
+    /// New limits (elderly mode); the time since the last touch counts against them.
+    pub fn set_limits(&mut self, idle_after: Duration, countdown: Duration) {
+        self.idle_after = idle_after;
+        self.countdown = countdown;
+    }
+
+    /// The idle time and the countdown's length.
+    pub fn limits(&self) -> (Duration, Duration) {
+        (self.idle_after, self.countdown)
+    }
+
     /// The citizen touched the screen at `now`.
     pub fn touch(&mut self, now: Duration) {
         self.last_touch = now;

@@ -14,6 +14,7 @@
 //! - [`masking`]: how names, ID numbers and phones are masked where the full value is not
 //!   needed (every adapter and the technician's test card use it).
 //! - [`staff`]: the hall staff screen's rules.
+//! - [`take_card`]: "take your ID card" on the way out of a session that used it.
 
 pub mod citizen;
 pub mod flow;
@@ -25,6 +26,7 @@ pub mod rating;
 pub mod router;
 pub mod session;
 pub mod staff;
+pub mod take_card;
 
 pub use citizen::Citizen;
 pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
@@ -32,6 +34,7 @@ pub use idle_timer::{IdleState, IdleTimer};
 pub use rating::{Level, Rated, Rating, RatingPort, RatingStep, Reason};
 pub use router::{Router, Screen};
 pub use session::{Lang, MenuNotice, Notice, Reply, ScannedCode, Session, SessionToken};
+pub use take_card::{CardPlace, TakeCard};
 
 // The event bus and the catalog's areas, where the device and sync threads have always
 // found them.

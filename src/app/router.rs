@@ -5,7 +5,9 @@
 //! session that used a service ends by "finish", its done time or "back" out of a session
 //! with no citizen, the rating step shows (idle expiry goes straight to the attract screen:
 //! the citizen has left); it comes after the wipe, so it never keeps their data or delays
-//! the end.
+//! the end. When the session used the ID card and the card is still on the reader (or on
+//! the scanner's glass), "take your ID card" shows first, after the wipe too: the card, then
+//! the rating.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -17,7 +19,8 @@ use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
 use super::identify::{IdentifyFlow, IdentityEvent, IdentityPort, Outcome};
 use super::idle_timer::IdleState;
 use super::rating::{Level, Rated, Rating, RatingDone, RatingPort, Reason};
-use super::session::{Notice, Reply, ScannedCode, Session};
+use super::session::{Lang, Notice, Reply, ScannedCode, Session};
+use super::take_card::{CardPlace, TakeCard};
 
 /// What is on screen.
 #[derive(Debug)]
@@ -32,6 +35,8 @@ pub enum Screen<F, I> {
     Service(F),
     /// "How was the service?", after the session ended (nobody's data is held).
     Rating(Rating<I>),
+    /// "Take your ID card", after the session ended (nobody's data is held).
+    TakeCard(TakeCard<I>),
 }
 
 /// The session shell over a registry of services.
@@ -45,6 +50,10 @@ pub struct Router<R: Registry> {
     /// Where ratings go; none: no rating step.
     ratings: Option<Rc<dyn RatingPort<R::Id>>>,
     identity: Option<Box<dyn IdentityPort>>,
+    /// The reader sees a card (read or refused) and has not yet said it is gone.
+    card_present: bool,
+    /// How long "take your ID card" waits for a citizen who walked away; none: no such page.
+    take_card_for: Option<Duration>,
 }
 
 impl<R: Registry> Router<R> {
@@ -63,7 +72,51 @@ impl<R: Registry> Router<R> {
             used: None,
             ratings: None,
             identity: None,
+            card_present: false,
+            take_card_for: None,
         }
+    }
+
+    /// Shows "take your ID card" at the end of a session while the card is still there,
+    /// for at most `limit` (the citizen may have walked away).
+    pub fn with_take_card(mut self, limit: Duration) -> Self {
+        self.take_card_for = Some(limit);
+        self
+    }
+
+    /// Elderly mode's idle time and countdown (longer than the normal ones).
+    pub fn with_elderly_timing(mut self, idle_after: Duration, countdown: Duration) -> Self {
+        self.session.set_elderly_timing(idle_after, countdown);
+        self
+    }
+
+    /// High contrast as the kiosk's default (each session may toggle it).
+    pub fn with_high_contrast(mut self, high: bool) -> Self {
+        self.session.set_contrast_default(high);
+        self
+    }
+
+    /// Elderly mode's toggle (attract screen, menu): for this session only.
+    pub fn toggle_elderly(&mut self, now: Duration) {
+        self.session.toggle_elderly();
+        self.session.touch(now);
+    }
+
+    /// The header's voice on/off: for this session only.
+    pub fn toggle_muted(&mut self, now: Duration) {
+        self.session.toggle_muted();
+        self.session.touch(now);
+    }
+
+    /// High contrast's toggle (attract screen, menu): for this session only.
+    pub fn toggle_contrast(&mut self, now: Duration) {
+        self.session.toggle_contrast();
+        self.session.touch(now);
+    }
+
+    /// Whether the reader sees a card now.
+    pub fn card_present(&self) -> bool {
+        self.card_present
     }
 
     /// Offers the rating step after each session that used a service, sending ratings to
@@ -233,7 +286,12 @@ impl<R: Registry> Router<R> {
     /// A valid card was read. Starts a session only from the attract screen: a card read in
     /// the middle of someone's session is ignored.
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
+        self.card_present = true;
         self.leave_rating();
+        // A card on the reader while the glass page waits: that citizen has their card.
+        if matches!(self.screen, Screen::TakeCard(_)) {
+            self.screen = Screen::Attract;
+        }
         // On the identifying page the card is the better way: it takes over.
         if matches!(self.screen, Screen::Attract | Screen::Identify(_)) {
             self.identified(citizen, now);
@@ -242,10 +300,44 @@ impl<R: Registry> Router<R> {
 
     /// A card could not start a session: a notice on the attract screen.
     pub fn card_refused(&mut self, notice: Notice, now: Duration) {
+        self.card_present = true;
         self.leave_rating();
         if matches!(self.screen, Screen::Attract) {
             self.session.set_notice(notice, now);
         }
+    }
+
+    /// The reader no longer sees a card: "take your ID card" on the reader is done.
+    pub fn card_gone(&mut self, now: Duration) {
+        self.card_present = false;
+        if let Screen::TakeCard(t) = &self.screen {
+            if t.place() == CardPlace::Reader {
+                self.card_taken(now);
+            }
+        }
+    }
+
+    /// "I have taken my card" on the take-card page (the scanner's glass cannot tell).
+    pub fn take_card_done(&mut self, now: Duration) {
+        if matches!(self.screen, Screen::TakeCard(_)) {
+            self.card_taken(now);
+        }
+    }
+
+    /// The card is back with its holder: the rating step if the session earned one, else
+    /// the attract screen (in Chinese, as after every session).
+    fn card_taken(&mut self, now: Duration) {
+        let Screen::TakeCard(t) = &mut self.screen else {
+            return;
+        };
+        let rate = t.take_rating();
+        self.session.keep_lang(Lang::Zh);
+        self.screen = match (rate, &self.ratings) {
+            (Some((service, case)), Some(_)) => {
+                Screen::Rating(Rating::new(service, case, Some(now)))
+            }
+            _ => Screen::Attract,
+        };
     }
 
     /// A scanned code: on the attract screen a service may claim it (and a session starts
@@ -289,7 +381,7 @@ impl<R: Registry> Router<R> {
                     self.session.touch(now);
                 }
             }
-            Screen::Menu | Screen::Rating(_) | Screen::Identify(_) => {}
+            Screen::Menu | Screen::Rating(_) | Screen::Identify(_) | Screen::TakeCard(_) => {}
         }
     }
 
@@ -414,9 +506,18 @@ impl<R: Registry> Router<R> {
             self.session.countdown(),
             self.session.notice(),
             self.session.token(),
+            self.session.elderly(),
+            self.session.high_contrast(),
         );
         match &mut self.screen {
             Screen::Attract => {
+                // Choices made on the attract screen by someone who then left do not wait
+                // for the next citizen.
+                if self.session.chosen_on_attract()
+                    && self.session.idle_state(now) == IdleState::Expired
+                {
+                    self.session.wipe();
+                }
                 self.session.hide_countdown();
                 self.session.expire_notice(now);
             }
@@ -425,6 +526,15 @@ impl<R: Registry> Router<R> {
                 if let RatingDone::Leave(rated) = r.tick(now) {
                     self.rating_over();
                     self.send(rated);
+                }
+            }
+            Screen::TakeCard(t) => {
+                self.session.hide_countdown();
+                let limit = self.take_card_for.unwrap_or_default();
+                if t.timed_out(now, limit) {
+                    // The citizen walked away: no rating, the attract screen.
+                    self.session.keep_lang(Lang::Zh);
+                    self.screen = Screen::Attract;
                 }
             }
             Screen::Menu => self.idle(now),
@@ -449,12 +559,42 @@ impl<R: Registry> Router<R> {
                 self.session.countdown(),
                 self.session.notice(),
                 self.session.token(),
+                self.session.elderly(),
+                self.session.high_contrast(),
             )
     }
 
     fn idle(&mut self, now: Duration) {
         if self.session.idle_state(now) == IdleState::Expired {
+            let place = self.card_left();
             self.wipe();
+            // The citizen has left (no rating), perhaps without the card.
+            self.take_card(place, Some(now), None);
+        }
+    }
+
+    /// Where the citizen's card still lies, if the kiosk must ask them to take it.
+    fn card_left(&self) -> Option<CardPlace> {
+        self.take_card_for?;
+        let on_glass = matches!(&self.screen, Screen::Service(f) if f.card_on_glass());
+        if on_glass {
+            Some(CardPlace::Glass)
+        } else if self.card_present {
+            Some(CardPlace::Reader)
+        } else {
+            None
+        }
+    }
+
+    /// After the wipe: "take your ID card" when it is still there.
+    fn take_card(
+        &mut self,
+        place: Option<CardPlace>,
+        now: Option<Duration>,
+        then_rate: Option<(R::Id, Option<String>)>,
+    ) {
+        if let Some(place) = place {
+            self.screen = Screen::TakeCard(TakeCard::new(place, now, then_rate));
         }
     }
 
@@ -475,9 +615,18 @@ impl<R: Registry> Router<R> {
                 *case = flow.case_number().or(case.take());
             }
         }
+        let place = self.card_left();
+        let lang = self.session.lang();
         // Chinese again, as after every wipe: the rating step is the attract screen's
         // neighbour (a language chosen on it holds for the next card, as there).
         self.wipe();
+        if place.is_some() {
+            // The card first, in the language the citizen chose; the rating after it.
+            self.session.keep_lang(lang);
+            let rate = used.filter(|_| self.ratings.is_some());
+            self.take_card(place, now, rate);
+            return;
+        }
         if let (Some((service, case)), Some(_)) = (used, &self.ratings) {
             self.screen = Screen::Rating(Rating::new(service, case, now));
         }
@@ -531,7 +680,12 @@ mod tests {
         fn on_event(&mut self, _: &mut Cx, n: u32) -> bool {
             self.0.replace(n).is_none()
         }
+        fn card_on_glass(&self) -> bool {
+            self.0 == Some(ON_GLASS)
+        }
     }
+    /// The answer after which [`Waiting`] has the card on the scanner's glass (a copy).
+    const ON_GLASS: u32 = 42;
     struct One;
     impl Registry for One {
         type Id = ();
@@ -883,5 +1037,190 @@ mod tests {
         r.card_read(citizen(), S(0));
         r.code_scanned(ScannedCode::Case("SB-1".into()), S(1));
         assert!(matches!(r.screen(), Screen::Menu));
+    }
+
+    fn take_card_router() -> (Router<One>, Rc<Ratings>) {
+        let port = Rc::new(Ratings::default());
+        let r = router().with_ratings(port.clone()).with_take_card(S(30));
+        (r, port)
+    }
+    fn taking_from(r: &Router<One>) -> Option<CardPlace> {
+        match r.screen() {
+            Screen::TakeCard(t) => Some(t.place()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn finish_with_the_card_on_the_reader_asks_for_it_first_then_the_rating() {
+        let (mut r, port) = take_card_router();
+        r.toggle_lang(S(0));
+        let token = used(&mut r, S(0));
+        r.finish();
+        assert_eq!(taking_from(&r), Some(CardPlace::Reader));
+        assert!(r.session().citizen().is_none(), "wiped before it shows");
+        assert_ne!(r.session().token(), token);
+        assert_eq!(r.session().lang(), Lang::En, "in the citizen's language");
+        r.tick(S(20));
+        assert_eq!(
+            taking_from(&r),
+            Some(CardPlace::Reader),
+            "until the card goes"
+        );
+        r.card_gone(S(21));
+        assert_eq!(rating_step(&r), Some(&crate::app::RatingStep::Choose));
+        assert_eq!(
+            r.session().lang(),
+            Lang::Zh,
+            "the rating in Chinese, as before"
+        );
+        r.skip_rating();
+        assert!(port.0.borrow().is_empty());
+        assert!(!r.card_present());
+    }
+
+    #[test]
+    fn the_done_time_and_the_idle_wipe_ask_for_the_card_too_and_a_walk_away_times_out() {
+        let (mut r, _) = take_card_router();
+        used(&mut r, S(0));
+        // The flow's done time (100 s after the answer, then 8 s).
+        r.tick(S(108));
+        assert_eq!(taking_from(&r), Some(CardPlace::Reader));
+        r.card_gone(S(110));
+        assert!(rating_step(&r).is_some());
+        r.skip_rating();
+
+        // Idle: the citizen left, perhaps without the card; no rating after it.
+        r.card_read(citizen(), S(200));
+        r.tick(S(200) + S(60) + S(10));
+        assert_eq!(taking_from(&r), Some(CardPlace::Reader));
+        r.tick(S(270) + S(29));
+        assert!(taking_from(&r).is_some());
+        r.tick(S(270) + S(30));
+        assert!(
+            matches!(r.screen(), Screen::Attract),
+            "walked away: the attract screen"
+        );
+        // The card is still there: the next one who takes it ends nothing.
+        r.card_gone(S(400));
+        assert!(matches!(r.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn a_card_already_taken_or_never_used_needs_no_page() {
+        let (mut r, _) = take_card_router();
+        r.card_read(citizen(), S(0));
+        r.card_gone(S(1));
+        r.finish();
+        assert!(matches!(r.screen(), Screen::Attract));
+        // A session started by a scanned receipt never saw a card.
+        r.code_scanned(ScannedCode::Case("SB-1".into()), S(5));
+        r.finish();
+        assert!(matches!(r.screen(), Screen::Attract));
+        // Without the option, the card on the reader changes nothing.
+        let mut plain = router();
+        plain.card_read(citizen(), S(0));
+        plain.finish();
+        assert!(matches!(plain.screen(), Screen::Attract));
+    }
+
+    #[test]
+    fn a_card_on_the_scanner_glass_is_confirmed_with_done_and_the_reader_cannot_end_it() {
+        let (mut r, _) = take_card_router();
+        r.card_read(citizen(), S(0));
+        r.choose((), S(0));
+        // Moved from the reader to the glass.
+        r.card_gone(S(1));
+        let token = r.session().token();
+        assert!(r.reply(
+            Reply {
+                token,
+                event: ON_GLASS
+            },
+            S(2)
+        ));
+        r.finish();
+        assert_eq!(taking_from(&r), Some(CardPlace::Glass));
+        r.card_gone(S(3));
+        assert_eq!(
+            taking_from(&r),
+            Some(CardPlace::Glass),
+            "the reader knows nothing"
+        );
+        r.code_scanned(ScannedCode::Case("SB-1".into()), S(4));
+        assert_eq!(
+            taking_from(&r),
+            Some(CardPlace::Glass),
+            "a code does not end it"
+        );
+        r.take_card_done(S(5));
+        assert!(rating_step(&r).is_some(), "then the rating");
+        r.skip_rating();
+        // A card placed on the reader while the glass page waits starts a session.
+        r.card_read(citizen(), S(10));
+        r.choose((), S(10));
+        let token = r.session().token();
+        assert!(r.reply(
+            Reply {
+                token,
+                event: ON_GLASS
+            },
+            S(11)
+        ));
+        r.card_gone(S(11));
+        r.finish();
+        r.card_read(citizen(), S(12));
+        assert!(matches!(r.screen(), Screen::Menu));
+    }
+
+    #[test]
+    fn elderly_mode_holds_for_one_session_with_its_longer_timing_and_voice_on() {
+        let mut r = router().with_elderly_timing(S(180), S(30));
+        r.toggle_muted(S(0));
+        r.toggle_elderly(S(0));
+        assert!(r.session().elderly());
+        assert!(!r.session().muted(), "elderly mode speaks");
+        r.card_read(citizen(), S(1));
+        assert!(r.session().elderly(), "chosen on the attract screen: kept");
+        assert_eq!(r.session().idle_limits(), (S(180), S(30)));
+        r.tick(S(1) + S(61));
+        assert_eq!(
+            r.session().countdown(),
+            None,
+            "the normal idle time is not enough"
+        );
+        r.tick(S(1) + S(180));
+        assert_eq!(r.session().countdown(), Some(30), "a longer countdown");
+        r.tick(S(1) + S(210));
+        assert!(matches!(r.screen(), Screen::Attract));
+        assert!(!r.session().elderly(), "the wipe ends it");
+        assert_eq!(r.session().idle_limits(), (S(60), S(10)));
+        // Turned on on the menu, off again.
+        r.card_read(citizen(), S(300));
+        r.toggle_elderly(S(301));
+        assert_eq!(r.session().idle_limits(), (S(180), S(30)));
+        r.toggle_elderly(S(302));
+        assert_eq!(r.session().idle_limits(), (S(60), S(10)));
+    }
+
+    #[test]
+    fn choices_left_on_the_attract_screen_go_when_nobody_comes() {
+        let mut r = router().with_high_contrast(true);
+        assert!(r.session().high_contrast(), "the kiosk's default");
+        r.toggle_contrast(S(0));
+        r.toggle_elderly(S(0));
+        r.toggle_lang(S(0));
+        assert!(!r.session().high_contrast());
+        r.tick(S(69));
+        assert!(r.session().elderly());
+        r.tick(S(70));
+        assert!(!r.session().elderly());
+        assert!(r.session().high_contrast(), "back to the default");
+        assert_eq!(r.session().lang(), Lang::Zh);
+        // A session's contrast goes with its wipe.
+        r.card_read(citizen(), S(100));
+        r.toggle_contrast(S(100));
+        r.finish();
+        assert!(r.session().high_contrast());
     }
 }

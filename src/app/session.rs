@@ -138,6 +138,23 @@ pub struct Session {
     notice_since: Duration,
     menu_notice: Option<MenuNotice>,
     token: SessionToken,
+    /// Elderly mode (长辈模式) for this session.
+    elderly: bool,
+    /// High contrast for this session.
+    high_contrast: bool,
+    /// The citizen turned the spoken prompts off for this session.
+    muted: bool,
+    /// The kiosk's default contrast (`[session] high_contrast`), back after every wipe.
+    contrast_default: bool,
+    /// The idle timing in normal and in elderly mode.
+    timing: Timing,
+}
+
+/// The idle timer's two settings: normal and elderly mode (longer, and a slower countdown).
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    normal: (Duration, Duration),
+    elderly: (Duration, Duration),
 }
 
 impl Session {
@@ -152,7 +169,81 @@ impl Session {
             notice_since: Duration::ZERO,
             menu_notice: None,
             token: SessionToken(0),
+            elderly: false,
+            high_contrast: false,
+            muted: false,
+            contrast_default: false,
+            timing: Timing {
+                normal: (idle_after, countdown),
+                elderly: (idle_after, countdown),
+            },
         }
+    }
+
+    /// Elderly mode's idle time and countdown (config keys `elderly_idle_secs`,
+    /// `elderly_countdown_secs`).
+    pub fn set_elderly_timing(&mut self, idle_after: Duration, countdown: Duration) {
+        self.timing.elderly = (idle_after, countdown);
+    }
+
+    /// The kiosk's default contrast; each session starts with it.
+    pub fn set_contrast_default(&mut self, high: bool) {
+        self.contrast_default = high;
+        self.high_contrast = high;
+    }
+
+    /// Elderly mode (长辈模式): larger text and targets, fewer tiles, more time, voice on.
+    pub fn elderly(&self) -> bool {
+        self.elderly
+    }
+
+    /// Elderly mode on or off, from the attract screen or the menu; the idle timer takes
+    /// its timing at once.
+    pub fn toggle_elderly(&mut self) {
+        self.elderly = !self.elderly;
+        // Elderly mode speaks.
+        if self.elderly {
+            self.muted = false;
+        }
+        let (idle, countdown) = if self.elderly {
+            self.timing.elderly
+        } else {
+            self.timing.normal
+        };
+        self.idle.set_limits(idle, countdown);
+    }
+
+    /// The idle time and the countdown's length now.
+    pub fn idle_limits(&self) -> (Duration, Duration) {
+        self.idle.limits()
+    }
+
+    /// Something was chosen for the next session (language, elderly mode, contrast).
+    pub(super) fn chosen_on_attract(&self) -> bool {
+        self.lang != Lang::Zh
+            || self.elderly
+            || self.muted
+            || self.high_contrast != self.contrast_default
+    }
+
+    /// Whether the spoken prompts are off for this session.
+    pub fn muted(&self) -> bool {
+        self.muted
+    }
+
+    /// The header's voice on/off.
+    pub fn toggle_muted(&mut self) {
+        self.muted = !self.muted;
+    }
+
+    /// High contrast on screen.
+    pub fn high_contrast(&self) -> bool {
+        self.high_contrast
+    }
+
+    /// The session's contrast toggle.
+    pub fn toggle_contrast(&mut self) {
+        self.high_contrast = !self.high_contrast;
     }
 
     /// The citizen being served (none in a session started by scanning a receipt, and none
@@ -256,10 +347,17 @@ impl Session {
 
     /// A new session for `citizen` (or for nobody: started by a scanned code).
     pub(super) fn begin(&mut self, citizen: Option<Citizen>, now: Duration) {
-        // A language chosen on the attract screen holds for the session it starts.
-        let lang = self.lang;
+        // A language, elderly mode or contrast chosen on the attract screen holds for the
+        // session it starts.
+        let (lang, elderly, contrast, muted) =
+            (self.lang, self.elderly, self.high_contrast, self.muted);
         self.wipe();
         self.lang = lang;
+        if elderly {
+            self.toggle_elderly();
+        }
+        self.high_contrast = contrast;
+        self.muted = muted;
         self.citizen = citizen;
         self.touch(now);
     }
@@ -273,5 +371,10 @@ impl Session {
         self.notice = Notice::None;
         self.menu_notice = None;
         self.token = SessionToken(self.token.0.wrapping_add(1));
+        if self.elderly {
+            self.toggle_elderly();
+        }
+        self.high_contrast = self.contrast_default;
+        self.muted = false;
     }
 }

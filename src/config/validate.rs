@@ -73,6 +73,27 @@ impl Config {
         p.int("session.idle_secs", s.idle_secs, 10, 3600);
         p.int("session.countdown_secs", s.countdown_secs, 1, 300);
         p.int("session.done_secs", s.done_secs, 1, 300);
+        p.int("session.take_card_secs", s.take_card_secs, 5, 600);
+        p.int("session.elderly_idle_secs", s.elderly_idle_secs, 10, 3600);
+        p.int(
+            "session.elderly_countdown_secs",
+            s.elderly_countdown_secs,
+            1,
+            300,
+        );
+        let v = &self.voice;
+        p.int("voice.volume", u64::from(v.volume), 0, 100);
+        if v.player.is_empty() {
+            p.add(
+                "voice.player",
+                "names no program (e.g. [\"aplay\", \"-q\", \"-\"])",
+            );
+        }
+        if let Some(q) = &v.quiet_hours {
+            if crate::voice::QuietHours::parse(q).is_none() {
+                p.add("voice.quiet_hours", format!("{q:?} is not HH:MM-HH:MM"));
+            }
+        }
         let y = &self.sync;
         p.int("sync.interval_secs", y.interval_secs, 1, 3600);
         p.int("sync.batch_size", y.batch_size as u64, 1, MAX_BATCH);

@@ -50,6 +50,7 @@ impl Config {
             sync: SyncConfig::default(),
             store: StoreConfig::default(),
             staff: demo_staff_config(),
+            voice: crate::config::VoiceConfig::default(),
             codes: Some(CodesConfig {
                 verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
                 verify_key_file: None,

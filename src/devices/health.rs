@@ -190,12 +190,19 @@ pub struct HealthBoard {
     next: AtomicU64,
     /// Each device's raw protocol log (technicians): fed by its manager's tapped port.
     logs: Mutex<BTreeMap<DeviceId, crate::diag::protocol_log::ProtocolLog>>,
+    /// "Call staff": read by the staff screen and the heartbeat like the devices' states.
+    help: crate::help::HelpRequest,
 }
 
 impl HealthBoard {
     /// A new, empty board.
     pub fn new() -> Arc<HealthBoard> {
         Arc::default()
+    }
+
+    /// The citizen's standing request for staff (the UI sets it, staff clear it).
+    pub fn help(&self) -> &crate::help::HelpRequest {
+        &self.help
     }
 
     /// The raw protocol log of `device`, made with that device's mask on first ask: its

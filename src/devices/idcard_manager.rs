@@ -343,6 +343,8 @@ fn poll_until_lost(
     // citizen and the log once, not five times a second.
     let mut card_failing = false;
     let mut timeouts = 0u32;
+    // "Take your ID card" waits for the reader's "no card" after a card was in the field.
+    let mut card_in_field = false;
     // A reset closes the port here (the poller is dropped) and the caller opens it again.
     while !stop.load(Ordering::SeqCst) && !reset.pending() {
         let result = poller.poll();
@@ -350,6 +352,10 @@ fn poll_until_lost(
             Err(idcard::Error::Timeout) => timeouts += 1,
             _ => timeouts = 0,
         }
+        if card_in_field && !poller.card_in_field() {
+            sink.send(KioskEvent::CardGone);
+        }
+        card_in_field = poller.card_in_field();
         match result {
             Ok(found) => {
                 set_ready(health);

@@ -251,6 +251,11 @@ impl Flow for ActiveFlow {
             ActiveFlow::TrafficFine(f) => f.case_number(),
         }
     }
+
+    fn card_on_glass(&self) -> bool {
+        // Only the ID copy puts the card on the glass.
+        matches!(self, ActiveFlow::IdCopy(f) if f.card_on_glass())
+    }
 }
 
 /// Every service, as the kiosk runs them: their workers' ports and what they keep between

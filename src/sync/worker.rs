@@ -558,6 +558,7 @@ impl State {
             failed_starts,
             failed_versions: failed_versions.clone(),
             acks: acks.clone(),
+            help_requested_at: self.health.help().since(),
         })?;
         if let Some(dir) = &self.data_dir {
             crate::start_record::reported(dir, &failed_versions);

@@ -11,8 +11,12 @@ use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::{
     AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry, OperatorAdapter,
-    Screen as UiScreen, ServiceId as UiServiceId, Unavailable as UiUnavailable,
+    Screen as UiScreen, ServiceId as UiServiceId, TakeCardAdapter, Theme,
+    Unavailable as UiUnavailable,
 };
+
+/// Elderly mode's text and target scale (issue 17: at least 1.5×).
+pub const ELDERLY_SCALE: f32 = 1.5;
 use crate::app::citizen::IdentifiedBy;
 use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
@@ -179,6 +183,8 @@ struct Shown {
     service: Option<ServiceId>,
     /// The identifying page holds state.
     identify: bool,
+    /// The prompt last spoken for the screen, in that language.
+    prompt: Option<(crate::voice::PromptId, Lang)>,
 }
 
 /// The UI's state on the UI thread: the window, the router over the services, the language.
@@ -192,6 +198,10 @@ pub struct KioskUi {
     clock: SessionClock,
     shown: RefCell<Shown>,
     adapters: ServiceAdapters,
+    /// The spoken prompts' player, when the kiosk has voice guidance.
+    voice: RefCell<Option<crate::voice::VoicePlayer>>,
+    /// "Call staff" was touched and staff have not cleared it: when (hall time).
+    help: RefCell<crate::help::HelpRequest>,
 }
 
 impl KioskUi {
@@ -205,6 +215,43 @@ impl KioskUi {
     /// Read access to the router (tests, diagnostics).
     pub fn with_router<R>(&self, f: impl FnOnce(&Router<Services>) -> R) -> R {
         f(&self.router.borrow())
+    }
+
+    /// Gives the UI its voice: each screen's prompt is spoken as it shows.
+    pub fn set_voice(&self, player: crate::voice::VoicePlayer) {
+        *self.voice.borrow_mut() = Some(player);
+        self.shown.borrow_mut().prompt = None;
+        self.render();
+    }
+
+    /// The speaker's state, for the staff screen.
+    pub fn voice_status(&self) -> Option<crate::voice::VoiceStatus> {
+        self.voice.borrow().as_ref().map(|v| v.status())
+    }
+
+    /// Tells the voice thread (the staff screen's volume and quiet hours).
+    pub fn voice_order(&self, order: crate::voice::VoiceOrder) {
+        if let Some(v) = self.voice.borrow().as_ref() {
+            v.send(order);
+        }
+    }
+
+    /// The help request staff see and the heartbeat carries: the health board's.
+    pub fn use_help(&self, help: crate::help::HelpRequest) {
+        *self.help.borrow_mut() = help;
+    }
+
+    /// The standing help request.
+    pub fn help(&self) -> crate::help::HelpRequest {
+        self.help.borrow().clone()
+    }
+
+    fn speak(&self, prompt: crate::voice::PromptId, lang: Lang) {
+        self.voice_order(crate::voice::VoiceOrder::Play {
+            id: prompt,
+            lang,
+            at: crate::clock::hall_now().time(),
+        });
     }
 
     /// A sink for background threads.
@@ -245,6 +292,23 @@ impl KioskUi {
         let app = window.global::<AppAdapter>();
         app.set_english(lang == Lang::En);
         app.set_countdown(session.countdown().map(|s| s as i32).unwrap_or(0));
+        // Elderly mode and contrast: every size and colour comes from the theme.
+        let theme = window.global::<Theme>();
+        theme.set_scale(if session.elderly() {
+            ELDERLY_SCALE
+        } else {
+            1.0
+        });
+        theme.set_high_contrast(session.high_contrast());
+        app.set_elderly(session.elderly());
+        app.set_muted(session.muted());
+        let help = self.help.borrow().since();
+        app.set_help_called(help.is_some());
+        app.set_help_since(
+            help.map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+                .into(),
+        );
         let chrome = match router.screen() {
             Screen::Identify(f) => Some(f.chrome()),
             _ => router.flow().map(|f| f.chrome()),
@@ -253,12 +317,24 @@ impl KioskUi {
             Screen::Attract => false,
             Screen::Menu => true,
             Screen::Service(_) | Screen::Identify(_) => chrome.is_some_and(|c| c.footer),
-            Screen::Rating(_) => false,
+            Screen::Rating(_) | Screen::TakeCard(_) => false,
         });
         app.set_show_back(chrome.is_some_and(|c| c.back));
 
         let mut shown = self.shown.borrow_mut();
         let active = router.flow().map(|f| f.id());
+        let prompt = crate::voice::screen_prompt(
+            router.screen(),
+            session.notice(),
+            session.countdown().is_some(),
+            active,
+        );
+        if shown.prompt != Some((prompt, lang)) {
+            shown.prompt = Some((prompt, lang));
+            if !session.muted() {
+                self.speak(prompt, lang);
+            }
+        }
         if shown.service != active {
             if let Some(old) = shown.service {
                 self.adapters.clear(&window, old);
@@ -275,8 +351,14 @@ impl KioskUi {
                 app.set_screen(UiScreen::Identify);
                 super::identify_adapter::render(&window, flow);
             }
-            screen @ (Screen::Attract | Screen::Rating(_)) => {
+            screen @ (Screen::Attract | Screen::Rating(_) | Screen::TakeCard(_)) => {
                 match screen {
+                    Screen::TakeCard(t) => {
+                        app.set_screen(UiScreen::TakeCard);
+                        window
+                            .global::<TakeCardAdapter>()
+                            .set_glass(t.place() == crate::app::CardPlace::Glass);
+                    }
                     Screen::Rating(rating) => {
                         app.set_screen(UiScreen::Rating);
                         let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
@@ -315,6 +397,7 @@ impl KioskUi {
                 }
                 if shown.greeting != Some(session.token()) {
                     shown.greeting = Some(session.token());
+                    menu.set_page(0);
                     let c = session.citizen();
                     menu.set_citizen_name(
                         c.map(|c| crate::app::masking::name(&c.name))
@@ -392,6 +475,7 @@ impl KioskUi {
                 r.card_read(citizen, now)
             }),
             KioskEvent::CardRefused(notice) => self.update(|r, now| r.card_refused(notice, now)),
+            KioskEvent::CardGone => self.update(|r, now| r.card_gone(now)),
             KioskEvent::Service(reply) => {
                 let now = (self.clock)();
                 if self.router.borrow_mut().reply(reply, now) {
@@ -474,6 +558,34 @@ impl KioskUi {
     }
 }
 
+impl KioskUi {
+    /// The screen's prompt again (the header's "replay"), unless the citizen silenced it.
+    fn replay(&self) {
+        let (muted, lang) = self.with_router(|r| (r.session().muted(), r.session().lang()));
+        let prompt = self.shown.borrow().prompt;
+        if let (false, Some((prompt, _))) = (muted, prompt) {
+            self.speak(prompt, lang);
+        }
+    }
+
+    /// "Call staff": the request is noted (staff screen, heartbeat) and the panel says
+    /// where the desk is; a second touch while it stands asks nothing new.
+    fn call_staff(&self) {
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
+        if self.help().request(crate::clock::hall_now()) {
+            tracing::info!("a citizen asked for staff at the kiosk");
+        }
+        window.global::<AppAdapter>().set_help_shown(true);
+        let lang = self.with_router(|r| r.session().lang());
+        if !self.with_router(|r| r.session().muted()) {
+            self.speak("call-staff", lang);
+        }
+        self.update(|r, now| r.touch(now));
+    }
+}
+
 fn attract_notice(n: Notice) -> AttractNotice {
     match n {
         Notice::None => AttractNotice::None,
@@ -545,6 +657,8 @@ pub fn connect(
         clock,
         shown: RefCell::new(Shown::default()),
         adapters: ServiceAdapters::default(),
+        voice: RefCell::new(None),
+        help: RefCell::new(crate::help::HelpRequest::default()),
     });
 
     let app = window.global::<AppAdapter>();
@@ -566,6 +680,53 @@ pub fn connect(
         }
     });
     app.on_back(on_router(&ui, |r, now| r.back(now)));
+    app.on_toggle_elderly(on_router(&ui, |r, now| r.toggle_elderly(now)));
+    let weak = Rc::downgrade(&ui);
+    app.on_toggle_voice(move || {
+        if let Some(ui) = weak.upgrade() {
+            ui.update(|r, now| r.toggle_muted(now));
+            if ui.with_router(|r| r.session().muted()) {
+                ui.voice_order(crate::voice::VoiceOrder::Stop);
+            } else {
+                ui.replay();
+            }
+        }
+    });
+    let weak = Rc::downgrade(&ui);
+    app.on_replay_voice(move || {
+        if let Some(ui) = weak.upgrade() {
+            ui.update(|r, now| r.touch(now));
+            ui.replay();
+        }
+    });
+    let weak = Rc::downgrade(&ui);
+    app.on_call_staff(move || {
+        if let Some(ui) = weak.upgrade() {
+            ui.call_staff();
+        }
+    });
+    let weak = Rc::downgrade(&ui);
+    app.on_clear_help(move || {
+        if let Some(ui) = weak.upgrade() {
+            if ui.help().clear() {
+                tracing::info!("staff cleared the call for staff");
+            }
+            ui.render();
+        }
+    });
+    let weak = Rc::downgrade(&ui);
+    app.on_close_help(move || {
+        if let Some(ui) = weak.upgrade() {
+            if let Some(w) = ui.window.upgrade() {
+                w.global::<AppAdapter>().set_help_shown(false);
+            }
+            ui.update(|r, now| r.touch(now));
+        }
+    });
+    app.on_toggle_contrast(on_router(&ui, |r, now| r.toggle_contrast(now)));
+    window
+        .global::<TakeCardAdapter>()
+        .on_done(on_router(&ui, |r, now| r.take_card_done(now)));
     app.on_finish(on_router(&ui, |r, _| r.finish()));
     let weak_window = window.as_weak();
     app.on_toggle_operator_panel(move || {

@@ -118,6 +118,11 @@ impl Rig {
         // The rating step after a session is tested in rating.rs, which turns it on: the
         // other tests see a session end on the attract screen, as before.
         config.session.rating = false;
+        // "Take your ID card" likewise: take_card.rs turns it on (the others leave the card).
+        config.session.take_card = false;
+        // The prompts go to a player that takes them and says nothing (`true`): the real
+        // path, no sound in tests.
+        config.voice.player = vec!["true".into()];
         adjust(&mut config);
         std::fs::create_dir_all(&config.data_dir).unwrap();
         // The demo's simulators, the built-in platform among them (which only the demo
@@ -399,6 +404,8 @@ pub enum Page {
     Identify,
     /// Any step of the traffic fines (its own test reads the flow's step).
     TrafficFine,
+    /// "Take your ID card" after a session.
+    TakeCard,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -436,6 +443,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
             Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
             Screen::Rating(_) => Page::Rating,
+            Screen::TakeCard(_) => Page::TakeCard,
         }
     }
     /// The identifying page's step, when it is on screen.

@@ -378,6 +378,7 @@ pub fn open_serial_with_timeout(
 pub struct CardPoller<T: Read + Write> {
     reader: IdCardReader<T>,
     card_reported: bool,
+    in_field: bool,
 }
 
 impl<T: Read + Write> CardPoller<T> {
@@ -386,6 +387,7 @@ impl<T: Read + Write> CardPoller<T> {
         CardPoller {
             reader,
             card_reported: false,
+            in_field: false,
         }
     }
 
@@ -395,8 +397,10 @@ impl<T: Read + Write> CardPoller<T> {
     pub fn poll(&mut self) -> Result<Option<IdCard>, Error> {
         if !self.reader.find_card()? {
             self.card_reported = false;
+            self.in_field = false;
             return Ok(None);
         }
+        self.in_field = true;
         if self.card_reported {
             return Ok(None);
         }
@@ -404,6 +408,14 @@ impl<T: Read + Write> CardPoller<T> {
         let card = self.reader.read_text_photo()?;
         self.card_reported = true;
         Ok(Some(card))
+    }
+
+    /// Whether the last find saw a card in the field (read, or failing to read): the
+    /// kiosk's "take your ID card" waits until it is `false`. A find that failed leaves
+    /// it as it was. Readers that halt a card once read answer "no card" while it still
+    /// lies there, so on those it turns `false` at once.
+    pub fn card_in_field(&self) -> bool {
+        self.in_field
     }
 
     /// Forgets the card in the field, so it is reported again by the next poll.

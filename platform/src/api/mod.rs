@@ -241,6 +241,10 @@ pub struct Heartbeat {
     /// platform answered (`commands::CommandAck`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acks: Vec<commands::CommandAck>,
+    /// A citizen touched "call staff" at this time and staff have not cleared it yet
+    /// (the hall's dashboards can send someone); absent when nobody waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_requested_at: Option<DateTime<FixedOffset>>,
 }
 
 fn is_zero(n: &u32) -> bool {

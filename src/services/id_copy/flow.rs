@@ -179,6 +179,10 @@ impl IdCopyFlow {
 impl Flow for IdCopyFlow {
     type Event = Event;
 
+    fn card_on_glass(&self) -> bool {
+        !matches!(self.step, Step::Purpose)
+    }
+
     fn chrome(&self) -> Chrome {
         match self.step {
             // The last page has its own "finish".

@@ -19,8 +19,8 @@ use crate::app::{
 };
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services, Tile,
-    Unavailable,
+    queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services,
+    Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -83,6 +83,7 @@ struct ServiceAdapters {
     personal_documents: personal_documents::adapter::Adapter,
     medical_insurance: medical_insurance::adapter::Adapter,
     traffic_fine: traffic_fine::adapter::Adapter,
+    sample_forms: sample_forms::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -99,6 +100,7 @@ impl ServiceAdapters {
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
             ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
             ActiveFlow::TrafficFine(f) => self.traffic_fine.render(window, f, s.lang()),
+            ActiveFlow::SampleForms(f) => self.sample_forms.render(window, f, s),
         }
     }
 
@@ -113,11 +115,17 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
             ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
             ServiceId::TrafficFine => self.traffic_fine.clear(window),
+            ServiceId::SampleForms => self.sample_forms.clear(window),
         }
     }
 
-    /// The tile's title and subtitle in the language on screen.
-    fn tile_text(window: &AppWindow, id: ServiceId) -> (SharedString, SharedString) {
+    /// The tile's title and subtitle in the language on screen; `missing`: a device the
+    /// service works without but for part of it is at fault (its subtitle says so).
+    fn tile_text(
+        window: &AppWindow,
+        id: ServiceId,
+        missing: Option<Device>,
+    ) -> (SharedString, SharedString) {
         match id {
             ServiceId::QueueTicket => queue_ticket::adapter::tile(window),
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
@@ -127,6 +135,7 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
             ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
             ServiceId::TrafficFine => traffic_fine::adapter::tile(window),
+            ServiceId::SampleForms => sample_forms::adapter::tile(window, missing.is_some()),
         }
     }
 
@@ -139,6 +148,7 @@ impl ServiceAdapters {
         personal_documents::adapter::connect(window, ui);
         medical_insurance::adapter::connect(window, ui);
         traffic_fine::adapter::connect(window, ui);
+        sample_forms::adapter::connect(window, ui);
     }
 }
 
@@ -152,6 +162,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
         ServiceId::TrafficFine => UiServiceId::TrafficFine,
+        ServiceId::SampleForms => UiServiceId::SampleForms,
     }
 }
 
@@ -165,6 +176,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
         UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
         UiServiceId::TrafficFine => ServiceId::TrafficFine,
+        UiServiceId::SampleForms => ServiceId::SampleForms,
     }
 }
 
@@ -279,7 +291,8 @@ impl KioskUi {
                 match screen {
                     Screen::Rating(rating) => {
                         app.set_screen(UiScreen::Rating);
-                        let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
+                        let (title, _) =
+                            ServiceAdapters::tile_text(&window, rating.service(), None);
                         super::rating_adapter::render(&window, rating, title);
                     }
                     _ => {
@@ -339,7 +352,8 @@ impl KioskUi {
                     let entries: Vec<MenuEntry> = tiles
                         .iter()
                         .map(|t| {
-                            let (title, subtitle) = ServiceAdapters::tile_text(&window, t.id);
+                            let (title, subtitle) =
+                                ServiceAdapters::tile_text(&window, t.id, t.missing);
                             MenuEntry {
                                 id: ui_service(t.id),
                                 title,

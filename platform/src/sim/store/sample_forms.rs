@@ -40,12 +40,13 @@ pub(crate) const MIGRATION_17: &str = r#"
     ) WITHOUT ROWID;
 "#;
 
-/// The departments and the matters each takes forms for.
+/// The departments (with a short English name that fits a button) and the matters each
+/// takes forms for.
 const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "ps",
         "公安",
-        "Public security",
+        "Police",
         &[
             "居民身份证",
             "居住证",
@@ -58,7 +59,7 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "ca",
         "民政",
-        "Civil affairs",
+        "Civil",
         &[
             "婚姻登记",
             "最低生活保障",
@@ -71,7 +72,7 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "hr",
         "人社",
-        "Human resources and social security",
+        "HR & SS",
         &[
             "社会保险",
             "失业保险金",
@@ -84,7 +85,7 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "mi",
         "医保",
-        "Medical insurance",
+        "Med. ins.",
         &[
             "医疗保险参保",
             "异地就医",
@@ -96,13 +97,13 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "tx",
         "税务",
-        "Taxation",
+        "Tax",
         &["个人所得税", "发票领用", "税务登记", "增值税", "车船税"],
     ),
     (
         "mr",
         "市场监管",
-        "Market regulation",
+        "Market",
         &[
             "个体工商户",
             "营业执照",
@@ -114,7 +115,7 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "hc",
         "住建",
-        "Housing and construction",
+        "Housing",
         &[
             "公共租赁住房",
             "施工许可",
@@ -156,7 +157,7 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "nr",
         "自然资源",
-        "Natural resources",
+        "Land",
         &[
             "不动产登记",
             "土地使用",
@@ -168,13 +169,13 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "df",
         "残联",
-        "Disabled persons' federation",
+        "Disability",
         &["残疾人证", "辅助器具", "残疾人就业", "康复救助"],
     ),
     (
         "va",
         "退役军人",
-        "Veterans affairs",
+        "Veterans",
         &["优待证", "军人抚恤", "退役安置", "光荣牌"],
     ),
     (
@@ -186,13 +187,13 @@ const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
     (
         "hf",
         "公积金",
-        "Housing provident fund",
+        "Hous. fund",
         &["公积金提取", "公积金贷款", "公积金缴存", "公积金转移"],
     ),
     (
         "ag",
         "农业农村",
-        "Agriculture and rural affairs",
+        "Farming",
         &["耕地地力补贴", "农机购置补贴", "渔业捕捞许可", "动物防疫"],
     ),
 ];

@@ -233,7 +233,7 @@ pub(crate) const PINYIN: &str =
 pub(crate) fn syllable(c: char) -> Option<&'static str> {
     PINYIN.split_whitespace().find_map(|entry| {
         let mut chars = entry.chars();
-        (chars.next() == Some(c)).then(|| chars.as_str())
+        (chars.next() == Some(c)).then_some(chars.as_str())
     })
 }
 
@@ -297,13 +297,13 @@ fn fields_of(n: usize) -> Vec<FormField> {
         lines,
     };
     let mut f = vec![card("姓名", CardField::Name, 1)];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         f.push(card("性别", CardField::Sex, 1));
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         f.push(card("民族", CardField::Nation, 1));
     }
-    if n % 2 == 0 || n % 5 == 1 {
+    if n.is_multiple_of(2) || n % 5 == 1 {
         f.push(card("出生日期", CardField::Birth, 1));
     }
     f.push(card("公民身份号码", CardField::IdNumber, 1));

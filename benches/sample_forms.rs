@@ -56,13 +56,14 @@ fn bench(c: &mut Criterion) {
         DEMO_KIOSK_KEY.as_bytes(),
         Duration::from_secs(30),
     );
-    let LibraryFetch::Modified { library, .. } = client.form_library(None).expect("library")
-    else {
+    let LibraryFetch::Modified { library, .. } = client.form_library(None).expect("library") else {
         panic!("the first fetch carries the library")
     };
 
     let mut g = c.benchmark_group("form_search");
-    g.bench_function("index_build_234_forms", |b| b.iter(|| FormIndex::new(&library)));
+    g.bench_function("index_build_234_forms", |b| {
+        b.iter(|| FormIndex::new(&library))
+    });
     let index = FormIndex::new(&library);
     for n in 1..=TYPED.len() {
         let keys: Vec<Key> = TYPED[..n].iter().copied().map(Key::Letter).collect();
@@ -76,7 +77,11 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    let form = library.forms.iter().find(|f| f.pages > 1).expect("a form of pages");
+    let form = library
+        .forms
+        .iter()
+        .find(|f| f.pages > 1)
+        .expect("a form of pages");
     let png = client
         .form_page(&form.id, PageKind::Sample, 1)
         .expect("a page image");

@@ -31,7 +31,7 @@ pub struct Citizen {
     pub by: IdentifiedBy,
     /// The rest of the card's text, for a form pre-filled from it (the sample forms); only
     /// when the card was read. Held in the session only and wiped with it.
-    pub card: Option<CardDetails>,
+    pub card: Option<Box<CardDetails>>,
 }
 
 /// What the ID card says besides the name: what a form pre-filled from the card needs.
@@ -83,13 +83,13 @@ impl Citizen {
             photo: None,
             case_holder: Some("holder-hash".into()),
             by: IdentifiedBy::Card,
-            card: Some(CardDetails {
+            card: Some(Box::new(CardDetails {
                 sex: "男".into(),
                 nation: "汉".into(),
                 birth: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default(),
                 address: "北京市东城区示例路1号".into(),
                 id_number: "11010119900101001X".into(),
-            }),
+            })),
         }
     }
 }

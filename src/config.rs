@@ -86,6 +86,9 @@ pub struct ServicesConfig {
     /// `[services.traffic_fine]`.
     #[serde(default)]
     pub traffic_fine: ServiceSection,
+    /// `[services.sample_forms]`.
+    #[serde(default)]
+    pub sample_forms: ServiceSection,
 }
 
 /// One service's section.

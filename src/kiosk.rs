@@ -19,10 +19,11 @@ use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
+use crate::services::sample_forms::worker::SampleFormsWorkerDeps;
 use crate::services::traffic_fine::worker::FineWorkerDeps;
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, traffic_fine, Services,
+    queue_ticket, sample_forms, traffic_fine, Services,
 };
 use crate::store::Store;
 use crate::sync::SyncWorker;
@@ -41,6 +42,7 @@ struct ServiceWorkers {
     _rating: Worker<crate::app::Rated<crate::services::ServiceId>>,
     _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
     _traffic_fine: Worker<Reply<traffic_fine::Order>>,
+    _sample_forms: Worker<Reply<sample_forms::Order>>,
 }
 
 impl ServiceWorkers {
@@ -58,6 +60,7 @@ impl ServiceWorkers {
             _rating,
             _identity,
             _traffic_fine,
+            _sample_forms,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -70,6 +73,7 @@ impl ServiceWorkers {
             ("rating", _rating.life()),
             ("identity", _identity.life()),
             ("traffic-fine", _traffic_fine.life()),
+            ("sample-forms", _sample_forms.life()),
         ]
     }
 }
@@ -188,6 +192,7 @@ impl Kiosk {
         let client_for_medical = client.clone();
         let client_for_identity = client.clone();
         let client_for_fines = client.clone();
+        let client_for_forms = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -287,6 +292,15 @@ impl Kiosk {
             poll_every: traffic_fine::worker::POLL_EVERY,
         })
         .context("starting the traffic-fine worker")?;
+        let (forms_worker, forms) = sample_forms::worker::spawn(SampleFormsWorkerDeps {
+            client: client_for_forms,
+            a4: a4.clone(),
+            font: crate::assets::A4_FONT,
+            db_path: db.clone(),
+            cache_bytes: sample_forms::worker::PAGE_CACHE_BYTES,
+            sink: sink.clone(),
+        })
+        .context("starting the sample-forms worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
@@ -296,6 +310,7 @@ impl Kiosk {
             personal_documents::Service::new(Rc::new(documents), documents_offered),
             medical_insurance::Service::new(Rc::new(medical)),
             traffic_fine::Service::new(Rc::new(fines)),
+            sample_forms::Service::new(Rc::new(forms), &config.platform.base_url),
         )
         .configured(&config.services);
         let (identity_worker, identity) =
@@ -432,6 +447,7 @@ impl Kiosk {
                 _rating: rating_worker,
                 _identity: identity_worker,
                 _traffic_fine: fine_worker,
+                _sample_forms: forms_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

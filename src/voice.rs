@@ -487,6 +487,7 @@ pub fn service_prompt(id: crate::services::ServiceId) -> PromptId {
         ServiceId::PersonalDocuments => "service-personal-documents",
         ServiceId::MedicalInsurance => "service-medical-insurance",
         ServiceId::TrafficFine => "service-traffic-fine",
+        ServiceId::SampleForms => "service-sample-forms",
     }
 }
 

@@ -269,6 +269,35 @@ fn pages() -> Vec<PageRow> {
             absent: &["预约成功", "预约待确认"],
             shot: None,
         },
+        PageRow {
+            name: "sample form",
+            url: |m| format!("{}/m/forms/F0005", m.base),
+            expect: &[
+                HALL_ZH,
+                "样表",
+                "Sample form",
+                "居住证变更申请表",
+                "公安",
+                "Police",
+                "共3页",
+                "需填写",
+                "公民身份号码",
+                "第1页 填写示例",
+                "Page 1, Filled-in sample",
+                "第3页 空白表",
+                "下一步",
+                "照示例填写空白表",
+            ],
+            absent: &["未找到此样表"],
+            shot: Some("phone-sample-form.png"),
+        },
+        PageRow {
+            name: "sample form: unknown",
+            url: |m| format!("{}/m/forms/F9999", m.base),
+            expect: &[HALL_ZH, "未找到此样表", "Form not found", "重新扫码"],
+            absent: &["填写示例"],
+            shot: None,
+        },
     ]
 }
 

@@ -7,6 +7,7 @@
 //! - [`certificate_slip`]: the receipt slip with a printed certificate's case number (ESC/POS).
 //! - [`fine_receipt`]: the receipt of a paid traffic fine (ESC/POS), serial and amount large.
 //! - [`form`]: A4 forms, blank or pre-filled from the ID card.
+//! - [`sample_form`]: a sample form's page images (blank or filled-in sample), one per A4 page.
 //! - [`medical_statement`]: the medical-insurance statement (医保个人账户对账单), one A4 page
 //!   with the monthly spending as a vector bar chart.
 //! - [`id_copy`]: the ID-card copy page, both sides at true size with a "仅供…使用" overlay.
@@ -28,6 +29,7 @@ pub mod pdf;
 pub mod personal_document;
 pub mod preview;
 pub mod queue_ticket;
+pub mod sample_form;
 pub mod samples;
 pub mod verification;
 

@@ -46,6 +46,12 @@ impl A4Page {
         })
     }
 
+    /// Starts another A4 page: what is drawn next goes on it (a form of several pages).
+    pub fn next_page(&mut self) {
+        let (page, layer) = self.doc.add_page(Mm(PAGE_W), Mm(PAGE_H), "page");
+        self.layer = self.doc.get_page(page).get_layer(layer);
+    }
+
     fn y(top_mm: f32) -> Mm {
         Mm(PAGE_H - top_mm)
     }

@@ -20,6 +20,7 @@ struct Ports {
     documents: RefCell<usize>,
     medical: RefCell<usize>,
     fines: RefCell<usize>,
+    forms: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -68,6 +69,12 @@ impl traffic_fine::FinePort for Ports {
     }
 }
 
+impl sample_forms::SampleFormsPort for Ports {
+    fn send(&self, _: Reply<sample_forms::Order>) {
+        *self.forms.borrow_mut() += 1;
+    }
+}
+
 const IDLE: Duration = Duration::from_secs(60);
 const COUNTDOWN: Duration = Duration::from_secs(10);
 const DONE: Duration = Duration::from_secs(8);
@@ -95,6 +102,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         personal_documents::Service::new(ports.clone(), true),
         medical_insurance::Service::new(ports.clone()),
         traffic_fine::Service::new(ports.clone()),
+        sample_forms::Service::new(ports.clone(), "http://hall.example"),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -190,6 +198,8 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
                 traffic_fine::Problem::Unreachable,
             )))
         }
+        // The flow asks for the library as it starts: its first step already waits.
+        ServiceId::SampleForms => ServiceEvent::SampleForms(sample_forms::Event::Library(None)),
     }
 }
 
@@ -304,6 +314,14 @@ fn an_unavailable_service_does_not_start_and_its_tile_says_why() {
             .into_iter()
             .find(|t| t.id == id)
             .expect("offered");
+        if id == ServiceId::SampleForms {
+            // It needs neither: the library is browsed from the store's copy with no
+            // device. The tile opens and says printing is not possible.
+            assert_eq!(tile.unavailable, None);
+            assert_eq!(tile.missing, Some(Device::A4Printer));
+            continue;
+        }
+        assert_eq!(tile.missing, None, "{id:?}");
         assert!(tile.unavailable.is_some(), "{id:?}: no reason");
         r.card_read(Citizen::sample(), Duration::ZERO);
         r.choose(id, Duration::ZERO);
@@ -324,6 +342,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
             ServiceId::MedicalInsurance => &mut switches.medical_insurance,
             ServiceId::TrafficFine => &mut switches.traffic_fine,
+            ServiceId::SampleForms => &mut switches.sample_forms,
         };
         section.enabled = false;
         let (r, _) = router();

@@ -19,6 +19,7 @@ pub mod id_copy;
 pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
+pub mod sample_forms;
 pub mod traffic_fine;
 
 /// Names a citizen service.
@@ -40,11 +41,13 @@ pub enum ServiceId {
     MedicalInsurance,
     /// Look up and pay traffic fines.
     TrafficFine,
+    /// Find, zoom, print or take home a sample form.
+    SampleForms,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 8] = [
+    pub const ALL: [ServiceId; 9] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
@@ -53,6 +56,7 @@ impl ServiceId {
         ServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance,
         ServiceId::TrafficFine,
+        ServiceId::SampleForms,
     ];
 }
 
@@ -105,6 +109,9 @@ pub struct Tile {
     pub id: ServiceId,
     /// `None` when it can be used.
     pub unavailable: Option<Unavailable>,
+    /// A device at fault that the service works without, but for part of it (the tile says
+    /// so and still opens): the A4 printer for the sample forms.
+    pub missing: Option<Device>,
 }
 
 /// A running flow of one service; every call only hands over to that service's flow.
@@ -126,6 +133,8 @@ pub enum ActiveFlow {
     MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
     /// Looking up and paying traffic fines.
     TrafficFine(traffic_fine::TrafficFineFlow),
+    /// At the sample-form library.
+    SampleForms(sample_forms::SampleFormsFlow),
 }
 
 impl ActiveFlow {
@@ -140,6 +149,7 @@ impl ActiveFlow {
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
             ActiveFlow::TrafficFine(_) => ServiceId::TrafficFine,
+            ActiveFlow::SampleForms(_) => ServiceId::SampleForms,
         }
     }
 }
@@ -163,6 +173,8 @@ pub enum ServiceEvent {
     MedicalInsurance(medical_insurance::Event),
     /// The traffic-fine worker.
     TrafficFine(traffic_fine::Event),
+    /// The sample-forms worker.
+    SampleForms(sample_forms::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -178,6 +190,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
             ActiveFlow::TrafficFine(f) => f.chrome(),
+            ActiveFlow::SampleForms(f) => f.chrome(),
         }
     }
 
@@ -191,6 +204,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.idle(),
             ActiveFlow::MedicalInsurance(f) => f.idle(),
             ActiveFlow::TrafficFine(f) => f.idle(),
+            ActiveFlow::SampleForms(f) => f.idle(),
         }
     }
 
@@ -204,6 +218,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
             ActiveFlow::TrafficFine(f) => f.back(cx),
+            ActiveFlow::SampleForms(f) => f.back(cx),
         }
     }
 
@@ -222,6 +237,7 @@ impl Flow for ActiveFlow {
                 f.on_event(cx, e)
             }
             (ActiveFlow::TrafficFine(f), ServiceEvent::TrafficFine(e)) => f.on_event(cx, e),
+            (ActiveFlow::SampleForms(f), ServiceEvent::SampleForms(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -236,6 +252,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
             ActiveFlow::TrafficFine(f) => f.on_code(cx, code),
+            ActiveFlow::SampleForms(f) => f.on_code(cx, code),
         }
     }
 
@@ -249,6 +266,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.case_number(),
             ActiveFlow::MedicalInsurance(f) => f.case_number(),
             ActiveFlow::TrafficFine(f) => f.case_number(),
+            ActiveFlow::SampleForms(f) => f.case_number(),
         }
     }
 
@@ -277,6 +295,8 @@ pub struct Services {
     pub medical_insurance: medical_insurance::Service,
     /// Traffic fines.
     pub traffic_fine: traffic_fine::Service,
+    /// Sample forms.
+    pub sample_forms: sample_forms::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -296,6 +316,7 @@ impl Services {
         personal_documents: personal_documents::Service,
         medical_insurance: medical_insurance::Service,
         traffic_fine: traffic_fine::Service,
+        sample_forms: sample_forms::Service,
     ) -> Self {
         Self {
             queue_ticket,
@@ -306,6 +327,7 @@ impl Services {
             personal_documents,
             medical_insurance,
             traffic_fine,
+            sample_forms,
             conditions: Conditions::default(),
             switches: crate::config::ServicesConfig::default(),
             bench_tiles: 0,
@@ -338,6 +360,8 @@ impl Services {
             ServiceId::MedicalInsurance => (&s.medical_insurance.identify, &[Card]),
             // Payments: the card only (issue 15).
             ServiceId::TrafficFine => (&s.traffic_fine.identify, &[Card]),
+            // Browsing needs no card; the pre-filled print asks for the card's text.
+            ServiceId::SampleForms => (&s.sample_forms.identify, &[Card, Typed, Eid]),
         };
         set.as_deref().unwrap_or(default).contains(&by)
     }
@@ -353,6 +377,7 @@ impl Services {
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
             ServiceId::TrafficFine => s.traffic_fine.enabled,
+            ServiceId::SampleForms => s.sample_forms.enabled,
         }
     }
 
@@ -378,6 +403,7 @@ impl Services {
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
                 ServiceId::MedicalInsurance => true,
                 ServiceId::TrafficFine => true,
+                ServiceId::SampleForms => true,
             }
     }
 
@@ -399,11 +425,22 @@ impl Services {
             ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
             // Online only: payment orders are the platform's.
             ServiceId::TrafficFine => (traffic_fine::NEEDS, true),
+            // Browsing works offline from the cached library; the A4 printer only prints.
+            ServiceId::SampleForms => (sample_forms::NEEDS, false),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
         }
         (platform && !self.conditions.online).then_some(Unavailable::PlatformUnreachable)
+    }
+
+    /// A device at fault that `id` works without, but for part of it: the tile says so.
+    pub fn missing(&self, id: ServiceId) -> Option<Device> {
+        let partly: &[Device] = match id {
+            ServiceId::SampleForms => &[Device::A4Printer],
+            _ => &[],
+        };
+        self.conditions.fault(partly)
     }
 
     /// The menu for a citizen identified `by` (`None`: no citizen): a service that takes
@@ -428,6 +465,7 @@ impl Services {
             .map(|id| Tile {
                 id,
                 unavailable: self.unavailable(id),
+                missing: self.missing(id),
             })
             .collect();
         // Stand-ins for services still to come, greyed out (benches/ui_touch.rs only; they
@@ -440,6 +478,7 @@ impl Services {
                 .map(|id| Tile {
                     id,
                     unavailable: Some(Unavailable::PlatformUnreachable),
+                    missing: None,
                 }),
         );
         tiles
@@ -479,6 +518,7 @@ impl Registry for Services {
                 ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
             ServiceId::TrafficFine => ActiveFlow::TrafficFine(self.traffic_fine.start(cx)),
+            ServiceId::SampleForms => ActiveFlow::SampleForms(self.sample_forms.start(cx)),
         })
     }
 

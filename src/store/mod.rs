@@ -6,6 +6,8 @@
 
 pub mod crypto;
 mod fine_payments;
+// The sample forms' library and page images (no personal data).
+mod form_cache;
 mod maintenance;
 mod migrations;
 mod outbox;
@@ -22,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub use crypto::{use_key_file, CryptoError, PayloadCipher};
 pub use fine_payments::{FineNotes, FinePayment, FineRecord};
+pub use form_cache::PageKey;
 #[cfg(test)]
 pub(crate) use maintenance::damage_an_index;
 pub use maintenance::{CorruptAlarm, PurgeReport};

@@ -23,8 +23,8 @@ use crate::app::{
 };
 use crate::services::{
     appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services, Tile,
-    Unavailable,
+    queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services,
+    Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -87,6 +87,7 @@ struct ServiceAdapters {
     personal_documents: personal_documents::adapter::Adapter,
     medical_insurance: medical_insurance::adapter::Adapter,
     traffic_fine: traffic_fine::adapter::Adapter,
+    sample_forms: sample_forms::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -103,6 +104,7 @@ impl ServiceAdapters {
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
             ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
             ActiveFlow::TrafficFine(f) => self.traffic_fine.render(window, f, s.lang()),
+            ActiveFlow::SampleForms(f) => self.sample_forms.render(window, f, s),
         }
     }
 
@@ -117,11 +119,17 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
             ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
             ServiceId::TrafficFine => self.traffic_fine.clear(window),
+            ServiceId::SampleForms => self.sample_forms.clear(window),
         }
     }
 
-    /// The tile's title and subtitle in the language on screen.
-    fn tile_text(window: &AppWindow, id: ServiceId) -> (SharedString, SharedString) {
+    /// The tile's title and subtitle in the language on screen; `missing`: a device the
+    /// service works without but for part of it is at fault (its subtitle says so).
+    fn tile_text(
+        window: &AppWindow,
+        id: ServiceId,
+        missing: Option<Device>,
+    ) -> (SharedString, SharedString) {
         match id {
             ServiceId::QueueTicket => queue_ticket::adapter::tile(window),
             ServiceId::CaseProgress => case_progress::adapter::tile(window),
@@ -131,6 +139,7 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
             ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
             ServiceId::TrafficFine => traffic_fine::adapter::tile(window),
+            ServiceId::SampleForms => sample_forms::adapter::tile(window, missing.is_some()),
         }
     }
 
@@ -143,6 +152,7 @@ impl ServiceAdapters {
         personal_documents::adapter::connect(window, ui);
         medical_insurance::adapter::connect(window, ui);
         traffic_fine::adapter::connect(window, ui);
+        sample_forms::adapter::connect(window, ui);
     }
 }
 
@@ -156,6 +166,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
         ServiceId::TrafficFine => UiServiceId::TrafficFine,
+        ServiceId::SampleForms => UiServiceId::SampleForms,
     }
 }
 
@@ -169,6 +180,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
         UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
         UiServiceId::TrafficFine => ServiceId::TrafficFine,
+        UiServiceId::SampleForms => ServiceId::SampleForms,
     }
 }
 
@@ -361,7 +373,8 @@ impl KioskUi {
                     }
                     Screen::Rating(rating) => {
                         app.set_screen(UiScreen::Rating);
-                        let (title, _) = ServiceAdapters::tile_text(&window, rating.service());
+                        let (title, _) =
+                            ServiceAdapters::tile_text(&window, rating.service(), None);
                         super::rating_adapter::render(&window, rating, title);
                     }
                     _ => {
@@ -426,7 +439,8 @@ impl KioskUi {
                     let entries: Vec<MenuEntry> = tiles
                         .iter()
                         .map(|t| {
-                            let (title, subtitle) = ServiceAdapters::tile_text(&window, t.id);
+                            let (title, subtitle) =
+                                ServiceAdapters::tile_text(&window, t.id, t.missing);
                             MenuEntry {
                                 id: ui_service(t.id),
                                 title,

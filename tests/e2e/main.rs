@@ -46,6 +46,7 @@ mod personal_documents;
 mod printing;
 mod queue_ticket;
 mod rating;
+mod sample_forms;
 mod session;
 mod silent_calling;
 mod soak;

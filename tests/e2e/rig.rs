@@ -406,6 +406,8 @@ pub enum Page {
     TrafficFine,
     /// "Take your ID card" after a session.
     TakeCard,
+    /// Any step of the sample forms (its own test reads the flow's step).
+    SampleForms,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -442,6 +444,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
             Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
+            Screen::Service(ActiveFlow::SampleForms(_)) => Page::SampleForms,
             Screen::Rating(_) => Page::Rating,
             Screen::TakeCard(_) => Page::TakeCard,
         }

@@ -30,6 +30,7 @@ pub mod medical_insurance;
 pub mod personal_documents;
 pub mod queue_ticket;
 pub mod rating;
+pub mod sample_forms;
 pub mod sms;
 pub mod traffic_fine;
 

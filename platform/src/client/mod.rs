@@ -33,6 +33,7 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 mod rating;
+mod sample_forms;
 mod traffic_fine;
 // Not services: remote management (simulator side), the simulator's knobs.
 #[cfg(feature = "sim")]
@@ -43,6 +44,7 @@ mod sim_control;
 pub mod tls;
 
 pub use catalog::CatalogFetch;
+pub use sample_forms::LibraryFetch;
 
 /// Largest response body the client reads. Holdings of a long load test can be large;
 /// anything past this is a broken or hostile server, not data.

@@ -7,6 +7,7 @@
 
 pub mod cases;
 mod faults;
+mod form_pages;
 pub(crate) mod http;
 mod routes;
 pub(crate) mod sms;
@@ -206,6 +207,7 @@ fn prepare(config: &SimConfig) -> Result<Prepared, SimError> {
     })?;
     store::appointment::seed(&mut conn, chrono::Utc::now())?;
     store::traffic_fine::seed(&mut conn, chrono::Utc::now())?;
+    store::sample_forms::seed(&mut conn)?;
     let shared = Arc::new(Shared {
         checkin_window: config.checkin_window,
         keys: store::kiosk_keys(&conn)?,

@@ -27,6 +27,7 @@ mod medical_insurance;
 mod personal_documents;
 mod queue_ticket;
 mod rating;
+mod sample_forms;
 mod sms;
 
 // Remote management (not a service): commands for kiosks, their audit rows.
@@ -52,6 +53,7 @@ const TABLE: &[&[Route]] = &[
     identity::ROUTES,
     commands::ROUTES,
     traffic_fine::ROUTES,
+    sample_forms::ROUTES,
 ];
 
 /// Who may call an endpoint.

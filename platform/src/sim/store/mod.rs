@@ -36,6 +36,7 @@ pub(crate) mod medical_insurance;
 pub(crate) mod personal_documents;
 pub(crate) mod queue_ticket;
 pub(crate) mod rating;
+pub(crate) mod sample_forms;
 pub(crate) mod traffic_fine;
 
 /// Stores one transaction of a service's kind, inside the batch's database transaction:
@@ -226,6 +227,8 @@ const MIGRATIONS: &[&str] = &[
     commands::MIGRATION,
     // 16: traffic fines and their payment orders (the traffic-fine service).
     traffic_fine::MIGRATION_16,
+    // 17: the sample forms' library and their rendered page images.
+    sample_forms::MIGRATION_17,
 ];
 
 /// Schema version this code knows.

@@ -10,12 +10,13 @@ use slint::ComponentHandle;
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
 use crate::devices::a4_printer::{A4Output, A4Printer};
+use crate::devices::doc_scanner::DocumentSource;
 use crate::devices::health::{DeviceId, HealthBoard};
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::certificate::worker::CertificateWorkerDeps;
-use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::id_copy::worker::CopyWorkerDeps;
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
@@ -232,7 +233,10 @@ impl Kiosk {
         };
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
-        let copy_offered = source.is_some() && a4.is_present();
+        // One document scanner for every service that scans: each worker holds a clone.
+        let doc_scanner =
+            crate::devices::doc_scanner::SharedDocScanner::new(source, &health, Some(&db));
+        let copy_offered = doc_scanner.is_present() && a4.is_present();
         let certificate_offered = a4.is_present();
         let (certificate_worker, certificates) =
             certificate::worker::spawn(CertificateWorkerDeps {
@@ -257,12 +261,10 @@ impl Kiosk {
         })
         .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
-            source,
+            scanner: doc_scanner.clone(),
             a4: a4.clone(),
             font: crate::assets::A4_FONT,
             sink: sink.clone(),
-            db_path: db.clone(),
-            health: health.clone(),
         })
         .context("starting the copy worker")?;
         let documents_offered = a4.is_present();

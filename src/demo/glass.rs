@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use scanner::sane::{ScanError, ScannedImage};
 
-use crate::services::id_copy::worker::DocumentSource;
+use crate::devices::doc_scanner::DocumentSource;
 
 /// What lies on the simulated glass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

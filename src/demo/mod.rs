@@ -194,7 +194,7 @@ impl SimRig {
             .take();
         crate::kiosk::KioskExtras {
             doc_source: glass
-                .map(|g| Box::new(g) as Box<dyn crate::services::id_copy::worker::DocumentSource>),
+                .map(|g| Box::new(g) as Box<dyn crate::devices::doc_scanner::DocumentSource>),
             a4_folder: (config.demo && config.devices.a4_printer.is_none())
                 .then(|| Self::a4_dir(&config.data_dir)),
         }

@@ -18,6 +18,7 @@ use crate::api::{Health, Heartbeat, HeartbeatAck, TransactionBatch, MAX_BATCH_LE
 use crate::sign;
 
 // The service registry: one line per citizen service here, and one in `TABLE`.
+mod apply;
 mod appointment;
 mod case_progress;
 mod catalog;
@@ -52,6 +53,7 @@ const TABLE: &[&[Route]] = &[
     identity::ROUTES,
     commands::ROUTES,
     traffic_fine::ROUTES,
+    apply::ROUTES,
 ];
 
 /// Who may call an endpoint.

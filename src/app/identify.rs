@@ -493,6 +493,7 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
                 masked_phone: String::new(),
             },
             Outcome::Identified(Citizen {
+                card: None,
                 name,
                 masked_id: id.masked_id,
                 photo: None,
@@ -534,6 +535,7 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
         ) => (
             S::CheckingEid,
             Outcome::Identified(Citizen {
+                card: None,
                 name,
                 masked_id,
                 photo: None,

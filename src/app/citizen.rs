@@ -29,29 +29,6 @@ pub struct Citizen {
     pub case_holder: Option<String>,
     /// How they identified.
     pub by: IdentifiedBy,
-    /// What the card says besides the name, when identified by the card: an application's
-    /// form is filled from it. Dropped with the session like the rest.
-    pub card: Option<CardDetails>,
-}
-
-/// The card's text fields an application form needs (not the ID number: the session keeps
-/// only its masked form and the holder hash).
-#[derive(Clone, PartialEq, Eq)]
-pub struct CardDetails {
-    /// 男 or 女.
-    pub sex: String,
-    /// The nation's name, e.g. 汉.
-    pub nation: String,
-    /// Date of birth.
-    pub birth: chrono::NaiveDate,
-    /// The address on the card.
-    pub address: String,
-}
-
-impl std::fmt::Debug for CardDetails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CardDetails(<redacted>)")
-    }
 }
 
 impl std::fmt::Debug for Citizen {
@@ -66,7 +43,6 @@ impl std::fmt::Debug for Citizen {
                 &self.case_holder.as_ref().map(|_| "<redacted>"),
             )
             .field("by", &self.by)
-            .field("card", &self.card.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -76,12 +52,6 @@ impl Citizen {
     /// A made-up citizen for unit tests (the sample card's shape, not a real person).
     pub fn sample() -> Self {
         Citizen {
-            card: Some(CardDetails {
-                sex: "男".into(),
-                nation: "汉".into(),
-                birth: chrono::NaiveDate::from_ymd_opt(1985, 3, 12).unwrap_or_default(),
-                address: "北京市东城区景山前街4号".into(),
-            }),
             name: "张伟".into(),
             masked_id: "110101********0015".into(),
             photo: None,
@@ -116,7 +86,6 @@ mod tests {
     #[test]
     fn debug_never_shows_the_citizen() {
         let c = Citizen {
-            card: None,
             name: "张伟".into(),
             masked_id: "110101********1234".into(),
             photo: None,

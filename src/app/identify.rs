@@ -493,7 +493,6 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
                 masked_phone: String::new(),
             },
             Outcome::Identified(Citizen {
-                card: None,
                 name,
                 masked_id: id.masked_id,
                 photo: None,
@@ -535,7 +534,6 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
         ) => (
             S::CheckingEid,
             Outcome::Identified(Citizen {
-                card: None,
                 name,
                 masked_id,
                 photo: None,

@@ -152,16 +152,6 @@ pub fn card_event(
         // itself goes nowhere.
         case_holder: Some(kiosk_platform::api::holder_hash(&card.id_number)),
         by: crate::app::citizen::IdentifiedBy::Card,
-        card: Some(crate::app::citizen::CardDetails {
-            sex: match card.sex {
-                idcard::Sex::Male => "男",
-                idcard::Sex::Female => "女",
-            }
-            .to_owned(),
-            nation: card.nation.clone(),
-            birth: card.birth,
-            address: card.address.clone(),
-        }),
     })
 }
 

@@ -429,7 +429,6 @@ fn a_citizen_identified_without_the_card_uses_only_what_each_service_accepts() {
                 "{id:?} {by:?}: the tile says why"
             );
             let citizen = Citizen {
-                card: None,
                 by,
                 photo: None,
                 ..Citizen::sample()

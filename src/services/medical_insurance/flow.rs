@@ -321,7 +321,6 @@ mod tests {
         assert_eq!(flow.back(&mut cx), Nav::Menu);
 
         let mut anon = Session::serving(Citizen {
-            card: None,
             case_holder: None,
             ..Citizen::sample()
         });

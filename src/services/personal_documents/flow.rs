@@ -388,7 +388,6 @@ mod tests {
     fn no_card_empty_list_and_failures_say_why() {
         let port = Rc::new(FakePort::default());
         let mut s = Session::serving(Citizen {
-            card: None,
             case_holder: None,
             ..Citizen::sample()
         });

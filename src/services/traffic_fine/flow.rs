@@ -599,7 +599,6 @@ mod tests {
         assert!(!flow.on_event(&mut cx, Event::Ended(Ended::Expired)));
 
         let mut anon = Session::serving(Citizen {
-            card: None,
             case_holder: None,
             ..Citizen::sample()
         });

@@ -29,6 +29,31 @@ pub struct Citizen {
     pub case_holder: Option<String>,
     /// How they identified.
     pub by: IdentifiedBy,
+    /// The rest of the card's text, for a form pre-filled from it (the sample forms); only
+    /// when the card was read. Held in the session only and wiped with it.
+    pub card: Option<CardDetails>,
+}
+
+/// What the ID card says besides the name: what a form pre-filled from the card needs.
+/// Personal data: its `Debug` hides it; it lives in the session only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardDetails {
+    /// `男` or `女`.
+    pub sex: String,
+    /// The nation's name (`汉`).
+    pub nation: String,
+    /// Date of birth.
+    pub birth: chrono::NaiveDate,
+    /// Address.
+    pub address: String,
+    /// The full ID number: a form handed in to a department carries it.
+    pub id_number: String,
+}
+
+impl std::fmt::Debug for CardDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardDetails(<redacted>)")
+    }
 }
 
 impl std::fmt::Debug for Citizen {
@@ -43,6 +68,7 @@ impl std::fmt::Debug for Citizen {
                 &self.case_holder.as_ref().map(|_| "<redacted>"),
             )
             .field("by", &self.by)
+            .field("card", &self.card)
             .finish()
     }
 }
@@ -57,6 +83,13 @@ impl Citizen {
             photo: None,
             case_holder: Some("holder-hash".into()),
             by: IdentifiedBy::Card,
+            card: Some(CardDetails {
+                sex: "男".into(),
+                nation: "汉".into(),
+                birth: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default(),
+                address: "北京市东城区示例路1号".into(),
+                id_number: "11010119900101001X".into(),
+            }),
         }
     }
 }
@@ -91,8 +124,10 @@ mod tests {
             photo: None,
             case_holder: Some("9f2c".into()),
             by: IdentifiedBy::Typed,
+            card: Citizen::sample().card,
         };
         let s = format!("{c:?}");
         assert!(!s.contains("张伟") && !s.contains("1234"));
+        assert!(!s.contains("11010119900101001X") && !s.contains("示例路"));
     }
 }

@@ -498,6 +498,8 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
                 photo: None,
                 case_holder: Some(id.holder),
                 by: IdentifiedBy::Typed,
+                // A typed number brings no card text: nothing to pre-fill a form with.
+                card: None,
             }),
         ),
         (S::CheckingCode { .. }, E::WrongCode { tries_left: 0 }) => (
@@ -539,6 +541,7 @@ fn answer(step: IdentifyStep, event: IdentityEvent) -> (IdentifyStep, Outcome) {
                 photo: None,
                 case_holder: Some(holder),
                 by: IdentifiedBy::Eid,
+                card: None,
             }),
         ),
         (S::CheckingEid, E::EidRefused(r)) => {

@@ -152,6 +152,13 @@ pub fn card_event(
         // itself goes nowhere.
         case_holder: Some(kiosk_platform::api::holder_hash(&card.id_number)),
         by: crate::app::citizen::IdentifiedBy::Card,
+        card: Some(crate::app::citizen::CardDetails {
+            sex: card.sex.to_string(),
+            nation: card.nation.clone(),
+            birth: card.birth,
+            address: card.address.clone(),
+            id_number: card.id_number.clone(),
+        }),
     })
 }
 

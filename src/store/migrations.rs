@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_reprints.sql"),
     include_str!("migrations/0005_fine_payments.sql"),
     include_str!("migrations/0006_staff.sql"),
+    include_str!("migrations/0008_applications.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -70,6 +71,8 @@ mod tests {
             "staff_lockout",
             "audit_log",
             "remote_commands",
+            "applications",
+            "application_parts",
         ] {
             let n: i64 = conn
                 .query_row(
@@ -108,6 +111,7 @@ mod tests {
             "0004_reprints.sql",
             "0005_fine_payments.sql",
             "0006_staff.sql",
+            "0008_applications.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

@@ -4,6 +4,7 @@
 //! sync worker read and write while the service thread issues tickets. Every business write
 //! and its outbox row go in one transaction, so a crash leaves either both or neither.
 
+mod applications;
 pub mod crypto;
 mod fine_payments;
 mod maintenance;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use applications::{ApplicationCounts, StoredApplication};
 pub use crypto::{use_key_file, CryptoError, PayloadCipher};
 pub use fine_payments::{FineNotes, FinePayment, FineRecord};
 #[cfg(test)]

@@ -83,6 +83,9 @@ pub struct ServicesConfig {
     /// `[services.traffic_fine]`.
     #[serde(default)]
     pub traffic_fine: ServiceSection,
+    /// `[services.apply]`.
+    #[serde(default)]
+    pub apply: ServiceSection,
 }
 
 /// One service's section.

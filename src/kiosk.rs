@@ -42,6 +42,7 @@ struct ServiceWorkers {
     _rating: Worker<crate::app::Rated<crate::services::ServiceId>>,
     _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
     _traffic_fine: Worker<Reply<traffic_fine::Order>>,
+    _apply: Worker<Reply<crate::services::apply::Order>>,
 }
 
 impl ServiceWorkers {
@@ -59,6 +60,7 @@ impl ServiceWorkers {
             _rating,
             _identity,
             _traffic_fine,
+            _apply,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -71,6 +73,7 @@ impl ServiceWorkers {
             ("rating", _rating.life()),
             ("identity", _identity.life()),
             ("traffic-fine", _traffic_fine.life()),
+            ("apply", _apply.life()),
         ]
     }
 }
@@ -186,6 +189,7 @@ impl Kiosk {
         let client_for_medical = client.clone();
         let client_for_identity = client.clone();
         let client_for_fines = client.clone();
+        let client_for_applications = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -286,6 +290,25 @@ impl Kiosk {
             poll_every: traffic_fine::worker::POLL_EVERY,
         })
         .context("starting the traffic-fine worker")?;
+        // Its first order sends what a previous run left pending (offline, or killed).
+        let apply_offered = doc_scanner.is_present();
+        let (apply_worker, applications) = crate::services::apply::worker::spawn(
+            crate::services::apply::worker::ApplyWorkerDeps {
+                db_path: db.clone(),
+                scanner: doc_scanner.clone(),
+                printer: printer_handle.clone(),
+                client: client_for_applications,
+                sink: sink.clone(),
+                codes: match &config.codes {
+                    Some(c) => Some((c.verify_base.clone(), c.key()?)),
+                    None => None,
+                },
+                // As often as the outbox is sent, and at most every 15 s.
+                retry_every: Duration::from_secs(config.sync.interval_secs.max(1))
+                    .min(crate::services::apply::worker::RETRY_EVERY),
+            },
+        )
+        .context("starting the application worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
@@ -295,6 +318,7 @@ impl Kiosk {
             personal_documents::Service::new(Rc::new(documents), documents_offered),
             medical_insurance::Service::new(Rc::new(medical)),
             traffic_fine::Service::new(Rc::new(fines)),
+            crate::services::apply::Service::new(Rc::new(applications), apply_offered),
         )
         .configured(&config.services);
         let (identity_worker, identity) =
@@ -416,6 +440,7 @@ impl Kiosk {
                 _rating: rating_worker,
                 _identity: identity_worker,
                 _traffic_fine: fine_worker,
+                _apply: apply_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

@@ -54,6 +54,7 @@ pub fn service_name(id: ServiceId) -> &'static str {
         ServiceId::PersonalDocuments => "personal_documents",
         ServiceId::MedicalInsurance => "medical_insurance",
         ServiceId::TrafficFine => "traffic_fine",
+        ServiceId::Apply => "apply",
     }
 }
 

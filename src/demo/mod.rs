@@ -290,7 +290,8 @@ impl DemoControls for SimRig {
         };
         let mut g = glass.lock().unwrap_or_else(|p| p.into_inner());
         *g = match *g {
-            Glass::Card => Glass::Empty,
+            Glass::Card => Glass::Page,
+            Glass::Page => Glass::Empty,
             Glass::Empty => Glass::LidOpen,
             Glass::LidOpen => Glass::Card,
         };

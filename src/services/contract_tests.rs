@@ -20,6 +20,7 @@ struct Ports {
     documents: RefCell<usize>,
     medical: RefCell<usize>,
     fines: RefCell<usize>,
+    applications: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -62,6 +63,12 @@ impl medical_insurance::MedicalPort for Ports {
     }
 }
 
+impl apply::ApplyPort for Ports {
+    fn send(&self, _: Reply<apply::Order>) {
+        *self.applications.borrow_mut() += 1;
+    }
+}
+
 impl traffic_fine::FinePort for Ports {
     fn send(&self, _: Reply<traffic_fine::Order>) {
         *self.fines.borrow_mut() += 1;
@@ -95,6 +102,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         personal_documents::Service::new(ports.clone(), true),
         medical_insurance::Service::new(ports.clone()),
         traffic_fine::Service::new(ports.clone()),
+        apply::Service::new(ports.clone(), true),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -190,6 +198,11 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
                 traffic_fine::Problem::Unreachable,
             )))
         }
+        // The flow asks for the matters as it starts: its first step already waits.
+        ServiceId::Apply => ServiceEvent::Apply(apply::Event::Matters(
+            Vec::new(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+        )),
     }
 }
 
@@ -324,6 +337,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::PersonalDocuments => &mut switches.personal_documents,
             ServiceId::MedicalInsurance => &mut switches.medical_insurance,
             ServiceId::TrafficFine => &mut switches.traffic_fine,
+            ServiceId::Apply => &mut switches.apply,
         };
         section.enabled = false;
         let (r, _) = router();

@@ -12,6 +12,7 @@
 use crate::app::citizen::IdentifiedBy;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
+pub mod apply;
 pub mod appointment;
 pub mod case_progress;
 pub mod certificate;
@@ -40,11 +41,13 @@ pub enum ServiceId {
     MedicalInsurance,
     /// Look up and pay traffic fines.
     TrafficFine,
+    /// Apply for a matter (自助申报).
+    Apply,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 8] = [
+    pub const ALL: [ServiceId; 9] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
@@ -53,6 +56,7 @@ impl ServiceId {
         ServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance,
         ServiceId::TrafficFine,
+        ServiceId::Apply,
     ];
 }
 
@@ -126,6 +130,8 @@ pub enum ActiveFlow {
     MedicalInsurance(medical_insurance::MedicalInsuranceFlow),
     /// Looking up and paying traffic fines.
     TrafficFine(traffic_fine::TrafficFineFlow),
+    /// Applying for a matter.
+    Apply(apply::ApplyFlow),
 }
 
 impl ActiveFlow {
@@ -140,6 +146,7 @@ impl ActiveFlow {
             ActiveFlow::PersonalDocuments(_) => ServiceId::PersonalDocuments,
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
             ActiveFlow::TrafficFine(_) => ServiceId::TrafficFine,
+            ActiveFlow::Apply(_) => ServiceId::Apply,
         }
     }
 }
@@ -163,6 +170,8 @@ pub enum ServiceEvent {
     MedicalInsurance(medical_insurance::Event),
     /// The traffic-fine worker.
     TrafficFine(traffic_fine::Event),
+    /// The application worker.
+    Apply(apply::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -178,6 +187,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.chrome(),
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
             ActiveFlow::TrafficFine(f) => f.chrome(),
+            ActiveFlow::Apply(f) => f.chrome(),
         }
     }
 
@@ -191,6 +201,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.idle(),
             ActiveFlow::MedicalInsurance(f) => f.idle(),
             ActiveFlow::TrafficFine(f) => f.idle(),
+            ActiveFlow::Apply(f) => f.idle(),
         }
     }
 
@@ -204,6 +215,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.back(cx),
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
             ActiveFlow::TrafficFine(f) => f.back(cx),
+            ActiveFlow::Apply(f) => f.back(cx),
         }
     }
 
@@ -222,6 +234,7 @@ impl Flow for ActiveFlow {
                 f.on_event(cx, e)
             }
             (ActiveFlow::TrafficFine(f), ServiceEvent::TrafficFine(e)) => f.on_event(cx, e),
+            (ActiveFlow::Apply(f), ServiceEvent::Apply(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -236,6 +249,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.on_code(cx, code),
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
             ActiveFlow::TrafficFine(f) => f.on_code(cx, code),
+            ActiveFlow::Apply(f) => f.on_code(cx, code),
         }
     }
 
@@ -249,6 +263,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::PersonalDocuments(f) => f.case_number(),
             ActiveFlow::MedicalInsurance(f) => f.case_number(),
             ActiveFlow::TrafficFine(f) => f.case_number(),
+            ActiveFlow::Apply(f) => f.case_number(),
         }
     }
 }
@@ -272,6 +287,8 @@ pub struct Services {
     pub medical_insurance: medical_insurance::Service,
     /// Traffic fines.
     pub traffic_fine: traffic_fine::Service,
+    /// Applications for a matter.
+    pub apply: apply::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -291,8 +308,10 @@ impl Services {
         personal_documents: personal_documents::Service,
         medical_insurance: medical_insurance::Service,
         traffic_fine: traffic_fine::Service,
+        apply: apply::Service,
     ) -> Self {
         Self {
+            apply,
             queue_ticket,
             case_progress,
             id_copy,
@@ -333,6 +352,8 @@ impl Services {
             ServiceId::MedicalInsurance => (&s.medical_insurance.identify, &[Card]),
             // Payments: the card only (issue 15).
             ServiceId::TrafficFine => (&s.traffic_fine.identify, &[Card]),
+            // The form is filled from the card.
+            ServiceId::Apply => (&s.apply.identify, &[Card]),
         };
         set.as_deref().unwrap_or(default).contains(&by)
     }
@@ -348,6 +369,7 @@ impl Services {
             ServiceId::PersonalDocuments => s.personal_documents.enabled,
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
             ServiceId::TrafficFine => s.traffic_fine.enabled,
+            ServiceId::Apply => s.apply.enabled,
         }
     }
 
@@ -373,6 +395,7 @@ impl Services {
                 ServiceId::PersonalDocuments => self.personal_documents.offered(),
                 ServiceId::MedicalInsurance => true,
                 ServiceId::TrafficFine => true,
+                ServiceId::Apply => self.apply.offered(),
             }
     }
 
@@ -394,6 +417,8 @@ impl Services {
             ServiceId::MedicalInsurance => (medical_insurance::NEEDS, true),
             // Online only: payment orders are the platform's.
             ServiceId::TrafficFine => (traffic_fine::NEEDS, true),
+            // Offline the application is sealed and sent later: the tile stays.
+            ServiceId::Apply => (apply::NEEDS, false),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -474,6 +499,7 @@ impl Registry for Services {
                 ActiveFlow::MedicalInsurance(self.medical_insurance.start(cx))
             }
             ServiceId::TrafficFine => ActiveFlow::TrafficFine(self.traffic_fine.start(cx)),
+            ServiceId::Apply => ActiveFlow::Apply(self.apply.start(cx)),
         })
     }
 

@@ -154,6 +154,15 @@ impl Store {
         Ok(())
     }
 
+    /// The platform says it lacks a part: every part is sent again.
+    pub fn application_parts_lost(&self, key: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE application_parts SET acked = 0 WHERE key = ?1",
+            [key],
+        )?;
+        Ok(())
+    }
+
     /// The receipt went out without a case number: the platform is to send it by SMS.
     pub fn application_notify_by_sms(&self, key: &str) -> Result<(), StoreError> {
         self.conn.execute(

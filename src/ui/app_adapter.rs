@@ -18,7 +18,7 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    apply, appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
     queue_ticket, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services, Tile,
     Unavailable,
 };
@@ -83,6 +83,7 @@ struct ServiceAdapters {
     personal_documents: personal_documents::adapter::Adapter,
     medical_insurance: medical_insurance::adapter::Adapter,
     traffic_fine: traffic_fine::adapter::Adapter,
+    apply: apply::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -99,6 +100,7 @@ impl ServiceAdapters {
             ActiveFlow::PersonalDocuments(f) => self.personal_documents.render(window, f, s.lang()),
             ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
             ActiveFlow::TrafficFine(f) => self.traffic_fine.render(window, f, s.lang()),
+            ActiveFlow::Apply(f) => self.apply.render(window, f, s),
         }
     }
 
@@ -113,6 +115,7 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => self.personal_documents.clear(window),
             ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
             ServiceId::TrafficFine => self.traffic_fine.clear(window),
+            ServiceId::Apply => self.apply.clear(window),
         }
     }
 
@@ -127,6 +130,7 @@ impl ServiceAdapters {
             ServiceId::PersonalDocuments => personal_documents::adapter::tile(window),
             ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
             ServiceId::TrafficFine => traffic_fine::adapter::tile(window),
+            ServiceId::Apply => apply::adapter::tile(window),
         }
     }
 
@@ -139,6 +143,7 @@ impl ServiceAdapters {
         personal_documents::adapter::connect(window, ui);
         medical_insurance::adapter::connect(window, ui);
         traffic_fine::adapter::connect(window, ui);
+        apply::adapter::connect(window, ui);
     }
 }
 
@@ -152,6 +157,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::PersonalDocuments => UiServiceId::PersonalDocuments,
         ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
         ServiceId::TrafficFine => UiServiceId::TrafficFine,
+        ServiceId::Apply => UiServiceId::Apply,
     }
 }
 
@@ -165,6 +171,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::PersonalDocuments => ServiceId::PersonalDocuments,
         UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
         UiServiceId::TrafficFine => ServiceId::TrafficFine,
+        UiServiceId::Apply => ServiceId::Apply,
     }
 }
 

@@ -26,6 +26,7 @@
 mod ipp;
 mod rig;
 
+mod apply;
 mod appointment;
 mod bundle_pii;
 mod case_progress;

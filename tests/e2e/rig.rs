@@ -399,6 +399,8 @@ pub enum Page {
     Identify,
     /// Any step of the traffic fines (its own test reads the flow's step).
     TrafficFine,
+    /// Any step of an application (its own test reads the flow's step).
+    Apply,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -435,6 +437,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::PersonalDocuments(_)) => Page::Documents,
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
             Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
+            Screen::Service(ActiveFlow::Apply(_)) => Page::Apply,
             Screen::Rating(_) => Page::Rating,
         }
     }

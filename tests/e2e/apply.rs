@@ -435,7 +435,12 @@ fn kill_child() {
         );
         match phase.as_str() {
             "submit" => {
-                rig.wait_until_ready();
+                // The rig's own helpers read its temporary folder: this kiosk's is the parent's.
+                let day = kiosk::clock::service_day();
+                rig.wait_for("catalog and leased numbers", |r| {
+                    r.kiosk.ui().with_controller(|c| !c.areas().is_empty())
+                        && store().numbers_left("A", day).unwrap() > 0
+                });
                 rig.swipe_sample_card();
                 // Every call now takes a while: the kill lands between two parts.
                 client

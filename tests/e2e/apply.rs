@@ -261,7 +261,12 @@ fn an_application_becomes_one_case_that_the_progress_query_follows() {
         rig.find(&format!("办件 {case}"));
         rig.tap("结束办理");
 
-        // … by card …
+        // … by card (taken off the reader and laid again: a card left on it is not read twice) …
+        rig.reader().remove_card();
+        for _ in 0..20 {
+            rig.pump();
+            std::thread::sleep(Duration::from_millis(100));
+        }
         rig.swipe_sample_card();
         rig.tap("办件进度查询");
         rig.tap("我的办件");

@@ -89,6 +89,9 @@ pub struct ServicesConfig {
     /// `[services.sample_forms]`.
     #[serde(default)]
     pub sample_forms: ServiceSection,
+    /// `[services.apply]`.
+    #[serde(default)]
+    pub apply: ServiceSection,
 }
 
 /// One service's section.

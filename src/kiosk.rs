@@ -10,12 +10,13 @@ use slint::ComponentHandle;
 use crate::app::{EventSink, Reply, Router};
 use crate::config::{Config, SerialDevice};
 use crate::devices::a4_printer::{A4Output, A4Printer};
+use crate::devices::doc_scanner::DocumentSource;
 use crate::devices::health::{DeviceId, HealthBoard};
 use crate::devices::idcard_manager::IdCardManager;
 use crate::devices::printer_manager::{PrinterHandle, PrinterLink, PrinterManager, PrinterOptions};
 use crate::services::appointment::worker::AppointmentWorkerDeps;
 use crate::services::certificate::worker::CertificateWorkerDeps;
-use crate::services::id_copy::worker::{CopyWorkerDeps, DocumentSource};
+use crate::services::id_copy::worker::CopyWorkerDeps;
 use crate::services::medical_insurance::worker::MedicalWorkerDeps;
 use crate::services::personal_documents::worker::DocumentsWorkerDeps;
 use crate::services::queue_ticket::worker::TicketWorkerDeps;
@@ -43,6 +44,7 @@ struct ServiceWorkers {
     _identity: Worker<Reply<crate::app::identify::IdentityOrder>>,
     _traffic_fine: Worker<Reply<traffic_fine::Order>>,
     _sample_forms: Worker<Reply<sample_forms::Order>>,
+    _apply: Worker<Reply<crate::services::apply::Order>>,
 }
 
 impl ServiceWorkers {
@@ -61,6 +63,7 @@ impl ServiceWorkers {
             _identity,
             _traffic_fine,
             _sample_forms,
+            _apply,
         } = self;
         vec![
             ("queue-ticket", _queue_ticket.life()),
@@ -74,6 +77,7 @@ impl ServiceWorkers {
             ("identity", _identity.life()),
             ("traffic-fine", _traffic_fine.life()),
             ("sample-forms", _sample_forms.life()),
+            ("apply", _apply.life()),
         ]
     }
 }
@@ -193,6 +197,7 @@ impl Kiosk {
         let client_for_identity = client.clone();
         let client_for_fines = client.clone();
         let client_for_forms = client.clone();
+        let client_for_applications = client.clone();
         let sync = SyncWorker::spawn(
             &db,
             client,
@@ -240,7 +245,10 @@ impl Kiosk {
         };
         // One A4 printer for every service that prints A4: each worker holds a clone.
         let a4 = A4Printer::new(output, &health, Some(&db));
-        let copy_offered = source.is_some() && a4.is_present();
+        // One document scanner for every service that scans: each worker holds a clone.
+        let doc_scanner =
+            crate::devices::doc_scanner::SharedDocScanner::new(source, &health, Some(&db));
+        let copy_offered = doc_scanner.is_present() && a4.is_present();
         let certificate_offered = a4.is_present();
         let (certificate_worker, certificates) =
             certificate::worker::spawn(CertificateWorkerDeps {
@@ -265,12 +273,10 @@ impl Kiosk {
         })
         .context("starting the medical-insurance worker")?;
         let (copy_worker, copies) = id_copy::worker::spawn(CopyWorkerDeps {
-            source,
+            scanner: doc_scanner.clone(),
             a4: a4.clone(),
             font: crate::assets::A4_FONT,
             sink: sink.clone(),
-            db_path: db.clone(),
-            health: health.clone(),
         })
         .context("starting the copy worker")?;
         let documents_offered = a4.is_present();
@@ -301,6 +307,25 @@ impl Kiosk {
             sink: sink.clone(),
         })
         .context("starting the sample-forms worker")?;
+        // Its first order sends what a previous run left pending (offline, or killed).
+        let apply_offered = doc_scanner.is_present();
+        let (apply_worker, applications) = crate::services::apply::worker::spawn(
+            crate::services::apply::worker::ApplyWorkerDeps {
+                db_path: db.clone(),
+                scanner: doc_scanner.clone(),
+                printer: printer_handle.clone(),
+                client: client_for_applications,
+                sink: sink.clone(),
+                codes: match &config.codes {
+                    Some(c) => Some((c.verify_base.clone(), c.key()?)),
+                    None => None,
+                },
+                // As often as the outbox is sent, and at most every 15 s.
+                retry_every: Duration::from_secs(config.sync.interval_secs.max(1))
+                    .min(crate::services::apply::worker::RETRY_EVERY),
+            },
+        )
+        .context("starting the application worker")?;
         let services = Services::new(
             queue_ticket::Service::new(Rc::new(tickets)),
             case_progress::Service::new(Rc::new(cases)),
@@ -311,6 +336,7 @@ impl Kiosk {
             medical_insurance::Service::new(Rc::new(medical)),
             traffic_fine::Service::new(Rc::new(fines)),
             sample_forms::Service::new(Rc::new(forms), &config.platform.base_url),
+            crate::services::apply::Service::new(Rc::new(applications), apply_offered),
         )
         .configured(&config.services);
         let (identity_worker, identity) =
@@ -448,6 +474,7 @@ impl Kiosk {
                 _identity: identity_worker,
                 _traffic_fine: fine_worker,
                 _sample_forms: forms_worker,
+                _apply: apply_worker,
             },
             _code_scanner: code_scanner,
             _staff_service: staff_worker,

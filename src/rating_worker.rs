@@ -55,6 +55,7 @@ pub fn service_name(id: ServiceId) -> &'static str {
         ServiceId::MedicalInsurance => "medical_insurance",
         ServiceId::TrafficFine => "traffic_fine",
         ServiceId::SampleForms => "sample_forms",
+        ServiceId::Apply => "apply",
     }
 }
 

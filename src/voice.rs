@@ -488,6 +488,7 @@ pub fn service_prompt(id: crate::services::ServiceId) -> PromptId {
         ServiceId::MedicalInsurance => "service-medical-insurance",
         ServiceId::TrafficFine => "service-traffic-fine",
         ServiceId::SampleForms => "service-sample-forms",
+        ServiceId::Apply => "service-apply",
     }
 }
 

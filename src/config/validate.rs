@@ -139,6 +139,7 @@ impl Config {
             ("personal_documents", &s.personal_documents),
             ("medical_insurance", &s.medical_insurance),
             ("traffic_fine", &s.traffic_fine),
+            ("apply", &s.apply),
         ];
         for (name, section) in sections {
             let Some(ways) = &section.identify else {

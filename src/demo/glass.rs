@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex};
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use scanner::sane::{ScanError, ScannedImage};
 
-use crate::services::id_copy::worker::DocumentSource;
+use crate::devices::doc_scanner::DocumentSource;
 
 /// What lies on the simulated glass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Glass {
     /// A sample card; it is turned over after each scan (front, back, front…).
     Card,
+    /// A document page (a material of an application): a printed sheet filling the glass.
+    Page,
     /// Nothing.
     Empty,
     /// The lid is up.
@@ -60,6 +62,7 @@ impl DocumentSource for SimGlass {
         match glass {
             Glass::LidOpen => return Err(ScanError::CoverOpen),
             Glass::Empty => {}
+            Glass::Page => draw_page(&mut img, self.font),
             Glass::Card => {
                 let back = self.next_back;
                 self.next_back = !back;
@@ -214,6 +217,39 @@ fn draw_card(img: &mut Canvas, font_data: &[u8], back: bool) {
         img.rect(px0 as u32, py0 as u32, px(20.0), px(26.0), [190, 200, 210]);
         let (hx, hy) = at(72.0, 16.0);
         img.disc(hx, hy, mm(5.0), [120, 130, 145]);
+    }
+}
+
+/// A printed page (户口簿's page for the holder) across the scanned area.
+fn draw_page(img: &mut Canvas, font_data: &[u8]) {
+    let (x0, y0) = (px(3.0), px(3.0));
+    let (w, h) = (px(AREA_MM.0 - 6.0), px(AREA_MM.1 - 6.0));
+    img.rect(x0, y0, w, h, [246, 244, 238]);
+    let Ok(font) = FontRef::try_from_slice_and_index(font_data, 0) else {
+        return;
+    };
+    let mm = |v: f32| v / 25.4 * DPI;
+    let ink = [50, 50, 60];
+    let (lx, ty) = (x0 as f32 + mm(6.0), y0 as f32 + mm(5.0));
+    img.text(&font, "常住人口登记卡", lx + mm(30.0), ty, mm(6.0), ink);
+    let lines = [
+        "户主或与户主关系  本人",
+        "姓名  张伟        性别  男        民族  汉",
+        "出生日期  1985年3月12日    籍贯  北京市东城区",
+        "住址  北京市东城区景山前街4号",
+        "公民身份号码  110101198503120017",
+        "登记日期  2015年6月1日      承办人签章",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let y = ty + mm(14.0 + i as f32 * 9.0);
+        img.text(&font, line, lx, y, mm(3.6), ink);
+        img.rect(
+            lx as u32,
+            (y + mm(6.0)) as u32,
+            px(100.0),
+            2,
+            [180, 180, 190],
+        );
     }
 }
 

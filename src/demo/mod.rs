@@ -199,7 +199,7 @@ impl SimRig {
             .take();
         crate::kiosk::KioskExtras {
             doc_source: glass
-                .map(|g| Box::new(g) as Box<dyn crate::services::id_copy::worker::DocumentSource>),
+                .map(|g| Box::new(g) as Box<dyn crate::devices::doc_scanner::DocumentSource>),
             a4_folder: (config.demo && config.devices.a4_printer.is_none())
                 .then(|| Self::a4_dir(&config.data_dir)),
         }
@@ -295,7 +295,8 @@ impl DemoControls for SimRig {
         };
         let mut g = glass.lock().unwrap_or_else(|p| p.into_inner());
         *g = match *g {
-            Glass::Card => Glass::Empty,
+            Glass::Card => Glass::Page,
+            Glass::Page => Glass::Empty,
             Glass::Empty => Glass::LidOpen,
             Glass::LidOpen => Glass::Card,
         };

@@ -18,6 +18,7 @@
 //!   does I/O: it runs poppler's `pdftoppm`; call it off the UI thread).
 //! - [`samples`]: sample data for `kiosk doc render`, the tests and the benches.
 
+pub mod apply_receipt;
 pub mod appointment_slip;
 pub mod certificate;
 pub mod certificate_slip;

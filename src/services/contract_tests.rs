@@ -21,6 +21,7 @@ struct Ports {
     medical: RefCell<usize>,
     fines: RefCell<usize>,
     forms: RefCell<usize>,
+    applications: RefCell<usize>,
 }
 
 impl queue_ticket::TicketPort for Ports {
@@ -60,6 +61,12 @@ impl personal_documents::DocumentsPort for Ports {
 impl medical_insurance::MedicalPort for Ports {
     fn send(&self, _: Reply<medical_insurance::Order>) {
         *self.medical.borrow_mut() += 1;
+    }
+}
+
+impl apply::ApplyPort for Ports {
+    fn send(&self, _: Reply<apply::Order>) {
+        *self.applications.borrow_mut() += 1;
     }
 }
 
@@ -103,6 +110,7 @@ fn router() -> (Router<Services>, Rc<Ports>) {
         medical_insurance::Service::new(ports.clone()),
         traffic_fine::Service::new(ports.clone()),
         sample_forms::Service::new(ports.clone(), "http://hall.example"),
+        apply::Service::new(ports.clone(), true),
     );
     (Router::new(services, IDLE, COUNTDOWN, DONE), ports)
 }
@@ -200,6 +208,11 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
         }
         // The flow asks for the library as it starts: its first step already waits.
         ServiceId::SampleForms => ServiceEvent::SampleForms(sample_forms::Event::Library(None)),
+        // The flow asks for the matters as it starts: its first step already waits.
+        ServiceId::Apply => ServiceEvent::Apply(apply::Event::Matters(
+            Vec::new(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+        )),
     }
 }
 
@@ -343,6 +356,7 @@ fn a_service_switched_off_in_the_config_has_no_tile_and_does_not_start() {
             ServiceId::MedicalInsurance => &mut switches.medical_insurance,
             ServiceId::TrafficFine => &mut switches.traffic_fine,
             ServiceId::SampleForms => &mut switches.sample_forms,
+            ServiceId::Apply => &mut switches.apply,
         };
         section.enabled = false;
         let (r, _) = router();

@@ -12,6 +12,7 @@
 use crate::app::citizen::IdentifiedBy;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
 
+pub mod apply;
 pub mod appointment;
 pub mod case_progress;
 pub mod certificate;
@@ -43,11 +44,13 @@ pub enum ServiceId {
     TrafficFine,
     /// Find, zoom, print or take home a sample form.
     SampleForms,
+    /// Apply for a matter (自助申报).
+    Apply,
 }
 
 impl ServiceId {
     /// Every service, in the menu's order.
-    pub const ALL: [ServiceId; 9] = [
+    pub const ALL: [ServiceId; 10] = [
         ServiceId::QueueTicket,
         ServiceId::CaseProgress,
         ServiceId::IdCopy,
@@ -57,6 +60,7 @@ impl ServiceId {
         ServiceId::MedicalInsurance,
         ServiceId::TrafficFine,
         ServiceId::SampleForms,
+        ServiceId::Apply,
     ];
 }
 
@@ -135,6 +139,8 @@ pub enum ActiveFlow {
     TrafficFine(traffic_fine::TrafficFineFlow),
     /// At the sample-form library.
     SampleForms(sample_forms::SampleFormsFlow),
+    /// Applying for a matter.
+    Apply(apply::ApplyFlow),
 }
 
 impl ActiveFlow {
@@ -150,6 +156,7 @@ impl ActiveFlow {
             ActiveFlow::MedicalInsurance(_) => ServiceId::MedicalInsurance,
             ActiveFlow::TrafficFine(_) => ServiceId::TrafficFine,
             ActiveFlow::SampleForms(_) => ServiceId::SampleForms,
+            ActiveFlow::Apply(_) => ServiceId::Apply,
         }
     }
 }
@@ -175,6 +182,8 @@ pub enum ServiceEvent {
     TrafficFine(traffic_fine::Event),
     /// The sample-forms worker.
     SampleForms(sample_forms::Event),
+    /// The application worker.
+    Apply(apply::Event),
 }
 
 impl Flow for ActiveFlow {
@@ -191,6 +200,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.chrome(),
             ActiveFlow::TrafficFine(f) => f.chrome(),
             ActiveFlow::SampleForms(f) => f.chrome(),
+            ActiveFlow::Apply(f) => f.chrome(),
         }
     }
 
@@ -205,6 +215,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.idle(),
             ActiveFlow::TrafficFine(f) => f.idle(),
             ActiveFlow::SampleForms(f) => f.idle(),
+            ActiveFlow::Apply(f) => f.idle(),
         }
     }
 
@@ -219,6 +230,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.back(cx),
             ActiveFlow::TrafficFine(f) => f.back(cx),
             ActiveFlow::SampleForms(f) => f.back(cx),
+            ActiveFlow::Apply(f) => f.back(cx),
         }
     }
 
@@ -238,6 +250,7 @@ impl Flow for ActiveFlow {
             }
             (ActiveFlow::TrafficFine(f), ServiceEvent::TrafficFine(e)) => f.on_event(cx, e),
             (ActiveFlow::SampleForms(f), ServiceEvent::SampleForms(e)) => f.on_event(cx, e),
+            (ActiveFlow::Apply(f), ServiceEvent::Apply(e)) => f.on_event(cx, e),
             _ => false,
         }
     }
@@ -253,6 +266,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.on_code(cx, code),
             ActiveFlow::TrafficFine(f) => f.on_code(cx, code),
             ActiveFlow::SampleForms(f) => f.on_code(cx, code),
+            ActiveFlow::Apply(f) => f.on_code(cx, code),
         }
     }
 
@@ -267,6 +281,7 @@ impl Flow for ActiveFlow {
             ActiveFlow::MedicalInsurance(f) => f.case_number(),
             ActiveFlow::TrafficFine(f) => f.case_number(),
             ActiveFlow::SampleForms(f) => f.case_number(),
+            ActiveFlow::Apply(f) => f.case_number(),
         }
     }
 
@@ -297,6 +312,8 @@ pub struct Services {
     pub traffic_fine: traffic_fine::Service,
     /// Sample forms.
     pub sample_forms: sample_forms::Service,
+    /// Applications for a matter.
+    pub apply: apply::Service,
     conditions: Conditions,
     switches: crate::config::ServicesConfig,
     bench_tiles: usize,
@@ -317,8 +334,10 @@ impl Services {
         medical_insurance: medical_insurance::Service,
         traffic_fine: traffic_fine::Service,
         sample_forms: sample_forms::Service,
+        apply: apply::Service,
     ) -> Self {
         Self {
+            apply,
             queue_ticket,
             case_progress,
             id_copy,
@@ -362,6 +381,8 @@ impl Services {
             ServiceId::TrafficFine => (&s.traffic_fine.identify, &[Card]),
             // Browsing needs no card; the pre-filled print asks for the card's text.
             ServiceId::SampleForms => (&s.sample_forms.identify, &[Card, Typed, Eid]),
+            // The form is filled from the card.
+            ServiceId::Apply => (&s.apply.identify, &[Card]),
         };
         set.as_deref().unwrap_or(default).contains(&by)
     }
@@ -378,6 +399,7 @@ impl Services {
             ServiceId::MedicalInsurance => s.medical_insurance.enabled,
             ServiceId::TrafficFine => s.traffic_fine.enabled,
             ServiceId::SampleForms => s.sample_forms.enabled,
+            ServiceId::Apply => s.apply.enabled,
         }
     }
 
@@ -404,6 +426,7 @@ impl Services {
                 ServiceId::MedicalInsurance => true,
                 ServiceId::TrafficFine => true,
                 ServiceId::SampleForms => true,
+                ServiceId::Apply => self.apply.offered(),
             }
     }
 
@@ -427,6 +450,8 @@ impl Services {
             ServiceId::TrafficFine => (traffic_fine::NEEDS, true),
             // Browsing works offline from the cached library; the A4 printer only prints.
             ServiceId::SampleForms => (sample_forms::NEEDS, false),
+            // Offline the application is sealed and sent later: the tile stays.
+            ServiceId::Apply => (apply::NEEDS, false),
         };
         if let Some(d) = self.conditions.fault(needs) {
             return Some(Unavailable::DeviceFault(d));
@@ -519,6 +544,7 @@ impl Registry for Services {
             }
             ServiceId::TrafficFine => ActiveFlow::TrafficFine(self.traffic_fine.start(cx)),
             ServiceId::SampleForms => ActiveFlow::SampleForms(self.sample_forms.start(cx)),
+            ServiceId::Apply => ActiveFlow::Apply(self.apply.start(cx)),
         })
     }
 

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_fine_payments.sql"),
     include_str!("migrations/0006_staff.sql"),
     include_str!("migrations/0007_sample_forms.sql"),
+    include_str!("migrations/0008_applications.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -73,6 +74,8 @@ mod tests {
             "remote_commands",
             "form_library_cache",
             "form_page_cache",
+            "applications",
+            "application_parts",
         ] {
             let n: i64 = conn
                 .query_row(
@@ -112,6 +115,7 @@ mod tests {
             "0005_fine_payments.sql",
             "0006_staff.sql",
             "0007_sample_forms.sql",
+            "0008_applications.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

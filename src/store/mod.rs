@@ -4,6 +4,7 @@
 //! sync worker read and write while the service thread issues tickets. Every business write
 //! and its outbox row go in one transaction, so a crash leaves either both or neither.
 
+mod applications;
 pub mod crypto;
 mod fine_payments;
 // The sample forms' library and page images (no personal data).
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use applications::{ApplicationCounts, StoredApplication};
 pub use crypto::{use_key_file, CryptoError, PayloadCipher};
 pub use fine_payments::{FineNotes, FinePayment, FineRecord};
 pub use form_cache::PageKey;

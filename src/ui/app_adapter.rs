@@ -22,9 +22,9 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
-    queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services,
-    Tile, Unavailable,
+    apply, appointment, case_progress, certificate, id_copy, medical_insurance,
+    personal_documents, queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device,
+    ServiceId, Services, Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.
@@ -88,6 +88,7 @@ struct ServiceAdapters {
     medical_insurance: medical_insurance::adapter::Adapter,
     traffic_fine: traffic_fine::adapter::Adapter,
     sample_forms: sample_forms::adapter::Adapter,
+    apply: apply::adapter::Adapter,
 }
 
 impl ServiceAdapters {
@@ -105,6 +106,7 @@ impl ServiceAdapters {
             ActiveFlow::MedicalInsurance(f) => self.medical_insurance.render(window, f, s.lang()),
             ActiveFlow::TrafficFine(f) => self.traffic_fine.render(window, f, s.lang()),
             ActiveFlow::SampleForms(f) => self.sample_forms.render(window, f, s),
+            ActiveFlow::Apply(f) => self.apply.render(window, f, s),
         }
     }
 
@@ -120,6 +122,7 @@ impl ServiceAdapters {
             ServiceId::MedicalInsurance => self.medical_insurance.clear(window),
             ServiceId::TrafficFine => self.traffic_fine.clear(window),
             ServiceId::SampleForms => self.sample_forms.clear(window),
+            ServiceId::Apply => self.apply.clear(window),
         }
     }
 
@@ -140,6 +143,7 @@ impl ServiceAdapters {
             ServiceId::MedicalInsurance => medical_insurance::adapter::tile(window),
             ServiceId::TrafficFine => traffic_fine::adapter::tile(window),
             ServiceId::SampleForms => sample_forms::adapter::tile(window, missing.is_some()),
+            ServiceId::Apply => apply::adapter::tile(window),
         }
     }
 
@@ -153,6 +157,7 @@ impl ServiceAdapters {
         medical_insurance::adapter::connect(window, ui);
         traffic_fine::adapter::connect(window, ui);
         sample_forms::adapter::connect(window, ui);
+        apply::adapter::connect(window, ui);
     }
 }
 
@@ -167,6 +172,7 @@ fn ui_service(id: ServiceId) -> UiServiceId {
         ServiceId::MedicalInsurance => UiServiceId::MedicalInsurance,
         ServiceId::TrafficFine => UiServiceId::TrafficFine,
         ServiceId::SampleForms => UiServiceId::SampleForms,
+        ServiceId::Apply => UiServiceId::Apply,
     }
 }
 
@@ -181,6 +187,7 @@ fn service_of(id: UiServiceId) -> ServiceId {
         UiServiceId::MedicalInsurance => ServiceId::MedicalInsurance,
         UiServiceId::TrafficFine => ServiceId::TrafficFine,
         UiServiceId::SampleForms => ServiceId::SampleForms,
+        UiServiceId::Apply => ServiceId::Apply,
     }
 }
 

@@ -27,6 +27,7 @@ mod ipp;
 mod rig;
 mod sample_sessions;
 
+mod apply;
 mod appointment;
 mod bundle_pii;
 mod case_progress;

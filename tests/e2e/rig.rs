@@ -408,6 +408,8 @@ pub enum Page {
     TakeCard,
     /// Any step of the sample forms (its own test reads the flow's step).
     SampleForms,
+    /// Any step of an application (its own test reads the flow's step).
+    Apply,
 }
 
 /// What the tests read of the session and the flow on screen.
@@ -445,6 +447,7 @@ impl View<'_> {
             Screen::Service(ActiveFlow::MedicalInsurance(_)) => Page::MedicalInsurance,
             Screen::Service(ActiveFlow::TrafficFine(_)) => Page::TrafficFine,
             Screen::Service(ActiveFlow::SampleForms(_)) => Page::SampleForms,
+            Screen::Service(ActiveFlow::Apply(_)) => Page::Apply,
             Screen::Rating(_) => Page::Rating,
             Screen::TakeCard(_) => Page::TakeCard,
         }

@@ -46,6 +46,10 @@ pub struct Catalog {
     /// platform: none).
     #[serde(default)]
     pub certificate_kinds: Vec<super::certificate::CertificateOffer>,
+    /// Matters a citizen can apply for at the kiosk (自助申报), in display order (absent
+    /// from an older platform: none).
+    #[serde(default)]
+    pub apply_matters: Vec<super::apply::ApplyMatter>,
 }
 
 /// A matter (事项) of the hall, as the appointment service offers it.

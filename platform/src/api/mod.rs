@@ -18,6 +18,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 // The service registry: one line per citizen service.
+pub mod apply;
 pub mod appointment;
 // Staff and remote management (not citizen services): the audit transaction, heartbeat commands.
 pub mod audit;
@@ -209,6 +210,9 @@ pub struct Holdings {
     /// Traffic-fine payment orders, oldest first.
     #[serde(default)]
     pub fine_payments: Vec<traffic_fine::HeldPayment>,
+    /// Applications submitted (自助申报): the cases they opened, and the parts held.
+    #[serde(default)]
+    pub applications: apply::HeldApplications,
 }
 
 /// `POST /v1/heartbeat` body: how the kiosk is, sent every `sync.heartbeat_secs` (30 s).

@@ -24,6 +24,7 @@ use crate::api::{
 use crate::sign;
 
 // The service registry: one line per citizen service (each an `impl PlatformClient`).
+mod apply;
 mod appointment;
 mod case_progress;
 mod catalog;
@@ -283,13 +284,17 @@ impl PlatformClient {
         headers.push(("Accept", "application/json".to_owned()));
 
         let started = std::time::Instant::now();
-        let result = if method == "POST" {
-            let mut req = self.agent.post(&url);
+        let result = if method == "POST" || method == "PUT" {
+            // PUT carries an application's part: bytes, not JSON.
+            let (mut req, content_type) = if method == "PUT" {
+                (self.agent.put(&url), "application/octet-stream")
+            } else {
+                (self.agent.post(&url), "application/json")
+            };
             for (k, v) in &headers {
                 req = req.header(*k, v);
             }
-            req.header("Content-Type", "application/json")
-                .send(body_bytes)
+            req.header("Content-Type", content_type).send(body_bytes)
         } else {
             let mut req = self.agent.get(&url);
             for (k, v) in &headers {

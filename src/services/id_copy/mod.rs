@@ -38,18 +38,8 @@ pub const COPY_PURPOSES: &[(&str, &str)] = &[
     ("办理入学手续", "School enrolment"),
 ];
 
-/// Why a side could not be scanned, as the citizen is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScanProblem {
-    /// Nothing on the glass: lay the card.
-    NoCard,
-    /// Something on the glass, but not a card: lay the card alone, flat.
-    NotACard,
-    /// The lid is open.
-    CoverOpen,
-    /// The scanner is at fault: staff must look.
-    ScannerFault,
-}
+/// Why a side could not be scanned, as the citizen is told (the shared scanner's).
+pub use crate::devices::doc_scanner::ScanProblem;
 
 /// Why the page did not print, as the citizen is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::api::{Health, Heartbeat, HeartbeatAck, TransactionBatch, MAX_BATCH_LE
 use crate::sign;
 
 // The service registry: one line per citizen service here, and one in `TABLE`.
+mod apply;
 mod appointment;
 mod case_progress;
 mod catalog;
@@ -54,6 +55,7 @@ const TABLE: &[&[Route]] = &[
     commands::ROUTES,
     traffic_fine::ROUTES,
     sample_forms::ROUTES,
+    apply::ROUTES,
 ];
 
 /// Who may call an endpoint.

@@ -53,5 +53,6 @@ pub(crate) fn catalog(conn: &Connection) -> Result<Catalog, ApiError> {
         areas: areas(conn)?,
         matters: super::appointment::matters(conn)?,
         certificate_kinds: super::certificate::offers(conn)?,
+        apply_matters: super::apply::matters(conn)?,
     })
 }

@@ -24,6 +24,7 @@ use crate::api::{
 };
 
 // The service registry: one line per citizen service.
+pub(crate) mod apply;
 pub(crate) mod appointment;
 // Staff and remote management: the kiosks' audit log, the commands queued for them.
 pub(crate) mod audit;
@@ -229,6 +230,8 @@ const MIGRATIONS: &[&str] = &[
     traffic_fine::MIGRATION_16,
     // 17: the sample forms' library and their rendered page images.
     sample_forms::MIGRATION_17,
+    // 18: applications and their parts (the apply service; 17 is the sample forms').
+    apply::MIGRATION_18,
 ];
 
 /// Schema version this code knows.
@@ -421,6 +424,7 @@ pub(crate) fn holdings(conn: &Connection) -> Result<Holdings, ApiError> {
         duplicates_refused: duplicates.max(0) as u64,
         appointments: appointment::held_appointments(conn)?,
         fine_payments: traffic_fine::held(conn)?,
+        applications: apply::held(conn)?,
     })
 }
 

@@ -1,0 +1,80 @@
+//! Applications (自助申报): a part of an application's scans
+//! (`PUT /v1/application-parts/{key}/{n}?sha256=…`, the body the part's bytes) and the
+//! application itself (`POST /v1/applications/{key}`), which opens one case per key.
+
+use chrono::Utc;
+
+use super::{json, parse_body, Access, At, Call, Route};
+use crate::api::apply::{digest, is_key, Application, ERROR_BAD_DIGEST, MAX_PARTS, MAX_PART_BYTES};
+use crate::api::is_holder_hash;
+use crate::sim::http::Response;
+use crate::sim::store::{apply, ApiError};
+
+/// This service's endpoints (listed in [`super::TABLE`]).
+pub(super) const ROUTES: &[Route] = &[
+    Route::new(
+        Access::Signed,
+        "PUT",
+        At::Under("/v1/application-parts/"),
+        put_part,
+    ),
+    Route::new(
+        Access::Signed,
+        "POST",
+        At::Under("/v1/applications/"),
+        submit,
+    ),
+];
+
+fn bad(message: &str) -> ApiError {
+    ApiError::new(400, "bad_request", message.to_owned())
+}
+
+fn put_part(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let (key, n) = c
+        .rest
+        .split_once('/')
+        .ok_or_else(|| bad("the path is /v1/application-parts/{key}/{n}"))?;
+    if !is_key(key) {
+        return Err(bad("the key is 8..=64 letters, digits or '-'"));
+    }
+    let n: u32 = n
+        .parse()
+        .ok()
+        .filter(|n| *n < MAX_PARTS)
+        .ok_or_else(|| bad("the part number is 0..40"))?;
+    if c.req.body.is_empty() || c.req.body.len() > MAX_PART_BYTES {
+        return Err(bad("a part is 1 byte to 4 MiB"));
+    }
+    let claimed = c.req.query_param("sha256").unwrap_or("");
+    let got = digest(&c.req.body);
+    if !claimed.eq_ignore_ascii_case(&got) {
+        return Err(ApiError::new(
+            422,
+            ERROR_BAD_DIGEST,
+            "the body's SHA-256 is not the one in the query",
+        ));
+    }
+    let kiosk = c.kiosk_id.to_owned();
+    let body = c.req.body.clone();
+    json(
+        200,
+        &apply::put_part(c.conn, &kiosk, key, n, &body, &got, Utc::now())?,
+    )
+}
+
+fn submit(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let key = c.rest.to_owned();
+    if !is_key(&key) {
+        return Err(bad("the key is 8..=64 letters, digits or '-'"));
+    }
+    let app: Application = parse_body(c.req)?;
+    if !is_holder_hash(&app.holder) {
+        return Err(bad("holder must be the 64-hex-digit holder hash"));
+    }
+    if app.parts.len() > MAX_PARTS as usize {
+        return Err(bad("too many parts"));
+    }
+    let kiosk = c.kiosk_id.to_owned();
+    json(200, &apply::submit(c.conn, &kiosk, &key, &app, Utc::now())?)
+}

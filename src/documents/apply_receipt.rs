@@ -1,0 +1,152 @@
+//! The acceptance receipt (受理回执) of an application, as ESC/POS bytes for an 80 mm
+//! receipt printer: the matter, the case number and its QR to follow the case (or, offline,
+//! that the number follows by SMS), the materials received, the delivery and the masked ID.
+//! No name, no phone, no address: the receipt is the part a citizen may leave behind.
+
+use chrono::NaiveDate;
+use kiosk_platform::api::apply::Delivery;
+use printer::escpos::{Align, EscPosBuilder};
+
+/// What the offline receipt says in place of the case number.
+pub const OFFLINE_ZH: &str = "已提交，受理编号将以短信通知";
+/// The same in English.
+pub const OFFLINE_EN: &str = "Submitted; the case number follows by SMS";
+
+/// Everything printed. Personal data arrives already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptanceReceipt {
+    /// Hall name (Chinese).
+    pub hall_name: String,
+    /// The matter, Chinese.
+    pub matter_zh: String,
+    /// The matter, English.
+    pub matter_en: String,
+    /// The case number; `None` offline.
+    pub case_number: Option<String>,
+    /// What the QR holds (the signed receipt URL, or the case number); `None` offline.
+    pub qr: Option<String>,
+    /// The day it was submitted.
+    pub submitted_on: NaiveDate,
+    /// ID number, first 6 and last 4 shown.
+    pub masked_id: String,
+    /// Each material: name (Chinese), pages scanned, brought to the window instead.
+    pub materials: Vec<(String, usize, bool)>,
+    /// How the result reaches the citizen.
+    pub delivery: Delivery,
+}
+
+/// Lays the receipt out.
+pub fn render(r: &AcceptanceReceipt) -> Vec<u8> {
+    let mut b = EscPosBuilder::new()
+        .init()
+        .align(Align::Center)
+        .bold(true)
+        .line(&r.hall_name)
+        .bold(false)
+        .size(2, 2)
+        .line("受理回执")
+        .size(1, 1)
+        .line("Acceptance receipt")
+        .feed(1)
+        .bold(true)
+        .line(&r.matter_zh)
+        .bold(false)
+        .line(&r.matter_en)
+        .feed(1);
+    b = match &r.case_number {
+        Some(n) => b
+            .line("受理编号 Case number")
+            .bold(true)
+            .size(2, 2)
+            .line(n)
+            .size(1, 1)
+            .bold(false),
+        None => b.bold(true).line(OFFLINE_ZH).bold(false).line(OFFLINE_EN),
+    };
+    b = b
+        .feed(1)
+        .align(Align::Left)
+        .line(&format!(
+            "提交日期 Submitted: {}",
+            r.submitted_on.format("%Y-%m-%d")
+        ))
+        .line(&format!("身份证号 ID: {}", r.masked_id))
+        .line("已收材料 Materials:")
+        .line("  身份证正反面扫描件 ID card, both sides");
+    for (name, pages, at_window) in &r.materials {
+        b = if *at_window {
+            b.line(&format!("  {name}：窗口补交 at the window"))
+        } else if *pages == 0 {
+            b.line(&format!("  {name}：未提交 none"))
+        } else {
+            b.line(&format!("  {name}：扫描 {pages} 页 pages"))
+        };
+    }
+    b = b.line(match r.delivery {
+        Delivery::Window => "领取方式：窗口领取 Pick up at the window",
+        Delivery::Post => "领取方式：邮寄到身份证地址 By post",
+    });
+    if r.materials.iter().any(|m| m.2) {
+        b = b.line("请携带窗口补交的材料到综合受理窗口。");
+    }
+    if let Some(qr) = &r.qr {
+        b = b
+            .feed(1)
+            .align(Align::Center)
+            .qr(qr, 6)
+            .line("扫码或在本机输入编号查询办理进度")
+            .line("Scan or type the number to follow");
+    } else {
+        b = b
+            .feed(1)
+            .line("收到短信后可凭编号查询办理进度。")
+            .line("Follow the case with the number in the SMS.");
+    }
+    b.feed(3).cut(true).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(hay: &[u8], text: &str) -> bool {
+        let (needle, _, _) = encoding_rs::GB18030.encode(text);
+        hay.windows(needle.len()).any(|w| w == &*needle)
+    }
+
+    fn receipt(case: Option<&str>) -> AcceptanceReceipt {
+        AcceptanceReceipt {
+            hall_name: "示范市政务服务中心".into(),
+            matter_zh: "老人卡申办".into(),
+            matter_en: "Senior citizen's card".into(),
+            case_number: case.map(str::to_owned),
+            qr: case.map(str::to_owned),
+            submitted_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            masked_id: "510107********4228".into(),
+            materials: vec![
+                ("一寸免冠照片".into(), 0, true),
+                ("户口簿".into(), 2, false),
+            ],
+            delivery: Delivery::Window,
+        }
+    }
+
+    #[test]
+    fn the_receipt_names_the_case_or_promises_the_sms() {
+        let online = render(&receipt(Some("LR-20261201-000101")));
+        for text in [
+            "受理回执",
+            "老人卡申办",
+            "LR-20261201-000101",
+            "510107********4228",
+            "扫描 2 页",
+            "窗口补交",
+            "窗口领取",
+        ] {
+            assert!(has(&online, text), "{text}");
+        }
+        let offline = render(&receipt(None));
+        assert!(has(&offline, OFFLINE_ZH));
+        assert!(!has(&offline, "LR-"));
+    }
+}

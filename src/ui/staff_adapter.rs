@@ -26,8 +26,11 @@ pub struct StaffUi {
     clock: SessionClock,
     ticker: Timer,
     /// Opens the technician screen: the gate's answer to a technician's badge and PIN.
-    on_technician: RefCell<Option<Box<dyn Fn(&str)>>>,
+    on_technician: RefCell<Option<OpenTechnician>>,
 }
+
+/// What a technician's sign-in calls with their badge: the technician screen's `open_by`.
+type OpenTechnician = Box<dyn Fn(&str)>;
 
 thread_local! {
     static STAFF: RefCell<Option<Weak<StaffUi>>> = const { RefCell::new(None) };

@@ -5,6 +5,9 @@ use crate::api::Catalog;
 
 /// Result of [`PlatformClient::catalog`].
 #[derive(Debug, Clone, PartialEq)]
+// One value per sync round, moved once: boxing the catalog (which grew with the
+// applications' matters) would save nothing worth an extra allocation and five callers.
+#[allow(clippy::large_enum_variant)]
 pub enum CatalogFetch {
     /// The catalog changed (or no etag was given): the new content and its etag, to pass
     /// on the next call.

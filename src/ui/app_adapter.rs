@@ -22,9 +22,9 @@ use crate::app::{
     EventSink, Flow, KioskEvent, Lang, Notice, Router, Screen, Session, SessionToken,
 };
 use crate::services::{
-    apply, appointment, case_progress, certificate, id_copy, medical_insurance,
-    personal_documents, queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device,
-    ServiceId, Services, Tile, Unavailable,
+    apply, appointment, case_progress, certificate, id_copy, medical_insurance, personal_documents,
+    queue_ticket, sample_forms, traffic_fine, ActiveFlow, Conditions, Device, ServiceId, Services,
+    Tile, Unavailable,
 };
 
 /// What the UI thread does with a background event.

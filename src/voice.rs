@@ -669,7 +669,7 @@ mod tests {
     fn alive(pid: u32) -> bool {
         // A killed child is reaped by the player thread: its /proc entry goes.
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+            .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
     }
 
     const NOON: fn() -> NaiveTime = || NaiveTime::from_hms_opt(12, 0, 0).unwrap();

@@ -743,12 +743,16 @@ mod tests {
         fake.wait("volume 0 silenced", |_| player.status().silenced == 2);
         player.send(VoiceOrder::Volume(80));
         play(later);
-        fake.wait("the prompt out of the quiet hours", |_| {
-            player.status().played == 1
+        // Played means started; the fake player writes its line a moment later, and a new
+        // prompt (or the drop) kills it: wait for the line before going on.
+        fake.wait("the prompt out of the quiet hours", |f| {
+            player.status().played == 1 && f.starts().len() == 1
         });
         player.send(VoiceOrder::Quiet(None));
         play(NOON());
-        fake.wait("noon with no quiet hours", |_| player.status().played == 2);
+        fake.wait("noon with no quiet hours", |f| {
+            player.status().played == 2 && f.starts().len() == 2
+        });
         drop(player);
         assert_eq!(
             fake.starts().len(),

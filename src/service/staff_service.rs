@@ -13,8 +13,8 @@ use kiosk_platform::api::commands::{CommandKind, RemoteCommand};
 
 use super::pin::StaffAccess;
 use crate::app::staff::{
-    after_wrong, FailedRow, PinAttempt, PinVerdict, PrinterView, SignedIn, StaffCommand, StaffNote,
-    StaffReport, StaffService, AUDIT_SHOWN,
+    after_wrong, FailedRow, PinAttempt, PinVerdict, PrinterView, Role, SignedIn, StaffCommand,
+    StaffNote, StaffReport, StaffService, AUDIT_SHOWN,
 };
 use crate::app::{EventSink, KioskEvent};
 use crate::devices::health::DeviceId;
@@ -283,7 +283,9 @@ fn handle(state: &mut State, command: StaffCommand) -> Vec<StaffReport> {
             None
         }
         StaffCommand::SignOut => {
-            if let Some(who) = state.session.take() {
+            // A technician's session is handed over to the technician screen at sign-in,
+            // whose worker writes the sign-out when that screen closes: not twice.
+            if let Some(who) = state.session.take().filter(|w| w.role != Role::Technician) {
                 audit(
                     &mut state.store,
                     who.role.name(),

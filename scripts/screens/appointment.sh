@@ -10,7 +10,7 @@ appt_slip() { local f; f=$(ls -t "$data"/printer/receipt-*.png | head -1); cp "$
 appt_lang() { tap 1779 55; sleep 0.4; }             # the header's language toggle
 
 # Chinese: 张伟's list (签到 beside today's), then a booking: matter, day, slot, phone, slip.
-card 0; tap 1650 563; shot 40-appointment-matter 1.5
+card 0; tile 3; shot 40-appointment-matter 1.5
 tap 492 604; shot 41-appointment-day 1.5
 tap 277 380; shot 42-appointment-slot 1.5
 tap 231 390; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 43-appointment-phone
@@ -18,16 +18,16 @@ tap 640 529; shot 44-appointment-booked 3
 appt_slip 45-printed-appointment-slip
 tap 769 769; sleep 0.8                               # finish
 # Check-in with the card: the priority ticket on screen and on paper.
-card 0; tap 1650 563; sleep 1.5; tap 1233 241; shot 46-appointment-checked-in 2.5
+card 0; tile 3; sleep 1.5; tap 1233 241; shot 46-appointment-checked-in 2.5
 appt_slip 47-printed-priority-ticket
 tap 960 847; sleep 0.8                               # finish
 
 # 阿依古丽 in English: her refused request on the menu, then too early to check in.
 appt_lang; card 4; shot 49-appointment-notice-en 1.2
-tap 1650 563; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
+tile 3; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
 tap 1285 709; sleep 0.8                              # finish
 # In Chinese: too early, and the ordinary ticket taken instead in one touch.
-card 4; tap 1650 563; sleep 1.5; tap 1233 241; shot 48-appointment-too-early 2
+card 4; tile 3; sleep 1.5; tap 1233 241; shot 48-appointment-too-early 2
 tap 744 709; shot 48-appointment-ordinary-ticket 2.5
 tap 960 815; sleep 0.8                               # finish
 # 赵秀英: her offline booking was confirmed.
@@ -35,11 +35,11 @@ card 3; shot 49-appointment-notice 1.2
 tap 1679 1009; sleep 0.8                             # finish
 
 # English: 张伟's list (checked in: "Ticket again") and the ticket again.
-card 0; appt_lang; tap 1650 563; shot 40-appointment-matter-en 1.5
+card 0; appt_lang; tile 3; shot 40-appointment-matter-en 1.5
 tap 1233 241; shot 46-appointment-checked-in-en 2.5
 tap 960 847; sleep 0.8
 # English booking with 欧阳䶮然's card (no appointments: the matters at the top).
-card 5; appt_lang; tap 1650 563; sleep 1.5; tap 488 359; shot 41-appointment-day-en 1.5
+card 5; appt_lang; tile 3; sleep 1.5; tap 488 359; shot 41-appointment-day-en 1.5
 tap 277 380; shot 42-appointment-slot-en 1.5
 tap 231 390; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 43-appointment-phone-en
 tap 640 529; shot 44-appointment-booked-en 3

@@ -2,7 +2,7 @@
 # card holder's cases, typing a number, a forged and a genuine receipt QR on the attract
 # screen; in Chinese then in English. Starts and ends on the attract screen.
 progress_walk() {  # $1: "" or "-en"; the session is already in its language
-  tap 730 563; shot "21-progress$1"
+  tile 1; shot "21-progress$1"
   tap 919 476; shot "22-progress-by-card$1" 1.2
   tap 209 1009; sleep 0.4; tap 1480 476; sleep 0.4; tap 650 359
   for d in 2 0 2 6 1 1 2 0; do cdigit $d; done; shot "24-case-entry$1"

@@ -3,7 +3,7 @@
 # 57 is the first page of the printed PDF, 58 the receipt slip. Coordinates are for the
 # 1920x1080 layout: the menu's fifth tile is the first of its second row. The printing page
 # (53) is not shot: the demo's folder printer is done before a picture can be taken.
-cert_tile() { tap 269 805; }
+cert_tile() { tile 4; }
 cert_kind() { case $1 in 1) tap 484 377;; 2) tap 1399 377;; 3) tap 484 629;; esac; }
 cert_back() { tap 1315 777; }          # "Back" beside the preview
 cert_print() { tap 1315 629; }         # "Print the certificate" beside the preview

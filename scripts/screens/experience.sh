@@ -1,11 +1,11 @@
 # The shell's kiosk experience (issue 17), sourced by scripts/screenshots: "take your ID
 # card", elderly mode (长辈模式), high contrast and "call staff"; Chinese and English. Shots
 # U1-U4. Starts and ends on the attract screen. Coordinates are for the 1920x1080 layout.
-x_elderly() { tap 790 1000; sleep 0.5; }        # the attract screen's "elderly mode" toggle
-x_contrast() { tap 1130 1000; sleep 0.5; }      # ... and "high contrast"
-x_call() { tap 1500 55; sleep 0.6; }            # the header's "call staff"
+x_elderly() { tap 793 994; sleep 0.5; }        # the attract screen's "elderly mode" toggle
+x_contrast() { tap 1125 994; sleep 0.5; }      # ... and "high contrast"
+x_call() { tap 1534 54; sleep 0.6; }            # the header's "call staff"
 x_close_help() { tap 960 700; sleep 0.4; }      # "close" on its panel
-x_more() { tap 1700 330; sleep 0.4; }           # elderly menu: "more services"
+x_more() { tap 1737 384; sleep 0.4; }           # elderly menu: "more services"
 x_end() { tap 1679 1009; sleep 0.6; }           # the footer's finish, card left on the reader
 
 sleep 2

@@ -3,7 +3,7 @@
 # English. Starts and ends on the attract screen.
 done_copy() { tap 960 703; sleep 0.5; }                   # the done page's own 完成 / Finish
 copy_walk() {  # $1: "" or "-en"; the session is already in its language
-  tap 1190 563; shot "26-copy-purpose$1"
+  tile 2; shot "26-copy-purpose$1"
   tap 980 418; shot "27-copy-scan-front$1"
   tap 971 728; shot "28-copy-scanned-front$1" 2.5
   tap 1365 728; sleep 0.4; tap 971 728; shot "29-copy-scanned-back$1" 2.5

@@ -21,7 +21,7 @@ id_open; shot 9x-identify-keypad 0.2
 id_type 110101198503120018; shot 9x-identify-check-digit 0.3
 id_key d; id_key 7; shot 9x-identify-typed 0.3
 id_send; shot 9x-identify-code 0.3
-panel; tap 1795 986; sleep 0.8; shot 9x-identify-demo-panel-sms 0.3; panel
+sms; shot 9x-identify-demo-panel-sms 0.3; panel
 id_type "$(id_wrong 13800138000)"; id_send; shot 9x-identify-wrong-code 0.3
 id_type "$(id_code 13800138000)"; id_send; shot 9x-identify-menu 0.5
 finish
@@ -29,7 +29,7 @@ id_open; id_type 31010419900707127X; id_send
 for i in 1 2 3 4 5; do id_type "$(id_wrong 13912345678)"; id_send; done
 shot 9x-identify-locked 0.3; finish
 id_open; id_type 510107195510084228; id_send; shot 9x-identify-no-phone 0.3; finish
-panel; tap 1585 986; sleep 1.6; panel; shot 9x-identify-eid-menu 0.5; finish
+eid; shot 9x-identify-eid-menu 0.5; finish
 
 # English.
 english; id_open; shot 9x-identify-keypad-en 0.2
@@ -43,4 +43,4 @@ english; id_open; id_type 650102199311082366; id_send
 for i in 1 2 3 4 5; do id_type "$(id_wrong 15099110000)"; id_send; done
 shot 9x-identify-locked-en 0.3; finish
 english; id_open; id_type 510107195510084228; id_send; shot 9x-identify-no-phone-en 0.3; finish
-english; panel; tap 1585 986; sleep 1.6; panel; shot 9x-identify-eid-menu-en 0.5; finish
+english; eid; shot 9x-identify-eid-menu-en 0.5; finish

@@ -2,16 +2,13 @@
 # $out, $data). Starts and ends on the attract screen. 赵秀英 (sample card 3) has a year of
 # records with a hospital stay; 欧阳䶮然 (card 5) has none. Every page in Chinese, then in
 # English; the printed statement's page as PNG.
-# The tile: the menu's 7th (4 tiles a row: the third of the second row). Override when the
-# menu's layout differs, e.g. med_tile_x=270 with five tiles.
-med_tile_x=${med_tile_x:-1190}
-med_tile_y=${med_tile_y:-805}
+# The tile: the menu's 7th (tile 6).
 med_tabs_y=185                                          # the tabs and the print button
 med_walk() {                                            # $1: "" Chinese, "-en" English
   local en=$1
   card 3
   if [ -n "$en" ]; then tap 1779 55; sleep 0.5; fi     # the language toggle on the menu
-  tap "$med_tile_x" "$med_tile_y"; shot "70-medical-overview$en" 2.5
+  tile 6; shot "70-medical-overview$en" 2.5
   tap 520 "$med_tabs_y"; shot "71-medical-contributions$en" 1
   tap 840 "$med_tabs_y"; shot "72-medical-spending$en" 1
   # Drag the records up: the scroll bar on the right shows where the list is.
@@ -23,7 +20,7 @@ med_walk() {                                            # $1: "" Chinese, "-en" 
   tap 1679 1009; sleep 0.8                              # finish
   card 5
   if [ -n "$en" ]; then tap 1779 55; sleep 0.5; fi
-  tap "$med_tile_x" "$med_tile_y"; shot "75-medical-no-record$en" 2.5
+  tile 6; shot "75-medical-no-record$en" 2.5
   tap 1679 1009; sleep 0.8                              # finish: the attract screen
 }
 med_walk ""

@@ -3,12 +3,11 @@
 # screen. Coordinates are for the 1920x1080 layout. The tile is the menu's sixth (second row,
 # second column); PDOCS_TILE overrides it, e.g. "270 806" on a build without the certificate
 # service.
-pd_tile=${PDOCS_TILE:-730 806}
 pd_walk() {   # $1: "" for Chinese, "-en" for English
   local en=$1
   card 0
   [ -n "$en" ] && { tap 1779 55; sleep 0.5; }                # the language toggle
-  tap $pd_tile; shot "60-documents-list$en" 1.5
+  tile 5; shot "60-documents-list$en" 1.5
   tap 1416 570; shot "61-documents-preview$en" 3             # 机动车驾驶证, no purpose yet
   tap 1316 814; shot "62-documents-choose-purpose-first$en" 0.8   # print without a purpose
   tap 1041 327; shot "63-documents-preview-with-overlay$en" 3     # 办理银行业务
@@ -16,7 +15,7 @@ pd_walk() {   # $1: "" for Chinese, "-en" for English
   tap 960 674; sleep 1                                        # finish
   card 5                                                      # 欧阳䶮然: nothing kept
   [ -n "$en" ] && { tap 1779 55; sleep 0.5; }
-  tap $pd_tile; shot "65-documents-none$en" 1.5
+  tile 5; shot "65-documents-none$en" 1.5
   tap 960 600; sleep 1                                        # finish
 }
 pd_walk ""

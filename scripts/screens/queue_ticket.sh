@@ -3,7 +3,7 @@
 # Starts and ends on the attract screen.
 done_ticket() { tap 770 818; sleep 0.5; }                 # the done page's own 完成 / Finish
 card 0; shot 03-menu
-tap 270 563; shot 04-area-select
+tile 0; shot 04-area-select
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone
 tap 303 529; shot 07-ticket-done 1.5
 ticket=$(ls -t "$data"/printer/receipt-*.png | head -1)
@@ -12,17 +12,17 @@ panel; shot 09-demo-panel-receipt; panel
 done_ticket
 
 card 1; english; shot 12-menu-en
-tap 270 563; shot 13-area-select-en
+tile 0; shot 13-area-select-en
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone-en
 tap 303 529; shot 07-ticket-done-en 1.5
 done_ticket
 
-card 1; english; tap 270 563
+card 1; english; tile 0
 sleep 61; shot 11-idle-countdown 0                        # an English session left alone
 sleep 10                                                  # the countdown ends the session
 
-panel; tap 1689 723; panel                               # paper runs out
+paper                                                    # paper runs out
 sleep 6                                                   # the printer's idle poll sees it
 card 0; shot 14-menu-paper-out 1                          # the ticket's tile says why
 finish
-panel; tap 1689 723; panel                               # restock
+paper                                                    # restock

@@ -3,11 +3,9 @@
 # with two unpaid fines, one overdue; the demo panel's phone pays. Every page in Chinese,
 # then in English; the printed receipt as PNG.
 # The tile: the menu's 8th (4 tiles a row: the last of the second row).
-fines_tile_x=${fines_tile_x:-1648}
-fines_tile_y=${fines_tile_y:-805}
 # phone N: the demo panel's simulated phone on the newest open order: 0 pays, 1 refused,
 # 2 runs out of time.
-fines_phone() { panel; tap $((1551 + 139 * $1)) 1055; sleep 0.3; panel; }
+fines_phone() { phone "$1"; }   # the panel's phone (scripts/screenshots)
 # fines_key COL ROW: a key of the plate keypad (10 columns of letters and digits; the
 # provinces have 8).
 fines_key() { tap $((134 + 184 * $1)) $((520 + 92 * $2)); sleep 0.15; }
@@ -18,7 +16,7 @@ fines_digit() { local d=$1
 fines_open() {                                          # $1: "" Chinese, "-en" English
   card "$2"
   if [ -n "$1" ]; then tap 1779 55; sleep 0.5; fi      # the language toggle on the menu
-  tap "$fines_tile_x" "$fines_tile_y"; sleep 1.2
+  tile 7; sleep 1.2
 }
 fines_walk() {
   local en=$1

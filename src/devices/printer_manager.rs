@@ -273,6 +273,7 @@ impl PrinterManager {
             None => DeviceState::Unknown,
         });
         let worker = Worker {
+            new_roll_counted: false,
             link,
             options,
             port: None,
@@ -367,6 +368,11 @@ struct Worker {
     port: Option<Port>,
     /// A job cut short by paper out, to print again from the start.
     held: Option<Vec<u8>>,
+    /// The roll was changed without staff: the printer showed paper again after a paper-out
+    /// and the held job printed on the new roll (its meter reset first). Staff's restock
+    /// that follows confirms that roll and keeps the reprint counted, unless another job
+    /// printed in between.
+    new_roll_counted: bool,
     state: Arc<Mutex<PrinterState>>,
     /// The printer's raw protocol log (technicians), fed by the tapped port.
     log: crate::diag::protocol_log::ProtocolLog,
@@ -381,12 +387,12 @@ impl Worker {
         loop {
             match commands.recv_timeout(self.options.idle_poll) {
                 Ok(Command::Job { bytes, reply }) => {
+                    self.new_roll_counted = false;
                     let result = self.job(bytes);
                     let _ = reply.send(result);
                 }
                 Ok(Command::Restock) => {
-                    self.state().paper.restock();
-                    tracing::info!(device = "printer", "paper restocked");
+                    self.restock();
                     self.retry_held();
                 }
                 Ok(Command::RestockChecked { reply }) => {
@@ -396,8 +402,7 @@ impl Worker {
                         Ok(s) => match s.blocking_error() {
                             None => {
                                 self.state().status = Some(s);
-                                self.state().paper.restock();
-                                tracing::info!(device = "printer", "paper restocked");
+                                self.restock();
                                 self.retry_held();
                                 Ok(())
                             }
@@ -420,7 +425,10 @@ impl Worker {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.idle_poll();
-                    self.retry_held();
+                    // Paper back without staff's restock: a new roll went in.
+                    if self.held.is_some() && self.retry_held() {
+                        self.new_roll_counted = true;
+                    }
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -461,16 +469,39 @@ impl Worker {
         }
     }
 
-    /// Prints the held job again once the printer reports paper and no other fault.
-    fn retry_held(&mut self) {
-        let Some(job) = self.held.take() else { return };
+    /// Staff loaded a new roll: the meter starts again, unless it already started with the
+    /// roll whose paper came back (see `new_roll_counted`).
+    fn restock(&mut self) {
+        if std::mem::take(&mut self.new_roll_counted) {
+            tracing::info!(
+                device = "printer",
+                "paper restocked (the roll already counted)"
+            );
+            return;
+        }
+        self.state().paper.restock();
+        tracing::info!(device = "printer", "paper restocked");
+    }
+
+    /// Prints the held job again once the printer reports paper and no other fault; true
+    /// when it printed. Called by the idle poll, the paper came back without staff: the
+    /// meter starts with the new roll before the reprint.
+    fn retry_held(&mut self) -> bool {
+        let Some(job) = self.held.take() else {
+            return false;
+        };
         let ready = self
             .port()
             .and_then(|p| p.status())
             .map(|s| s.blocking_error().is_none());
         if !matches!(ready, Ok(true)) {
             self.held = Some(job);
-            return;
+            return false;
+        }
+        if !self.new_roll_counted {
+            // Staff's restock reset the meter just before, or the idle poll found paper:
+            // either way the reprint is the first thing on this roll.
+            self.state().paper.restock();
         }
         match self.send(&job) {
             Ok(()) => {
@@ -478,6 +509,7 @@ impl Worker {
                 let mut st = self.state();
                 st.reprinted += 1;
                 st.job_held = false;
+                true
             }
             Err(_) => {
                 // `send` kept it again if the paper ran out once more; any other fault keeps
@@ -485,6 +517,7 @@ impl Worker {
                 if self.held.is_none() {
                     self.held = Some(job);
                 }
+                false
             }
         }
     }

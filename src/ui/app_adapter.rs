@@ -10,8 +10,8 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::{
-    AppAdapter, AppWindow, AttractAdapter, AttractNotice, MenuAdapter, MenuEntry, OperatorAdapter,
-    Screen as UiScreen, ServiceId as UiServiceId, TakeCardAdapter, Theme,
+    AppAdapter, AppWindow, AttractAdapter, AttractNotice, AttractService, MenuAdapter, MenuEntry,
+    OperatorAdapter, Screen as UiScreen, ServiceId as UiServiceId, TakeCardAdapter, Theme,
     Unavailable as UiUnavailable,
 };
 
@@ -198,6 +198,8 @@ struct Shown {
     greeting: Option<SessionToken>,
     /// The menu's tiles, in that language.
     tiles: Option<(Vec<Tile>, Lang)>,
+    /// The services named on the attract screen, in that language.
+    attract: Option<(Vec<Tile>, Lang)>,
     /// The service whose pages hold state.
     service: Option<ServiceId>,
     /// The identifying page holds state.
@@ -386,6 +388,21 @@ impl KioskUi {
                     }
                     _ => {
                         app.set_screen(UiScreen::Attract);
+                        // What this kiosk offers, greyed where a service cannot be used now.
+                        let tiles = router.registry().tiles();
+                        if shown.attract.as_ref() != Some(&(tiles.clone(), lang)) {
+                            let services: Vec<AttractService> = tiles
+                                .iter()
+                                .map(|t| AttractService {
+                                    title: ServiceAdapters::tile_text(&window, t.id, t.missing).0,
+                                    available: t.unavailable.is_none(),
+                                })
+                                .collect();
+                            window
+                                .global::<AttractAdapter>()
+                                .set_services(ModelRc::new(VecModel::from(services)));
+                            shown.attract = Some((tiles, lang));
+                        }
                         window
                             .global::<AttractAdapter>()
                             .set_other_ways(router.identifies_without_card());

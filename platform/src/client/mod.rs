@@ -45,6 +45,7 @@ mod sim_control;
 pub mod tls;
 
 pub use catalog::CatalogFetch;
+pub use apply::GazetteerFetch;
 pub use sample_forms::LibraryFetch;
 
 /// Largest response body the client reads. Holdings of a long load test can be large;

@@ -183,9 +183,7 @@ fn safe_char(c: char) -> bool {
 /// A postal address a kiosk may send: 1..=`MAX_POST_ADDRESS_CHARS` characters, none a
 /// control, format or markup character.
 pub fn is_post_address(s: &str) -> bool {
-    !s.trim().is_empty()
-        && s.chars().count() <= MAX_POST_ADDRESS_CHARS
-        && s.chars().all(safe_char)
+    !s.trim().is_empty() && s.chars().count() <= MAX_POST_ADDRESS_CHARS && s.chars().all(safe_char)
 }
 
 fn six_digits(s: &str) -> bool {
@@ -196,7 +194,8 @@ impl Gazetteer {
     /// Reads a gazetteer from outside (the platform's body, the kiosk's cache) and checks it
     /// against the contract ([`Gazetteer::check`]).
     pub fn parse(body: &str) -> Result<Self, GazetteerError> {
-        let g: Self = serde_json::from_str(body).map_err(|e| GazetteerError::Json(e.to_string()))?;
+        let g: Self =
+            serde_json::from_str(body).map_err(|e| GazetteerError::Json(e.to_string()))?;
         g.check()?;
         Ok(g)
     }
@@ -411,7 +410,13 @@ mod tests {
             Err(GazetteerError::Json(_))
         ));
         let broken: [fn(&mut Gazetteer); 7] = [
-            |g| g.districts[0].places[0].pinyin.pop().map(drop).unwrap_or(()),
+            |g| {
+                g.districts[0].places[0]
+                    .pinyin
+                    .pop()
+                    .map(drop)
+                    .unwrap_or(())
+            },
             |g| g.districts[0].places[0].pinyin[0] = "Jian".into(),
             |g| g.districts[0].code = "11010".into(),
             |g| g.districts[0].postcode = "1000x0".into(),

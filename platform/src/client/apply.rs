@@ -51,7 +51,8 @@ impl PlatformClient {
     ) -> Result<PartReceipt, ClientError> {
         let sha = digest(&bytes);
         let path = format!("/v1/application-parts/{key}/{n}?sha256={sha}");
-        let receipt: PartReceipt = super::decode(self.send("PUT", &path, Some(bytes), None, true)?)?;
+        let receipt: PartReceipt =
+            super::decode(self.send("PUT", &path, Some(bytes), None, true)?)?;
         if receipt.part != n || !receipt.sha256.eq_ignore_ascii_case(&sha) {
             return Err(ClientError::Decode(format!(
                 "part {n} acknowledged with another digest"

@@ -44,8 +44,8 @@ mod sim_control;
 // TLS: the CA file, the pins, the connector (shared with the kiosk's link check).
 pub mod tls;
 
-pub use catalog::CatalogFetch;
 pub use apply::GazetteerFetch;
+pub use catalog::CatalogFetch;
 pub use sample_forms::LibraryFetch;
 
 /// Largest response body the client reads. Holdings of a long load test can be large;

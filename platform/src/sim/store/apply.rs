@@ -452,7 +452,11 @@ mod tests {
             assert_eq!(names.len(), d.places.len(), "{}", d.name_zh);
         }
         let chaoyang = g.districts.iter().find(|d| d.name_zh == "朝阳区").unwrap();
-        let jgl = chaoyang.places.iter().find(|p| p.name_zh == "建国路").unwrap();
+        let jgl = chaoyang
+            .places
+            .iter()
+            .find(|p| p.name_zh == "建国路")
+            .unwrap();
         assert_eq!(jgl.pinyin, vec!["jian", "guo", "lu"]);
     }
 
@@ -496,7 +500,8 @@ mod tests {
             let body = vec![n as u8; 10];
             let sha = crate::api::apply::digest(&body);
             put_part(conn, kiosk, key, n, &body, &sha, now)?;
-            app.parts.push(crate::api::apply::PartRef { n, sha256: sha });
+            app.parts
+                .push(crate::api::apply::PartRef { n, sha256: sha });
         }
         super::submit(conn, kiosk, key, &app, now)
     }
@@ -509,7 +514,13 @@ mod tests {
         let done = submit(&mut conn, "K1", "key-00000001", &posted(Some(typed)), now).unwrap();
         let kept = held(&conn).unwrap();
         assert_eq!(kept.posted, vec![(done.case_number, typed.to_owned())]);
-        for bad in [None, Some(""), Some("  "), Some("北京市<b>"), Some("a\u{202e}b")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("  "),
+            Some("北京市<b>"),
+            Some("a\u{202e}b"),
+        ] {
             let e = submit(&mut conn, "K1", "key-00000002", &posted(bad), now).unwrap_err();
             assert_eq!((e.status, e.code), (422, ERROR_BAD_ADDRESS), "{bad:?}");
         }

@@ -412,9 +412,9 @@ impl Adapter {
                         a.set_address_district(district_name(*district).into());
                         let shown: String = keys
                             .iter()
-                            .filter_map(|k| match k {
-                                Key::Letter(l) => Some(char::from(l.to_ascii_uppercase())),
-                                Key::Char(c) => Some(*c),
+                            .map(|k| match k {
+                                Key::Letter(l) => char::from(l.to_ascii_uppercase()),
+                                Key::Char(c) => *c,
                             })
                             .collect();
                         a.set_street_keys(shown.into());

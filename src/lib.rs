@@ -29,6 +29,8 @@
 //! - [`cli`]: the subcommands (`diag`, `doc`, `soak`, `config check`), one module each, and
 //!   the exit codes.
 //! - [`kiosk`]: starts the window and the threads; [`logging`]: tracing setup.
+//! - [`pinyin`]: finding a Chinese name by pinyin initials (the sample forms' search, the
+//!   apply service's streets).
 //! - [`preflight`]: the start-up checks of the config and the data folder's files, before
 //!   anything is leased or created.
 //! - [`service_manager`]: systemd's notifications (ready, watchdog pings while every thread
@@ -52,6 +54,7 @@ pub mod help;
 pub mod identity_worker;
 pub mod kiosk;
 pub mod logging;
+pub mod pinyin;
 pub mod preflight;
 pub mod rating_worker;
 pub mod service;

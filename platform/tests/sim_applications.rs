@@ -160,3 +160,33 @@ fn too_young_for_the_card_is_refused_and_an_offline_receipt_gets_its_number_by_s
         .is_err());
     sim.stop();
 }
+
+#[test]
+fn the_gazetteer_comes_with_an_etag_and_a_304_while_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, client) = start(&dir.path().join("p.sqlite"));
+    let kiosk_platform::client::GazetteerFetch::Modified {
+        gazetteer,
+        body,
+        etag,
+    } = client.gazetteer(None).unwrap()
+    else {
+        panic!("a first fetch has content");
+    };
+    assert_eq!(gazetteer.city_zh, "北京市");
+    assert!(gazetteer.districts.iter().any(|d| d.name_zh == "东城区"));
+    assert_eq!(
+        kiosk_platform::api::apply::Gazetteer::parse(&body).unwrap(),
+        gazetteer
+    );
+    let etag = etag.expect("an etag");
+    assert_eq!(
+        client.gazetteer(Some(&etag)).unwrap(),
+        kiosk_platform::client::GazetteerFetch::NotModified
+    );
+    assert!(matches!(
+        client.gazetteer(Some("\"stale\"")).unwrap(),
+        kiosk_platform::client::GazetteerFetch::Modified { .. }
+    ));
+    sim.stop();
+}

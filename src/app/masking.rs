@@ -6,6 +6,8 @@
 //! - Names: the family name, then one `*` per further character: `张*`, `欧阳**` (the common
 //!   two-character family names are kept whole, see [`COMPOUND_SURNAMES`]).
 //! - Mobile numbers: the first 3 and last 4 digits, `138****8000`.
+//! - Postal addresses: up to the district (区, 县 or 旗), then `****`:
+//!   `北京市东城区****`.
 //!
 //! Which page or paper masks what is docs/security.md's "At the screen" table; the test
 //! over every page and slip of the sample citizens is tests/e2e/screen_pii.rs.
@@ -56,6 +58,24 @@ pub fn phone(full: &str) -> String {
     kiosk_platform::api::mask_phone(full)
 }
 
+/// A postal address as a screen or slip shows it: up to and including its district (the
+/// first 区, 县 or 旗 after the city; failing one, up to the city's 市), then `****`
+/// (`北京市东城区景山前街4号` → `北京市东城区****`). The street and the number never show.
+pub fn address(full: &str) -> String {
+    let chars: Vec<char> = full.trim().chars().collect();
+    let at = |set: &[char]| {
+        chars
+            .iter()
+            .skip(2)
+            .position(|c| set.contains(c))
+            .map(|i| i + 3)
+    };
+    let kept = at(&['区', '县', '旗']).or_else(|| at(&['市'])).unwrap_or(0);
+    // Never the whole of it: something is always starred.
+    let kept = kept.min(chars.len().saturating_sub(1));
+    chars[..kept].iter().chain(['*'; 4].iter()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +110,22 @@ mod tests {
         assert_eq!(id_number("11010119850312001X"), "110101********001X");
         assert_eq!(id_number("1234567890"), "**********");
         assert_eq!(phone("13912345678"), "139****5678");
+    }
+
+    #[test]
+    fn addresses_keep_the_district_only() {
+        assert_eq!(address("北京市东城区景山前街4号"), "北京市东城区****");
+        assert_eq!(
+            address("北京市朝阳区建国路88号2号楼301室"),
+            "北京市朝阳区****"
+        );
+        assert_eq!(
+            address("四川省成都市锦江区红星路"),
+            "四川省成都市锦江区****"
+        );
+        assert_eq!(address("河北省张家口市某路1号"), "河北省张家口市****");
+        assert_eq!(address("景山前街4号"), "****");
+        assert_eq!(address("北京市东城区"), "北京市东城****");
+        assert_eq!(address(""), "****");
     }
 }

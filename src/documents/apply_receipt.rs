@@ -1,7 +1,8 @@
 //! The acceptance receipt (受理回执) of an application, as ESC/POS bytes for an 80 mm
 //! receipt printer: the matter, the case number and its QR to follow the case (or, offline,
 //! that the number follows by SMS), the materials received, the delivery and the masked ID.
-//! No name, no phone, no address: the receipt is the part a citizen may leave behind.
+//! No name, no phone, no address beyond its district (`北京市朝阳区****`): the receipt is the
+//! part a citizen may leave behind.
 
 use chrono::NaiveDate;
 use kiosk_platform::api::apply::Delivery;
@@ -33,6 +34,8 @@ pub struct AcceptanceReceipt {
     pub materials: Vec<(String, usize, bool)>,
     /// How the result reaches the citizen.
     pub delivery: Delivery,
+    /// By post: the address, masked to its district (`app::masking::address`).
+    pub post_to: Option<String>,
 }
 
 /// Lays the receipt out.
@@ -82,10 +85,13 @@ pub fn render(r: &AcceptanceReceipt) -> Vec<u8> {
             b.line(&format!("  {name}：扫描 {pages} 页 pages"))
         };
     }
-    b = b.line(match r.delivery {
-        Delivery::Window => "领取方式：窗口领取 Pick up at the window",
-        Delivery::Post => "领取方式：邮寄到身份证地址 By post",
-    });
+    b = match (r.delivery, &r.post_to) {
+        (Delivery::Window, _) => b.line("领取方式：窗口领取 Pick up at the window"),
+        (Delivery::Post, Some(to)) => b
+            .line("领取方式：邮寄 By post")
+            .line(&format!("  邮寄地址 To：{to}")),
+        (Delivery::Post, None) => b.line("领取方式：邮寄 By post"),
+    };
     if r.materials.iter().any(|m| m.2) {
         b = b.line("请携带窗口补交的材料到综合受理窗口。");
     }
@@ -128,7 +134,18 @@ mod tests {
                 ("户口簿".into(), 2, false),
             ],
             delivery: Delivery::Window,
+            post_to: None,
         }
+    }
+
+    #[test]
+    fn by_post_the_receipt_shows_the_address_masked() {
+        let mut r = receipt(Some("LR-20261201-000101"));
+        r.delivery = Delivery::Post;
+        r.post_to = Some("北京市朝阳区****".into());
+        let bytes = render(&r);
+        assert!(has(&bytes, "领取方式：邮寄"));
+        assert!(has(&bytes, "北京市朝阳区****"));
     }
 
     #[test]

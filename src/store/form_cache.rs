@@ -1,5 +1,6 @@
 //! The sample forms' cache: the library as last fetched (with its ETag) and the page images
-//! fetched so far, kept under a size cap by dropping the least recently shown.
+//! fetched so far, kept under a size cap by dropping the least recently shown; and the
+//! apply service's postal gazetteer as last fetched (with its ETag), the same kind of cache.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -38,6 +39,34 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO form_library_cache (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3",
+            params![etag, body, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The cached postal gazetteer JSON and its ETag (the apply service's), if one was ever
+    /// fetched.
+    pub fn cached_gazetteer(&self) -> Result<Option<(String, Option<String>)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT body, etag FROM gazetteer_cache WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Replaces the cached gazetteer.
+    pub fn save_gazetteer(
+        &self,
+        body: &str,
+        etag: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO gazetteer_cache (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
              ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3",
             params![etag, body, now.to_rfc3339()],
         )?;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_staff.sql"),
     include_str!("migrations/0007_sample_forms.sql"),
     include_str!("migrations/0008_applications.sql"),
+    include_str!("migrations/0009_gazetteer_cache.sql"),
 ];
 
 /// The schema version this build brings the database to.
@@ -116,6 +117,7 @@ mod tests {
             "0006_staff.sql",
             "0007_sample_forms.sql",
             "0008_applications.sql",
+            "0009_gazetteer_cache.sql",
         ];
         assert_eq!(files.len(), MIGRATIONS.len());
         for (i, (name, sql)) in files.iter().zip(MIGRATIONS).enumerate() {

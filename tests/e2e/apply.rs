@@ -23,13 +23,21 @@ const MOBILE: &str = "13800138000";
 /// What the flow on screen is doing, as a word (the tests' view of the step).
 fn step(rig: &Rig) -> String {
     rig.kiosk.ui().with_router(|r| match r.flow() {
-        Some(ActiveFlow::Apply(f)) => step_name(f).to_owned(),
+        Some(ActiveFlow::Apply(f)) => step_name(f),
         _ => "none".to_owned(),
     })
 }
 
-fn step_name(f: &ApplyFlow) -> &'static str {
+fn step_name(f: &ApplyFlow) -> String {
     match f.step() {
+        // The typed address's stage: address-district, address-street, …
+        Step::Address { at, .. } => format!("address-{at:?}").to_lowercase(),
+        other => step_word(other).to_owned(),
+    }
+}
+
+fn step_word(step: &Step) -> &'static str {
+    match step {
         Step::Loading => "loading",
         Step::Matters { .. } => "matters",
         Step::NotEligible { .. } => "not-eligible",
@@ -38,7 +46,9 @@ fn step_name(f: &ApplyFlow) -> &'static str {
         Step::Form(_) => "form",
         Step::Field { .. } => "field",
         Step::Material { .. } => "material",
-        Step::Delivery(_) => "delivery",
+        Step::Delivery { .. } => "delivery",
+        Step::GazetteerLoading(_) => "address-loading",
+        Step::Address { .. } => "address",
         Step::Check(_) => "check",
         Step::Submitting => "submitting",
         Step::Done { .. } => "done",
@@ -80,8 +90,23 @@ fn scanned(rig: &Rig) -> bool {
     rig.find("扫描状态").accessible_value().unwrap() == "扫描完成，请核对图像。"
 }
 
-/// From the menu to the check page of 居住证签注 (JZ), with the glass's card and page.
+/// From the menu to the check page of 居住证签注 (JZ), with the glass's card and page, picked
+/// up at the window; then submitted.
 fn apply_for_a_residence_permit(rig: &Rig, failures: bool) {
+    to_the_delivery(rig, failures);
+    rig.tap("窗口领取");
+    rig.tap("下一步");
+    assert_eq!(step(rig), "check");
+    // The check page masks the phone.
+    assert_eq!(
+        rig.find("手机号码").accessible_value().unwrap(),
+        "138****8000"
+    );
+    rig.tap("提交申请");
+}
+
+/// From the menu to the delivery page of 居住证签注 (JZ), with the glass's card and page.
+fn to_the_delivery(rig: &Rig, failures: bool) {
     rig.tap("自助申报");
     rig.wait_for("the matters", |r| step(r) == "matters");
     rig.tap("居住证签注");
@@ -185,15 +210,117 @@ fn apply_for_a_residence_permit(rig: &Rig, failures: bool) {
     rig.tap("到窗口补交");
     rig.tap("下一步");
     assert_eq!(step(rig), "delivery");
-    rig.tap("窗口领取");
-    rig.tap("下一步");
-    assert_eq!(step(rig), "check");
-    // The check page masks the phone.
-    assert_eq!(
-        rig.find("手机号码").accessible_value().unwrap(),
-        "138****8000"
-    );
-    rig.tap("提交申请");
+}
+
+const TYPED: &str = "北京市朝阳区建国路88号2号楼301室";
+
+#[test]
+fn by_post_to_a_typed_address_the_platform_gets_it_whole_and_the_receipt_masks_it() {
+    crate::rig::on_ui_thread(|| {
+        let rig = Rig::start();
+        rig.wait_until_ready();
+        rig.swipe_sample_card();
+        to_the_delivery(&rig, false);
+
+        // Another address: the district from the list.
+        rig.tap("邮寄到其他地址");
+        rig.wait_for("the districts", |r| step(r) == "address-district");
+        rig.tap("朝阳区");
+        assert_eq!(step(&rig), "address-street");
+        // The street by its initials, the list narrowing as they are typed; a letter that
+        // leads nowhere is refused with the reason and the line keeps what it had.
+        rig.tap("J");
+        rig.tap("G");
+        rig.find("建国门外大街");
+        rig.tap("X");
+        let why = rig.find("地址输入提示").accessible_value().unwrap();
+        assert!(why.contains('X'), "{why}");
+        assert_eq!(rig.find("街道首字母").accessible_value().unwrap(), "JG");
+        rig.tap("L");
+        rig.tap("建国路");
+        assert_eq!(step(&rig), "address-number");
+        // No number: said so. Then the number on the keypad and its words.
+        rig.tap("下一步");
+        assert_eq!(
+            rig.find("地址输入提示").accessible_value().unwrap(),
+            "请输入门牌号，至少含一个数字。"
+        );
+        for k in ["8", "8", "号", "2", "号楼", "单元"] {
+            rig.tap(k);
+        }
+        rig.tap("删除");
+        for k in ["3", "0", "1", "室"] {
+            rig.tap(k);
+        }
+        assert_eq!(
+            rig.find("门牌号").accessible_value().unwrap(),
+            "88号2号楼301室"
+        );
+        rig.tap("下一步");
+        // The whole address to check (the matter's own mobile serves the courier).
+        assert_eq!(step(&rig), "address-check");
+        assert_eq!(rig.find("邮寄地址").accessible_value().unwrap(), TYPED);
+        // Back works, and forward again.
+        rig.tap("返回");
+        assert_eq!(step(&rig), "address-number");
+        rig.tap("下一步");
+        rig.tap("地址无误，继续");
+        assert_eq!(step(&rig), "check");
+        // Masked where the whole is not needed.
+        assert_eq!(
+            rig.find("领取方式").accessible_value().unwrap(),
+            "邮寄到 北京市朝阳区****"
+        );
+        rig.tap("提交申请");
+        rig.wait_for("the case number", |r| step(r) == "done");
+        let case = case_number(&rig).expect("a case number online");
+
+        // The platform keeps the whole address with the case.
+        let held = rig.holdings().applications;
+        assert_eq!(held.posted, vec![(case.clone(), TYPED.to_owned())]);
+        // The receipt shows the district only.
+        assert!(rig.printer().wait_for_receipts(1, PATIENCE));
+        let text = rig.printer().receipts()[0].text();
+        assert!(text.contains("北京市朝阳区****"), "{text}");
+        assert!(!text.contains("建国路") && !text.contains("301"), "{text}");
+        rig.tap("结束办理");
+        rig.kiosk.ui().with_router(|r| assert!(r.flow().is_none()));
+    });
+}
+
+#[test]
+fn with_no_gazetteer_and_the_platform_down_the_card_address_or_the_window_is_offered() {
+    crate::rig::on_ui_thread(|| {
+        let mut rig = Rig::start();
+        rig.wait_until_ready();
+        rig.wait_for("the gazetteer cached at start", |r| {
+            r.store().cached_gazetteer().unwrap().is_some()
+        });
+        rig.stop_platform();
+        // A kiosk that never had it.
+        rusqlite::Connection::open(rig.db_path())
+            .unwrap()
+            .execute("DELETE FROM gazetteer_cache", [])
+            .unwrap();
+        rig.swipe_sample_card();
+        to_the_delivery(&rig, false);
+        rig.tap("邮寄到其他地址");
+        rig.wait_for("the notice", |r| step(r) == "delivery");
+        assert_eq!(
+            rig.find("领取方式提示").accessible_value().unwrap(),
+            "本机暂无地址库，且暂时无法连接平台：请选择邮寄到身份证地址，或窗口领取。"
+        );
+        // The card's address still goes, masked on screen.
+        rig.tap("邮寄到身份证地址");
+        rig.tap("下一步");
+        assert_eq!(
+            rig.find("领取方式").accessible_value().unwrap(),
+            "邮寄到身份证地址 北京市东城区****"
+        );
+        rig.tap("提交申请");
+        rig.wait_for("the offline receipt", |r| step(r) == "done");
+        rig.tap("结束办理");
+    });
 }
 
 #[test]

@@ -25,6 +25,15 @@ pub const ERROR_BAD_DIGEST: &str = "bad_digest";
 pub const ERROR_UNKNOWN_MATTER: &str = "unknown_matter";
 /// Error code: the applicant is not eligible (the senior citizen's card under 60).
 pub const ERROR_NOT_ELIGIBLE: &str = "not_eligible";
+/// Error code: by post with no postal address, or one that is too long or holds control
+/// characters or markup.
+pub const ERROR_BAD_ADDRESS: &str = "bad_address";
+/// Longest postal address the platform takes, in characters.
+pub const MAX_POST_ADDRESS_CHARS: usize = 120;
+/// Most places a gazetteer may list (all districts together); a larger one is refused.
+pub const MAX_GAZETTEER_PLACES: usize = 5000;
+/// Longest name of a district or place, in characters.
+pub const MAX_PLACE_CHARS: usize = 24;
 
 /// A matter a citizen can apply for at the kiosk, as the catalog lists it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -107,6 +116,131 @@ pub enum Delivery {
     Window,
     /// Sent by post.
     Post,
+}
+
+/// `GET /v1/gazetteer`: the city's postal gazetteer, so a citizen can type an address with
+/// no Chinese keyboard: the district from a list, the street or community by the pinyin
+/// initials of its name, the house number on the keypad. Not personal; cached by the kiosk
+/// under its `ETag`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Gazetteer {
+    /// The city as an address starts (`北京市`).
+    pub city_zh: String,
+    /// English.
+    pub city_en: String,
+    /// Its districts, in display order.
+    pub districts: Vec<GazetteerDistrict>,
+}
+
+/// A district (区/县) of the gazetteer.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct GazetteerDistrict {
+    /// Its administrative division code (GB/T 2260, six digits: `110105`).
+    pub code: String,
+    /// Chinese name (`朝阳区`).
+    pub name_zh: String,
+    /// English name (`Chaoyang`).
+    pub name_en: String,
+    /// Its main postcode (six digits).
+    pub postcode: String,
+    /// Its streets, roads and communities.
+    pub places: Vec<GazetteerPlace>,
+}
+
+/// A street, road or community an address names after the district.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct GazetteerPlace {
+    /// Chinese name (`建国路`).
+    pub name_zh: String,
+    /// One toneless pinyin syllable per character, lowercase (`["jian", "guo", "lu"]`).
+    pub pinyin: Vec<String>,
+}
+
+/// Why a gazetteer from outside (the platform's answer, the kiosk's cache) is not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GazetteerError {
+    /// Not the contract's JSON.
+    #[error("gazetteer: not the contract's JSON: {0}")]
+    Json(String),
+    /// The JSON parsed but breaks a rule of the contract (which one).
+    #[error("gazetteer: {0}")]
+    Broken(&'static str),
+}
+
+/// A name fit for the screen and the paper: 1..=`MAX_PLACE_CHARS` characters, none a
+/// control, format or markup character.
+fn fit_name(s: &str) -> bool {
+    (1..=MAX_PLACE_CHARS).contains(&s.chars().count()) && s.chars().all(safe_char)
+}
+
+/// A character that may stand in an address: no control, bidi or zero-width format
+/// character, no markup.
+fn safe_char(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '<' | '>' | '&' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// A postal address a kiosk may send: 1..=`MAX_POST_ADDRESS_CHARS` characters, none a
+/// control, format or markup character.
+pub fn is_post_address(s: &str) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= MAX_POST_ADDRESS_CHARS && s.chars().all(safe_char)
+}
+
+fn six_digits(s: &str) -> bool {
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Gazetteer {
+    /// Reads a gazetteer from outside (the platform's body, the kiosk's cache) and checks it
+    /// against the contract ([`Gazetteer::check`]).
+    pub fn parse(body: &str) -> Result<Self, GazetteerError> {
+        let g: Self =
+            serde_json::from_str(body).map_err(|e| GazetteerError::Json(e.to_string()))?;
+        g.check()?;
+        Ok(g)
+    }
+
+    /// The contract's rules: a city name; 1..=64 districts with unique six-digit codes,
+    /// six-digit postcodes and names fit for the screen; at most [`MAX_GAZETTEER_PLACES`]
+    /// places in all, each named with one lowercase syllable (1..=6 letters) per character.
+    pub fn check(&self) -> Result<(), GazetteerError> {
+        use GazetteerError::Broken;
+        if !fit_name(&self.city_zh) || !fit_name(&self.city_en) {
+            return Err(Broken("the city's name"));
+        }
+        if !(1..=64).contains(&self.districts.len()) {
+            return Err(Broken("1 to 64 districts"));
+        }
+        let places: usize = self.districts.iter().map(|d| d.places.len()).sum();
+        if places > MAX_GAZETTEER_PLACES {
+            return Err(Broken("too many places"));
+        }
+        let mut codes = std::collections::HashSet::new();
+        for d in &self.districts {
+            if !six_digits(&d.code) || !codes.insert(d.code.as_str()) {
+                return Err(Broken("district codes are six digits, each once"));
+            }
+            if !six_digits(&d.postcode) {
+                return Err(Broken("postcodes are six digits"));
+            }
+            if !fit_name(&d.name_zh) || !fit_name(&d.name_en) {
+                return Err(Broken("a district's name"));
+            }
+            for p in &d.places {
+                if !fit_name(&p.name_zh) {
+                    return Err(Broken("a place's name"));
+                }
+                if p.name_zh.chars().count() != p.pinyin.len()
+                    || !p.pinyin.iter().all(|s| {
+                        (1..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase())
+                    })
+                {
+                    return Err(Broken("one lowercase pinyin syllable per character"));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `PUT /v1/application-parts/{key}/{n}` answer: the part arrived whole.
@@ -206,6 +340,10 @@ pub struct HeldApplications {
     pub cases: Vec<String>,
     /// Parts stored, all applications.
     pub parts: u64,
+    /// The postal address stored with each case sent by post: `(case number, address)`,
+    /// oldest first (the simulator's operator view; a real platform's is its own).
+    #[serde(default)]
+    pub posted: Vec<(String, String)>,
 }
 
 /// Hex SHA-256 of a part.
@@ -244,6 +382,66 @@ mod tests {
         assert_eq!(age_on(d(1966, 12, 2), d(2026, 12, 1)), 59);
         assert_eq!(age_on(d(1966, 12, 1), d(2026, 12, 1)), 60);
         assert_eq!(age_on(d(1955, 10, 8), d(2026, 12, 1)), 71);
+    }
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer {
+            city_zh: "北京市".into(),
+            city_en: "Beijing".into(),
+            districts: vec![GazetteerDistrict {
+                code: "110105".into(),
+                name_zh: "朝阳区".into(),
+                name_en: "Chaoyang".into(),
+                postcode: "100020".into(),
+                places: vec![GazetteerPlace {
+                    name_zh: "建国路".into(),
+                    pinyin: vec!["jian".into(), "guo".into(), "lu".into()],
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_gazetteer_that_breaks_the_contract_is_refused_with_the_rule() {
+        let good = serde_json::to_string(&gazetteer()).unwrap();
+        assert_eq!(Gazetteer::parse(&good).unwrap(), gazetteer());
+        assert!(matches!(
+            Gazetteer::parse("{\"city_zh\": 1}"),
+            Err(GazetteerError::Json(_))
+        ));
+        let broken: [fn(&mut Gazetteer); 7] = [
+            |g| {
+                g.districts[0].places[0]
+                    .pinyin
+                    .pop()
+                    .map(drop)
+                    .unwrap_or(())
+            },
+            |g| g.districts[0].places[0].pinyin[0] = "Jian".into(),
+            |g| g.districts[0].code = "11010".into(),
+            |g| g.districts[0].postcode = "1000x0".into(),
+            |g| g.districts[0].places[0].name_zh = "建<b>".into(),
+            |g| g.districts.push(g.districts[0].clone()),
+            |g| g.districts.clear(),
+        ];
+        for (i, breaks) in broken.iter().enumerate() {
+            let mut g = gazetteer();
+            breaks(&mut g);
+            let body = serde_json::to_string(&g).unwrap();
+            assert!(
+                matches!(Gazetteer::parse(&body), Err(GazetteerError::Broken(_))),
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_post_address_is_plain_and_not_too_long() {
+        assert!(is_post_address("北京市朝阳区建国路88号2号楼301室"));
+        assert!(!is_post_address(" "));
+        assert!(!is_post_address("北京\n市"));
+        assert!(!is_post_address("北京\u{200b}市"));
+        assert!(!is_post_address(&"路".repeat(MAX_POST_ADDRESS_CHARS + 1)));
     }
 
     #[test]

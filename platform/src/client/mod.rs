@@ -44,6 +44,7 @@ mod sim_control;
 // TLS: the CA file, the pins, the connector (shared with the kiosk's link check).
 pub mod tls;
 
+pub use apply::GazetteerFetch;
 pub use catalog::CatalogFetch;
 pub use sample_forms::LibraryFetch;
 

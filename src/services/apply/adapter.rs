@@ -1,6 +1,8 @@
 //! The application's pages (`ui/services/apply/`): maps the flow to `ApplyAdapter` and wires
 //! its callbacks. The ID number is shown masked (6 + 4), the mobile number masked on the
-//! check page; the citizen reads the name, the address and what they typed in full.
+//! check page; the card's address in full on the form, masked to its district on the
+//! delivery and check pages; a typed postal address in full only while it is typed and
+//! checked, masked to its district afterwards.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,16 +10,23 @@ use std::sync::Arc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::flow::{Draft, MaterialState, Problem};
+use super::flow::{streets, Draft, MaterialState, Problem};
 use super::{
-    ApplyFlow, Delivery, FieldKind, FieldProblem, Scan, ScanProblem, Side, SideState, Step,
+    AddressProblem, AddressStep, ApplyFlow, Delivery, DeliveryProblem, FieldKind, FieldProblem,
+    PostTo, Scan, ScanProblem, Side, SideState, Step,
 };
+use crate::app::masking;
 use crate::app::{Cx, Lang, Router, Session};
+use crate::pinyin::Key;
 use crate::services::{ActiveFlow, Services};
 use crate::ui::{
-    on_router, on_router_with, AppWindow, ApplyAdapter, ApplyFieldKind, ApplyFieldProblem,
-    ApplyMatterItem, ApplyProblem, ApplyRow, ApplyScanProblem, ApplyScanState, ApplyStep, KioskUi,
+    on_router, on_router_with, AppWindow, ApplyAdapter, ApplyAddressProblem, ApplyAddressStage,
+    ApplyDeliveryProblem, ApplyFieldKind, ApplyFieldProblem, ApplyMatterItem, ApplyProblem,
+    ApplyRow, ApplyScanProblem, ApplyScanState, ApplyStep, ApplyStreet, KioskUi,
 };
+
+/// How many streets the result list shows (the best first; typing narrows it).
+const STREETS_SHOWN: usize = 8;
 
 /// The Slint images made of the scans on screen, kept by scan so a render does not make
 /// them again (made once per scan).
@@ -78,6 +87,15 @@ pub fn connect(window: &AppWindow, ui: &Rc<KioskUi>) {
                 Delivery::Window
             })
         })
+    }));
+    a.on_post_elsewhere(on_router(ui, |r, now| {
+        with_flow(r, now, |f, cx| f.post_elsewhere(cx))
+    }));
+    a.on_pick(on_router_with(ui, |r, now, i: i32| {
+        with_flow(r, now, |f, _| f.pick(index(i)))
+    }));
+    a.on_clear_keys(on_router(ui, |r, now| {
+        with_flow(r, now, |f, _| f.clear_keys())
     }));
     a.on_submit(on_router(ui, |r, now| {
         with_flow(r, now, |f, cx| f.submit(cx))
@@ -326,7 +344,7 @@ impl Adapter {
                 let pages: Vec<slint::Image> = state.pages.iter().map(|p| self.image(p)).collect();
                 a.set_pages(ModelRc::new(VecModel::from(pages)));
             }
-            Step::Delivery(d) => {
+            Step::Delivery { draft: d, problem } => {
                 a.set_step(ApplyStep::Delivery);
                 a.set_post(d.delivery == Delivery::Post);
                 a.set_may_post(d.matter.delivery.contains(&Delivery::Post));
@@ -334,13 +352,129 @@ impl Adapter {
                     session
                         .citizen()
                         .and_then(|c| c.card.as_ref())
-                        .map(|c| c.address.clone())
+                        .map(|c| masking::address(&c.address))
                         .unwrap_or_default()
                         .into(),
                 );
+                let typed = match &d.post_to {
+                    PostTo::Typed(t) => Some(t.masked()),
+                    PostTo::Card => None,
+                };
+                a.set_post_other(typed.is_some());
+                a.set_post_other_address(typed.unwrap_or_default().into());
+                a.set_delivery_problem(match problem {
+                    None => ApplyDeliveryProblem::None,
+                    Some(DeliveryProblem::NoGazetteer) => ApplyDeliveryProblem::NoGazetteer,
+                });
+                self.forget_address(window);
+            }
+            Step::GazetteerLoading(_) => {
+                a.set_step(ApplyStep::Address);
+                a.set_address_stage(ApplyAddressStage::Loading);
+            }
+            Step::Address { gazetteer, at, .. } => {
+                a.set_step(ApplyStep::Address);
+                let problem = |p: &Option<AddressProblem>| {
+                    a.set_address_problem(match p {
+                        None => ApplyAddressProblem::None,
+                        Some(AddressProblem::NoStreet(_)) => ApplyAddressProblem::NoStreet,
+                        Some(AddressProblem::KeysFull) => ApplyAddressProblem::KeysFull,
+                        Some(AddressProblem::EmptyNumber) => ApplyAddressProblem::EmptyNumber,
+                        Some(AddressProblem::NumberTooLong) => ApplyAddressProblem::NumberTooLong,
+                        Some(AddressProblem::NotAMobile) => ApplyAddressProblem::NotAMobile,
+                    });
+                    a.set_address_problem_key(match p {
+                        Some(AddressProblem::NoStreet(c)) => c.to_string().into(),
+                        _ => SharedString::new(),
+                    });
+                };
+                let district_name = |i: usize| {
+                    gazetteer
+                        .districts
+                        .get(i)
+                        .map(|d| lang.pick(&d.name_zh, &d.name_en).to_owned())
+                        .unwrap_or_default()
+                };
+                match at {
+                    AddressStep::District => {
+                        a.set_address_stage(ApplyAddressStage::District);
+                        let names: Vec<String> =
+                            (0..gazetteer.districts.len()).map(district_name).collect();
+                        a.set_districts(strings(&names));
+                        problem(&None);
+                    }
+                    AddressStep::Street {
+                        district,
+                        keys,
+                        problem: p,
+                    } => {
+                        a.set_address_stage(ApplyAddressStage::Street);
+                        a.set_address_district(district_name(*district).into());
+                        let shown: String = keys
+                            .iter()
+                            .map(|k| match k {
+                                Key::Letter(l) => char::from(l.to_ascii_uppercase()),
+                                Key::Char(c) => *c,
+                            })
+                            .collect();
+                        a.set_street_keys(shown.into());
+                        let places = &gazetteer.districts[*district].places;
+                        let found: Vec<ApplyStreet> = streets(gazetteer, *district, keys)
+                            .into_iter()
+                            .take(STREETS_SHOWN)
+                            .map(|i| ApplyStreet {
+                                name: places[i].name_zh.as_str().into(),
+                                index: i as i32,
+                            })
+                            .collect();
+                        a.set_streets(ModelRc::new(VecModel::from(found)));
+                        problem(p);
+                    }
+                    AddressStep::Number {
+                        district,
+                        place,
+                        typed,
+                        problem: p,
+                    } => {
+                        a.set_address_stage(ApplyAddressStage::Number);
+                        a.set_address_district(
+                            gazetteer.districts[*district].name_zh.as_str().into(),
+                        );
+                        a.set_address_street(
+                            gazetteer.districts[*district].places[*place]
+                                .name_zh
+                                .as_str()
+                                .into(),
+                        );
+                        a.set_address_typed(typed.as_str().into());
+                        problem(p);
+                    }
+                    AddressStep::Mobile {
+                        typed, problem: p, ..
+                    } => {
+                        a.set_address_stage(ApplyAddressStage::Mobile);
+                        a.set_address_typed(typed.as_str().into());
+                        problem(p);
+                    }
+                    AddressStep::Check { address, .. } => {
+                        a.set_address_stage(ApplyAddressStage::Check);
+                        a.set_address_full(address.full().into());
+                        a.set_address_postcode(address.postcode.as_str().into());
+                        a.set_address_mobile(
+                            address
+                                .mobile
+                                .as_deref()
+                                .map(masking::phone)
+                                .unwrap_or_default()
+                                .into(),
+                        );
+                        a.set_address_typed(SharedString::new());
+                    }
+                }
             }
             Step::Check(d) => {
                 a.set_step(ApplyStep::Check);
+                self.forget_address(window);
                 let mut r = vec![(lang.pick("申报事项", "Matter").to_owned(), matter_name(d))];
                 r.extend(card_rows(session, lang));
                 for (f, v) in d.matter.fields.iter().zip(&d.values) {
@@ -351,16 +485,32 @@ impl Adapter {
                     };
                     r.push((lang.pick(&f.label_zh, &f.label_en).to_owned(), shown));
                 }
+                let card_address = session
+                    .citizen()
+                    .and_then(|c| c.card.as_ref())
+                    .map(|c| masking::address(&c.address))
+                    .unwrap_or_default();
                 r.push((
                     lang.pick("领取方式", "Delivery").to_owned(),
-                    match d.delivery {
-                        Delivery::Window => lang.pick("窗口领取", "At the window"),
-                        Delivery::Post => {
+                    match (d.delivery, &d.post_to) {
+                        (Delivery::Window, _) => lang.pick("窗口领取", "At the window").to_owned(),
+                        (Delivery::Post, PostTo::Card) => format!(
+                            "{} {card_address}",
                             lang.pick("邮寄到身份证地址", "By post to the card's address")
+                        ),
+                        (Delivery::Post, PostTo::Typed(t)) => {
+                            format!("{} {}", lang.pick("邮寄到", "By post to"), t.masked())
                         }
-                    }
-                    .to_owned(),
+                    },
                 ));
+                if let (Delivery::Post, PostTo::Typed(t)) = (d.delivery, &d.post_to) {
+                    if let Some(m) = &t.mobile {
+                        r.push((
+                            lang.pick("收件人手机", "Recipient's mobile").to_owned(),
+                            masking::phone(m),
+                        ));
+                    }
+                }
                 a.set_rows(rows(r));
                 a.set_materials(rows(materials(&d.matter, Some(&d.materials), lang)));
             }
@@ -394,15 +544,29 @@ impl Adapter {
         a.set_back_image(slint::Image::default());
         a.set_pages(ModelRc::default());
         self.images.borrow_mut().clear();
+        self.forget_address(window);
+    }
+
+    /// What was typed of another address leaves the screen.
+    fn forget_address(&self, window: &AppWindow) {
+        let a = window.global::<ApplyAdapter>();
+        a.set_address_full(SharedString::new());
+        a.set_address_typed(SharedString::new());
+        a.set_address_mobile(SharedString::new());
+        a.set_street_keys(SharedString::new());
+        a.set_address_street(SharedString::new());
+        a.set_streets(ModelRc::default());
     }
 
     /// The flow left the screen: scans and the citizen's data go with it.
     pub fn clear(&self, window: &AppWindow) {
         self.forget(window);
+        self.forget_address(window);
         let a = window.global::<ApplyAdapter>();
         a.set_rows(ModelRc::default());
         a.set_typed(SharedString::new());
         a.set_case_number(SharedString::new());
         a.set_post_address(SharedString::new());
+        a.set_post_other_address(SharedString::new());
     }
 }

@@ -3,16 +3,19 @@
 //! the whole flow goes with the session.
 
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use kiosk_platform::api::apply::{
-    age_on, Application, ApplyMatter, Delivery, FieldKind, MaterialHandedIn,
+    age_on, Application, ApplyMatter, Delivery, FieldKind, Gazetteer, MaterialHandedIn,
+    MAX_POST_ADDRESS_CHARS,
 };
 
 use super::{ApplyPort, Event, Order, Receipt, Scan, ScanProblem, Side, Submission, SubmitProblem};
 use crate::app::citizen::is_mobile_number;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::pinyin::{self, Key};
 
 /// A side of the card, or a page, while scanning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,162 @@ pub struct MaterialState {
     pub at_window: bool,
 }
 
+/// A postal address the citizen typed: the district and the street picked from the
+/// gazetteer, the house number on the keypad. Personal: its `Debug` shows nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostAddress {
+    /// `北京市`.
+    pub city_zh: String,
+    /// `朝阳区`.
+    pub district_zh: String,
+    /// The street, road or community (`建国路`).
+    pub place_zh: String,
+    /// House, building and room (`88号2号楼301室`).
+    pub number: String,
+    /// The district's postcode.
+    pub postcode: String,
+    /// The recipient's mobile, asked for when the matter asks for none of its own.
+    pub mobile: Option<String>,
+}
+
+impl PostAddress {
+    /// The address as the post reads it: `北京市朝阳区建国路88号2号楼301室`.
+    pub fn full(&self) -> String {
+        format!(
+            "{}{}{}{}",
+            self.city_zh, self.district_zh, self.place_zh, self.number
+        )
+    }
+
+    /// As a screen or slip shows it where the whole is not needed: `北京市朝阳区****`.
+    pub fn masked(&self) -> String {
+        crate::app::masking::address(&self.full())
+    }
+}
+
+impl std::fmt::Debug for PostAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostAddress(..)")
+    }
+}
+
+/// Where a result by post goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostTo {
+    /// The address on the ID card.
+    Card,
+    /// An address the citizen typed.
+    Typed(Box<PostAddress>),
+}
+
+/// Why the delivery page cannot go where it was asked, as the citizen is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryProblem {
+    /// "Another address" needs the gazetteer: none is cached and the platform is down.
+    NoGazetteer,
+}
+
+/// Why a key or a "next" of the typed address is refused, as the citizen is told; what was
+/// typed stays as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressProblem {
+    /// No street of the district goes on with this letter (the letter, upper case).
+    NoStreet(char),
+    /// The search line is full.
+    KeysFull,
+    /// No house number (none typed, or no digit in it).
+    EmptyNumber,
+    /// The house number is as long as it may be.
+    NumberTooLong,
+    /// Not 11 digits starting with 1.
+    NotAMobile,
+}
+
+/// Most pinyin initials the street search takes.
+pub const MAX_STREET_KEYS: usize = 8;
+/// Most characters of the house number (building, unit, room).
+pub const MAX_NUMBER_CHARS: usize = 16;
+/// The keys of the house-number keypad besides the digits.
+pub const NUMBER_WORDS: &[&str] = &["号", "号楼", "单元", "室", "-"];
+
+/// Where the citizen is in typing another address.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AddressStep {
+    /// The district, from a list.
+    District,
+    /// The street, by pinyin initials.
+    Street {
+        /// The district (its place in the gazetteer).
+        district: usize,
+        /// The letters typed.
+        keys: Vec<Key>,
+        /// Why the last key was refused.
+        problem: Option<AddressProblem>,
+    },
+    /// The house number on the keypad.
+    Number {
+        /// The district.
+        district: usize,
+        /// The street (its place in the district).
+        place: usize,
+        /// What is typed.
+        typed: String,
+        /// Why the last key or "next" was refused.
+        problem: Option<AddressProblem>,
+    },
+    /// The recipient's mobile, when the matter has none.
+    Mobile {
+        /// The address so far.
+        address: Box<PostAddress>,
+        /// Where it was picked, for "back".
+        at: (usize, usize),
+        /// What is typed.
+        typed: String,
+        /// Why "next" was refused.
+        problem: Option<AddressProblem>,
+    },
+    /// The whole address, to check before going on.
+    Check {
+        /// The address.
+        address: Box<PostAddress>,
+        /// Where it was picked, for "back".
+        at: (usize, usize),
+    },
+}
+
+impl std::fmt::Debug for AddressStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // What was typed is personal: only the stage shows.
+        f.write_str(match self {
+            AddressStep::District => "District",
+            AddressStep::Street { .. } => "Street",
+            AddressStep::Number { .. } => "Number",
+            AddressStep::Mobile { .. } => "Mobile",
+            AddressStep::Check { .. } => "Check",
+        })
+    }
+}
+
+/// The district's streets that hold `keys` as consecutive initials: those whose names start
+/// with them first, then the rest, each in the gazetteer's order.
+pub fn streets(gazetteer: &Gazetteer, district: usize, keys: &[Key]) -> Vec<usize> {
+    let Some(d) = gazetteer.districts.get(district) else {
+        return Vec::new();
+    };
+    let mut starts = Vec::new();
+    let mut inside = Vec::new();
+    for (i, p) in d.places.iter().enumerate() {
+        let chars: Vec<char> = p.name_zh.chars().collect();
+        match pinyin::position(&chars, &pinyin::initials(&p.pinyin), keys) {
+            Some(0) => starts.push(i),
+            Some(_) => inside.push(i),
+            None => {}
+        }
+    }
+    starts.extend(inside);
+    starts
+}
+
 /// What the citizen has done so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -51,6 +210,8 @@ pub struct Draft {
     pub materials: Vec<MaterialState>,
     /// How the result reaches the citizen.
     pub delivery: Delivery,
+    /// By post: to which address.
+    pub post_to: PostTo,
 }
 
 /// Why a field's entry is refused, as the citizen is told.
@@ -131,8 +292,24 @@ pub enum Step {
         /// Why the last scan gave nothing.
         problem: Option<ScanProblem>,
     },
-    /// Window or post.
-    Delivery(Box<Draft>),
+    /// Window, or post to the card's address or another one.
+    Delivery {
+        /// The draft.
+        draft: Box<Draft>,
+        /// Why "another address" could not start.
+        problem: Option<DeliveryProblem>,
+    },
+    /// Asking the worker for the gazetteer ("another address" was touched).
+    GazetteerLoading(Box<Draft>),
+    /// Typing another postal address, a stage at a time.
+    Address {
+        /// The draft.
+        draft: Box<Draft>,
+        /// The city's districts and streets.
+        gazetteer: Arc<Gazetteer>,
+        /// The stage.
+        at: AddressStep,
+    },
     /// Everything on one page before submitting.
     Check(Box<Draft>),
     /// Sealing, sending, printing.
@@ -208,6 +385,7 @@ impl ApplyFlow {
             values: vec![String::new(); matter.fields.len()],
             materials: vec![MaterialState::default(); matter.materials.len()],
             delivery: matter.delivery.first().copied().unwrap_or(Delivery::Window),
+            post_to: PostTo::Card,
             front: SideState::Waiting,
             back: SideState::Waiting,
             matter,
@@ -257,7 +435,12 @@ impl ApplyFlow {
                 scanning: None,
                 ..
             } if material_ready(&draft, index) => material_or_delivery(draft, index + 1),
-            Step::Delivery(draft) => Step::Check(draft),
+            Step::Delivery { draft, .. } => Step::Check(draft),
+            Step::Address {
+                draft,
+                gazetteer,
+                at,
+            } => address_next(draft, gazetteer, at),
             other => other,
         };
     }
@@ -278,8 +461,14 @@ impl ApplyFlow {
         }
     }
 
-    /// A key on the field's keypad (a digit, `-`), or an option's index for a choice.
+    /// A key on the field's keypad (a digit, `-`), or an option's index for a choice; on
+    /// the typed address, a pinyin initial (the street), a digit or a word of the
+    /// house-number keypad, a digit of the recipient's mobile.
     pub fn key(&mut self, key: &str) {
+        if let Step::Address { gazetteer, at, .. } = &mut self.step {
+            address_key(gazetteer, at, key);
+            return;
+        }
         let Step::Field {
             draft,
             index,
@@ -307,11 +496,76 @@ impl ApplyFlow {
         }
     }
 
-    /// The keypad's "delete".
+    /// The keypad's "delete" (a word of the house-number keypad goes whole).
     pub fn backspace(&mut self) {
-        if let Step::Field { typed, problem, .. } = &mut self.step {
-            typed.pop();
+        match &mut self.step {
+            Step::Field { typed, problem, .. } => {
+                typed.pop();
+                *problem = None;
+            }
+            Step::Address { at, .. } => match at {
+                AddressStep::Street { keys, problem, .. } => {
+                    keys.pop();
+                    *problem = None;
+                }
+                AddressStep::Number { typed, problem, .. } => {
+                    match NUMBER_WORDS
+                        .iter()
+                        .find(|w| w.len() > 1 && typed.ends_with(*w))
+                    {
+                        Some(w) => typed.truncate(typed.len() - w.len()),
+                        None => {
+                            typed.pop();
+                        }
+                    }
+                    *problem = None;
+                }
+                AddressStep::Mobile { typed, problem, .. } => {
+                    typed.pop();
+                    *problem = None;
+                }
+                AddressStep::District | AddressStep::Check { .. } => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The street search's "clear".
+    pub fn clear_keys(&mut self) {
+        if let Step::Address {
+            at: AddressStep::Street { keys, problem, .. },
+            ..
+        } = &mut self.step
+        {
+            keys.clear();
             *problem = None;
+        }
+    }
+
+    /// A district from the list, or a street from the results (its place in the district).
+    pub fn pick(&mut self, index: usize) {
+        let Step::Address { gazetteer, at, .. } = &mut self.step else {
+            return;
+        };
+        match at {
+            AddressStep::District if index < gazetteer.districts.len() => {
+                *at = AddressStep::Street {
+                    district: index,
+                    keys: Vec::new(),
+                    problem: None,
+                };
+            }
+            AddressStep::Street { district, .. }
+                if index < gazetteer.districts[*district].places.len() =>
+            {
+                *at = AddressStep::Number {
+                    district: *district,
+                    place: index,
+                    typed: String::new(),
+                    problem: None,
+                };
+            }
+            _ => {}
         }
     }
 
@@ -370,13 +624,28 @@ impl ApplyFlow {
         }
     }
 
-    /// Window or post (to the card's address).
+    /// Window, or post to the card's address.
     pub fn deliver(&mut self, delivery: Delivery) {
-        if let Step::Delivery(draft) = &mut self.step {
+        if let Step::Delivery { draft, problem } = &mut self.step {
             if draft.matter.delivery.contains(&delivery) {
                 draft.delivery = delivery;
+                draft.post_to = PostTo::Card;
+                *problem = None;
             }
         }
+    }
+
+    /// "By post to another address": the gazetteer is asked for, then the district.
+    pub fn post_elsewhere(&mut self, cx: &mut Cx) {
+        if !matches!(&self.step, Step::Delivery { draft, .. } if draft.matter.delivery.contains(&Delivery::Post))
+        {
+            return;
+        }
+        let Step::Delivery { draft, .. } = std::mem::replace(&mut self.step, Step::Loading) else {
+            return;
+        };
+        self.step = Step::GazetteerLoading(draft);
+        self.order(cx, Order::Gazetteer);
     }
 
     /// "Submit" on the check page: the key is made now, before anything is sent, and the
@@ -426,7 +695,17 @@ impl ApplyFlow {
             .zip(&draft.values)
             .find(|(f, _)| f.kind == FieldKind::Mobile)
             .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+            .or_else(|| match &draft.post_to {
+                PostTo::Typed(a) if draft.delivery == Delivery::Post => a.mobile.clone(),
+                _ => None,
+            })
             .unwrap_or_default();
+        let post_address = match (&draft.delivery, &draft.post_to) {
+            (Delivery::Window, _) => None,
+            (Delivery::Post, PostTo::Card) => Some(card.address.clone()),
+            (Delivery::Post, PostTo::Typed(a)) => Some(a.full()),
+        };
         let application = Application {
             matter: draft.matter.code.clone(),
             holder,
@@ -439,7 +718,7 @@ impl ApplyFlow {
             fields,
             mobile,
             delivery: draft.delivery,
-            post_address: (draft.delivery == Delivery::Post).then(|| card.address.clone()),
+            post_address,
             card_parts: [0, 1],
             materials,
             // The worker fills in the digests of what it seals.
@@ -483,7 +762,10 @@ fn material_or_delivery(draft: Box<Draft>, index: usize) -> Step {
             problem: None,
         }
     } else {
-        Step::Delivery(draft)
+        Step::Delivery {
+            draft,
+            problem: None,
+        }
     }
 }
 
@@ -491,6 +773,187 @@ fn material_or_delivery(draft: Box<Draft>, index: usize) -> Step {
 fn material_ready(draft: &Draft, index: usize) -> bool {
     let state = &draft.materials[index];
     !draft.matter.materials[index].required || state.at_window || !state.pages.is_empty()
+}
+
+/// The matter's own mobile number, when it asked for one and it was given.
+fn matter_mobile(draft: &Draft) -> Option<&str> {
+    draft
+        .matter
+        .fields
+        .iter()
+        .zip(&draft.values)
+        .find(|(f, v)| f.kind == FieldKind::Mobile && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+}
+
+/// A key on the typed address's stage.
+fn address_key(gazetteer: &Gazetteer, at: &mut AddressStep, key: &str) {
+    match at {
+        AddressStep::Street {
+            district,
+            keys,
+            problem,
+        } => {
+            let Some(k) = Key::letter(key) else {
+                return;
+            };
+            if keys.len() >= MAX_STREET_KEYS {
+                *problem = Some(AddressProblem::KeysFull);
+                return;
+            }
+            keys.push(k);
+            if streets(gazetteer, *district, keys).is_empty() {
+                keys.pop();
+                *problem = Some(AddressProblem::NoStreet(
+                    key.chars().next().unwrap_or('?').to_ascii_uppercase(),
+                ));
+            } else {
+                *problem = None;
+            }
+        }
+        AddressStep::Number { typed, problem, .. } => {
+            let ok = key.len() == 1 && key.bytes().all(|b| b.is_ascii_digit())
+                || NUMBER_WORDS.contains(&key);
+            if !ok {
+                return;
+            }
+            if typed.chars().count() + key.chars().count() > MAX_NUMBER_CHARS {
+                *problem = Some(AddressProblem::NumberTooLong);
+            } else {
+                typed.push_str(key);
+                *problem = None;
+            }
+        }
+        AddressStep::Mobile { typed, problem, .. } => {
+            if typed.len() < 11 && key.len() == 1 && key.bytes().all(|b| b.is_ascii_digit()) {
+                typed.push_str(key);
+            }
+            *problem = None;
+        }
+        AddressStep::District | AddressStep::Check { .. } => {}
+    }
+}
+
+/// "Next" on a stage of the typed address.
+fn address_next(draft: Box<Draft>, gazetteer: Arc<Gazetteer>, at: AddressStep) -> Step {
+    let at = match at {
+        AddressStep::Number {
+            district,
+            place,
+            typed,
+            ..
+        } if !typed.bytes().any(|b| b.is_ascii_digit()) => AddressStep::Number {
+            district,
+            place,
+            typed,
+            problem: Some(AddressProblem::EmptyNumber),
+        },
+        AddressStep::Number {
+            district,
+            place,
+            typed,
+            problem,
+        } => {
+            let d = &gazetteer.districts[district];
+            let address = Box::new(PostAddress {
+                city_zh: gazetteer.city_zh.clone(),
+                district_zh: d.name_zh.clone(),
+                place_zh: d.places[place].name_zh.clone(),
+                number: typed.clone(),
+                postcode: d.postcode.clone(),
+                mobile: None,
+            });
+            if address.full().chars().count() > MAX_POST_ADDRESS_CHARS {
+                AddressStep::Number {
+                    district,
+                    place,
+                    typed,
+                    problem: Some(problem.unwrap_or(AddressProblem::NumberTooLong)),
+                }
+            } else if matter_mobile(&draft).is_some() {
+                AddressStep::Check {
+                    address,
+                    at: (district, place),
+                }
+            } else {
+                AddressStep::Mobile {
+                    address,
+                    at: (district, place),
+                    typed: String::new(),
+                    problem: None,
+                }
+            }
+        }
+        AddressStep::Mobile {
+            mut address,
+            at,
+            typed,
+            ..
+        } if is_mobile_number(&typed) => {
+            address.mobile = Some(typed);
+            AddressStep::Check { address, at }
+        }
+        AddressStep::Mobile {
+            address, at, typed, ..
+        } => AddressStep::Mobile {
+            address,
+            at,
+            typed,
+            problem: Some(AddressProblem::NotAMobile),
+        },
+        AddressStep::Check { address, .. } => {
+            let mut draft = draft;
+            draft.delivery = Delivery::Post;
+            draft.post_to = PostTo::Typed(address);
+            return Step::Check(draft);
+        }
+        // The district and the street are picked, not confirmed.
+        other => other,
+    };
+    Step::Address {
+        draft,
+        gazetteer,
+        at,
+    }
+}
+
+/// "Back" on a stage of the typed address: the stage before, or the delivery page.
+fn address_back(draft: Box<Draft>, gazetteer: Arc<Gazetteer>, at: AddressStep) -> Step {
+    let number = |(district, place): (usize, usize), address: &PostAddress| AddressStep::Number {
+        district,
+        place,
+        typed: address.number.clone(),
+        problem: None,
+    };
+    let at = match at {
+        AddressStep::District => {
+            return Step::Delivery {
+                draft,
+                problem: None,
+            }
+        }
+        AddressStep::Street { .. } => AddressStep::District,
+        AddressStep::Number { district, .. } => AddressStep::Street {
+            district,
+            keys: Vec::new(),
+            problem: None,
+        },
+        AddressStep::Mobile { address, at, .. } => number(at, &address),
+        AddressStep::Check { address, at } => match &address.mobile {
+            Some(m) => AddressStep::Mobile {
+                typed: m.clone(),
+                address,
+                at,
+                problem: None,
+            },
+            None => number(at, &address),
+        },
+    };
+    Step::Address {
+        draft,
+        gazetteer,
+        at,
+    }
 }
 
 /// The entry as stored, or why it is refused.
@@ -570,11 +1033,23 @@ impl Flow for ApplyFlow {
                     field_or_material(draft, last)
                 }
             },
-            Step::Delivery(draft) => match draft.matter.materials.len().checked_sub(1) {
+            Step::Delivery { draft, .. } => match draft.matter.materials.len().checked_sub(1) {
                 Some(i) => material_or_delivery(draft, i),
                 None => Step::Form(draft),
             },
-            Step::Check(draft) => Step::Delivery(draft),
+            Step::GazetteerLoading(draft) => Step::Delivery {
+                draft,
+                problem: None,
+            },
+            Step::Address {
+                draft,
+                gazetteer,
+                at,
+            } => address_back(draft, gazetteer, at),
+            Step::Check(draft) => Step::Delivery {
+                draft,
+                problem: None,
+            },
             // Scanning, submitting, done: "back" is not offered or waits.
             other => other,
         };
@@ -588,6 +1063,25 @@ impl Flow for ApplyFlow {
                     Step::Problem(Problem::NoMatters)
                 } else {
                     Step::Matters { matters, today }
+                };
+                true
+            }
+            (Step::GazetteerLoading(_), Event::Gazetteer(found)) => {
+                let Step::GazetteerLoading(draft) =
+                    std::mem::replace(&mut self.step, Step::Loading)
+                else {
+                    return false;
+                };
+                self.step = match found {
+                    Some(gazetteer) => Step::Address {
+                        draft,
+                        gazetteer,
+                        at: AddressStep::District,
+                    },
+                    None => Step::Delivery {
+                        draft,
+                        problem: Some(DeliveryProblem::NoGazetteer),
+                    },
                 };
                 true
             }
@@ -704,6 +1198,277 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
+    fn gazetteer() -> Arc<Gazetteer> {
+        use kiosk_platform::api::apply::{GazetteerDistrict, GazetteerPlace};
+        let place = |zh: &str, py: &str| GazetteerPlace {
+            name_zh: zh.into(),
+            pinyin: py.split(' ').map(str::to_owned).collect(),
+        };
+        Arc::new(Gazetteer {
+            city_zh: "北京市".into(),
+            city_en: "Beijing".into(),
+            districts: vec![
+                GazetteerDistrict {
+                    code: "110101".into(),
+                    name_zh: "东城区".into(),
+                    name_en: "Dongcheng".into(),
+                    postcode: "100010".into(),
+                    places: vec![place("景山前街", "jing shan qian jie")],
+                },
+                GazetteerDistrict {
+                    code: "110105".into(),
+                    name_zh: "朝阳区".into(),
+                    name_en: "Chaoyang".into(),
+                    postcode: "100020".into(),
+                    places: vec![
+                        place("光华路", "guang hua lu"),
+                        place("建国门外大街", "jian guo men wai da jie"),
+                        place("建国路", "jian guo lu"),
+                        place("金台路", "jin tai lu"),
+                    ],
+                },
+            ],
+        })
+    }
+
+    /// A flow on the delivery page of `matter` (its mobile field filled when it has one).
+    fn at_delivery(matter: ApplyMatter, port: &Rc<FakePort>, cx: &mut Cx) -> ApplyFlow {
+        let mut f = ApplyFlow::new(port.clone(), cx);
+        f.on_event(cx, Event::Matters(vec![matter], today()));
+        f.choose(cx, 0);
+        f.next();
+        for side in [Side::Front, Side::Back] {
+            f.scan_side(cx);
+            f.on_event(cx, Event::CardScanned(side, Ok(scan())));
+            f.next();
+        }
+        f.next();
+        while let Step::Field { .. } = f.step() {
+            for k in "13800138000".chars() {
+                f.key(&k.to_string());
+            }
+            f.next();
+        }
+        while let Step::Material { .. } = f.step() {
+            f.bring_to_window();
+            f.next();
+        }
+        assert!(matches!(f.step(), Step::Delivery { .. }), "{:?}", f.step());
+        f
+    }
+
+    fn stage(f: &ApplyFlow) -> String {
+        match f.step() {
+            Step::Address { at, .. } => format!("{at:?}"),
+            other => format!("{other:?}").chars().take(20).collect(),
+        }
+    }
+
+    #[test]
+    fn a_typed_address_goes_district_street_number_check_and_reaches_the_worker() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut f = at_delivery(matter(None), &port, &mut cx);
+        f.post_elsewhere(&mut cx);
+        assert!(matches!(f.step(), Step::GazetteerLoading(_)));
+        assert!(matches!(port.0.borrow().last(), Some(Order::Gazetteer)));
+        assert!(f.on_event(&mut cx, Event::Gazetteer(Some(gazetteer()))));
+        assert_eq!(stage(&f), "District");
+        f.pick(1);
+        assert_eq!(stage(&f), "Street");
+        // J, G: 建国门外大街 and 建国路 (both start with it); X goes nowhere and is refused.
+        f.key("J");
+        f.key("G");
+        let Step::Address {
+            gazetteer: g,
+            at: AddressStep::Street { keys, .. },
+            ..
+        } = f.step()
+        else {
+            panic!()
+        };
+        assert_eq!(streets(g, 1, keys), vec![1, 2]);
+        f.key("X");
+        assert!(matches!(
+            f.step(),
+            Step::Address {
+                at: AddressStep::Street { problem: Some(AddressProblem::NoStreet('X')), ref keys, .. },
+                ..
+            } if keys.len() == 2
+        ));
+        f.key("L");
+        f.pick(2);
+        assert_eq!(stage(&f), "Number");
+        // Nothing typed: refused with the reason; then a number, a word deleted whole.
+        f.next();
+        assert!(matches!(
+            f.step(),
+            Step::Address {
+                at: AddressStep::Number {
+                    problem: Some(AddressProblem::EmptyNumber),
+                    ..
+                },
+                ..
+            }
+        ));
+        for k in ["8", "8", "号", "2", "号楼", "单元"] {
+            f.key(k);
+        }
+        f.backspace();
+        for k in ["3", "0", "1", "室", "汉", "x"] {
+            f.key(k);
+        }
+        // Too long: the key is refused, what was typed stays.
+        for _ in 0..MAX_NUMBER_CHARS {
+            f.key("9");
+        }
+        let Step::Address {
+            at: AddressStep::Number { typed, problem, .. },
+            ..
+        } = f.step()
+        else {
+            panic!()
+        };
+        assert_eq!(problem, &Some(AddressProblem::NumberTooLong));
+        assert_eq!(typed.chars().count(), MAX_NUMBER_CHARS);
+        while !matches!(f.step(), Step::Address { at: AddressStep::Number { typed, .. }, .. } if typed.ends_with('室'))
+        {
+            f.backspace();
+        }
+        f.next();
+        // The matter has a mobile: no recipient's mobile is asked; the whole address shows.
+        let Step::Address {
+            at: AddressStep::Check { address, .. },
+            ..
+        } = f.step()
+        else {
+            panic!("{:?}", f.step())
+        };
+        assert_eq!(address.full(), "北京市朝阳区建国路88号2号楼301室");
+        assert_eq!(address.masked(), "北京市朝阳区****");
+        assert_eq!(format!("{address:?}"), "PostAddress(..)");
+        // Back at each stage, then forward again.
+        f.back(&mut cx);
+        assert_eq!(stage(&f), "Number");
+        f.back(&mut cx);
+        assert_eq!(stage(&f), "Street");
+        f.back(&mut cx);
+        assert_eq!(stage(&f), "District");
+        f.pick(1);
+        f.key("J");
+        f.pick(2);
+        f.key("8");
+        f.key("8");
+        f.key("号");
+        f.next();
+        f.next();
+        let Step::Check(draft) = f.step() else {
+            panic!("{:?}", f.step())
+        };
+        assert_eq!(draft.delivery, Delivery::Post);
+        f.submit(&mut cx);
+        let orders = port.0.borrow();
+        let Some(Order::Submit(sub)) = orders.last() else {
+            panic!("{orders:?}")
+        };
+        assert_eq!(
+            sub.application.post_address.as_deref(),
+            Some("北京市朝阳区建国路88号")
+        );
+        assert_eq!(sub.application.mobile, "13800138000");
+        assert!(!format!("{sub:?}").contains("建国路"));
+    }
+
+    #[test]
+    fn without_a_mobile_field_the_recipients_mobile_is_asked_for() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut m = matter(None);
+        m.fields.clear();
+        let mut f = at_delivery(m, &port, &mut cx);
+        f.post_elsewhere(&mut cx);
+        f.on_event(&mut cx, Event::Gazetteer(Some(gazetteer())));
+        f.pick(0);
+        f.pick(0);
+        f.key("4");
+        f.key("号");
+        f.next();
+        assert_eq!(stage(&f), "Mobile");
+        f.key("2");
+        f.next();
+        assert!(matches!(
+            f.step(),
+            Step::Address {
+                at: AddressStep::Mobile {
+                    problem: Some(AddressProblem::NotAMobile),
+                    ..
+                },
+                ..
+            }
+        ));
+        f.backspace();
+        for k in "13900139000".chars() {
+            f.key(&k.to_string());
+        }
+        f.next();
+        assert_eq!(stage(&f), "Check");
+        f.back(&mut cx);
+        assert_eq!(stage(&f), "Mobile");
+        f.next();
+        f.next();
+        f.submit(&mut cx);
+        let orders = port.0.borrow();
+        let Some(Order::Submit(sub)) = orders.last() else {
+            panic!("{orders:?}")
+        };
+        assert_eq!(sub.application.mobile, "13900139000");
+        assert_eq!(
+            sub.application.post_address.as_deref(),
+            Some("北京市东城区景山前街4号")
+        );
+    }
+
+    #[test]
+    fn with_no_gazetteer_the_delivery_page_says_so_and_keeps_the_other_ways() {
+        let port = Rc::new(FakePort::default());
+        let mut s = Session::serving(Citizen::sample());
+        let mut cx = Cx {
+            session: &mut s,
+            now: Duration::ZERO,
+        };
+        let mut f = at_delivery(matter(None), &port, &mut cx);
+        f.post_elsewhere(&mut cx);
+        assert!(f.on_event(&mut cx, Event::Gazetteer(None)));
+        assert!(matches!(
+            f.step(),
+            Step::Delivery {
+                problem: Some(DeliveryProblem::NoGazetteer),
+                ..
+            }
+        ));
+        // The card's address still goes.
+        f.deliver(Delivery::Post);
+        assert!(matches!(f.step(), Step::Delivery { problem: None, .. }));
+        f.next();
+        f.submit(&mut cx);
+        let orders = port.0.borrow();
+        let Some(Order::Submit(sub)) = orders.last() else {
+            panic!("{orders:?}")
+        };
+        assert_eq!(
+            sub.application.post_address.as_deref(),
+            Some("北京市东城区示例路1号")
+        );
     }
 
     #[test]

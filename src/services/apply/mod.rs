@@ -18,8 +18,11 @@ pub mod flow;
 pub mod worker;
 
 pub use crate::devices::doc_scanner::ScanProblem;
-pub use flow::{ApplyFlow, Draft, FieldProblem, SideState, Step};
-pub use kiosk_platform::api::apply::{ApplyMatter, Delivery, FieldKind};
+pub use flow::{
+    AddressProblem, AddressStep, ApplyFlow, DeliveryProblem, Draft, FieldProblem, PostAddress,
+    PostTo, SideState, Step,
+};
+pub use kiosk_platform::api::apply::{ApplyMatter, Delivery, FieldKind, Gazetteer};
 
 /// Devices an application needs: the card (its data fills the form), the document scanner
 /// (the card's sides, the materials) and the receipt printer (the acceptance receipt).
@@ -89,6 +92,9 @@ pub enum Order {
     ScanCard(Side),
     /// Scan one page of a material.
     ScanPage,
+    /// The postal gazetteer: fetched (`If-None-Match` the cached one's ETag), else the cached
+    /// one. Also sent once at start, so the cache is warm before the platform goes away.
+    Gazetteer,
     /// Seal, upload, print the receipt.
     Submit(Box<Submission>),
     /// Send what is still pending (the ticker and the start; no citizen waits).
@@ -122,6 +128,9 @@ pub enum Event {
     CardScanned(Side, Result<Scan, ScanProblem>),
     /// A page of a material, or why not.
     PageScanned(Result<Scan, ScanProblem>),
+    /// The postal gazetteer, or `None` when none is cached and the platform cannot be
+    /// reached.
+    Gazetteer(Option<Arc<Gazetteer>>),
     /// The application was sealed (and sent, when the platform answered).
     Submitted(Result<Receipt, SubmitProblem>),
 }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiosk_platform::api::apply::PartRef;
+use kiosk_platform::api::apply::{Gazetteer, PartRef};
+use kiosk_platform::client::GazetteerFetch;
 use kiosk_platform::{ClientError, PlatformClient};
 use scanner::sane::ScannedImage;
 
@@ -49,6 +50,8 @@ struct State {
     store: Option<Store>,
     /// A `Resume` is queued: the ticker adds no second one.
     queued: Arc<AtomicBool>,
+    /// The gazetteer last read, under its ETag (parsed once per version).
+    gazetteer: Option<(Option<String>, Arc<Gazetteer>)>,
 }
 
 /// Starts the worker; its first order sends whatever a previous run left pending.
@@ -62,12 +65,18 @@ pub fn spawn(deps: ApplyWorkerDeps) -> std::io::Result<Spawned<Reply<Order>>> {
         deps,
         store,
         queued: queued.clone(),
+        gazetteer: None,
     };
     let (worker, orders) = Worker::spawn("apply", state, handle)?;
     let no_one = || Session::new(Duration::ZERO, Duration::ZERO).token();
     orders.send(Reply {
         token: no_one(),
         event: Order::Resume,
+    });
+    // Warms the gazetteer's cache while the platform is there (the answer goes to no one).
+    orders.send(Reply {
+        token: no_one(),
+        event: Order::Gazetteer,
     });
     let life = worker.life();
     let ticker = orders.clone();
@@ -111,6 +120,7 @@ fn handle(s: &mut State, order: Reply<Order>) {
             s.deps.scanner.scan_card().map(|card| card_scan(&card)),
         ),
         Order::ScanPage => Event::PageScanned(s.deps.scanner.scan().map(|img| page_scan(&img))),
+        Order::Gazetteer => Event::Gazetteer(gazetteer(s)),
         Order::Submit(sub) => Event::Submitted(submit(s, *sub)),
         Order::Resume => {
             s.queued.store(false, Ordering::SeqCst);
@@ -122,6 +132,55 @@ fn handle(s: &mut State, order: Reply<Order>) {
         token,
         event: ServiceEvent::Apply(event),
     }));
+}
+
+/// The postal gazetteer: the platform's when it answers (kept with its ETag), else the cached
+/// one; `None` when neither is there.
+fn gazetteer(s: &mut State) -> Option<Arc<Gazetteer>> {
+    let cached = s
+        .store
+        .as_ref()
+        .and_then(|st| st.cached_gazetteer().ok().flatten());
+    let etag = cached.as_ref().and_then(|(_, e)| e.clone());
+    match s.deps.client.gazetteer(etag.as_deref()) {
+        Ok(GazetteerFetch::Modified {
+            gazetteer,
+            body,
+            etag,
+        }) => {
+            if let Some(st) = &s.store {
+                if let Err(e) = st.save_gazetteer(&body, etag.as_deref(), chrono::Utc::now()) {
+                    tracing::warn!(error = %e, "gazetteer not cached");
+                }
+            }
+            tracing::info!(districts = gazetteer.districts.len(), "gazetteer fetched");
+            let g = Arc::new(gazetteer);
+            s.gazetteer = Some((etag, g.clone()));
+            Some(g)
+        }
+        Ok(GazetteerFetch::NotModified) => from_cache(s, cached),
+        Err(e) => {
+            tracing::info!(error = %e, "gazetteer: platform not reached, the cached one is used");
+            from_cache(s, cached)
+        }
+    }
+}
+
+/// The cached gazetteer, parsed once per ETag; a cache that breaks the contract is not used.
+fn from_cache(s: &mut State, cached: Option<(String, Option<String>)>) -> Option<Arc<Gazetteer>> {
+    let (body, etag) = cached?;
+    if let Some((e, g)) = &s.gazetteer {
+        if e.is_some() && *e == etag {
+            return Some(g.clone());
+        }
+    }
+    let g = Arc::new(
+        Gazetteer::parse(&body)
+            .map_err(|e| tracing::error!(error = %e, "cached gazetteer unreadable"))
+            .ok()?,
+    );
+    s.gazetteer = Some((etag, g.clone()));
+    Some(g)
 }
 
 /// The longest side of a preview on screen.
@@ -280,6 +339,11 @@ fn submit(s: &mut State, mut sub: Submission) -> Result<Receipt, SubmitProblem> 
         masked_id: sub.application.masked_id.clone(),
         materials: sub.materials.clone(),
         delivery: sub.application.delivery,
+        post_to: sub
+            .application
+            .post_address
+            .as_deref()
+            .map(crate::app::masking::address),
     });
     let printed = match s.deps.printer.print(bytes) {
         Ok(()) => true,
@@ -412,6 +476,41 @@ fn resume(s: &mut State) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn place_json(name: &str, pinyin: &[String]) -> serde_json::Value {
+        serde_json::json!({ "name_zh": name, "pinyin": pinyin })
+    }
+
+    proptest! {
+        /// Whatever the platform or a damaged cache holds, reading it never panics, and what
+        /// is taken keeps the contract (a syllable per character, six-digit codes).
+        #[test]
+        fn any_gazetteer_body_is_taken_whole_or_refused(body in ".{0,400}") {
+            if let Ok(g) = Gazetteer::parse(&body) {
+                prop_assert!(g.check().is_ok());
+            }
+        }
+
+        /// Gazetteers of any shape near the contract: taken exactly when every place has one
+        /// lowercase syllable per character.
+        #[test]
+        fn a_place_is_taken_only_with_a_syllable_per_character(
+            names in proptest::collection::vec("[\\u{4e00}-\\u{4e20}]{1,6}", 1..20),
+            syllables in proptest::collection::vec(proptest::collection::vec("[a-z]{1,6}", 1..7), 1..20),
+            code in "[0-9]{5,7}",
+        ) {
+            let places: Vec<_> = names.iter().zip(&syllables).map(|(n, p)| place_json(n, p)).collect();
+            let body = serde_json::json!({
+                "city_zh": "北京市", "city_en": "Beijing",
+                "districts": [{ "code": code, "name_zh": "朝阳区", "name_en": "Chaoyang",
+                                "postcode": "100020", "places": places }],
+            }).to_string();
+            let fits = code.len() == 6
+                && names.iter().zip(&syllables).all(|(n, p)| n.chars().count() == p.len());
+            prop_assert_eq!(Gazetteer::parse(&body).is_ok(), fits);
+        }
+    }
 
     #[test]
     fn a_page_is_halved_to_grey_and_compressed() {

@@ -6,23 +6,7 @@
 
 use kiosk_platform::api::sample_forms::FormLibrary;
 
-/// One typed key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Key {
-    /// A pinyin initial, `a`–`z`.
-    Letter(u8),
-    /// A character picked from the candidate row.
-    Char(char),
-}
-
-impl Key {
-    fn matches(self, c: char, initial: u8) -> bool {
-        match self {
-            Key::Letter(l) => l == initial,
-            Key::Char(k) => k == c,
-        }
-    }
-}
+pub use crate::pinyin::Key;
 
 /// What narrows the list, besides the typed keys.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,11 +46,7 @@ impl FormIndex {
             .iter()
             .map(|f| {
                 let chars: Vec<char> = f.name_zh.chars().collect();
-                let initials: Vec<u8> = f
-                    .pinyin
-                    .iter()
-                    .map(|s| s.bytes().next().unwrap_or(b'?'))
-                    .collect();
+                let initials = crate::pinyin::initials(&f.pinyin);
                 for (c, i) in chars.iter().zip(&initials) {
                     counts.entry(*c).or_insert((*i, 0)).1 += 1;
                 }
@@ -110,17 +90,7 @@ impl FormIndex {
     /// such place.
     fn position(&self, i: usize, keys: &[Key]) -> Option<usize> {
         let e = &self.entries[i];
-        if keys.is_empty() {
-            return Some(0);
-        }
-        if keys.len() > e.chars.len() {
-            return None;
-        }
-        (0..=e.chars.len() - keys.len()).find(|&start| {
-            keys.iter()
-                .enumerate()
-                .all(|(k, key)| key.matches(e.chars[start + k], e.initials[start + k]))
-        })
+        crate::pinyin::position(&e.chars, &e.initials, keys)
     }
 
     fn passes(&self, i: usize, filter: Filter) -> bool {

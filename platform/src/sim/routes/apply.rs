@@ -1,10 +1,13 @@
 //! Applications (自助申报): a part of an application's scans
 //! (`PUT /v1/application-parts/{key}/{n}?sha256=…`, the body the part's bytes) and the
-//! application itself (`POST /v1/applications/{key}`), which opens one case per key.
+//! application itself (`POST /v1/applications/{key}`), which opens one case per key; and
+//! the city's postal gazetteer (`GET /v1/gazetteer`, with a content `ETag`) that a typed
+//! postal address is picked from.
 
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 
-use super::{json, parse_body, Access, At, Call, Route};
+use super::{json, parse_body, to_vec, Access, At, Call, Route};
 use crate::api::apply::{digest, is_key, Application, ERROR_BAD_DIGEST, MAX_PARTS, MAX_PART_BYTES};
 use crate::api::is_holder_hash;
 use crate::sim::http::Response;
@@ -12,6 +15,12 @@ use crate::sim::store::{apply, ApiError};
 
 /// This service's endpoints (listed in [`super::TABLE`]).
 pub(super) const ROUTES: &[Route] = &[
+    Route::new(
+        Access::Signed,
+        "GET",
+        At::Path("/v1/gazetteer"),
+        get_gazetteer,
+    ),
     Route::new(
         Access::Signed,
         "PUT",
@@ -25,6 +34,21 @@ pub(super) const ROUTES: &[Route] = &[
         submit,
     ),
 ];
+
+fn get_gazetteer(c: &mut Call<'_>) -> Result<Response, ApiError> {
+    let body = to_vec(&apply::gazetteer())?;
+    // A strong etag from the content: it changes exactly when the gazetteer does.
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let matches = c.req.header("if-none-match").is_some_and(|inm| {
+        inm.split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == etag)
+    });
+    if matches {
+        return Ok(Response::new(304, "application/json", Vec::new()).with_header("ETag", etag));
+    }
+    Ok(Response::new(200, "application/json", body).with_header("ETag", etag))
+}
 
 fn bad(message: &str) -> ApiError {
     ApiError::new(400, "bad_request", message.to_owned())

@@ -7,8 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::ApiError;
 use crate::api::apply::{
-    age_on, sms_text, Application, ApplyField, ApplyMaterial, ApplyMatter, Delivery, FieldKind,
-    PartReceipt, Submitted, ERROR_NOT_ELIGIBLE, ERROR_PART_MISSING, ERROR_UNKNOWN_MATTER,
+    age_on, is_post_address, sms_text, Application, ApplyField, ApplyMaterial, ApplyMatter,
+    Delivery, FieldKind, Gazetteer, GazetteerDistrict, GazetteerPlace, PartReceipt, Submitted,
+    ERROR_BAD_ADDRESS, ERROR_NOT_ELIGIBLE, ERROR_PART_MISSING, ERROR_UNKNOWN_MATTER,
 };
 use crate::api::{CaseStatus, CaseStep, NewCase};
 
@@ -36,6 +37,46 @@ pub(crate) const MIGRATION_18: &str = r#"
         PRIMARY KEY (kiosk_id, app_key)
     );
     "#;
+
+/// Migration 19: the postal address a case goes to, kept beside the application (the
+/// operator's view reads it; the whole application is still in `body`).
+pub(crate) const MIGRATION_19: &str = r#"
+    ALTER TABLE applications ADD COLUMN post_address TEXT;
+    "#;
+
+/// The gazetteer's text: districts and their places (see the file's head).
+const GAZETTEER: &str = include_str!("apply_gazetteer.txt");
+
+/// The city's postal gazetteer (`GET /v1/gazetteer`): constant data, like the matters.
+pub(crate) fn gazetteer() -> Gazetteer {
+    let mut districts: Vec<GazetteerDistrict> = Vec::new();
+    for line in GAZETTEER.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(head) = line.strip_prefix("= ") {
+            let f: Vec<&str> = head.split('|').collect();
+            districts.push(GazetteerDistrict {
+                code: f[0].to_owned(),
+                name_zh: f[1].to_owned(),
+                name_en: f[2].to_owned(),
+                postcode: f[3].to_owned(),
+                places: Vec::new(),
+            });
+        } else if let (Some((name, pinyin)), Some(d)) = (line.split_once('|'), districts.last_mut())
+        {
+            d.places.push(GazetteerPlace {
+                name_zh: name.to_owned(),
+                pinyin: pinyin.split(' ').map(str::to_owned).collect(),
+            });
+        }
+    }
+    Gazetteer {
+        city_zh: "北京市".to_owned(),
+        city_en: "Beijing".to_owned(),
+        districts,
+    }
+}
 
 fn texts(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
@@ -244,6 +285,17 @@ pub(crate) fn submit(
             "no such matter to apply for",
         ));
     };
+    let post_address = match (app.delivery, &app.post_address) {
+        (Delivery::Post, Some(a)) if is_post_address(a) => Some(a.trim().to_owned()),
+        (Delivery::Post, _) => {
+            return Err(ApiError::new(
+                422,
+                ERROR_BAD_ADDRESS,
+                "by post needs a postal address of 1 to 120 plain characters",
+            ))
+        }
+        (Delivery::Window, _) => None,
+    };
     let today = crate::api::hall_service_day(now);
     if let Some(min) = matter.min_age {
         if age_on(app.birth, today) < min {
@@ -328,8 +380,9 @@ pub(crate) fn submit(
     let body = serde_json::to_string(app)
         .map_err(|_| ApiError::new(500, "internal", "serialisation failed"))?;
     tx.execute(
-        "INSERT INTO applications (kiosk_id, app_key, case_number, matter, received_at, sms_sent, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO applications
+             (kiosk_id, app_key, case_number, matter, received_at, sms_sent, body, post_address)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             kiosk_id,
             key,
@@ -337,7 +390,8 @@ pub(crate) fn submit(
             matter.code,
             now.to_rfc3339(),
             app.notify_sms,
-            body
+            body,
+            post_address
         ],
     )?;
     if app.notify_sms {
@@ -364,8 +418,119 @@ pub(crate) fn held(conn: &Connection) -> rusqlite::Result<crate::api::apply::Hel
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let parts: i64 = conn.query_row("SELECT COUNT(*) FROM application_parts", [], |r| r.get(0))?;
+    let posted = conn
+        .prepare_cached(
+            "SELECT case_number, post_address FROM applications
+             WHERE post_address IS NOT NULL ORDER BY received_at, rowid",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(crate::api::apply::HeldApplications {
         cases,
         parts: parts.max(0) as u64,
+        posted,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gazetteer_keeps_the_contract_and_is_a_few_hundred_places() {
+        let g = gazetteer();
+        g.check().unwrap();
+        let places: usize = g.districts.iter().map(|d| d.places.len()).sum();
+        assert!((200..=600).contains(&places), "{places}");
+        assert!(g.districts.len() >= 6);
+        // Every district has enough to search in, and no name twice in a district.
+        for d in &g.districts {
+            assert!(d.places.len() >= 10, "{}", d.name_zh);
+            let mut names: Vec<&str> = d.places.iter().map(|p| p.name_zh.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), d.places.len(), "{}", d.name_zh);
+        }
+        let chaoyang = g.districts.iter().find(|d| d.name_zh == "朝阳区").unwrap();
+        let jgl = chaoyang
+            .places
+            .iter()
+            .find(|p| p.name_zh == "建国路")
+            .unwrap();
+        assert_eq!(jgl.pinyin, vec!["jian", "guo", "lu"]);
+    }
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    fn posted(address: Option<&str>) -> Application {
+        Application {
+            matter: "JZ01".into(),
+            holder: "ab".repeat(32),
+            masked_id: "110101********0017".into(),
+            name: "张伟".into(),
+            sex: "男".into(),
+            nation: "汉".into(),
+            birth: chrono::NaiveDate::from_ymd_opt(1985, 3, 12).unwrap(),
+            address: "北京市东城区景山前街4号".into(),
+            fields: vec![],
+            mobile: "13800138000".into(),
+            delivery: Delivery::Post,
+            post_address: address.map(str::to_owned),
+            card_parts: [0, 1],
+            materials: vec![],
+            parts: vec![],
+            notify_sms: false,
+        }
+    }
+
+    /// Sends the card's two sides under `key`, then submits `app` naming them.
+    fn submit(
+        conn: &mut Connection,
+        kiosk: &str,
+        key: &str,
+        app: &Application,
+        now: DateTime<Utc>,
+    ) -> Result<Submitted, ApiError> {
+        let mut app = app.clone();
+        for n in 0..2u32 {
+            let body = vec![n as u8; 10];
+            let sha = crate::api::apply::digest(&body);
+            put_part(conn, kiosk, key, n, &body, &sha, now)?;
+            app.parts
+                .push(crate::api::apply::PartRef { n, sha256: sha });
+        }
+        super::submit(conn, kiosk, key, &app, now)
+    }
+
+    #[test]
+    fn the_post_address_is_stored_with_the_case_and_by_post_needs_one() {
+        let mut conn = db();
+        let now = Utc::now();
+        let typed = "北京市朝阳区建国路88号2号楼301室";
+        let done = submit(&mut conn, "K1", "key-00000001", &posted(Some(typed)), now).unwrap();
+        let kept = held(&conn).unwrap();
+        assert_eq!(kept.posted, vec![(done.case_number, typed.to_owned())]);
+        for bad in [
+            None,
+            Some(""),
+            Some("  "),
+            Some("北京市<b>"),
+            Some("a\u{202e}b"),
+        ] {
+            let e = submit(&mut conn, "K1", "key-00000002", &posted(bad), now).unwrap_err();
+            assert_eq!((e.status, e.code), (422, ERROR_BAD_ADDRESS), "{bad:?}");
+        }
+        let long = "路".repeat(121);
+        let e = submit(&mut conn, "K1", "key-00000003", &posted(Some(&long)), now).unwrap_err();
+        assert_eq!(e.code, ERROR_BAD_ADDRESS);
+        // By the window, no address is kept.
+        let mut window = posted(Some(typed));
+        window.delivery = Delivery::Window;
+        submit(&mut conn, "K1", "key-00000004", &window, now).unwrap();
+        assert_eq!(held(&conn).unwrap().posted.len(), 1);
+    }
 }

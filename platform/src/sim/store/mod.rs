@@ -232,6 +232,8 @@ const MIGRATIONS: &[&str] = &[
     sample_forms::MIGRATION_17,
     // 18: applications and their parts (the apply service; 17 is the sample forms').
     apply::MIGRATION_18,
+    // 19: the postal address kept with the case (the apply service's typed address).
+    apply::MIGRATION_19,
 ];
 
 /// Schema version this code knows.

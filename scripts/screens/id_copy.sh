@@ -1,7 +1,10 @@
 # Copying the ID card (sourced by scripts/screenshots; issue 6): what for, laying the card,
 # both sides scanned, the A4 preview, the done page and the printed PDF; in Chinese then in
 # English. Starts and ends on the attract screen.
-done_copy() { tap 960 703; sleep 0.5; }                   # the done page's own 完成 / Finish
+# done_copy: the done page's own 完成 / Finish; the "take your ID card" page that follows
+# waits for an empty glass: the card is taken off it (a card, a page, empty), then laid
+# back for the next walk (lid open, a card).
+done_copy() { tap 960 703; sleep 0.5; glass; glass; sleep 0.8; glass; glass; }
 copy_walk() {  # $1: "" or "-en"; the session is already in its language
   tile 2; shot "26-copy-purpose$1"
   tap 980 418; shot "27-copy-scan-front$1"

@@ -5,7 +5,7 @@
 # e-ID's menu, and the demo panel with the last SMS. The code is read from the simulator's
 # SMS gateway (`/control/sms`), as a citizen reads it on their phone.
 sim_url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$data/kiosk.log" | head -1)
-id_open() { tap 960 993; sleep 0.8; }      # "No ID card with you?" on the attract screen
+id_open() { tap 960 621; sleep 0.8; }      # "No ID card with you?" on the attract screen
 id_key() { case $1 in
   1) tap 1421 219;; 2) tap 1600 219;; 3) tap 1778 219;; 4) tap 1421 335;; 5) tap 1600 335;;
   6) tap 1778 335;; 7) tap 1421 451;; 8) tap 1600 451;; 9) tap 1778 451;; X) tap 1421 567;;

@@ -6,8 +6,8 @@ rate_reason() { case $1 in                                  # 0..5 in the page's
   0) tap 407 517;; 1) tap 960 517;; 2) tap 1511 517;;
   3) tap 407 683;; 4) tap 960 683;; 5) tap 1511 683;; esac; sleep 0.2; }
 rate_submit() { tap 1299 844; sleep 0.4; }
-rate_ticket() {  # a ticket with no SMS, then the done page's own Finish
-  tile 0; sleep 0.6; tap 489 359; sleep 0.6; tap 900 528; sleep 2; tap 770 818; }
+rate_ticket() {  # a ticket with no SMS, the done page's own Finish, the card taken back
+  tile 0; sleep 0.6; tap 489 359; sleep 0.6; tap 900 528; sleep 2; tap 770 818; sleep 0.5; uncard; }
 
 sleep 10                                                  # any earlier session has ended
 card 0; rate_ticket; shot 80-rating-levels 0.8

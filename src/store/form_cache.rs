@@ -20,14 +20,7 @@ pub struct PageKey {
 impl Store {
     /// The cached library JSON and its ETag, if one was ever fetched.
     pub fn cached_form_library(&self) -> Result<Option<(String, Option<String>)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT body, etag FROM form_library_cache WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        self.cached_body("form_library_cache")
     }
 
     /// Replaces the cached library.
@@ -37,25 +30,13 @@ impl Store {
         etag: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO form_library_cache (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3",
-            params![etag, body, now.to_rfc3339()],
-        )?;
-        Ok(())
+        self.save_body("form_library_cache", body, etag, now)
     }
 
     /// The cached postal gazetteer JSON and its ETag (the apply service's), if one was ever
     /// fetched.
     pub fn cached_gazetteer(&self) -> Result<Option<(String, Option<String>)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT body, etag FROM gazetteer_cache WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        self.cached_body("gazetteer_cache")
     }
 
     /// Replaces the cached gazetteer.
@@ -65,9 +46,37 @@ impl Store {
         etag: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
+        self.save_body("gazetteer_cache", body, etag, now)
+    }
+
+    /// A one-row cache table's body and ETag (`table` is one of this file's constants).
+    fn cached_body(
+        &self,
+        table: &'static str,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT body, etag FROM {table} WHERE id = 1"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Replaces a one-row cache table's body and ETag.
+    fn save_body(
+        &self,
+        table: &'static str,
+        body: &str,
+        etag: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO gazetteer_cache (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3",
+            &format!(
+                "INSERT INTO {table} (id, etag, body, fetched_at) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET etag = ?1, body = ?2, fetched_at = ?3"
+            ),
             params![etag, body, now.to_rfc3339()],
         )?;
         Ok(())

@@ -471,6 +471,7 @@ pub fn notice_prompt(notice: crate::app::Notice) -> Option<PromptId> {
         Notice::CodeForeign => "code-foreign",
         Notice::CodeQueueTicket => "code-queue-ticket",
         Notice::CodeUnreadable => "code-unreadable",
+        Notice::CheckInUnavailable => "check-in-unavailable",
     })
 }
 
@@ -510,13 +511,14 @@ mod tests {
     use super::*;
     use crate::app::Notice;
 
-    const ALL_NOTICES: [Notice; 6] = [
+    const ALL_NOTICES: [Notice; 7] = [
         Notice::CardUnreadable,
         Notice::CardExpired,
         Notice::CodeForged,
         Notice::CodeForeign,
         Notice::CodeQueueTicket,
         Notice::CodeUnreadable,
+        Notice::CheckInUnavailable,
     ];
 
     fn voice_dir() -> PathBuf {

@@ -58,6 +58,9 @@ pub enum Notice {
     CodeQueueTicket,
     /// The scanner could not read the code: hold it steady and scan again.
     CodeUnreadable,
+    /// An appointment slip, and no check-in here now (no printer for the priority ticket,
+    /// a full disk, or appointments switched off): the service desk checks in.
+    CheckInUnavailable,
 }
 
 /// What a scanned code is, as the session needs to know (the scanner thread classifies it
@@ -86,8 +89,8 @@ impl ScannedCode {
     /// The attract screen's notice for a code no service claimed.
     pub fn notice(&self) -> Notice {
         match self {
+            ScannedCode::Appointment(_) => Notice::CheckInUnavailable,
             ScannedCode::Case(_)
-            | ScannedCode::Appointment(_)
             | ScannedCode::ElectronicId(_)
             | ScannedCode::Foreign => Notice::CodeForeign,
             ScannedCode::Forged => Notice::CodeForged,

@@ -492,3 +492,29 @@ fn a_citizen_identified_without_the_card_uses_only_what_each_service_accepts() {
     assert!(!s.accepts(ServiceId::IdCopy, IdentifiedBy::Eid));
     assert!(s.accepts(ServiceId::IdCopy, IdentifiedBy::Card));
 }
+
+#[test]
+fn a_slip_scanned_while_the_platform_seems_away_checks_in_and_a_printer_fault_does_not() {
+    use crate::app::{Notice, ScannedCode};
+    let slip = || ScannedCode::Appointment("b7".into());
+    // The sync thinks the platform away: the check-in tries anyway and answers itself.
+    let (mut r, _) = router();
+    r.registry_mut().set_conditions(Conditions {
+        online: false,
+        faulty: vec![],
+    });
+    r.code_scanned(slip(), Duration::ZERO);
+    assert!(
+        matches!(r.flow(), Some(f) if f.id() == ServiceId::Appointment),
+        "the slip was not taken offline"
+    );
+    // No printer for the priority ticket: no check-in starts.
+    let (mut r, _) = router();
+    r.registry_mut().set_conditions(Conditions {
+        online: true,
+        faulty: vec![Device::Printer],
+    });
+    r.code_scanned(slip(), Duration::ZERO);
+    assert!(r.flow().is_none());
+    assert_ne!(r.session().notice(), Notice::None);
+}

@@ -558,8 +558,16 @@ impl Registry for Services {
         if let Some(flow) = self.case_progress.claim(code, cx) {
             return Some(ActiveFlow::CaseProgress(flow));
         }
+        // A slip is claimed when the kiosk believes the platform away too: the sync's view
+        // is a heartbeat old, and the check-in's own try answers either way, with the
+        // ordinary ticket from the leased numbers when it cannot reach the platform (a
+        // "not one of the hall's codes" notice would tell the citizen something untrue).
         let appointments = ServiceId::Appointment;
-        if self.offered(appointments) && self.unavailable(appointments).is_none() {
+        let usable = matches!(
+            self.unavailable(appointments),
+            None | Some(Unavailable::PlatformUnreachable)
+        );
+        if self.offered(appointments) && usable {
             return self
                 .appointment
                 .claim(code, cx)

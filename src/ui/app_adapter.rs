@@ -632,6 +632,7 @@ fn attract_notice(n: Notice) -> AttractNotice {
         Notice::CodeForged => AttractNotice::CodeForged,
         Notice::CodeForeign => AttractNotice::CodeForeign,
         Notice::CodeQueueTicket => AttractNotice::CodeQueueTicket,
+        Notice::CheckInUnavailable => AttractNotice::CheckInUnavailable,
         Notice::CodeUnreadable => AttractNotice::CodeUnreadable,
     }
 }

@@ -16,4 +16,12 @@ fn main() {
         .with_default_translation_context(slint_build::DefaultTranslationContext::None);
     slint_build::compile_with_config("ui/app.slint", config).expect("ui/app.slint compiles");
     println!("cargo:rerun-if-changed={manifest}/assets/translations");
+    // The kiosk's relative relocations packed (DT_RELR, glibc 2.36 and binutils 2.38 on):
+    // the 2.2 MB table of them the loader reads at every start stays resident after it
+    // otherwise (docs/benchmarks.md, idle memory).
+    if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux")
+        && std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "gnu")
+    {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
 }

@@ -290,7 +290,19 @@ impl Rig {
     }
 
     pub fn tap(&self, label: &str) {
-        self.find(label).invoke_accessible_default_action();
+        let e = self.find(label);
+        if std::env::var_os("RIG_TAPS").is_some() {
+            // For the screenshot walks (scripts/screens/): where this touch lands on the
+            // 1920x1080 window, as `tap X Y` takes it.
+            let (p, s) = (e.absolute_position(), e.size());
+            eprintln!(
+                "RIG_TAP {:?} {} {} {label:?}",
+                self.page(),
+                (p.x + s.width / 2.0).round(),
+                (p.y + s.height / 2.0).round()
+            );
+        }
+        e.invoke_accessible_default_action();
         self.pump();
     }
 

@@ -90,9 +90,9 @@ impl ScannedCode {
     pub fn notice(&self) -> Notice {
         match self {
             ScannedCode::Appointment(_) => Notice::CheckInUnavailable,
-            ScannedCode::Case(_)
-            | ScannedCode::ElectronicId(_)
-            | ScannedCode::Foreign => Notice::CodeForeign,
+            ScannedCode::Case(_) | ScannedCode::ElectronicId(_) | ScannedCode::Foreign => {
+                Notice::CodeForeign
+            }
             ScannedCode::Forged => Notice::CodeForged,
             ScannedCode::QueueTicket => Notice::CodeQueueTicket,
             ScannedCode::Unreadable => Notice::CodeUnreadable,

@@ -66,6 +66,18 @@ struct Made {
     pending_booking: String,
 }
 
+/// The QR of a case's acceptance receipt, as the kiosk prints it (the hall's key).
+fn receipt_url(m: &Made, case: &str) -> String {
+    let base = kiosk_platform::api::certificate::verify_page(&m.base);
+    let day = kiosk_platform::api::hall_service_day(Utc::now());
+    kiosk_platform::codes::verification_url(
+        &base,
+        case,
+        day,
+        kiosk_platform::sim::DEMO_VERIFY_KEY,
+    )
+}
+
 /// One page to load.
 struct PageRow {
     /// Its name in failure messages.
@@ -256,6 +268,49 @@ fn pages() -> Vec<PageRow> {
             ],
             absent: &[VERIFY_GENUINE_ZH, "个人参保证明"],
             shot: Some("phone-verify-forged.png"),
+        },
+        PageRow {
+            name: "a case to follow: the acceptance receipt's QR",
+            url: |m| receipt_url(m, "JZ-20261120-000007"),
+            expect: &[
+                HALL_ZH,
+                "审核中",
+                "In review",
+                "居住证签注",
+                "Residence permit endorsement",
+                "办件编号：JZ-20261120-000007",
+                "办理进度",
+                "✓ 受理 2026-11-20 14:30",
+                "○ 审核",
+                "办结后将以短信通知您",
+            ],
+            absent: &[VERIFY_FAILED_ZH, VERIFY_GENUINE_ZH],
+            shot: Some("phone-case.png"),
+        },
+        PageRow {
+            name: "a case to follow: ready for pickup",
+            url: |m| receipt_url(m, "SB-20261124-000042"),
+            expect: &[
+                HALL_ZH,
+                "待领取",
+                "社会保险参保缴费证明",
+                "✓ 待领取",
+                "请携带身份证和受理回执领取：一楼 B 区 社保医保 B03 窗口",
+            ],
+            absent: &[VERIFY_FAILED_ZH],
+            shot: Some("phone-case-ready.png"),
+        },
+        PageRow {
+            name: "a case to follow: a receipt's link altered",
+            url: |m| {
+                let mut url = receipt_url(m, "JZ-20261120-000007");
+                let last = url.pop().unwrap();
+                url.push(if last == '0' { '1' } else { '0' });
+                url
+            },
+            expect: &[HALL_ZH, VERIFY_FAILED_ZH],
+            absent: &["审核中", "居住证签注"],
+            shot: None,
         },
         PageRow {
             name: "appointment: unknown",

@@ -1,5 +1,7 @@
 //! Certificate service: issuing a certificate (`POST /v1/certificates`, signed) and the
-//! public verification page its QR code opens (`GET /verify?case=…&d=…&sig=…`).
+//! public verification page its QR code opens (`GET /verify?case=…&d=…&sig=…`; an
+//! application's acceptance receipt carries the same signed link, and it opens the case to
+//! follow, `routes::case_progress::receipt_page`).
 
 use chrono::Utc;
 
@@ -53,6 +55,10 @@ fn issue(c: &mut Call<'_>) -> Result<Response, ApiError> {
 
 fn verify(c: &mut Call<'_>) -> Result<Response, ApiError> {
     let url = format!("{}{}", base(c), c.req.target);
+    // An acceptance receipt's QR is signed the same way: the case to follow.
+    if let Some(page) = super::case_progress::receipt_page(c, &url)? {
+        return Ok(page);
+    }
     let Some(v) = certificate::verify(c.conn, &url)? else {
         // Forged, altered, or never issued: the same answer, so a forger learns nothing.
         return PhonePage {

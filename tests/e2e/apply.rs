@@ -364,6 +364,13 @@ fn an_application_becomes_one_case_that_the_progress_query_follows() {
         assert!(!text.contains("张伟") && !text.contains(MOBILE), "{text}");
         let qr = receipt.qr_payloads();
         assert_eq!(qr.len(), 1, "{qr:?}");
+        // On a phone the QR opens the case to follow.
+        let (status, page) = rig.get_page(&qr[0]);
+        assert_eq!(status, 200, "{page}");
+        for want in [case.as_str(), "居住证签注", "已受理", "✓ 受理"] {
+            assert!(page.contains(want), "{want} in {page}");
+        }
+        assert!(!page.contains("张伟") && !page.contains("0017"), "{page}");
 
         // Acknowledged: nothing of the scans is kept.
         let counts = rig.store().application_counts().unwrap();

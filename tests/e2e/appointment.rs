@@ -11,7 +11,6 @@
 //! too early (阿依古丽's, two hours on). 赵秀英 is told once that her offline booking was
 //! confirmed.
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
 use crate::rig::{Page, Rig};
@@ -183,22 +182,6 @@ fn type_phone(rig: &Rig) {
     rig.tap("预约这个时间");
 }
 
-/// `GET` on the simulator's public page, as a phone would: (status, body).
-fn get_page(rig: &Rig, url: &str) -> (u16, String) {
-    let path = url.split_once(&rig.platform_addr().to_string()).unwrap().1;
-    let mut s = std::net::TcpStream::connect(rig.platform_addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        rig.platform_addr()
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    let status = text[9..12].parse().unwrap();
-    (status, text)
-}
-
 /// One rig per test binary (Slint's testing platform is set once per process): the online
 /// booking first, then the same citizen books another time with the platform gone.
 #[test]
@@ -282,7 +265,7 @@ fn books_a_slot_gets_the_slip_and_the_platform_holds_it_once(rig: &Rig) {
     assert_eq!(after.days[0].slots[1].remaining, 1);
 
     // The QR opens the booking on a phone.
-    let (status, page) = get_page(rig, &qr[0]);
+    let (status, page) = rig.get_page(&qr[0]);
     assert_eq!(status, 200);
     assert!(
         page.contains("预约成功") && page.contains("社保卡补办"),
@@ -339,7 +322,7 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
         .collect();
     assert_eq!(ten.len(), 1, "{held:?}");
     assert!(qr[0].ends_with(&ten[0].booking_id));
-    assert_eq!(get_page(rig, &qr[0]).0, 200);
+    assert_eq!(rig.get_page(&qr[0]).0, 200);
 
     // The next time the citizen identifies, the platform's answer shows: both confirmed.
     rig.tap("完成");
@@ -389,7 +372,7 @@ fn booked_while_the_platform_is_away_the_slip_says_pending_and_the_outbox_delive
         .iter()
         .all(|a| a.start != NaiveTime::from_hms_opt(10, 0, 0).unwrap()));
     // The cancelled booking's page says so.
-    let (status, page) = get_page(rig, &qr[0]);
+    let (status, page) = rig.get_page(&qr[0]);
     assert_eq!(status, 200);
     assert!(page.contains("预约已取消"), "{page}");
     let after = client(rig).appointment_slots(MATTER, None).unwrap();
@@ -459,7 +442,7 @@ fn citizens_check_in_on_the_day_and_hear_of_offline_answers_once() {
             .ui()
             .with_router(|r| r.session().citizen().is_none()));
         // The booking's page on a phone says so.
-        let (status, page) = get_page(rig, &slip_code(rig, "5eed0000-0000-4000-8000-000000000001"));
+        let (status, page) = rig.get_page(&slip_code(rig, "5eed0000-0000-4000-8000-000000000001"));
         assert_eq!(status, 200);
         assert!(
             page.contains("已签到 · Checked in") && page.contains("B-Y001"),

@@ -6,7 +6,6 @@
 //! the A4 printer out of paper (its state read over IPP before anything is prepared), the
 //! platform gone mid-flow and then on the tile.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -96,22 +95,6 @@ fn qr_codes(pdf: &Path, scratch: &Path) -> Vec<String> {
     .lines()
     .map(str::to_owned)
     .collect()
-}
-
-/// `GET` on the simulator's public page, as a phone would: (status, body).
-fn get_page(rig: &Rig, url: &str) -> (u16, String) {
-    let addr = rig.platform_addr().to_string();
-    let path = url.split_once(&addr).expect("a page of the simulator").1;
-    let mut s = std::net::TcpStream::connect(rig.platform_addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    let status = text[9..12].parse().unwrap();
-    (status, text.split_once("\r\n\r\n").unwrap().1.to_owned())
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -207,7 +190,7 @@ fn printed_previewed_and_verified(rig: &Rig, a4: &crate::ipp::IppRig) {
     let scratch = tempfile::tempdir().unwrap();
     let codes = qr_codes(&jobs[0], scratch.path());
     assert_eq!(codes.len(), 1, "{codes:?}");
-    let (status, page) = get_page(rig, &codes[0]);
+    let (status, page) = rig.get_page(&codes[0]);
     assert_eq!(status, 200, "{page}");
     for want in [
         VERIFY_GENUINE_ZH,
@@ -221,7 +204,7 @@ fn printed_previewed_and_verified(rig: &Rig, a4: &crate::ipp::IppRig) {
     assert!(!page.contains("张伟") && !page.contains("110101198503120017"));
     // A changed case number (or signature) does not verify.
     let altered = codes[0].replace(&case[3..], "20261124-999999");
-    let (status, page) = get_page(rig, &altered);
+    let (status, page) = rig.get_page(&altered);
     assert_eq!(status, 404);
     assert!(page.contains(VERIFY_FAILED_ZH) && !page.contains(VERIFY_GENUINE_ZH));
 

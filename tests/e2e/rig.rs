@@ -306,6 +306,26 @@ impl Rig {
         self.pump();
     }
 
+    /// `GET` on the simulator's public page `url` (a printed QR's), as a phone would:
+    /// (status, body). The host is the platform's whatever `url` names (the demo's `[codes]`
+    /// page is the example hall's address; in a hall it is the platform's public page).
+    pub fn get_page(&self, url: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let addr = self.platform_addr().to_string();
+        let after_scheme = url.split_once("://").expect("an absolute URL").1;
+        let path = &after_scheme[after_scheme.find('/').expect("a path")..];
+        let mut s = std::net::TcpStream::connect(self.platform_addr()).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let status = text[9..12].parse().unwrap();
+        (status, text.split_once("\r\n\r\n").unwrap().1.to_owned())
+    }
+
     /// Waits until the platform leased numbers and the catalog reached the UI.
     pub fn wait_until_ready(&self) {
         let day = kiosk::clock::service_day();

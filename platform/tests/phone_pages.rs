@@ -70,12 +70,7 @@ struct Made {
 fn receipt_url(m: &Made, case: &str) -> String {
     let base = kiosk_platform::api::certificate::verify_page(&m.base);
     let day = kiosk_platform::api::hall_service_day(Utc::now());
-    kiosk_platform::codes::verification_url(
-        &base,
-        case,
-        day,
-        kiosk_platform::sim::DEMO_VERIFY_KEY,
-    )
+    kiosk_platform::codes::verification_url(&base, case, day, kiosk_platform::sim::DEMO_VERIFY_KEY)
 }
 
 /// One page to load.

@@ -288,8 +288,11 @@ impl<R: Registry> Router<R> {
     pub fn card_read(&mut self, citizen: Citizen, now: Duration) {
         self.card_present = true;
         self.leave_rating();
-        // A card on the reader while the glass page waits: that citizen has their card.
+        // A card on the reader while the glass page waits: that citizen has their card. The
+        // session it starts is in Chinese, as after every session (the last one's language
+        // was kept only for its take-your-card page).
         if matches!(self.screen, Screen::TakeCard(_)) {
+            self.session.keep_lang(Lang::Zh);
             self.screen = Screen::Attract;
         }
         // On the identifying page the card is the better way: it takes over.
@@ -1049,6 +1052,20 @@ mod tests {
             Screen::TakeCard(t) => Some(t.place()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_card_laid_while_the_glass_page_waits_starts_a_chinese_session() {
+        let (mut r, _) = take_card_router();
+        r.card_read(Citizen::sample(), S(0));
+        r.toggle_lang(S(0));
+        assert_eq!(r.session().lang(), Lang::En);
+        r.card_gone(S(0));
+        r.screen = Screen::TakeCard(TakeCard::new(CardPlace::Glass, Some(S(1)), None));
+        // The next citizen's card, the glass page still up.
+        r.card_read(Citizen::sample(), S(2));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert_eq!(r.session().lang(), Lang::Zh);
     }
 
     #[test]

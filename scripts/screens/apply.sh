@@ -11,9 +11,12 @@
 ap() { tap "$1" "$2"; sleep "${3:-0.4}"; }
 ap_receipt() { local f; f=$(ls -t "$data"/printer/receipt-*.png | head -1); cp "$f" "$out/$1.png"; echo "$out/$1.png"; }
 apply_walk() {  # $1: "" or "-en"; the session is already in its language
+  # The English street page's title takes two lines: its list starts lower.
+  local street_y=361; [ -n "$1" ] && street_y=411
   tile 9; sleep 1; shot "A0-apply-matters$1"
   ap 960 404; shot "A1-apply-not-eligible$1"
-  ap 210 1005                     # back to the matters
+  ap 210 1005                     # back: the menu
+  tile 9; sleep 1
   ap 960 586; shot "A2-apply-instructions$1"
   ap 270 711                      # start: the card's front on the glass
   ap 296 437 2.2; shot "A3-apply-card-front$1"
@@ -39,7 +42,7 @@ apply_walk() {  # $1: "" or "-en"; the session is already in its language
   ap 1568 310                     # 朝阳区
   ap 1086 286 0.2; ap 1650 192; shot "A12-apply-street$1"   # J G
   ap 1556 380; shot "A13-apply-street-refused$1"          # X leads nowhere
-  ap 1274 286 0.2; ap 522 361     # L, 建国路
+  ap 1274 286 0.2; ap 522 "$street_y"     # L, 建国路
   for k in "820 488" "820 488" "601 781" "820 227" "716 781" "1015 227" "820 619" \
     "635 227" "944 781"; do ap $k 0.1; done   # 88号2号楼301室
   shot "A14-apply-number$1"

@@ -48,7 +48,7 @@ apply_walk() {  # $1: "" or "-en"; the session is already in its language
   shot "A14-apply-number$1"
   ap 270 679; shot "A15-apply-address-check$1"
   ap 270 600; shot "A16-apply-check$1"
-  ap 250 858; shot "A17-apply-done$1" 3
+  ap 1086 435; shot "A17-apply-done$1" 3
   ap_receipt "A18-apply-receipt$1"
   # Finish: the page is still on the glass, then the card on the reader; the glass gets its
   # card back for the next walk (empty, lid open, a card).

@@ -89,22 +89,21 @@ pub(super) fn receipt_page(c: &mut Call<'_>, url: &str) -> Result<Option<Respons
             .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset"));
         t.with_timezone(&hall).format("%Y-%m-%d %H:%M").to_string()
     };
-    let mark = |done: bool| if done { "✓" } else { "○" };
+    // One line per step in either language: done with its hall time, or still to come.
+    let step_line = |name: &str, s: &api::case_progress::CaseStep| match s.at {
+        Some(t) if s.done => format!("✓ {name} {}", hall_time(t)),
+        _ if s.done => format!("✓ {name}"),
+        _ => format!("○ {name}"),
+    };
     let steps_zh: Vec<String> = case
         .steps
         .iter()
-        .map(|s| match s.at {
-            Some(t) if s.done => format!("{} {} {}", mark(true), s.name_zh, hall_time(t)),
-            _ => format!("{} {}", mark(s.done), s.name_zh),
-        })
+        .map(|s| step_line(&s.name_zh, s))
         .collect();
     let steps_en: Vec<String> = case
         .steps
         .iter()
-        .map(|s| match s.at {
-            Some(t) if s.done => format!("{} {} {}", mark(true), s.name_en, hall_time(t)),
-            _ => format!("{} {}", mark(s.done), s.name_en),
-        })
+        .map(|s| step_line(&s.name_en, s))
         .collect();
     let number_zh = format!("办件编号：{}", case.case_number);
     let number_en = format!("Case number: {}", case.case_number);

@@ -185,6 +185,10 @@ impl std::fmt::Debug for PlatformConfig {
 pub struct DevicesConfig {
     /// ID-card reader.
     pub idcard: IdCardDevice,
+    /// How often the ID-card reader is asked whether a card lies on it, in milliseconds
+    /// (default 200: a card is seen within a fifth of a second; 20 to 2000).
+    #[serde(default = "default_idcard_poll_ms")]
+    pub idcard_poll_ms: u64,
     /// Receipt printer.
     pub printer: SerialDevice,
     /// Receipt printer on another transport than serial (TCP 9100, USB, `/dev/usb/lp0`):
@@ -689,6 +693,9 @@ fn default_data_dir() -> PathBuf {
 }
 fn default_timeout_secs() -> u64 {
     10
+}
+fn default_idcard_poll_ms() -> u64 {
+    200
 }
 fn default_baud() -> u32 {
     115_200

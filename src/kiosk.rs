@@ -449,7 +449,12 @@ impl Kiosk {
             ui.set_voice(voice);
         }
 
-        let idcard = IdCardManager::start(&config.devices.idcard, sink, &health)?;
+        let idcard = IdCardManager::start(
+            &config.devices.idcard,
+            Duration::from_millis(config.devices.idcard_poll_ms),
+            sink,
+            &health,
+        )?;
         resets.register(DeviceId::IdCard, idcard.reset_order());
         if let Some(scanner) = &code_scanner {
             resets.register(DeviceId::CodeScanner, scanner.reset_order());

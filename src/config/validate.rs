@@ -290,6 +290,7 @@ impl Config {
     fn check_devices(&self, p: &mut Problems) {
         self.check_simulated(cfg!(feature = "demo"), p);
         let d = &self.devices;
+        p.int("devices.idcard_poll_ms", d.idcard_poll_ms, 20, 2000);
         if let IdCardDevice::Serial { baud, .. } = &d.idcard {
             p.baud("devices.idcard.baud", *baud);
         }

@@ -40,6 +40,7 @@ impl Config {
             },
             devices: DevicesConfig {
                 idcard: IdCardDevice::Simulated { wlt_library: None },
+                idcard_poll_ms: 200,
                 printer: SerialDevice::Simulated,
                 printer_link: None,
                 a4_printer: None,

@@ -15,7 +15,6 @@ use crate::app::{Citizen, EventSink, KioskEvent, Notice, RgbaImage};
 use crate::config::IdCardDevice;
 
 /// How often the reader is asked whether a card is there.
-const POLL: Duration = Duration::from_millis(200);
 
 /// Timeouts in a row after which the port is closed and reopened (a USB reader that reset
 /// itself needs a new handle; a serial one loses nothing by it).
@@ -180,23 +179,27 @@ impl IdCardManager {
     /// Starts polling the reader a configuration describes; its state goes on `health`.
     pub fn start(
         device: &IdCardDevice,
+        poll: Duration,
         sink: Arc<dyn EventSink>,
         health: &Arc<HealthBoard>,
     ) -> anyhow::Result<Self> {
         let port = ReaderPort::from_config(device)?;
         Ok(Self::spawn_port(
             port,
+            poll,
             device.wlt_library().map(PathBuf::from),
             sink,
             health,
         ))
     }
 
-    /// Starts polling the reader on `port`; `wlt_library` is the vendor's photo decoder.
+    /// Starts polling the reader on `port` every `poll` (`[devices] idcard_poll_ms`);
+    /// `wlt_library` is the vendor's photo decoder.
     /// The reader's state (no personal data in it) goes on `health`, which staff and the
     /// heartbeat read.
     pub fn spawn_port(
         port: ReaderPort,
+        poll: Duration,
         wlt_library: Option<PathBuf>,
         sink: Arc<dyn EventSink>,
         health: &Arc<HealthBoard>,
@@ -226,6 +229,7 @@ impl IdCardManager {
                     let _life = guard;
                     run(
                         &port,
+                        poll,
                         &*sink,
                         &stop,
                         &reset,
@@ -290,6 +294,7 @@ fn set_ready(health: &HealthCell) {
 
 fn run(
     port: &ReaderPort,
+    poll: Duration,
     sink: &dyn EventSink,
     stop: &AtomicBool,
     reset: &super::reset::ResetSignal,
@@ -325,6 +330,7 @@ fn run(
         failures = 0;
         poll_until_lost(
             idcard::CardPoller::new(reader),
+            poll,
             sink,
             stop,
             reset,
@@ -340,6 +346,7 @@ fn run(
 /// Polls until stopped or until the reader is lost (then the caller reopens it).
 fn poll_until_lost(
     mut poller: idcard::CardPoller<Box<dyn ReaderTransport>>,
+    poll: Duration,
     sink: &dyn EventSink,
     stop: &AtomicBool,
     reset: &super::reset::ResetSignal,
@@ -394,7 +401,7 @@ fn poll_until_lost(
                 }
             }
         }
-        super::sleep_unless_stopped(POLL, stop);
+        super::sleep_unless_stopped(poll, stop);
     }
 }
 

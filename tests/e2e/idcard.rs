@@ -299,7 +299,13 @@ mod manager {
             path: sim.port_path(),
             baud: 115_200,
         };
-        let manager = IdCardManager::spawn_port(port, wlt, sink.clone(), &board);
+        let manager = IdCardManager::spawn_port(
+            port,
+            std::time::Duration::from_millis(200),
+            wlt,
+            sink.clone(),
+            &board,
+        );
         (manager, sink, board, heard)
     }
 

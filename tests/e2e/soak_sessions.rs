@@ -141,7 +141,10 @@ fn soak_in_this_process() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(60);
         let every = (sessions / 20).max(10);
-        let rig = Rig::start();
+        // The reader asked ten times as often as in a hall (`[devices] idcard_poll_ms`): the
+        // session waits for the reader to see each card come and go, and a soak of 10,000
+        // sessions is mostly that wait at the default 200 ms.
+        let rig = Rig::start_configured(|c| c.devices.idcard_poll_ms = 20);
         rig.wait_until_ready();
         let samples = soak(&rig, sessions, every);
         for s in &samples {

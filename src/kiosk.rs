@@ -445,8 +445,23 @@ impl Kiosk {
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
         // Issue 17: the help request staff and the heartbeat see; the spoken prompts.
         ui.use_help(health.help().clone());
-        if let Some(voice) = crate::voice::start(&config.voice) {
+        if let Some(voice) = crate::voice::start(&config.voice, &config.data_dir) {
             ui.set_voice(voice);
+            // Staff set the volume and the quiet hours on their screen.
+            let (order, status) = (Rc::downgrade(&ui), Rc::downgrade(&ui));
+            let night = (config.voice.quiet_hours.as_deref())
+                .and_then(crate::voice::QuietHours::parse)
+                .or_else(|| crate::voice::QuietHours::parse("22:00-07:00"))
+                .expect("a valid default");
+            staff.use_voice(ui::VoiceHook {
+                order: Box::new(move |o| {
+                    if let Some(ui) = order.upgrade() {
+                        ui.voice_order(o);
+                    }
+                }),
+                status: Box::new(move || status.upgrade().and_then(|ui| ui.voice_status())),
+                night,
+            });
         }
 
         let idcard = IdCardManager::start(

@@ -24,7 +24,7 @@ pub use app_adapter::{
 };
 pub use operator_adapter::{connect as connect_operator, DemoCode, DemoControls};
 pub use qr::qr_image;
-pub use staff_adapter::{connect as connect_staff, StaffUi};
+pub use staff_adapter::{connect as connect_staff, StaffUi, VoiceHook};
 pub use technician_adapter::{connect as connect_technician, TechnicianUi};
 
 /// A domain picture (receipt, card photo, scanned side) as a Slint image.

@@ -65,6 +65,47 @@ impl std::fmt::Display for QuietHours {
     }
 }
 
+/// The volume and quiet hours staff set on their screen, kept in the data folder
+/// (`voice.json`) so that a restart keeps them; without the file the config's apply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedVoice {
+    /// 0–100.
+    pub volume: u8,
+    /// `"22:00-07:00"`, or none: never quiet.
+    pub quiet: Option<String>,
+}
+
+/// The file in the data folder.
+pub const VOICE_FILE: &str = "voice.json";
+
+impl SavedVoice {
+    /// The saved settings, if staff ever changed them (a damaged file is logged and ignored:
+    /// the config's settings apply).
+    pub fn load(data_dir: &Path) -> Option<SavedVoice> {
+        let text = std::fs::read_to_string(data_dir.join(VOICE_FILE)).ok()?;
+        match serde_json::from_str::<SavedVoice>(&text) {
+            Ok(s)
+                if s.quiet
+                    .as_deref()
+                    .is_none_or(|q| QuietHours::parse(q).is_some()) =>
+            {
+                Some(s)
+            }
+            _ => {
+                tracing::warn!(file = VOICE_FILE, "unreadable voice settings ignored");
+                None
+            }
+        }
+    }
+
+    /// Writes them whole (a temporary file renamed over the old one).
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        let tmp = data_dir.join(format!("{VOICE_FILE}.tmp"));
+        std::fs::write(&tmp, serde_json::to_vec(self)?)?;
+        std::fs::rename(&tmp, data_dir.join(VOICE_FILE))
+    }
+}
+
 /// What the player thread is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoiceOrder {
@@ -141,8 +182,18 @@ impl VoicePlayer {
         })
     }
 
-    /// Sends an order; never blocks.
+    /// Sends an order; never blocks. A new volume or quiet hours show in [`Self::status`]
+    /// at once (the staff screen reads it back right after).
     pub fn send(&self, order: VoiceOrder) {
+        if let (VoiceOrder::Volume(_) | VoiceOrder::Quiet(_), Ok(mut st)) =
+            (&order, self.status.lock())
+        {
+            match &order {
+                VoiceOrder::Volume(v) => st.volume = (*v).min(100),
+                VoiceOrder::Quiet(q) => st.quiet = *q,
+                _ => {}
+            }
+        }
         if let Some(tx) = &self.orders {
             let _ = tx.send(order);
         }
@@ -416,15 +467,20 @@ impl Wav {
 
 /// The kiosk's player from `[voice]`, or none when voice guidance is off. A thread that
 /// cannot start is logged: the kiosk runs on without voice.
-pub fn start(config: &crate::config::VoiceConfig) -> Option<VoicePlayer> {
+pub fn start(config: &crate::config::VoiceConfig, data_dir: &Path) -> Option<VoicePlayer> {
     if !config.enabled {
         return None;
     }
+    // What staff last set on their screen outlives a restart; the config is the default.
+    let saved = SavedVoice::load(data_dir);
     let settings = VoiceSettings {
         player: config.player.clone(),
         dir: config.prompts_dir(),
-        volume: config.volume.min(100),
-        quiet: config.quiet_hours.as_deref().and_then(QuietHours::parse),
+        volume: saved.as_ref().map_or(config.volume, |s| s.volume).min(100),
+        quiet: match &saved {
+            Some(s) => s.quiet.as_deref().and_then(QuietHours::parse),
+            None => config.quiet_hours.as_deref().and_then(QuietHours::parse),
+        },
     };
     match VoicePlayer::spawn(settings) {
         Ok(p) => Some(p),
@@ -510,6 +566,22 @@ pub const SHELL_PROMPTS: [PromptId; 9] = [
 mod tests {
     use super::*;
     use crate::app::Notice;
+
+    #[test]
+    fn staffs_voice_settings_are_kept_whole_and_a_damaged_file_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(SavedVoice::load(dir.path()), None);
+        let kept = SavedVoice {
+            volume: 40,
+            quiet: Some("21:30-06:45".into()),
+        };
+        kept.save(dir.path()).unwrap();
+        assert_eq!(SavedVoice::load(dir.path()), Some(kept));
+        for damaged in ["{", r#"{"volume":40,"quiet":"late"}"#, r#"{"volume":400}"#] {
+            std::fs::write(dir.path().join(VOICE_FILE), damaged).unwrap();
+            assert_eq!(SavedVoice::load(dir.path()), None, "{damaged}");
+        }
+    }
 
     const ALL_NOTICES: [Notice; 7] = [
         Notice::CardUnreadable,

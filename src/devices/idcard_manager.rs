@@ -14,8 +14,6 @@ use super::health::{DeviceId, DeviceState, HealthBoard, HealthCell};
 use crate::app::{Citizen, EventSink, KioskEvent, Notice, RgbaImage};
 use crate::config::IdCardDevice;
 
-/// How often the reader is asked whether a card is there.
-
 /// Timeouts in a row after which the port is closed and reopened (a USB reader that reset
 /// itself needs a new handle; a serial one loses nothing by it).
 const TIMEOUTS_BEFORE_REOPEN: u32 = 3;
@@ -228,8 +226,7 @@ impl IdCardManager {
                 move || {
                     let _life = guard;
                     run(
-                        &port,
-                        poll,
+                        &Polling { port, every: poll },
                         &*sink,
                         &stop,
                         &reset,
@@ -292,9 +289,14 @@ fn set_ready(health: &HealthCell) {
     }
 }
 
+/// Which reader the thread polls, and how often.
+struct Polling {
+    port: ReaderPort,
+    every: Duration,
+}
+
 fn run(
-    port: &ReaderPort,
-    poll: Duration,
+    polling: &Polling,
     sink: &dyn EventSink,
     stop: &AtomicBool,
     reset: &super::reset::ResetSignal,
@@ -302,6 +304,7 @@ fn run(
     decoder: Option<&idcard::photo::WltDecoder>,
     log: &crate::diag::protocol_log::ProtocolLog,
 ) {
+    let (port, poll) = (&polling.port, polling.every);
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
         if reset.take() {

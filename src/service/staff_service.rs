@@ -332,6 +332,10 @@ fn action_name(command: &StaffCommand) -> String {
         StaffCommand::SetOutOfService(false) => "back_in_service".into(),
         StaffCommand::Reprint => "reprint".into(),
         StaffCommand::ReprintFineReceipt => "reprint_fine_receipt".into(),
+        // "voice:60%/22:00-07:00": no personal data, and what staff chose.
+        StaffCommand::SetVoice { volume, quiet } => {
+            format!("voice:{volume}%/{}", quiet.as_deref().unwrap_or("-"))
+        }
         other => format!("{other:?}").to_lowercase(),
     }
 }
@@ -387,6 +391,16 @@ fn staff_action(state: &mut State, command: StaffCommand, out: &mut Vec<StaffRep
             Err(e) => StaffNote::Error(format!("{OUT_OF_SERVICE_FILE}: {e}")),
         },
         StaffCommand::Reprint => reprint(store, &deps.a4),
+        StaffCommand::SetVoice { volume, quiet } => {
+            let saved = crate::voice::SavedVoice { volume, quiet };
+            match saved.save(&deps.data_dir) {
+                Ok(()) => {
+                    tracing::info!(volume, quiet = ?saved.quiet, "staff set the voice prompts");
+                    StaffNote::VoiceSaved
+                }
+                Err(e) => StaffNote::Error(format!("{}: {e}", crate::voice::VOICE_FILE)),
+            }
+        }
         StaffCommand::ReprintFineReceipt => reprint_fine(store, &deps.printer),
         StaffCommand::CheckPin(_)
         | StaffCommand::SignOut

@@ -27,6 +27,19 @@ pub struct StaffUi {
     ticker: Timer,
     /// Opens the technician screen: the gate's answer to a technician's badge and PIN.
     on_technician: RefCell<Option<OpenTechnician>>,
+    /// The voice prompts' player, when the kiosk speaks (the staff screen sets its volume
+    /// and quiet hours).
+    voice: RefCell<Option<VoiceHook>>,
+}
+
+/// What the staff screen may do with the voice player that the kiosk's UI holds.
+pub struct VoiceHook {
+    /// Tells the player.
+    pub order: Box<dyn Fn(crate::voice::VoiceOrder)>,
+    /// Reads its state.
+    pub status: Box<dyn Fn() -> Option<crate::voice::VoiceStatus>>,
+    /// The quiet hours "silent at night" turns on: the config's, else 22:00–07:00.
+    pub night: crate::voice::QuietHours,
 }
 
 /// What a technician's sign-in calls with their badge: the technician screen's `open_by`.
@@ -61,6 +74,48 @@ impl StaffUi {
     /// What a technician's sign-in opens (the kiosk hands the technician screen's `open`).
     pub fn on_technician(&self, open: impl Fn(&str) + 'static) {
         *self.on_technician.borrow_mut() = Some(Box::new(open));
+    }
+
+    /// Gives the staff screen the voice player's controls.
+    pub fn use_voice(&self, hook: VoiceHook) {
+        *self.voice.borrow_mut() = Some(hook);
+        self.render();
+    }
+
+    /// Staff's volume step (±10) or quiet-hours switch: the player is told at once, the
+    /// worker keeps the choice (and audits it).
+    fn change_voice(&self, step: i32, toggle_quiet: bool) {
+        let chosen = {
+            let voice = self.voice.borrow();
+            let Some(hook) = voice.as_ref() else {
+                return;
+            };
+            let Some(now) = (hook.status)() else {
+                return;
+            };
+            let volume = (i32::from(now.volume) + step).clamp(0, 100) as u8;
+            let quiet = match (toggle_quiet, now.quiet) {
+                (false, q) => q,
+                (true, Some(_)) => None,
+                (true, None) => Some(hook.night),
+            };
+            (hook.order)(crate::voice::VoiceOrder::Volume(volume));
+            (hook.order)(crate::voice::VoiceOrder::Quiet(quiet));
+            (volume, quiet.map(|q| q.to_string()))
+        };
+        self.update(|c, now| c.set_voice(chosen.0, chosen.1, now));
+    }
+
+    fn render_voice(&self, s: &StaffAdapter<'_>) {
+        let voice = self.voice.borrow();
+        let status = voice.as_ref().and_then(|h| (h.status)());
+        s.set_voice_present(status.is_some());
+        if let (Some(hook), Some(st)) = (voice.as_ref(), status) {
+            s.set_voice_volume(i32::from(st.volume));
+            s.set_voice_quiet(st.quiet.map(|q| q.to_string()).unwrap_or_default().into());
+            s.set_voice_night(hook.night.to_string().into());
+            s.set_voice_fault(st.fault.unwrap_or_default().into());
+        }
     }
 
     fn render(&self) {
@@ -113,6 +168,7 @@ impl StaffUi {
             Role::Technician => 1,
         });
         s.set_badge(who.badge.clone().into());
+        self.render_voice(&s);
 
         let sync = c.sync();
         s.set_online(sync.online);
@@ -212,7 +268,14 @@ impl StaffUi {
             .map(|a| {
                 // `reset:idcard` → reset + its device; `retry:12` → retry.
                 let (action, device) = match a.action.split_once(':') {
-                    Some((action, rest)) => (action, if action == "reset" { rest } else { "" }),
+                    Some((action, rest)) => (
+                        action,
+                        if action == "reset" || action == "voice" {
+                            rest
+                        } else {
+                            ""
+                        },
+                    ),
                     None => (a.action.as_str(), ""),
                 };
                 StaffAuditItem {
@@ -252,6 +315,7 @@ impl StaffUi {
             Some(StaffNote::FineReceiptFailed(why)) => {
                 (StaffNoteKind::FineReprintFailed, why.clone())
             }
+            Some(StaffNote::VoiceSaved) => (StaffNoteKind::VoiceSaved, String::new()),
             Some(StaffNote::Error(why)) => (StaffNoteKind::Error, why.clone()),
         };
         s.set_note(kind);
@@ -312,6 +376,7 @@ pub fn connect(
         clock,
         ticker: Timer::default(),
         on_technician: RefCell::new(None),
+        voice: RefCell::new(None),
     });
     STAFF.with(|s| *s.borrow_mut() = Some(Rc::downgrade(&ui)));
 
@@ -348,6 +413,19 @@ pub fn connect(
     wire!(on_reprint, |c, now| c.reprint(now));
     wire!(on_reprint_fine, |c, now| c.reprint_fine_receipt(now));
     wire!(on_toggle_service, |c, now| c.toggle_service(now));
+    for (step, toggle, on) in [(10, false, 0), (-10, false, 1), (0, true, 2)] {
+        let weak = Rc::downgrade(&ui);
+        let f = move || {
+            if let Some(ui) = weak.upgrade() {
+                ui.change_voice(step, toggle);
+            }
+        };
+        match on {
+            0 => s.on_voice_louder(f),
+            1 => s.on_voice_quieter(f),
+            _ => s.on_voice_quiet_toggle(f),
+        }
+    }
 
     let weak = Rc::downgrade(&ui);
     ui.ticker

@@ -16,6 +16,9 @@ use slint::{ComponentHandle, Model};
 struct Sample {
     session: usize,
     rss_kib: u64,
+    /// Bytes the allocator has handed out and not had back (glibc's `mallinfo2`): grows with
+    /// a leak, where the resident memory also grows with fragmentation.
+    heap_in_use: usize,
     fds: usize,
     threads: usize,
     db_bytes: u64,
@@ -30,6 +33,32 @@ fn rss_kib() -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap()
+}
+
+/// glibc's `struct mallinfo2` (glibc 2.33 and later; Debian 12 has 2.36).
+#[repr(C)]
+struct MallInfo2 {
+    arena: usize,
+    ordblks: usize,
+    smblks: usize,
+    hblks: usize,
+    hblkhd: usize,
+    usmblks: usize,
+    fsmblks: usize,
+    uordblks: usize,
+    fordblks: usize,
+    keepcost: usize,
+}
+
+extern "C" {
+    fn mallinfo2() -> MallInfo2;
+}
+
+/// The bytes in use of every arena, mapped chunks included.
+fn heap_in_use() -> usize {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct by value.
+    let m = unsafe { mallinfo2() };
+    m.uordblks + m.hblkhd
 }
 
 fn count(dir: &str) -> usize {
@@ -47,6 +76,7 @@ fn sample(rig: &Rig, session: usize) -> Sample {
     Sample {
         session,
         rss_kib: rss_kib(),
+        heap_in_use: heap_in_use(),
         fds: count("/proc/self/fd"),
         threads: count("/proc/self/task"),
         db_bytes: db_bytes(rig, ""),
@@ -149,8 +179,8 @@ fn soak_in_this_process() {
         let samples = soak(&rig, sessions, every);
         for s in &samples {
             eprintln!(
-                "soak: session {:>6}  rss {:>7} KiB  fds {:>4}  threads {:>3}  db {:>9} B  wal {:>9} B",
-                s.session, s.rss_kib, s.fds, s.threads, s.db_bytes, s.wal_bytes
+                "soak: session {:>6}  rss {:>7} KiB  heap {:>7} KiB  fds {:>4}  threads {:>3}  db {:>9} B  wal {:>9} B",
+                s.session, s.rss_kib, s.heap_in_use / 1024, s.fds, s.threads, s.db_bytes, s.wal_bytes
             );
         }
         // After the warm-up (the first quarter: every service's pages and caches once),

@@ -475,3 +475,65 @@ mod outbox {
         });
     }
 }
+
+mod voice {
+    //! The voice prompts' volume and quiet hours, set on the staff screen: the player takes
+    //! them at once, the audit log has them, and a restart keeps them (the config's are only
+    //! the default).
+
+    fn volume(rig: &crate::rig::Rig) -> Option<String> {
+        rig.find("语音音量")
+            .accessible_value()
+            .map(|v| v.to_string())
+    }
+
+    #[test]
+    fn staff_set_the_volume_and_quiet_hours_and_a_restart_keeps_them() {
+        crate::rig::on_ui_thread(|| {
+            let rig = crate::rig::Rig::start();
+            rig.wait_until_ready();
+            rig.open_staff();
+            // The config's default: 80 %, never quiet.
+            assert_eq!(volume(&rig).as_deref(), Some("音量：80%"));
+            rig.tap("调小音量");
+            rig.tap("调小音量");
+            rig.tap("夜间静音（22:00-07:00）");
+            assert_eq!(volume(&rig).as_deref(), Some("音量：60%"));
+            let status = rig.kiosk.ui().voice_status().unwrap();
+            assert_eq!(status.volume, 60);
+            assert_eq!(
+                status.quiet.map(|q| q.to_string()).as_deref(),
+                Some("22:00-07:00")
+            );
+            rig.wait_for("the kept settings and their audit row", |r| {
+                r.store()
+                    .recent_audit(50)
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.action == "voice:60%/22:00-07:00" && a.result == "ok")
+            });
+            let kept = kiosk::voice::SavedVoice::load(&rig.dir.path().join("data")).unwrap();
+            assert_eq!(kept.volume, 60);
+            assert_eq!(kept.quiet.as_deref(), Some("22:00-07:00"));
+            rig.tap("退出");
+
+            let (rig, _a4) = super::restart(rig);
+            rig.wait_until_ready();
+            let status = rig.kiosk.ui().voice_status().unwrap();
+            assert_eq!(status.volume, 60);
+            assert_eq!(
+                status.quiet.map(|q| q.to_string()).as_deref(),
+                Some("22:00-07:00")
+            );
+            rig.open_staff();
+            assert_eq!(volume(&rig).as_deref(), Some("音量：60%"));
+            // Off again: prompts at all hours.
+            rig.tap("静音时段 22:00-07:00：改为全天播报");
+            assert_eq!(rig.kiosk.ui().voice_status().unwrap().quiet, None);
+            rig.wait_for("the quiet hours off, kept", |r| {
+                kiosk::voice::SavedVoice::load(&r.dir.path().join("data"))
+                    .is_some_and(|s| s.quiet.is_none() && s.volume == 60)
+            });
+        });
+    }
+}

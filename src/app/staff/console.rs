@@ -65,6 +65,14 @@ pub enum StaffCommand {
     Remote(RemoteCommand),
     /// Print the last traffic-fine receipt again (one paid after its citizen left first).
     ReprintFineReceipt,
+    /// The voice prompts' volume (0–100) and quiet hours (`"22:00-07:00"`, none: never
+    /// quiet) staff chose: kept so a restart keeps them, and audited.
+    SetVoice {
+        /// 0–100.
+        volume: u8,
+        /// The quiet hours.
+        quiet: Option<String>,
+    },
 }
 
 /// Traffic-fine payments as staff see them: counts only.
@@ -139,6 +147,8 @@ pub enum StaffNote {
     FineReceiptReprinted,
     /// No traffic-fine receipt to reprint, or it did not print.
     FineReceiptFailed(String),
+    /// The voice settings are kept.
+    VoiceSaved,
     /// The action failed (local database, file).
     Error(String),
 }
@@ -448,6 +458,20 @@ impl<S: StaffService> StaffController<S> {
     pub fn reprint_fine_receipt(&mut self, now: Duration) {
         self.act(StaffCommand::ReprintFineReceipt, now);
     }
+    /// Staff changed the voice prompts' volume or quiet hours (the UI has already told the
+    /// player): keep and audit them.
+    pub fn set_voice(&mut self, volume: u8, quiet: Option<String>, now: Duration) {
+        self.touch(now);
+        if !self.open() {
+            return;
+        }
+        self.note = None;
+        self.service.send(StaffCommand::SetVoice {
+            volume: volume.min(100),
+            quiet,
+        });
+    }
+
     /// Take the kiosk out of service, or back in.
     pub fn toggle_service(&mut self, now: Duration) {
         self.touch(now);

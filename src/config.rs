@@ -41,6 +41,9 @@ pub struct Config {
     /// Voice guidance (`[voice]`).
     #[serde(default)]
     pub voice: VoiceConfig,
+    /// The kiosk's panel (`[display]`).
+    #[serde(default)]
+    pub display: DisplayConfig,
     /// The hall's QR codes (needed with a code scanner).
     #[serde(default)]
     pub codes: Option<CodesConfig>,
@@ -475,6 +478,36 @@ pub enum SerialDevice {
     },
     /// The built-in simulator on a pseudo-terminal (demo and tests).
     Simulated,
+}
+
+/// The kiosk's panel: what a millimetre is on its glass.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// The panel's diagonal in inches (default 21.5, the smallest common kiosk panel): every
+    /// touch target is at least 20 mm on it (`tests/e2e/touch.rs`).
+    #[serde(default = "default_diagonal_inch")]
+    pub diagonal_inch: f64,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self {
+            diagonal_inch: default_diagonal_inch(),
+        }
+    }
+}
+
+impl DisplayConfig {
+    /// Logical pixels per millimetre for a window of `width` × `height` pixels filling the
+    /// panel.
+    pub fn px_per_mm(&self, width: f64, height: f64) -> f64 {
+        width.hypot(height) / (self.diagonal_inch * 25.4)
+    }
+}
+
+fn default_diagonal_inch() -> f64 {
+    21.5
 }
 
 /// Voice guidance: the spoken prompts and their player (`src/voice.rs`).

@@ -45,7 +45,7 @@ impl Problems {
 
     fn float(&mut self, key: &str, value: f64, min: f64, max: f64) -> bool {
         if !value.is_finite() {
-            self.add(key, format!("{value} is not a number of seconds"));
+            self.add(key, format!("{value} is not a finite number"));
             false
         } else if value < min || value > max {
             self.add(key, format!("{value} is out of range {min}..={max}"));
@@ -69,6 +69,12 @@ impl Config {
     pub fn problems(&self) -> Vec<ConfigProblem> {
         let mut p = Problems::default();
         self.check_platform(&mut p);
+        p.float(
+            "display.diagonal_inch",
+            self.display.diagonal_inch,
+            7.0,
+            120.0,
+        );
         let s = &self.session;
         p.int("session.idle_secs", s.idle_secs, 10, 3600);
         p.int("session.countdown_secs", s.countdown_secs, 1, 300);

@@ -52,6 +52,7 @@ impl Config {
             store: StoreConfig::default(),
             staff: demo_staff_config(),
             voice: crate::config::VoiceConfig::default(),
+            display: crate::config::DisplayConfig::default(),
             codes: Some(CodesConfig {
                 verify_base: crate::documents::samples::SAMPLE_VERIFY_BASE.to_owned(),
                 verify_key_file: None,

@@ -58,5 +58,6 @@ mod sync;
 mod take_card;
 mod technician;
 mod technician_audit;
+mod touch;
 mod traffic_fine;
 mod translations;

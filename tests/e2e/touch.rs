@@ -1,0 +1,109 @@
+//! Touch targets (issue 17): every button on the citizen screens is at least 20 mm on each
+//! side on the configured panel (`[display] diagonal_inch`, default 21.5", the smallest
+//! common kiosk panel: 20 mm is 81 px of a 1920x1080 window there). Walked over the attract
+//! screen, the menu and the first page of every service on the menu, on the element tree of
+//! the real window (Slint's testing backend).
+
+use std::time::Duration;
+
+use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+use slint::{ComponentHandle, Model};
+
+use crate::rig::{Page, Rig};
+
+/// Buttons on screen now smaller than `min` px on a side: "where: label (w x h)".
+fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
+    ElementQuery::from_root(rig.kiosk.window())
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .find_all()
+        .iter()
+        .filter_map(|e| {
+            let s = e.size();
+            // A button not laid out (an empty repeater's template, a collapsed branch) is
+            // not on screen.
+            let shown = s.width > 0.0 && s.height > 0.0;
+            // (One element is found once per component it inherits: named by where it is.)
+            let p = e.absolute_position();
+            (shown && (s.width + 0.5 < min || s.height + 0.5 < min)).then(|| {
+                format!(
+                    "{page}: {:?} ({:.0} x {:.0} px at {:.0},{:.0})",
+                    e.accessible_label().unwrap_or_default().to_string(),
+                    s.width,
+                    s.height,
+                    p.x,
+                    p.y
+                )
+            })
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn settle(rig: &Rig) {
+    for _ in 0..10 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
+        rig.pump();
+    }
+}
+
+fn place_card(rig: &Rig) {
+    let card = idcard::sim::sample_cards().remove(0);
+    rig.reader().place_card(card);
+    rig.wait_for("the menu", |r| r.page() == Page::Menu);
+}
+
+fn take_card(rig: &Rig) {
+    rig.reader().remove_card();
+    let polled = rig.reader().commands_received();
+    rig.wait_for("the reader to see the card gone", |r| {
+        r.reader().commands_received() >= polled + 2
+    });
+}
+
+#[test]
+#[ignore = "issue 17, open: fails today (the header's four buttons are 76 px high; the sample \
+            forms' department chips 72 px and its letter strip 60 x 72 px); \
+            `cargo test --test e2e touch:: -- --ignored` lists every one"]
+fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
+    crate::rig::on_ui_thread(|| {
+        let rig = Rig::start_configured(|c| c.devices.idcard_poll_ms = 20);
+        rig.wait_until_ready();
+        let size = rig.kiosk.window().window().size();
+        let min_px = (kiosk::config::DisplayConfig::default()
+            .px_per_mm(f64::from(size.width), f64::from(size.height))
+            * 20.0) as f32;
+        assert!(min_px > 80.0, "20 mm is {min_px} px");
+
+        let mut small = small_buttons(&rig, min_px, "attract");
+        place_card(&rig);
+        small.extend(small_buttons(&rig, min_px, "menu"));
+        let titles: Vec<String> = rig
+            .kiosk
+            .window()
+            .global::<kiosk::ui::MenuAdapter>()
+            .get_entries()
+            .iter()
+            .filter(|e| e.unavailable == kiosk::ui::Unavailable::None)
+            .map(|e| e.title.to_string())
+            .collect();
+        assert!(titles.len() >= 8, "{titles:?}");
+        for title in &titles {
+            rig.tap(title);
+            settle(&rig);
+            small.extend(small_buttons(&rig, min_px, title));
+            rig.tap("结束办理");
+            rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
+            take_card(&rig);
+            place_card(&rig);
+        }
+        assert!(
+            small.is_empty(),
+            "{} buttons under 20 mm ({min_px:.0} px):\n{}",
+            small.len(),
+            small.join("\n")
+        );
+    });
+}

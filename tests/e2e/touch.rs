@@ -1,4 +1,4 @@
-//! Touch targets (issue 17): every button on the citizen screens is at least 20 mm on each
+//! Touch targets (issue 17): every button and switch on the citizen screens is at least 20 mm on each
 //! side on the configured panel (`[display] diagonal_inch`, default 21.5", the smallest
 //! common kiosk panel: 20 mm is 81 px of a 1920x1080 window there). Walked over the attract
 //! screen, the menu and the first page of every service on the menu, on the element tree of
@@ -11,11 +11,17 @@ use slint::{ComponentHandle, Model};
 
 use crate::rig::{Page, Rig};
 
-/// Buttons on screen now smaller than `min` px on a side: "where: label (w x h)".
+/// Buttons and switches on screen now smaller than `min` px on a side: "where: label
+/// (w x h at x,y)".
 fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
     ElementQuery::from_root(rig.kiosk.window())
         .match_descendants()
-        .match_accessible_role(AccessibleRole::Button)
+        .match_predicate(|e| {
+            matches!(
+                e.accessible_role(),
+                Some(AccessibleRole::Button | AccessibleRole::Checkbox)
+            )
+        })
         .find_all()
         .iter()
         .filter_map(|e| {
@@ -64,8 +70,9 @@ fn take_card(rig: &Rig) {
 }
 
 #[test]
-#[ignore = "issue 17, open: fails today (the header's four buttons are 76 px high; the sample \
-            forms' department chips 72 px and its letter strip 60 x 72 px); \
+#[ignore = "issue 17, open: fails today (the header's four buttons are 76 px high, the \
+            session switches 72 px; the sample forms' department chips 72 px and its letter \
+            strip 60 x 72 px); \
             `cargo test --test e2e touch:: -- --ignored` lists every one"]
 fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
     crate::rig::on_ui_thread(|| {

@@ -200,6 +200,14 @@ impl StaffAccess {
         out
     }
 
+    /// The role a badge is listed with (none for a badge not in the config; an entry
+    /// without a badge, the old single PIN, is not a badge's).
+    pub fn role_of(&self, badge: &str) -> Option<Role> {
+        (self.entries.iter())
+            .find(|e| e.badge.as_deref() == Some(badge))
+            .map(|e| e.role)
+    }
+
     /// Who signs in with `badge` and `pin`; `None` for an unknown badge or a wrong PIN (the
     /// pad does not say which). An exact badge entry comes before the badge-less old form.
     pub fn check(&self, badge: &str, pin: &str) -> Option<SignedIn> {

@@ -158,11 +158,32 @@ fn result_of(note: &StaffNote) -> String {
 
 /// Checks a PIN; keeps the count and the lock in the store.
 fn check_pin(state: &mut State, attempt: PinAttempt) -> PinVerdict {
+    let before = state.store.lockout().unwrap_or_default();
+    // A wrong PIN is audited under the role the badge is listed with (staff for a badge
+    // nobody holds).
+    let badge_role =
+        (state.deps.access.role_of(&attempt.badge)).map_or("staff", |r: Role| r.name());
+    // The lock holds here too, not only on the pad: while it lasts no PIN is even checked.
+    let now = Utc::now();
+    if let Some(until) = before.locked_until.filter(|until| *until > now) {
+        audit(
+            &mut state.store,
+            badge_role,
+            &attempt.badge,
+            "sign_in",
+            "refused: locked",
+        );
+        state.session = None;
+        return PinVerdict {
+            signed_in: None,
+            wrong: before.wrong,
+            locked_for: (until - now).to_std().ok(),
+        };
+    }
     let signed_in = state
         .deps
         .access
         .check(&attempt.badge, attempt.pin.expose());
-    let before = state.store.lockout().unwrap_or_default();
     let (wrong, locked_for) = match &signed_in {
         Some(_) => (0, None),
         None => after_wrong(before.wrong),
@@ -178,10 +199,10 @@ fn check_pin(state: &mut State, attempt: PinAttempt) -> PinVerdict {
     }
     let (role, result) = match &signed_in {
         Some(who) => (who.role.name(), "ok"),
-        None if locked_for.is_some() => ("staff", "refused: locked"),
-        None => ("staff", "refused"),
+        None if locked_for.is_some() => (badge_role, "refused: locked"),
+        None => (badge_role, "refused"),
     };
-    // A wrong PIN is audited under the badge typed (the role is not known then).
+    // A wrong PIN is audited under the badge typed.
     audit(&mut state.store, role, &attempt.badge, "sign_in", result);
     if locked_for.is_some() {
         tracing::warn!(

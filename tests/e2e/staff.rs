@@ -118,6 +118,52 @@ mod pin {
     }
 
     #[test]
+    fn the_worker_keeps_the_stored_lock_and_audits_a_wrong_pin_under_the_badges_role() {
+        crate::rig::on_ui_thread(|| {
+            let rig = crate::rig::Rig::start();
+            rig.wait_until_ready();
+            // A technician's wrong PIN is a technician's refused sign-in in the log.
+            rig.press_f3();
+            rig.sign_in(TECH_BADGE, "1111");
+            assert_eq!(message(&rig), "密码错误，还可尝试 4 次。");
+            rig.tap("取消");
+            // A lock the pad does not know of (set by the kiosk before the pad last read it,
+            // a store restored from a locked kiosk): the worker itself refuses, even the right
+            // PIN, and the pad then shows the lock.
+            rig.store()
+                .save_lockout(&kiosk::store::Lockout {
+                    wrong: 5,
+                    locked_until: Some(chrono::Utc::now() + chrono::Duration::minutes(10)),
+                })
+                .unwrap();
+            rig.press_f3();
+            rig.sign_in(STAFF_BADGE, STAFF_PIN);
+            assert_eq!(rig.staff_mode(), StaffMode::Pin);
+            let msg = message(&rig);
+            assert!(msg.starts_with("密码错误次数过多，已锁定 "), "{msg}");
+            rig.tap("取消");
+            rig.wait_for("both refusals in the audit log", |r| {
+                r.store().recent_audit(50).unwrap().len() >= 2
+            });
+            let rows: Vec<(String, String, String)> = (rig.store().recent_audit(50).unwrap())
+                .iter()
+                .rev()
+                .filter(|a| a.action == "sign_in")
+                .map(|a| (a.role.clone(), a.badge.clone(), a.result.clone()))
+                .collect();
+            assert_eq!(
+                rows,
+                vec![
+                    ("technician".into(), TECH_BADGE.into(), "refused".into()),
+                    ("staff".into(), STAFF_BADGE.into(), "refused: locked".into()),
+                ]
+            );
+            // The stored lock is the worker's to keep: not lifted by the refused sign-in.
+            assert_eq!(rig.store().lockout().unwrap().wrong, 5);
+        });
+    }
+
+    #[test]
     fn five_wrong_pins_lock_the_pad_for_thirty_minutes_even_across_a_restart() {
         crate::rig::on_ui_thread(|| {
             let rig = crate::rig::Rig::start();
@@ -154,9 +200,20 @@ mod pin {
             rig.type_staff_pin(STAFF_PIN);
             assert_eq!(rig.staff_mode(), StaffMode::Pin);
 
-            // Half an hour later the pad takes the right PIN.
+            // Half an hour later the pad takes the right PIN. (The pad counts on the mock
+            // clock; the stored lock, which the worker also keeps, on the wall clock: it is
+            // moved on by the same half hour.)
             rig.tap("取消");
             i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(30 * 60));
+            let stored = rig.store().lockout().unwrap();
+            rig.store()
+                .save_lockout(&kiosk::store::Lockout {
+                    locked_until: stored
+                        .locked_until
+                        .map(|t| t - chrono::Duration::minutes(30)),
+                    ..stored
+                })
+                .unwrap();
             rig.pump();
             rig.press_f3();
             assert_eq!(message(&rig), "");

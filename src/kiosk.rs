@@ -422,6 +422,7 @@ impl Kiosk {
                 health: health.clone(),
                 printer: printer_handle.clone(),
                 a4: a4.clone(),
+                doc_scanner: doc_scanner.clone(),
                 sink: sink.clone(),
             })
             .context("starting the technician worker")?;

@@ -135,6 +135,37 @@ mod screen {
                 .count();
             assert_eq!(pdfs, 1);
 
+            // The document scanner: a test scan on the kiosk's own scanner (the demo's
+            // glass here), its picture on the screen.
+            rig.tap("证件扫描仪");
+            rig.tap("自检并测试扫描");
+            rig.wait_for("the test scan", |r| {
+                r.kiosk.technician().with_console(|c| {
+                    matches!(
+                        c.test_of(kiosk::devices::health::DeviceId::DocScanner),
+                        Job::Done(_)
+                    )
+                })
+            });
+            let scanned = rig
+                .find("test scan")
+                .accessible_value()
+                .unwrap()
+                .to_string();
+            assert!(
+                scanned.contains(" px at ") && scanned.contains(" dpi"),
+                "{scanned}"
+            );
+            // The picture (the check's line carries the same words).
+            let picture = i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+                rig.kiosk.window(),
+                "测试扫描",
+            )
+            .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Image))
+            .expect("the test scan's picture on screen");
+            let size = picture.size();
+            assert!(size.width > 100.0 && size.height > 100.0, "{size:?}");
+
             // The platform link: DNS, TCP, HTTP pass; TLS skipped on the loopback's http.
             rig.tap("平台连接");
             rig.wait_for("the link check", |r| {

@@ -21,6 +21,8 @@ pub enum Glass {
     Empty,
     /// The lid is up.
     LidOpen,
+    /// The scanner's cable is out: every scan is an I/O error (tests of the scanner's fault).
+    Unplugged,
 }
 
 /// The simulated scanner; the panel changes what is on the glass through [`Self::glass`].
@@ -61,6 +63,7 @@ impl DocumentSource for SimGlass {
         let mut img = Canvas::new(w, h, [28, 28, 30]);
         match glass {
             Glass::LidOpen => return Err(ScanError::CoverOpen),
+            Glass::Unplugged => return Err(ScanError::DeviceGone),
             Glass::Empty => {}
             Glass::Page => draw_page(&mut img, self.font),
             Glass::Card => {

@@ -300,7 +300,7 @@ impl DemoControls for SimRig {
             Glass::Card => Glass::Page,
             Glass::Page => Glass::Empty,
             Glass::Empty => Glass::LidOpen,
-            Glass::LidOpen => Glass::Card,
+            Glass::LidOpen | Glass::Unplugged => Glass::Card,
         };
         format!("{:?}", *g)
     }

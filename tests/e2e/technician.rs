@@ -198,6 +198,53 @@ mod screen {
         });
     }
 
+    const ADVICE: &str = "请检查扫描仪的线缆、电源以及盖板是否盖好。本机每次扫描都会重新打开扫描仪，无需重置：下次扫描或技术员的测试扫描成功，即表示已恢复。";
+
+    #[test]
+    fn a_failed_test_scan_is_a_scanner_fault_staff_are_told_what_to_do_with_no_reset() {
+        crate::rig::on_ui_thread(|| {
+            let rig = Rig::start();
+            rig.wait_until_ready();
+            *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::Unplugged;
+            open(&rig);
+            rig.tap("证件扫描仪");
+            rig.tap("自检并测试扫描");
+            rig.wait_for("the test scan", |r| {
+                r.kiosk.technician().with_console(|c| {
+                    matches!(
+                        c.test_of(kiosk::devices::health::DeviceId::DocScanner),
+                        Job::Done(_)
+                    )
+                })
+            });
+            rig.tap("退出");
+            rig.open_staff();
+            rig.wait_for("the scanner out of order on the staff screen", |r| {
+                i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+                    r.kiosk.window(),
+                    "证件扫描仪",
+                )
+                .next()
+                .and_then(|e| e.accessible_value())
+                .is_some_and(|v| v == "故障停用")
+            });
+            // What to do, in words; no reset offered for a device SANE opens afresh.
+            rig.find(ADVICE);
+            assert_eq!(
+                i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+                    rig.kiosk.window(),
+                    "重置 证件扫描仪"
+                )
+                .count(),
+                0
+            );
+            assert!(rig
+                .kiosk
+                .staff()
+                .with_controller(|c| !c.resettable(kiosk::devices::health::DeviceId::DocScanner)));
+        });
+    }
+
     #[test]
     fn a_screen_left_alone_closes_after_five_minutes() {
         crate::rig::on_ui_thread(|| {

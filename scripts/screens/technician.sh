@@ -1,7 +1,7 @@
 # The technician screen (issue 16; sourced by scripts/screenshots): the PIN gate (F3) with the
 # demo's technician badge 9001 and PIN 135790 opens it. Shots T1-…: the devices with the
 # reader's protocol log, the reader's test-card read (masked), the receipt printer's self-test and its test page, the code scanner's
-# test code, the platform link, the bundle saved on the kiosk; Chinese, then English (the
+# test code, the document scanner's test scan (the demo's glass), the platform link, the bundle saved on the kiosk; Chinese, then English (the
 # attract screen's language toggle). Starts and ends on the attract screen.
 tech() { s_sign_in 9001 135790; sleep 0.5; }
 tech_row() { tap 307 $((196 + 134 * $1)); sleep 0.4; }   # 0 reader … 4 A4 printer
@@ -15,6 +15,7 @@ tech_walk() {  # $1: "" or "-en"
   tech_test; sleep 0.5; card 5; shot "T1-technician-test-card$1" 1.5
   tech_row 1; tech_test; shot "T1-technician-printer$1" 2
   tech_row 2; tech_test; sleep 0.3; scan 0; shot "T1-technician-code$1" 1
+  tech_row 3; tech_test; shot "T1-technician-doc-scanner$1" 2.5
   tech_tab 1; shot "T1-technician-link$1" 2
   tech_tab 2; tech_save; shot "T1-technician-bundle$1" 2
   tech_exit

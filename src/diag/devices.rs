@@ -444,13 +444,7 @@ pub fn doc_scanner(
         Ok(image) => {
             r.check(
                 "test scan",
-                Outcome::Pass(format!(
-                    "{}×{} px at {} dpi in {:.1} s",
-                    image.width,
-                    image.height,
-                    image.dpi,
-                    t.elapsed().as_secs_f64()
-                )),
+                Outcome::Pass(scan_summary(&image, t.elapsed())),
             );
             (r, Some(image))
         }
@@ -459,6 +453,17 @@ pub fn doc_scanner(
             (r, None)
         }
     }
+}
+
+/// A test scan in a technician's words: its size, resolution and time.
+pub fn scan_summary(image: &scanner::sane::ScannedImage, took: std::time::Duration) -> String {
+    format!(
+        "{}×{} px at {} dpi in {:.1} s",
+        image.width,
+        image.height,
+        image.dpi,
+        took.as_secs_f64()
+    )
 }
 
 /// The A4 test page: a title, the time and the printer's state, in Chinese and English.

@@ -462,13 +462,7 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
                     Ok(image) => {
                         check(
                             "test scan",
-                            Outcome::Pass(format!(
-                                "{}×{} px at {} dpi in {:.1} s",
-                                image.width,
-                                image.height,
-                                image.dpi,
-                                t.elapsed().as_secs_f64()
-                            )),
+                            Outcome::Pass(devices::scan_summary(&image, t.elapsed())),
                         );
                         scan = Some(TestScan {
                             width: image.width,

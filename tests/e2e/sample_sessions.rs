@@ -151,7 +151,7 @@ fn present(rig: &Rig, label: &str) -> bool {
 }
 
 /// Lets the workers answer: a few turns of the event loop with the mock clock moving.
-fn settle(rig: &Rig) {
+pub(crate) fn settle(rig: &Rig) {
     for _ in 0..5 {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(400));
         std::thread::sleep(Duration::from_millis(20));

@@ -4,8 +4,6 @@
 //! screen, the menu and the first page of every service on the menu, on the element tree of
 //! the real window (Slint's testing backend).
 
-use std::time::Duration;
-
 use i_slint_backend_testing::{AccessibleRole, ElementQuery};
 use slint::{ComponentHandle, Model};
 
@@ -45,14 +43,6 @@ fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect()
-}
-
-fn settle(rig: &Rig) {
-    for _ in 0..10 {
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
-        std::thread::sleep(Duration::from_millis(50));
-        rig.pump();
-    }
 }
 
 fn place_card(rig: &Rig) {
@@ -99,7 +89,7 @@ fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
         assert!(titles.len() >= 8, "{titles:?}");
         for title in &titles {
             rig.tap(title);
-            settle(&rig);
+            crate::sample_sessions::settle(&rig);
             small.extend(small_buttons(&rig, min_px, title));
             rig.tap("结束办理");
             rig.wait_for("the attract screen", |r| r.page() == Page::Attract);

@@ -57,6 +57,10 @@ pub struct Config {
     /// store key's default home, away from the data folder.
     #[serde(skip)]
     pub config_dir: Option<PathBuf>,
+    /// The file this config was loaded from (none for the demo): the diagnostic bundle
+    /// copies it with its secrets replaced.
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
 }
 
 /// The citizen services' own sections, `[services.<name>]`, one per registered service. A
@@ -830,6 +834,7 @@ impl Config {
             path: path.to_owned(),
             source: Box::new(source),
         })?;
+        config.config_file = Some(path.to_owned());
         config.config_dir = Some(
             path.parent()
                 .filter(|d| !d.as_os_str().is_empty())

@@ -198,11 +198,15 @@ impl Kiosk {
         let client_for_fines = client.clone();
         let client_for_forms = client.clone();
         let client_for_applications = client.clone();
+        let client_for_bundles = client.clone();
+        // The sync thread's status also goes to the platform's remote bundle (its last
+        // heartbeat), caught on its way to the UI.
+        let last_sync = crate::diag::upload::LastSync::new(sink.clone());
         let sync = SyncWorker::spawn(
             &db,
             client,
             config.sync.clone(),
-            sink.clone(),
+            last_sync.clone(),
             health.clone(),
         )?;
 
@@ -384,9 +388,27 @@ impl Kiosk {
         if a4.is_present() {
             resets.register(DeviceId::A4Printer, a4.reset_order());
         }
+        if doc_scanner.is_present() {
+            resets.register(DeviceId::DocScanner, doc_scanner.reset_order());
+        }
         let (wrong, locked_for) =
             crate::service::staff_service::lockout_at_start(&Store::open(&db)?, chrono::Utc::now());
         let gate = crate::app::staff::PinGate::new(!access.is_empty(), wrong, locked_for, clock());
+        // The technician side's pieces: its screen's worker and the platform's remote bundle.
+        let tech_deps = crate::diag::worker::TechWorkerDeps {
+            config: config.clone(),
+            config_file: config.config_file.clone(),
+            health: health.clone(),
+            printer: printer_handle.clone(),
+            a4: a4.clone(),
+            doc_scanner: doc_scanner.clone(),
+            sink: sink.clone(),
+        };
+        let remote_bundle = crate::diag::upload::RemoteBundle::new(
+            tech_deps.clone(),
+            last_sync.clone(),
+            client_for_bundles,
+        );
         let (staff_worker, staff_service) = crate::service::staff_service::spawn(
             crate::service::staff_service::StaffServiceDeps {
                 db_path: db.clone(),
@@ -400,8 +422,9 @@ impl Kiosk {
                 resets: resets.clone(),
                 restart_flag: std::env::var_os("RUNTIME_DIRECTORY")
                     .map(|dir| std::path::Path::new(&dir).join(RESTART_FLAG)),
-                // The technician side's diagnostic bundle plugs in here (a `BundleHook`).
-                bundle: None,
+                bundle: Some(Arc::new(move |command_id: &str| {
+                    remote_bundle.make_and_upload(command_id)
+                })),
             },
         )?;
         let out_of_service = crate::service::staff_service::out_of_service(&config.data_dir);
@@ -416,16 +439,7 @@ impl Kiosk {
         // The technician screen (opened by the PIN gate's technician result:
         // `Kiosk::technician().open()`), its checks on a worker of its own.
         let (technician_worker, technician_orders) =
-            crate::diag::worker::spawn(crate::diag::worker::TechWorkerDeps {
-                config: config.clone(),
-                config_file: None,
-                health: health.clone(),
-                printer: printer_handle.clone(),
-                a4: a4.clone(),
-                doc_scanner: doc_scanner.clone(),
-                sink: sink.clone(),
-            })
-            .context("starting the technician worker")?;
+            crate::diag::worker::spawn(tech_deps).context("starting the technician worker")?;
         let technician = ui::connect_technician(
             &window,
             crate::diag::console::TechnicianConsole::new(

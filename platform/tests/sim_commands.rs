@@ -121,3 +121,96 @@ fn audit_rows_are_stored_and_bad_ones_refused() {
     assert_eq!(held[0].action, "restock");
     sim.stop();
 }
+
+/// The status and error code of a refused call.
+fn refusal(e: kiosk_platform::ClientError) -> (u16, Option<String>) {
+    match e {
+        kiosk_platform::ClientError::Http { status, code, .. } => (status, code),
+        other => panic!("expected an HTTP refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_bundle_answers_its_upload_command_once_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sim, c) = start(dir.path());
+    let queue = |command| {
+        c.queue_sim_command(&QueueCommand {
+            kiosk_id: DEMO_KIOSK_ID.into(),
+            command,
+        })
+        .unwrap()
+    };
+    let upload = queue(CommandKind::UploadBundle);
+    let reset = queue(CommandKind::ResetDevice {
+        device: "printer".into(),
+    });
+    let zip = b"PK\x03\x04 a bundle's bytes".to_vec();
+
+    let receipt = c.upload_bundle(&upload.id, zip.clone()).unwrap();
+    assert_eq!(receipt.command_id, upload.id);
+    assert_eq!(receipt.bytes, zip.len() as u64);
+    // A retry of the same bytes (its answer was lost) gets the same receipt.
+    assert_eq!(c.upload_bundle(&upload.id, zip.clone()).unwrap(), receipt);
+    // Other bytes for the same command are refused.
+    let other = b"PK\x03\x04 other bytes".to_vec();
+    let (status, code) = refusal(c.upload_bundle(&upload.id, other.clone()).unwrap_err());
+    assert_eq!((status, code.as_deref()), (409, Some("bundle_exists")));
+    // A bundle for a command that is not an upload, or is nobody's, is refused.
+    for id in [reset.id.as_str(), "cmd-nobodys"] {
+        let (status, code) = refusal(c.upload_bundle(id, other.clone()).unwrap_err());
+        assert_eq!(
+            (status, code.as_deref()),
+            (404, Some("unknown_command")),
+            "{id}"
+        );
+    }
+    // Not a zip: refused before anything is kept.
+    let (status, _) = refusal(c.upload_bundle(&upload.id, b"hello".to_vec()).unwrap_err());
+    assert_eq!(status, 400);
+
+    let list = c.sim_bundles().unwrap();
+    assert_eq!(list.bundles.len(), 1);
+    assert_eq!(list.bundles[0].kiosk_id, DEMO_KIOSK_ID);
+    assert_eq!(list.bundles[0].receipt, receipt);
+    assert_eq!(c.sim_bundle(&upload.id).unwrap(), zip);
+}
+
+#[test]
+fn a_bundle_whose_digest_does_not_match_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, c) = start(dir.path());
+    let upload = c
+        .queue_sim_command(&QueueCommand {
+            kiosk_id: DEMO_KIOSK_ID.into(),
+            command: CommandKind::UploadBundle,
+        })
+        .unwrap();
+    // Signed properly, but the query's digest is of other bytes: the body changed on the way.
+    let path = format!(
+        "/v1/diagnostic-bundles/{}?sha256={}",
+        upload.id,
+        "0".repeat(64)
+    );
+    let url = format!("{}{path}", sim.base_url());
+    let body = b"PK\x03\x04 bytes".to_vec();
+    let ts = Utc::now().timestamp();
+    let nonce = kiosk_platform::sign::new_nonce();
+    let sig =
+        kiosk_platform::sign::sign(DEMO_KIOSK_KEY.as_bytes(), "PUT", &path, ts, &nonce, &body);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into();
+    let answer = agent
+        .put(&url)
+        .header(kiosk_platform::sign::HEADER_KIOSK_ID, DEMO_KIOSK_ID)
+        .header(kiosk_platform::sign::HEADER_TIMESTAMP, ts.to_string())
+        .header(kiosk_platform::sign::HEADER_NONCE, nonce)
+        .header(kiosk_platform::sign::HEADER_SIGNATURE, sig)
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 422);
+    assert!(c.sim_bundles().unwrap().bundles.is_empty());
+}

@@ -54,6 +54,15 @@ impl SimGlass {
 }
 
 impl DocumentSource for SimGlass {
+    fn reopen(&mut self) -> Result<Option<String>, ScanError> {
+        match *self.glass.lock().unwrap_or_else(|p| p.into_inner()) {
+            Glass::Unplugged => Err(ScanError::NotFound {
+                device: "demo glass".into(),
+            }),
+            _ => Ok(None),
+        }
+    }
+
     fn scan(&mut self) -> Result<ScannedImage, ScanError> {
         let glass = *self.glass.lock().unwrap_or_else(|p| p.into_inner());
         // A scan takes a moment on a real flatbed.

@@ -64,6 +64,7 @@ impl Config {
             services: Default::default(),
             demo: true,
             config_dir: None,
+            config_file: None,
         }
     }
 }

@@ -19,11 +19,19 @@ use crate::store::Store;
 pub trait DocumentSource: Send {
     /// One scan of the configured area.
     fn scan(&mut self) -> Result<ScannedImage, ScanError>;
+
+    /// Staff's reset: find the device again (after a replug it may have a new name).
+    /// `Ok(Some(name))`: found under a new name; `Ok(None)`: there as it was.
+    fn reopen(&mut self) -> Result<Option<String>, ScanError>;
 }
 
 impl DocumentSource for DocScanner {
     fn scan(&mut self) -> Result<ScannedImage, ScanError> {
         DocScanner::scan(self)
+    }
+
+    fn reopen(&mut self) -> Result<Option<String>, ScanError> {
+        self.refind()
     }
 }
 
@@ -113,6 +121,40 @@ impl SharedDocScanner {
                     inner.record(DeviceState::Ok);
                 }
                 Err(problem)
+            }
+        }
+    }
+
+    /// Staff's reset order: SANE opens the device afresh for every scan, so there is no
+    /// port to close; a reset finds the device again ([`DocumentSource::reopen`]: after a
+    /// replug a USB scanner has a new bus address, which scans would fail on for ever) and
+    /// puts the answer on the health board. Runs on the caller's thread (the staff worker)
+    /// and can take a few seconds (`scanimage -L` probes the backends).
+    pub fn reset_order(&self) -> super::reset::ResetOrder {
+        let me = self.clone();
+        Arc::new(move || me.reopen())
+    }
+
+    fn reopen(&self) -> Result<(), String> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(source) = inner.source.as_mut() else {
+            return Err("no document scanner".into());
+        };
+        match source.reopen() {
+            Ok(renamed) => {
+                match renamed {
+                    Some(name) => {
+                        tracing::info!(device = %name, "document scanner reset: found under a new name")
+                    }
+                    None => tracing::info!("document scanner reset: found"),
+                }
+                inner.record(DeviceState::Ok);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "document scanner reset: not found");
+                inner.record(DeviceState::fault(&e.to_string()));
+                Err(e.to_string())
             }
         }
     }

@@ -192,6 +192,8 @@ pub struct HealthBoard {
     logs: Mutex<BTreeMap<DeviceId, crate::diag::protocol_log::ProtocolLog>>,
     /// "Call staff": read by the staff screen and the heartbeat like the devices' states.
     help: crate::help::HelpRequest,
+    /// What each device told its manager of itself (the reader's SAM id), for technicians.
+    identities: Mutex<BTreeMap<DeviceId, Vec<(String, String)>>>,
 }
 
 impl HealthBoard {
@@ -203,6 +205,25 @@ impl HealthBoard {
     /// The citizen's standing request for staff (the UI sets it, staff clear it).
     pub fn help(&self) -> &crate::help::HelpRequest {
         &self.help
+    }
+
+    /// Records what `device` said of itself under `key` (the reader's `SAM id`), replacing
+    /// an earlier value of that key; technicians see it beside the config's identity.
+    pub fn set_identity(&self, device: DeviceId, key: &str, value: String) {
+        let mut all = lock(&self.identities);
+        let lines = all.entry(device).or_default();
+        match lines.iter_mut().find(|(k, _)| k == key) {
+            Some(line) => line.1 = value,
+            None => lines.push((key.to_owned(), value)),
+        }
+    }
+
+    /// What `device` said of itself, in the order it was learnt.
+    pub fn identity(&self, device: DeviceId) -> Vec<(String, String)> {
+        lock(&self.identities)
+            .get(&device)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The raw protocol log of `device`, made with that device's mask on first ask: its
@@ -374,6 +395,13 @@ impl HealthCell {
             board.changed(self.device, &new);
         }
         Some(before)
+    }
+
+    /// Records what the device said of itself ([`HealthBoard::set_identity`]).
+    pub fn set_identity(&self, key: &str, value: String) {
+        if let Some(board) = self.board.upgrade() {
+            board.set_identity(self.device, key, value);
+        }
     }
 }
 

@@ -312,7 +312,15 @@ fn run(
             failures = 0;
         }
         let reader = match open_reader_logged(port, Some(log)) {
-            Ok(r) => r,
+            Ok(mut r) => {
+                // The SAM's serial number, for technicians (asked once per open; a reader
+                // that does not answer it still reads cards).
+                match r.read_sam_id() {
+                    Ok(id) => health.set_identity("SAM id", id.to_string()),
+                    Err(e) => tracing::warn!(device = "idcard", "the SAM id did not read: {e}"),
+                }
+                r
+            }
             Err(e) => {
                 set_fault(health, format!("cannot open {port}: {e}"));
                 failures += 1;

@@ -118,7 +118,7 @@ fn log_lines(log: &ProtocolLog) -> Vec<String> {
 }
 
 /// The USB vendor and product of a serial port's adapter, when it is one.
-fn usb_of_serial(path: &std::path::Path) -> Option<String> {
+pub(crate) fn usb_of_serial(path: &std::path::Path) -> Option<String> {
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     serialport::available_ports()
         .ok()?
@@ -466,6 +466,48 @@ pub fn scan_summary(image: &scanner::sane::ScannedImage, took: std::time::Durati
     )
 }
 
+/// Side of the blocks a test scan is shown in, mm: the glass's light, the lid, streaks and a
+/// skewed sheet show; the text of a card or page left on the glass does not (a card's
+/// digits are about 2.5 mm high, its characters about 4 mm).
+pub const TEST_SCAN_BLOCK_MM: f64 = 1.5;
+
+/// A test scan as the technician screen shows it: every block of [`TEST_SCAN_BLOCK_MM`]
+/// averaged into one pixel, so nothing a citizen left on the glass can be read from it.
+pub fn coarse_scan(image: &scanner::sane::ScannedImage) -> crate::diag::console::TestScan {
+    let block = ((TEST_SCAN_BLOCK_MM * f64::from(image.dpi.max(1)) / 25.4).round() as u32).max(1);
+    coarse(image.width, image.height, &image.rgb, block)
+}
+
+fn coarse(width: u32, height: u32, rgb: &[u8], block: u32) -> crate::diag::console::TestScan {
+    let (w, h) = (width.div_ceil(block), height.div_ceil(block));
+    let mut out = Vec::with_capacity((w * h * 3) as usize);
+    for by in 0..h {
+        for bx in 0..w {
+            let mut sum = [0u64; 3];
+            let mut n = 0u64;
+            for y in by * block..((by + 1) * block).min(height) {
+                for x in bx * block..((bx + 1) * block).min(width) {
+                    let i = ((y * width + x) * 3) as usize;
+                    if let Some(px) = rgb.get(i..i + 3) {
+                        for c in 0..3 {
+                            sum[c] += u64::from(px[c]);
+                        }
+                        n += 1;
+                    }
+                }
+            }
+            for c in sum {
+                out.push((c / n.max(1)) as u8);
+            }
+        }
+    }
+    crate::diag::console::TestScan {
+        width: w,
+        height: h,
+        rgb: out,
+    }
+}
+
 /// The A4 test page: a title, the time and the printer's state, in Chinese and English.
 pub fn a4_test_page(state: &str) -> Result<Vec<u8>, crate::documents::DocumentError> {
     let page = crate::documents::pdf::A4Page::new("Test page", crate::assets::A4_FONT)?;
@@ -531,6 +573,42 @@ pub fn a4_printer(config: &Config, test_page: bool) -> DeviceReport {
         r.check("test page", outcome);
     }
     r
+}
+
+#[cfg(test)]
+mod coarse_tests {
+    use super::*;
+
+    #[test]
+    fn a_test_scan_is_shown_in_blocks_that_hide_fine_detail() {
+        // 300 dpi: 1.5 mm is 18 px. A 36×20 image, black text strokes one pixel wide on
+        // white, comes out as 2×2 blocks of light grey: the strokes are gone.
+        let (w, h) = (36u32, 20u32);
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        for y in 0..h {
+            for x in (0..w).step_by(4) {
+                let i = ((y * w + x) * 3) as usize;
+                rgb[i..i + 3].copy_from_slice(&[0, 0, 0]);
+            }
+        }
+        let image = scanner::sane::ScannedImage {
+            width: w,
+            height: h,
+            rgb,
+            dpi: 300,
+        };
+        let shown = coarse_scan(&image);
+        assert_eq!((shown.width, shown.height), (2, 2));
+        assert_eq!(shown.rgb.len(), 12);
+        // Every block mixes strokes and paper: no pixel is black or white any more.
+        assert!(
+            shown.rgb.iter().all(|&v| v > 150 && v < 255),
+            "{:?}",
+            shown.rgb
+        );
+        // The bottom row's blocks are 2 px high (20 = 18 + 2): still averaged, not dropped.
+        assert_eq!(shown.rgb[6..9], shown.rgb[0..3]);
+    }
 }
 
 #[cfg(test)]

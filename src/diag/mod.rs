@@ -11,12 +11,14 @@
 //! - [`zip`]: the bundle's zip writer (deflate, on flate2) and its reader for checks.
 //! - [`console`]: the technician screen's controller (no Slint, no I/O).
 //! - [`worker`]: the technician screen's worker thread: the checks the console asks for.
+//! - [`upload`]: the bundle the platform asks for (`upload_bundle`), made and sent.
 
 pub mod bundle;
 pub mod console;
 pub mod devices;
 pub mod link;
 pub mod protocol_log;
+pub mod upload;
 pub mod worker;
 pub mod zip;
 

@@ -21,7 +21,8 @@ use crate::devices::printer_manager::PrinterHandle;
 use crate::events::{EventSink, KioskEvent};
 use crate::worker::{Orders, Worker};
 
-/// What the technician worker needs.
+/// What the technician worker needs (cheap to clone: the remote bundle keeps a copy).
+#[derive(Clone)]
 pub struct TechWorkerDeps {
     /// The kiosk's configuration (the platform's address, the devices' ports).
     pub config: Config,
@@ -185,26 +186,7 @@ fn handle(deps: &TechWorkerDeps, audit: &mut Audit, order: TechOrder) -> Option<
         }
         TechOrder::ExportBundle(dest, sync) => {
             let now = chrono::Utc::now();
-            let link = super::link::check_config(&deps.config.platform, Duration::from_secs(5))
-                .iter()
-                .map(|s| s.line())
-                .collect();
-            let devices = rows(deps)
-                .into_iter()
-                .map(|r| DeviceSection {
-                    name: r.device.name().to_owned(),
-                    summary: row_summary(&r),
-                    protocol_log: r.log.iter().map(|l| format!("{l}\n")).collect(),
-                })
-                .collect();
-            let bytes = bundle::build(&bundle::BundleSources {
-                config: &deps.config,
-                config_file: deps.config_file.as_deref(),
-                devices,
-                sync: *sync,
-                link,
-                now,
-            });
+            let bytes = bundle_bytes(deps, *sync, now);
             let written = bundle::write(&bytes, &dest, &deps.config.platform.kiosk_id, now)
                 .map_err(|e| e.to_string());
             match &written {
@@ -215,6 +197,36 @@ fn handle(deps: &TechWorkerDeps, audit: &mut Audit, order: TechOrder) -> Option<
             }
             TechEvent::Bundle(written)
         }
+    })
+}
+
+/// A diagnostic bundle made inside the running kiosk: the link checked now, every device's
+/// row and protocol log, the sync thread's last status (`sync`), the data folder's logs and
+/// store. The technician's export and the platform's `upload_bundle` both make it here.
+pub fn bundle_bytes(
+    deps: &TechWorkerDeps,
+    sync: Option<crate::sync::SyncStatus>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<u8> {
+    let link = super::link::check_config(&deps.config.platform, Duration::from_secs(5))
+        .iter()
+        .map(|s| s.line())
+        .collect();
+    let devices = rows(deps)
+        .into_iter()
+        .map(|r| DeviceSection {
+            name: r.device.name().to_owned(),
+            summary: row_summary(&r),
+            protocol_log: r.log.iter().map(|l| format!("{l}\n")).collect(),
+        })
+        .collect();
+    bundle::build(&bundle::BundleSources {
+        config: &deps.config,
+        config_file: deps.config_file.as_deref(),
+        devices,
+        sync,
+        link,
+        now,
     })
 }
 
@@ -249,15 +261,31 @@ pub fn state_text(state: Option<&DeviceState>) -> String {
 }
 
 /// What the configuration says of a device's identity.
-fn identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
+/// A device's identity: from the config (its port, link or address, and the USB ids behind
+/// a serial port), then what the device told its manager (the reader's SAM id).
+fn identity(deps: &TechWorkerDeps, device: DeviceId) -> Vec<(String, String)> {
+    let mut lines = configured_identity(&deps.config, device);
+    lines.extend(deps.health.identity(device));
+    lines
+}
+
+fn configured_identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
     use crate::config::{CodeScannerDevice, DocScannerDevice, IdCardDevice};
     let d = &config.devices;
+    let serial = |path: &std::path::Path, baud: u32| {
+        let mut lines = vec![(
+            "port".to_owned(),
+            format!("{} at {baud} baud", path.display()),
+        )];
+        if let Some(usb) = devices::usb_of_serial(path) {
+            lines.push(("USB".to_owned(), usb));
+        }
+        lines
+    };
     let one = |k: &str, v: String| vec![(k.to_owned(), v)];
     match device {
         DeviceId::IdCard => match &d.idcard {
-            IdCardDevice::Serial { path, baud, .. } => {
-                one("port", format!("{} at {baud} baud", path.display()))
-            }
+            IdCardDevice::Serial { path, baud, .. } => serial(path, *baud),
             IdCardDevice::Usb { vid, pid, .. } => one("USB", format!("{vid:04x}:{pid:04x}")),
             IdCardDevice::Simulated { .. } => one("port", "simulated (demo)".into()),
         },
@@ -266,9 +294,7 @@ fn identity(config: &Config, device: DeviceId) -> Vec<(String, String)> {
             None => one("link", "simulated (demo)".into()),
         },
         DeviceId::CodeScanner => match &d.code_scanner {
-            Some(CodeScannerDevice::Serial { path, baud, .. }) => {
-                one("port", format!("{} at {baud} baud", path.display()))
-            }
+            Some(CodeScannerDevice::Serial { path, baud, .. }) => serial(path, *baud),
             Some(CodeScannerDevice::Hid { path, .. }) => one("HID", path.display().to_string()),
             Some(CodeScannerDevice::Simulated) => one("port", "simulated (demo)".into()),
             None => Vec::new(),
@@ -306,7 +332,7 @@ fn rows(deps: &TechWorkerDeps) -> Vec<DeviceRow> {
         .map(|&device| DeviceRow {
             device,
             state: live_state(deps, device),
-            identity: identity(&deps.config, device),
+            identity: identity(deps, device),
             log: deps
                 .health
                 .protocol_log(device)
@@ -347,7 +373,7 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
     };
     let mut report = DeviceReport {
         device,
-        identity: identity(&deps.config, device),
+        identity: identity(deps, device),
         checks: Vec::new(),
         log: Vec::new(),
     };
@@ -462,13 +488,13 @@ fn self_test(deps: &TechWorkerDeps, device: DeviceId) -> (DeviceReport, Option<T
                     Ok(image) => {
                         check(
                             "test scan",
-                            Outcome::Pass(devices::scan_summary(&image, t.elapsed())),
+                            Outcome::Pass(format!(
+                                "{}; shown in {} mm blocks (what is on the glass stays unreadable)",
+                                devices::scan_summary(&image, t.elapsed()),
+                                devices::TEST_SCAN_BLOCK_MM
+                            )),
                         );
-                        scan = Some(TestScan {
-                            width: image.width,
-                            height: image.height,
-                            rgb: image.rgb,
-                        });
+                        scan = Some(devices::coarse_scan(&image));
                     }
                     Err(problem) => check(
                         "test scan",

@@ -72,8 +72,9 @@ pub struct StaffServiceDeps {
     pub bundle: Option<BundleHook>,
 }
 
-/// Makes a diagnostic bundle (no personal data) and uploads it; `Ok` says where it went.
-pub type BundleHook = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+/// Makes a diagnostic bundle (no personal data) and uploads it for the command of this id;
+/// `Ok` says what went, `Err` why not (both short, for the acknowledgement).
+pub type BundleHook = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
 
 /// The lock-out at start as the gate takes it: wrong PINs in a row, and how long the lock
 /// still holds (a restart does not lift it).
@@ -251,7 +252,7 @@ fn remote(state: &mut State, command: RemoteCommand, out: &mut Vec<StaffReport>)
             None => format!("failed: unknown device {device:?}"),
         },
         CommandKind::UploadBundle => match &state.deps.bundle {
-            Some(hook) => match hook() {
+            Some(hook) => match hook(&command.id) {
                 Ok(_) => "ok".to_owned(),
                 Err(why) => format!("failed: {why}"),
             },

@@ -1,8 +1,9 @@
 //! The diagnostic bundle holds no personal data: every service is run with the sample
 //! citizens first ([`crate::sample_sessions::walk_every_service`]: the journeys to every
-//! page and paper with personal data, then each card at each service), with the kiosk's logs written to its data folder as on a real
-//! kiosk; then the bundle is exported from the technician screen, every entry is
-//! decompressed, and none may hold a sample citizen's ID number, name, address or phone, in
+//! page and paper with personal data, then each card at each service), with the kiosk's
+//! logs written to its data folder as on a real kiosk; then the bundle is exported from the
+//! technician screen and asked for by the platform (a remote command, uploaded to the
+//! simulator), every entry of both is decompressed, and none may hold a sample citizen's ID number, name, address or phone, in
 //! UTF-8, GB18030 (what the receipt printer is sent), UTF-16LE (the card's text block) or as
 //! the hex a protocol log would show of those bytes.
 //!
@@ -38,7 +39,8 @@ fn the_bundle_holds_no_personal_data_of_the_sample_citizens() {
 #[ignore = "run by the_bundle_holds_no_personal_data_of_the_sample_citizens in a process of its own"]
 fn bundle_in_this_process() {
     crate::rig::on_ui_thread(|| {
-        let rig = Rig::start();
+        // Heartbeats every second: the platform's bundle request below comes on one.
+        let rig = Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
         let data = rig.dir.path().join("data");
         let _log = kiosk::logging::init(&data);
         rig.wait_until_ready();
@@ -102,6 +104,35 @@ fn bundle_in_this_process() {
         assert!(entry("outbox.txt").contains("queue_ticket"));
         assert!(entry("link.txt").contains("HTTP  ok"));
 
+        // The platform asks for one too (a remote command in a heartbeat's answer).
+        let client = kiosk_platform::client::PlatformClient::new(
+            &format!("http://{}", rig.platform_addr()),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            std::time::Duration::from_secs(5),
+        );
+        let asked = client
+            .queue_sim_command(&kiosk_platform::api::commands::QueueCommand {
+                kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.into(),
+                command: kiosk_platform::api::commands::CommandKind::UploadBundle,
+            })
+            .unwrap();
+        rig.wait_for("the uploaded bundle", |_| {
+            !client.sim_bundles().unwrap().bundles.is_empty()
+        });
+        let uploaded = client.sim_bundle(&asked.id).unwrap();
+        let uploaded_entries = kiosk::diag::zip::read_entries(&uploaded).unwrap();
+        let uploaded_link = uploaded_entries
+            .iter()
+            .find(|(n, _)| n == "link.txt")
+            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+            .unwrap();
+        // Made inside the running kiosk: it has the sync thread's last status.
+        assert!(
+            uploaded_link.contains("outbox: 0 pending"),
+            "{uploaded_link}"
+        );
+
         // And none of it is personal.
         let mut values: Vec<(String, String)> = Vec::new();
         for card in &cards {
@@ -111,21 +142,29 @@ fn bundle_in_this_process() {
         }
         values.push(("phone".into(), PHONE.into()));
         let mut checked = 0;
-        for (name, data) in &entries {
-            for (what, value) in &values {
-                for (form, bytes) in forms(value) {
-                    assert!(
-                        !contains(data, &bytes),
-                        "{name} holds a sample citizen's {what} ({value}) as {form}"
-                    );
-                    checked += 1;
+        for (which, zip, entries) in [
+            ("exported", &zip, &entries),
+            ("uploaded", &uploaded, &uploaded_entries),
+        ] {
+            for (name, data) in entries {
+                for (what, value) in &values {
+                    for (form, bytes) in forms(value) {
+                        assert!(
+                            !contains(data, &bytes),
+                            "the {which} bundle's {name} holds a sample citizen's {what} ({value}) as {form}"
+                        );
+                        checked += 1;
+                    }
                 }
             }
-        }
-        // The archive's own bytes too (an entry stored unencrypted and uncompressed).
-        for (_, value) in &values {
-            for (form, bytes) in forms(value) {
-                assert!(!contains(&zip, &bytes), "the zip holds {value} as {form}");
+            // The archive's own bytes too (an entry stored unencrypted and uncompressed).
+            for (_, value) in &values {
+                for (form, bytes) in forms(value) {
+                    assert!(
+                        !contains(zip, &bytes),
+                        "the {which} zip holds {value} as {form}"
+                    );
+                }
             }
         }
         eprintln!("bundle: {checked} checks over {} entries", entries.len());

@@ -2,11 +2,15 @@
 //!
 //! The sample citizens go through every service ([`crate::sample_sessions`]), with the
 //! kiosk's logs written to its data folder as on a real kiosk. Then:
-//! - every screen read on the way showed no full ID number, name or phone;
-//! - every slip the receipt printer cut (a ticket, the certificate's slip) holds none;
-//! - every A4 page printed holds no full ID number or phone; the full name only on the
-//!   citizen's own documents, where the document is the point (a certificate, a licence,
-//!   the medical-insurance statement; the ID card copy is the card's picture);
+//! - every screen read on the way showed no full ID number, name or phone (but the value
+//!   being typed, and the name on the application form the citizen checks);
+//! - every slip the receipt printer cut (a ticket, the certificate's slip, an appointment
+//!   slip, a fine receipt, an application's acceptance) holds none;
+//! - every A4 page printed holds no full ID number or phone (but the form pre-filled from
+//!   the card, which is handed in at a window); the full name only on the citizen's own
+//!   documents, where the document is the point (a certificate, a licence, the
+//!   medical-insurance statement, the pre-filled form; the ID card copy is the card's
+//!   picture);
 //! - the whole data folder (the database and its -wal and -shm, logs, the printer's PNGs,
 //!   bundles, the spool) holds no full ID number, name, address or phone of theirs, in
 //!   UTF-8, GB18030, UTF-16LE or hex: personal data is sealed (ciphertext) in the outbox
@@ -89,7 +93,11 @@ fn data_in_this_process() {
 
         // The slips: nothing in full.
         let receipts = rig.printer().receipts();
-        assert!(receipts.len() >= 2, "a ticket and a certificate's slip");
+        assert!(
+            receipts.len() >= 5,
+            "a ticket, a certificate's slip, an appointment slip, a fine receipt, an \
+             acceptance receipt"
+        );
         for (i, r) in receipts.iter().enumerate() {
             let text = r.text();
             for p in values.iter().filter(|p| p.what != "address") {
@@ -109,15 +117,20 @@ fn data_in_this_process() {
             .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
             .collect();
         assert!(
-            pdfs.len() >= 4,
-            "certificate, statement, licence, copy: {pdfs:?}"
+            pdfs.len() >= 5,
+            "certificate, statement, licence, copy, pre-filled form: {pdfs:?}"
         );
+        let mut prefilled = 0;
         for pdf in &pdfs {
             let text = pdf_text(pdf);
-            for p in values
-                .iter()
-                .filter(|p| p.what == "ID number" || p.what == "phone")
-            {
+            // A form pre-filled from the card is handed in at a window: the number the
+            // form asks for is on it in full (docs/security.md, "Paper").
+            let form = text.contains("申请人签名") && text.contains(&cards[0].id_number);
+            prefilled += usize::from(form);
+            for p in values.iter().filter(|p| {
+                (p.what == "ID number" && !(form && p.value == cards[0].id_number))
+                    || p.what == "phone"
+            }) {
                 assert!(
                     !text.contains(&p.value),
                     "{} holds a full {} ({})",
@@ -127,6 +140,7 @@ fn data_in_this_process() {
                 );
             }
         }
+        assert_eq!(prefilled, 1, "the pre-filled form among {pdfs:?}");
         eprintln!("data: {} A4 pages read", pdfs.len());
 
         // The data folder, byte by byte: the database, its WAL and shared memory, the

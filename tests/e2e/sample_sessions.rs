@@ -19,6 +19,9 @@ use slint::{ComponentHandle, Model};
 
 /// The phone number typed for the ticket's SMS.
 pub const PHONE: &str = "13912345678";
+/// 张伟's phone as the platform holds it (the SMS route of identification sends its code
+/// there) and as he types it on the application form.
+pub const PLATFORM_PHONE: &str = "13800138000";
 
 /// A sample citizen's value of one kind.
 #[derive(Debug, Clone)]
@@ -46,10 +49,12 @@ pub fn personal_values() -> Vec<Personal> {
             value: card.id_number.clone(),
         });
     }
-    values.push(Personal {
-        what: "phone",
-        value: PHONE.into(),
-    });
+    for phone in [PHONE, PLATFORM_PHONE] {
+        values.push(Personal {
+            what: "phone",
+            value: phone.into(),
+        });
+    }
     values
 }
 
@@ -126,10 +131,16 @@ pub fn check_screen(rig: &Rig, seen: &mut Seen, at: &str) {
 /// [`check_screen`] on a keypad page, where the value being typed (`typed`) shows in full
 /// so the citizen can check it (the phone for an SMS; it is masked from the next page on).
 pub fn check_screen_typing(rig: &Rig, seen: &mut Seen, at: &str, typed: Option<&str>) {
+    check_screen_showing(rig, seen, at, typed.as_slice())
+}
+
+/// [`check_screen`] on a page that needs some values in full (`shown`: the number being
+/// typed, the name on an application form the citizen checks before it is sent).
+pub fn check_screen_showing(rig: &Rig, seen: &mut Seen, at: &str, shown: &[&str]) {
     let texts = screen_texts(rig);
     for p in personal_values()
         .iter()
-        .filter(|p| p.what != "address" && Some(p.value.as_str()) != typed)
+        .filter(|p| p.what != "address" && !shown.contains(&p.value.as_str()))
     {
         for t in &texts {
             assert!(
@@ -228,6 +239,165 @@ fn tiles(rig: &Rig) -> Vec<String> {
         .collect()
 }
 
+/// The platform's client, for what the walk does as the platform's other side (a payment
+/// settled, an SMS code read).
+fn platform(rig: &Rig) -> kiosk_platform::client::PlatformClient {
+    kiosk_platform::client::PlatformClient::new(
+        &format!("http://{}", rig.platform_addr()),
+        kiosk_platform::sim::DEMO_KIOSK_ID,
+        kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+        Duration::from_secs(5),
+    )
+}
+
+/// The rest of the papers and the journey without a card: an appointment booked to its
+/// slip, a fine paid to its receipt, a form pre-filled from the card, identification by
+/// typed number and SMS code, and an application submitted with its acceptance receipt.
+fn walk_the_papers(rig: &Rig, s: &mut Seen, cards: &[idcard::IdCard]) {
+    use kiosk::app::Lang;
+    use kiosk::services::ActiveFlow;
+
+    // An appointment on the last bookable day, its slip printed.
+    let slots = platform(rig).appointment_slots("M02", None).unwrap();
+    let day = slots.days.last().expect("bookable days").date;
+    arrive(rig, s, &cards[0]);
+    step(rig, s, "办事预约");
+    step(rig, s, "社保卡补办");
+    step(
+        rig,
+        s,
+        &kiosk::services::appointment::adapter::day_label(day, Lang::Zh),
+    );
+    step(rig, s, "15:30-16:00");
+    for d in PHONE.chars() {
+        rig.tap(&d.to_string());
+    }
+    check_screen_typing(rig, s, "the appointment's phone typed", Some(PHONE));
+    rig.tap("预约这个时间");
+    rig.wait_for("the slip", |r| present(r, "预约成功，请取走凭条。"));
+    check_screen(rig, s, "the appointment's slip");
+    leave(rig, s);
+
+    // 张伟's overdue fine, looked up by plate and paid (the payment settled as the bank
+    // would), its receipt printed.
+    arrive(rig, s, &cards[0]);
+    step(rig, s, "交通罚款缴纳");
+    step(rig, s, "按号牌号码查询");
+    for k in ["京", "A", "1", "2", "3", "4", "5"] {
+        rig.tap(k);
+    }
+    step(rig, s, "查询");
+    step(rig, s, "缴纳第2笔罚款");
+    let order = || {
+        rig.kiosk.ui().with_router(|r| match r.flow() {
+            Some(ActiveFlow::TrafficFine(f)) => match f.step() {
+                kiosk::services::traffic_fine::Step::Paying { order, .. } => {
+                    Some(order.order_id.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    };
+    rig.wait_for("the payment order", |_| order().is_some());
+    check_screen(rig, s, "the payment's QR code");
+    platform(rig)
+        .settle_sim_payment(
+            order().as_deref(),
+            kiosk_platform::api::traffic_fine::SimOutcome::Pay,
+        )
+        .unwrap();
+    rig.wait_for("the receipt", |r| present(r, "缴款流水号"));
+    settle(rig);
+    check_screen(rig, s, "the fine paid");
+    leave(rig, s);
+
+    // A form pre-filled from the card and printed on A4 (the form carries the card's data
+    // in full: it is handed in at the window; on screen nothing is in full).
+    arrive(rig, s, &cards[0]);
+    step(rig, s, "样表查询");
+    for k in ["J", "汉字 居", "Z", "Z"] {
+        rig.tap(k);
+    }
+    step(rig, s, "居住证变更申请表");
+    step_until(rig, s, "按身份证信息预填并打印", "请从 A4 出纸口取走表格");
+    leave(rig, s);
+
+    // No card: the ID number typed, the SMS code read from the gateway, the menu.
+    rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
+    step(rig, s, "没带身份证？可输入身份证号码，或出示电子身份证");
+    let zhang = &cards[0].id_number;
+    for c in zhang.chars() {
+        rig.tap(&c.to_string());
+    }
+    check_screen_typing(rig, s, "the ID number typed", Some(zhang));
+    step(rig, s, "发送验证码");
+    rig.wait_for("the code page", |r| present(r, "确认验证码"));
+    check_screen(rig, s, "the code page");
+    let sms = platform(rig).sim_sms(Some(PLATFORM_PHONE)).unwrap();
+    let text = &sms.messages.last().expect("an SMS was sent").text;
+    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+    for c in code.chars() {
+        rig.tap(&c.to_string());
+    }
+    rig.tap("确认验证码");
+    rig.wait_for("the menu", |r| r.page() == Page::Menu);
+    check_screen(rig, s, "the menu after the SMS code");
+    rig.tap("结束办理");
+    rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
+
+    // An application (居住证签注): the card's both sides and a page scanned, the form from
+    // the card (the name in full on it: the citizen checks what is sent), picked up at the
+    // window, submitted, its acceptance receipt printed.
+    arrive(rig, s, &cards[0]);
+    step(rig, s, "自助申报");
+    step(rig, s, "居住证签注");
+    step(rig, s, "开始申报");
+    *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::Card;
+    let scanned =
+        |r: &Rig| r.find("扫描状态").accessible_value().unwrap() == "扫描完成，请核对图像。";
+    rig.tap("扫描");
+    rig.wait_for("the front", scanned);
+    step(rig, s, "下一步");
+    rig.tap("扫描");
+    rig.wait_for("the back", scanned);
+    rig.tap("下一步");
+    settle(rig);
+    check_screen_showing(rig, s, "the application's form", &[&cards[0].name]);
+    rig.tap("信息无误，继续");
+    for d in PLATFORM_PHONE.chars() {
+        rig.tap(&d.to_string());
+    }
+    check_screen_typing(rig, s, "the application's phone", Some(PLATFORM_PHONE));
+    step(rig, s, "下一步");
+    step(rig, s, "租赁");
+    step(rig, s, "下一步");
+    for k in ["3", "-", "2", "0", "1"] {
+        rig.tap(k);
+    }
+    step(rig, s, "下一步");
+    *rig.glass().lock().unwrap() = kiosk::demo::glass::Glass::Page;
+    rig.tap("扫描一页");
+    rig.wait_for("the page scanned", |r| present(r, "删除第 1 页"));
+    step(rig, s, "下一步");
+    step(rig, s, "到窗口补交");
+    step(rig, s, "下一步");
+    step(rig, s, "窗口领取");
+    step(rig, s, "下一步");
+    step(rig, s, "提交申请");
+    rig.wait_for("the acceptance", |r| {
+        r.kiosk.ui().with_router(|r| match r.flow() {
+            Some(ActiveFlow::Apply(f)) => {
+                matches!(f.step(), kiosk::services::apply::Step::Done { .. })
+            }
+            _ => false,
+        })
+    });
+    settle(rig);
+    check_screen(rig, s, "the application's acceptance");
+    leave(rig, s);
+}
+
 /// The journeys to the pages and papers with personal data, then every card at every
 /// service's first pages; returns what the screens showed.
 pub fn walk_every_service(rig: &Rig) -> Seen {
@@ -322,6 +492,8 @@ pub fn walk_every_service(rig: &Rig) -> Seen {
     arrive(rig, s, &cards[1]);
     step(rig, s, "交通罚款缴纳");
     leave(rig, s);
+
+    walk_the_papers(rig, s, &cards);
 
     // The expired card: refused with a notice on the attract screen.
     let refused = &cards[2];

@@ -459,6 +459,116 @@ mod remote {
             );
         });
     }
+
+    #[test]
+    fn the_platform_asks_for_a_diagnostic_bundle_and_gets_one_once() {
+        crate::rig::on_ui_thread(|| {
+            let rig = crate::rig::Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
+            rig.wait_until_ready();
+            let client = kiosk_platform::client::PlatformClient::new(
+                &format!("http://{}", rig.platform_addr()),
+                kiosk_platform::sim::DEMO_KIOSK_ID,
+                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+                Duration::from_secs(5),
+            );
+            let queued = client
+                .queue_sim_command(&QueueCommand {
+                    kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.into(),
+                    command: CommandKind::UploadBundle,
+                })
+                .unwrap();
+            rig.wait_for("the acknowledgement", |_| {
+                client.sim_commands().unwrap().commands[0].ack.is_some()
+            });
+            let list = client.sim_commands().unwrap();
+            let ack = list.commands[0].ack.as_ref().unwrap();
+            assert_eq!(
+                (ack.id.as_str(), ack.result.as_str()),
+                (queued.id.as_str(), "ok")
+            );
+
+            // One bundle, for that command: a real zip with the kiosk's own sections.
+            let bundles = client.sim_bundles().unwrap().bundles;
+            assert_eq!(bundles.len(), 1, "{bundles:?}");
+            assert_eq!(bundles[0].receipt.command_id, queued.id);
+            let zip = client.sim_bundle(&queued.id).unwrap();
+            assert_eq!(zip.len() as u64, bundles[0].receipt.bytes);
+            let entries = kiosk::diag::zip::read_entries(&zip).unwrap();
+            let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+            for name in [
+                "README.txt",
+                "config.toml",
+                "link.txt",
+                "outbox.txt",
+                "devices/idcard.txt",
+            ] {
+                assert!(names.contains(&name), "{name} missing from {names:?}");
+            }
+
+            // Repeated heartbeats do not make another, and the audit log has it once.
+            let beats = |r: &crate::rig::Rig| {
+                r.holdings();
+                client.heartbeats().unwrap().kiosks[0].count
+            };
+            let now = beats(&rig);
+            rig.wait_for("two more heartbeats", |r| beats(r) >= now + 2);
+            assert_eq!(client.sim_bundles().unwrap().bundles.len(), 1);
+            let audit = rig.store().recent_audit(50).unwrap();
+            let remote: Vec<_> = audit.iter().filter(|a| a.role == "platform").collect();
+            assert_eq!(remote.len(), 1, "{audit:?}");
+            assert_eq!(
+                (
+                    remote[0].badge.as_str(),
+                    remote[0].action.as_str(),
+                    remote[0].result.as_str()
+                ),
+                (queued.id.as_str(), "upload_bundle", "ok")
+            );
+        });
+    }
+
+    #[test]
+    fn a_bundle_the_platform_cannot_take_is_acknowledged_as_failed() {
+        crate::rig::on_ui_thread(|| {
+            let rig = crate::rig::Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
+            rig.wait_until_ready();
+            let client = kiosk_platform::client::PlatformClient::new(
+                &format!("http://{}", rig.platform_addr()),
+                kiosk_platform::sim::DEMO_KIOSK_ID,
+                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+                Duration::from_secs(5),
+            );
+            // Another kiosk's command id: the platform refuses the bundle (404), the kiosk
+            // says so in its ack instead of retrying for ever.
+            let elsewhere = client
+                .queue_sim_command(&QueueCommand {
+                    kiosk_id: "kiosk-elsewhere".into(),
+                    command: CommandKind::UploadBundle,
+                })
+                .unwrap();
+            // Handed to the kiosk as the sync thread hands a heartbeat's commands on.
+            use kiosk::events::EventSink;
+            kiosk::ui::UiSink::from_window(rig.kiosk.window()).send(
+                kiosk::events::KioskEvent::Staff(kiosk::app::staff::StaffReport::Remote(vec![
+                    kiosk_platform::api::commands::RemoteCommand {
+                        id: elsewhere.id.clone(),
+                        command: CommandKind::UploadBundle,
+                    },
+                ])),
+            );
+            rig.wait_for("the failed audit row", |r| {
+                r.store()
+                    .recent_audit(50)
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.role == "platform" && a.result.starts_with("failed: "))
+            });
+            let audit = rig.store().recent_audit(50).unwrap();
+            let row = audit.iter().find(|a| a.role == "platform").unwrap();
+            assert_eq!(row.result, "failed: upload refused (404 unknown_command)");
+            assert!(client.sim_bundles().unwrap().bundles.is_empty());
+        });
+    }
 }
 
 mod outbox {

@@ -273,6 +273,22 @@ impl DocScanner {
         Ok(image)
     }
 
+    /// Finds the scanner again after it was unplugged and plugged back, or switched off and
+    /// on: SANE names a USB scanner by its bus address (`genesys:libusb:001:004`), which
+    /// changes when it comes back (`…:001:007`). Lists the devices ([`DocScanner::list_devices`])
+    /// and keeps the configured name when it is listed, or moves to the one device of the
+    /// same backend that is ([`pick_after_replug`]). `Ok(None)`: there under its name;
+    /// `Ok(Some(name))`: there under a new name, used from now on.
+    pub fn refind(&mut self) -> Result<Option<String>, ScanError> {
+        let listed = self.list_devices()?;
+        let found = pick_after_replug(&self.config.device, &listed)?;
+        if let Some(name) = &found {
+            tracing::info!(was = %self.config.device, now = %name, "scanner found under a new name");
+            self.config.device = name.clone();
+        }
+        Ok(found)
+    }
+
     /// The devices SANE can see, through `scanimage -L` with this configuration's program,
     /// environment and timeout. This probes every enabled backend (network ones too), which
     /// can take seconds.
@@ -301,6 +317,38 @@ fn list_devices_with(
         return Err(classify_failure(&out.stderr, out.status.code(), ""));
     }
     Ok(parse_device_list(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Which listed device is the configured one after a replug: `Ok(None)` when `configured`
+/// is listed as it is; `Ok(Some(name))` when it is not but exactly one device of its backend
+/// (the name's part before the first `:`) on the same kind of link (`libusb`) is; otherwise
+/// [`ScanError::NotFound`] (none, or two scanners of one backend: which one is ours cannot be
+/// told, a technician must say).
+pub fn pick_after_replug(
+    configured: &str,
+    listed: &[SaneDevice],
+) -> Result<Option<String>, ScanError> {
+    if listed.iter().any(|d| d.name == configured) {
+        return Ok(None);
+    }
+    let family = |name: &str| {
+        let mut parts = name.splitn(3, ':');
+        (
+            parts.next().unwrap_or("").to_owned(),
+            parts.next().unwrap_or("").to_owned(),
+        )
+    };
+    let (backend, link) = family(configured);
+    let same: Vec<&SaneDevice> = listed
+        .iter()
+        .filter(|d| link == "libusb" && family(&d.name) == (backend.clone(), link.clone()))
+        .collect();
+    match same.as_slice() {
+        [one] => Ok(Some(one.name.clone())),
+        _ => Err(ScanError::NotFound {
+            device: configured.to_owned(),
+        }),
+    }
 }
 
 /// Parses `scanimage -L` output: lines ``device `NAME' is a DESCRIPTION``; other lines (the
@@ -720,6 +768,37 @@ impl HeaderReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dev(name: &str) -> SaneDevice {
+        SaneDevice {
+            name: name.into(),
+            description: "Canon LiDE 300 flatbed scanner".into(),
+        }
+    }
+
+    #[test]
+    fn a_replugged_usb_scanner_is_found_under_its_new_address_and_only_then() {
+        let ours = "genesys:libusb:001:004";
+        // Still there.
+        assert_eq!(pick_after_replug(ours, &[dev(ours)]).unwrap(), None);
+        // Back under a new bus address, beside a network scanner of another backend.
+        let back = [dev("net:10.0.0.5:pixma"), dev("genesys:libusb:001:007")];
+        assert_eq!(
+            pick_after_replug(ours, &back).unwrap().as_deref(),
+            Some("genesys:libusb:001:007")
+        );
+        // Gone; or two of its kind (which one is ours?); or a name that is no USB address.
+        for listed in [
+            vec![],
+            vec![dev("genesys:libusb:001:007"), dev("genesys:libusb:002:003")],
+        ] {
+            assert!(matches!(
+                pick_after_replug(ours, &listed),
+                Err(ScanError::NotFound { .. })
+            ));
+        }
+        assert!(pick_after_replug("test:0", &[dev("test:1")]).is_err());
+    }
 
     #[test]
     fn keeps_the_end_of_long_error_output() {

@@ -89,3 +89,39 @@ pub struct CommandList {
     /// Every command queued, oldest first.
     pub commands: Vec<QueuedCommand>,
 }
+
+/// Largest diagnostic bundle the platform takes (`PUT /v1/diagnostic-bundles/{id}`).
+pub const MAX_BUNDLE_BYTES: usize = 8 * 1024 * 1024;
+/// Error code: no `upload_bundle` command of this id for this kiosk.
+pub const ERROR_UNKNOWN_COMMAND: &str = "unknown_command";
+/// Error code: another bundle (another digest) already answered this command.
+pub const ERROR_BUNDLE_EXISTS: &str = "bundle_exists";
+
+/// `PUT /v1/diagnostic-bundles/{command_id}` response: the bundle as the platform keeps it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct BundleReceipt {
+    /// The `upload_bundle` command it answers.
+    pub command_id: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+    /// When the platform received it (the first time).
+    pub received_at: DateTime<Utc>,
+}
+
+/// One received bundle as the simulator lists it (`GET /control/bundles`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedBundle {
+    /// The kiosk that sent it.
+    pub kiosk_id: String,
+    /// What the kiosk was told.
+    pub receipt: BundleReceipt,
+}
+
+/// `GET /control/bundles` response (simulator only).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct BundleList {
+    /// Every bundle received, oldest first.
+    pub bundles: Vec<ReceivedBundle>,
+}

@@ -234,6 +234,8 @@ const MIGRATIONS: &[&str] = &[
     apply::MIGRATION_18,
     // 19: the postal address kept with the case (the apply service's typed address).
     apply::MIGRATION_19,
+    // 20: the diagnostic bundles kiosks uploaded for `upload_bundle` commands.
+    commands::MIGRATION_BUNDLES,
 ];
 
 /// Schema version this code knows.

@@ -179,6 +179,15 @@ pub fn step(rig: &Rig, seen: &mut Seen, label: &str) {
     check_screen(rig, seen, &format!("after {label:?}"));
 }
 
+/// [`step`] on the pages that need some values in full ([`check_screen_showing`]).
+pub fn step_showing(rig: &Rig, seen: &mut Seen, label: &str, shown: &[&str]) {
+    rig.wait_for(&format!("{label:?} on screen"), |r| present(r, label));
+    check_screen_showing(rig, seen, &format!("before {label:?}"), shown);
+    rig.tap(label);
+    settle(rig);
+    check_screen_showing(rig, seen, &format!("after {label:?}"), shown);
+}
+
 /// Taps `label` until `done` shows (a button that waits on a device state is dimmed until
 /// it comes), reading the screen each time.
 pub fn step_until(rig: &Rig, seen: &mut Seen, label: &str, done: &str) {
@@ -369,7 +378,9 @@ fn walk_the_papers(rig: &Rig, s: &mut Seen, cards: &[idcard::IdCard]) {
         rig.tap(&d.to_string());
     }
     check_screen_typing(rig, s, "the application's phone", Some(PLATFORM_PHONE));
-    step(rig, s, "下一步");
+    rig.tap("下一步");
+    settle(rig);
+    check_screen(rig, s, "after the application's phone");
     step(rig, s, "租赁");
     step(rig, s, "下一步");
     for k in ["3", "-", "2", "0", "1"] {
@@ -381,10 +392,12 @@ fn walk_the_papers(rig: &Rig, s: &mut Seen, cards: &[idcard::IdCard]) {
     rig.wait_for("the page scanned", |r| present(r, "删除第 1 页"));
     step(rig, s, "下一步");
     step(rig, s, "到窗口补交");
-    step(rig, s, "下一步");
-    step(rig, s, "窗口领取");
-    step(rig, s, "下一步");
-    step(rig, s, "提交申请");
+    // The delivery and check pages show the form as it is sent: the name in full.
+    let name = [cards[0].name.as_str()];
+    step_showing(rig, s, "下一步", &name);
+    step_showing(rig, s, "窗口领取", &name);
+    step_showing(rig, s, "下一步", &name);
+    step_showing(rig, s, "提交申请", &name);
     rig.wait_for("the acceptance", |r| {
         r.kiosk.ui().with_router(|r| match r.flow() {
             Some(ActiveFlow::Apply(f)) => {

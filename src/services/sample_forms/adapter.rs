@@ -248,14 +248,19 @@ impl Adapter {
                 .collect();
             a.set_departments(ModelRc::new(VecModel::from(depts)));
             let has = lib.index.first_letters();
+            // No pinyin syllable starts with I, U or V: those keys are left out unless a
+            // name does start with one. In two rows, so each key is a 20 mm target.
             let letters: Vec<FormsLetter> = (b'A'..=b'Z')
                 .zip(has)
+                .filter(|(l, enabled)| *enabled || !matches!(l, b'I' | b'U' | b'V'))
                 .map(|(l, enabled)| FormsLetter {
                     letter: char::from(l).to_string().into(),
                     enabled,
                 })
                 .collect();
-            a.set_letters(ModelRc::new(VecModel::from(letters)));
+            let (first, second) = letters.split_at(letters.len().div_ceil(2));
+            a.set_letters(ModelRc::new(VecModel::from(first.to_vec())));
+            a.set_letters_more(ModelRc::new(VecModel::from(second.to_vec())));
             shown.bars = Some((id, lang));
             shown.list = None;
         }

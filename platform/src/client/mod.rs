@@ -37,6 +37,7 @@ mod rating;
 mod sample_forms;
 mod traffic_fine;
 // Not services: remote management (simulator side), the simulator's knobs.
+mod bundles;
 #[cfg(feature = "sim")]
 mod commands;
 #[cfg(feature = "sim")]

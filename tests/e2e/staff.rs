@@ -103,12 +103,7 @@ mod pin {
             let db = std::fs::read(rig.db_path()).unwrap();
             assert!(!db.windows(6).any(|w| w == STAFF_PIN.as_bytes()));
             // The audit rows reach the platform as transactions.
-            let client = kiosk_platform::client::PlatformClient::new(
-                &format!("http://{}", rig.platform_addr()),
-                kiosk_platform::sim::DEMO_KIOSK_ID,
-                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
-                Duration::from_secs(5),
-            );
+            let client = super::remote::sim_client(&rig);
             rig.wait_for("the audit rows on the platform", |_| {
                 client
                     .sim_audit(kiosk_platform::sim::DEMO_KIOSK_ID)
@@ -402,18 +397,34 @@ mod remote {
     use std::time::Duration;
 
     use kiosk_platform::api::commands::{CommandKind, QueueCommand};
+    use kiosk_platform::client::PlatformClient;
+
+    /// The rig's platform simulator, as its operators reach it.
+    pub(super) fn sim_client(rig: &crate::rig::Rig) -> PlatformClient {
+        PlatformClient::new(
+            &format!("http://{}", rig.platform_addr()),
+            kiosk_platform::sim::DEMO_KIOSK_ID,
+            kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
+            Duration::from_secs(5),
+        )
+    }
+
+    /// Waits until the platform has had two more heartbeats from the kiosk.
+    fn two_more_heartbeats(rig: &crate::rig::Rig, client: &PlatformClient) {
+        let beats = |r: &crate::rig::Rig| {
+            r.holdings();
+            client.heartbeats().unwrap().kiosks[0].count
+        };
+        let now = beats(rig);
+        rig.wait_for("two more heartbeats", |r| beats(r) >= now + 2);
+    }
 
     #[test]
     fn a_remote_command_is_carried_out_once_audited_and_acknowledged() {
         crate::rig::on_ui_thread(|| {
             let rig = crate::rig::Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
             rig.wait_until_ready();
-            let client = kiosk_platform::client::PlatformClient::new(
-                &format!("http://{}", rig.platform_addr()),
-                kiosk_platform::sim::DEMO_KIOSK_ID,
-                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
-                Duration::from_secs(5),
-            );
+            let client = sim_client(&rig);
             let queued = client
                 .queue_sim_command(&QueueCommand {
                     kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.into(),
@@ -439,12 +450,7 @@ mod remote {
             rig.open_staff();
             rig.tap("恢复服务");
             rig.tap("退出");
-            let beats = |r: &crate::rig::Rig| {
-                r.holdings();
-                client.heartbeats().unwrap().kiosks[0].count
-            };
-            let now = beats(&rig);
-            rig.wait_for("two more heartbeats", |r| beats(r) >= now + 2);
+            two_more_heartbeats(&rig, &client);
             assert!(!rig.kiosk.staff().with_controller(|c| c.out_of_service()));
             let audit = rig.store().recent_audit(50).unwrap();
             let remote: Vec<_> = audit.iter().filter(|a| a.role == "platform").collect();
@@ -465,12 +471,7 @@ mod remote {
         crate::rig::on_ui_thread(|| {
             let rig = crate::rig::Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
             rig.wait_until_ready();
-            let client = kiosk_platform::client::PlatformClient::new(
-                &format!("http://{}", rig.platform_addr()),
-                kiosk_platform::sim::DEMO_KIOSK_ID,
-                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
-                Duration::from_secs(5),
-            );
+            let client = sim_client(&rig);
             let queued = client
                 .queue_sim_command(&QueueCommand {
                     kiosk_id: kiosk_platform::sim::DEMO_KIOSK_ID.into(),
@@ -506,12 +507,7 @@ mod remote {
             }
 
             // Repeated heartbeats do not make another, and the audit log has it once.
-            let beats = |r: &crate::rig::Rig| {
-                r.holdings();
-                client.heartbeats().unwrap().kiosks[0].count
-            };
-            let now = beats(&rig);
-            rig.wait_for("two more heartbeats", |r| beats(r) >= now + 2);
+            two_more_heartbeats(&rig, &client);
             assert_eq!(client.sim_bundles().unwrap().bundles.len(), 1);
             let audit = rig.store().recent_audit(50).unwrap();
             let remote: Vec<_> = audit.iter().filter(|a| a.role == "platform").collect();
@@ -532,12 +528,7 @@ mod remote {
         crate::rig::on_ui_thread(|| {
             let rig = crate::rig::Rig::start_configured(|c| c.sync.heartbeat_secs = 1);
             rig.wait_until_ready();
-            let client = kiosk_platform::client::PlatformClient::new(
-                &format!("http://{}", rig.platform_addr()),
-                kiosk_platform::sim::DEMO_KIOSK_ID,
-                kiosk_platform::sim::DEMO_KIOSK_KEY.as_bytes(),
-                Duration::from_secs(5),
-            );
+            let client = sim_client(&rig);
             // Another kiosk's command id: the platform refuses the bundle (404), the kiosk
             // says so in its ack instead of retrying for ever.
             let elsewhere = client

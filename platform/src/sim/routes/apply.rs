@@ -8,7 +8,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use super::{json, parse_body, to_vec, Access, At, Call, Route};
-use crate::api::apply::{digest, is_key, Application, ERROR_BAD_DIGEST, MAX_PARTS, MAX_PART_BYTES};
+use crate::api::apply::{is_key, Application, MAX_PARTS, MAX_PART_BYTES};
 use crate::api::is_holder_hash;
 use crate::sim::http::Response;
 use crate::sim::store::{apply, ApiError};
@@ -70,15 +70,7 @@ fn put_part(c: &mut Call<'_>) -> Result<Response, ApiError> {
     if c.req.body.is_empty() || c.req.body.len() > MAX_PART_BYTES {
         return Err(bad("a part is 1 byte to 4 MiB"));
     }
-    let claimed = c.req.query_param("sha256").unwrap_or("");
-    let got = digest(&c.req.body);
-    if !claimed.eq_ignore_ascii_case(&got) {
-        return Err(ApiError::new(
-            422,
-            ERROR_BAD_DIGEST,
-            "the body's SHA-256 is not the one in the query",
-        ));
-    }
+    let got = super::checked_digest(c.req)?;
     let kiosk = c.kiosk_id.to_owned();
     let body = c.req.body.clone();
     json(

@@ -10,7 +10,6 @@
 use chrono::Utc;
 
 use super::{json, parse_body, Access, At, Call, Route};
-use crate::api::apply::{digest, ERROR_BAD_DIGEST};
 use crate::api::audit::AuditList;
 use crate::api::commands::{QueueCommand, MAX_BUNDLE_BYTES};
 use crate::sim::http::Response;
@@ -76,15 +75,7 @@ fn put_bundle(c: &mut Call<'_>) -> Result<Response, ApiError> {
             "a bundle is a zip file of at most 8 MiB",
         ));
     }
-    let got = digest(body);
-    let claimed = c.req.query_param("sha256").unwrap_or("");
-    if !claimed.eq_ignore_ascii_case(&got) {
-        return Err(ApiError::new(
-            422,
-            ERROR_BAD_DIGEST,
-            "the body's SHA-256 is not the one in the query",
-        ));
-    }
+    let got = super::checked_digest(c.req)?;
     let kiosk = c.kiosk_id.to_owned();
     let body = body.clone();
     let receipt = commands::put_bundle(c.conn, &kiosk, &command_id, &body, &got, Utc::now())?;

@@ -527,6 +527,25 @@ fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value).map_err(|_| ApiError::new(500, "internal", "serialisation failed"))
 }
 
+/// The body's SHA-256 (lower-case hex) when it is the one the query's `sha256` names (a
+/// part or a bundle sent with `PUT …?sha256=`); otherwise 422 `bad_digest`.
+fn checked_digest(req: &Request) -> Result<String, ApiError> {
+    let got = crate::api::apply::digest(&req.body);
+    if req
+        .query_param("sha256")
+        .unwrap_or("")
+        .eq_ignore_ascii_case(&got)
+    {
+        Ok(got)
+    } else {
+        Err(ApiError::new(
+            422,
+            crate::api::apply::ERROR_BAD_DIGEST,
+            "the body's SHA-256 is not the one in the query",
+        ))
+    }
+}
+
 fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
     Ok(Response::new(status, "application/json", to_vec(value)?))
 }

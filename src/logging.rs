@@ -16,6 +16,9 @@ pub fn under_journal() -> bool {
     std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty())
 }
 
+/// Lines that may wait for the log file's writer thread.
+pub const LOG_QUEUE_LINES: usize = 2048;
+
 /// Starts logging. `RUST_LOG` overrides the default level (`info`).
 pub fn init(data_dir: &Path) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -45,7 +48,14 @@ pub fn init(data_dir: &Path) -> LogGuard {
         .build(&logs);
     let (file_layer, guard) = match appender {
         Ok(a) => {
-            let (writer, guard) = tracing_appender::non_blocking(a);
+            // The queue to the writer thread: its default 128,000 lines is an array of that
+            // many slots, allocated and touched at start (4 MB resident for the kiosk's
+            // life, the largest single allocation at idle; docs/benchmarks.md). The writer
+            // keeps up with the kiosk's few lines a second; a burst beyond this many lines
+            // is dropped (and counted by the appender), never blocks the UI.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .finish(a);
             (
                 Some(fmt::layer().with_ansi(false).with_writer(writer)),
                 Some(guard),

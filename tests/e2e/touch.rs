@@ -1,6 +1,7 @@
 //! Touch targets (issue 17): every button and switch on the citizen screens is at least 20 mm on each
 //! side on the configured panel (`[display] diagonal_inch`, default 21.5", the smallest
-//! common kiosk panel: 20 mm is 81 px of a 1920x1080 window there). Walked over the attract
+//! common kiosk panel: 20 mm is 81 px of a 1920x1080 window there), and none runs under the
+//! footer or off the window (a clipped key is no key). Walked over the attract
 //! screen, the menu and the first page of every service on the menu, on the element tree of
 //! the real window (Slint's testing backend).
 
@@ -9,10 +10,11 @@ use slint::{ComponentHandle, Model};
 
 use crate::rig::{Page, Rig};
 
-/// Buttons and switches on screen now smaller than `min` px on a side: "where: label
-/// (w x h at x,y)".
-fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
-    ElementQuery::from_root(rig.kiosk.window())
+/// Buttons and switches on screen now that a citizen cannot use whole: smaller than `min` px
+/// on a side, or running under the footer (its Back and Finish bar covers them) or off the
+/// window's edge. "where: label (w x h at x,y): why".
+fn misplaced_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
+    let buttons = ElementQuery::from_root(rig.kiosk.window())
         .match_descendants()
         .match_predicate(|e| {
             matches!(
@@ -20,18 +22,66 @@ fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
                 Some(AccessibleRole::Button | AccessibleRole::Checkbox)
             )
         })
+        .find_all();
+    // Lists that scroll: a row at their edge is cut on purpose; the list itself must be
+    // clear of the footer.
+    let lists: Vec<(f32, f32, f32, f32)> = ElementQuery::from_root(rig.kiosk.window())
+        .match_descendants()
+        .match_predicate(|e| e.accessible_role() == Some(AccessibleRole::List))
         .find_all()
+        .iter()
+        .map(|e| {
+            let (p, s) = (e.absolute_position(), e.size());
+            (p.x, p.y, p.x + s.width, p.y + s.height)
+        })
+        .collect();
+    let in_list = |x: f32, y: f32| {
+        lists
+            .iter()
+            .any(|&(l, t, r, b)| (l..=r).contains(&x) && (t..=b).contains(&y))
+    };
+    let w = rig.kiosk.window().window();
+    let window = w.size().to_logical(w.scale_factor());
+    // The footer's top: its Finish button sits 20 px (the footer's padding) below it.
+    let footer_top = buttons
+        .iter()
+        .filter(|e| e.accessible_label().is_some_and(|l| l == "结束办理"))
+        .map(|e| e.absolute_position().y - 20.0)
+        .fold(window.height, f32::min);
+    let cut_lists = lists
+        .iter()
+        .filter(|&&(_, t, _, b)| t < footer_top && b > footer_top + 0.5)
+        .map(|&(l, t, r, b)| {
+            format!(
+                "{page}: a list ({:.0} x {:.0} px at {l:.0},{t:.0}): runs under the footer",
+                r - l,
+                b - t
+            )
+        });
+    buttons
         .iter()
         .filter_map(|e| {
             let s = e.size();
             // A button not laid out (an empty repeater's template, a collapsed branch) is
             // not on screen.
             let shown = s.width > 0.0 && s.height > 0.0;
-            // (One element is found once per component it inherits: named by where it is.)
             let p = e.absolute_position();
-            (shown && (s.width + 0.5 < min || s.height + 0.5 < min)).then(|| {
+            let why = if s.width + 0.5 < min || s.height + 0.5 < min {
+                "under 20 mm"
+            } else if p.y < footer_top
+                && p.y + s.height > footer_top + 0.5
+                && !in_list(p.x + s.width / 2.0, p.y + 1.0)
+            {
+                "runs under the footer"
+            } else if p.x + s.width > window.width + 0.5 || p.y + s.height > window.height + 0.5 {
+                "off the window"
+            } else {
+                return None;
+            };
+            // (One element is found once per component it inherits: named by where it is.)
+            shown.then(|| {
                 format!(
-                    "{page}: {:?} ({:.0} x {:.0} px at {:.0},{:.0})",
+                    "{page}: {:?} ({:.0} x {:.0} px at {:.0},{:.0}): {why}",
                     e.accessible_label().unwrap_or_default().to_string(),
                     s.width,
                     s.height,
@@ -40,6 +90,7 @@ fn small_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
                 )
             })
         })
+        .chain(cut_lists)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect()
@@ -60,7 +111,7 @@ fn take_card(rig: &Rig) {
 }
 
 #[test]
-fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
+fn every_button_of_the_citizen_screens_is_at_least_20_mm_and_clear_of_the_footer() {
     crate::rig::on_ui_thread(|| {
         let rig = Rig::start_configured(|c| c.devices.idcard_poll_ms = 20);
         rig.wait_until_ready();
@@ -70,9 +121,9 @@ fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
             * 20.0) as f32;
         assert!(min_px > 80.0, "20 mm is {min_px} px");
 
-        let mut small = small_buttons(&rig, min_px, "attract");
+        let mut small = misplaced_buttons(&rig, min_px, "attract");
         place_card(&rig);
-        small.extend(small_buttons(&rig, min_px, "menu"));
+        small.extend(misplaced_buttons(&rig, min_px, "menu"));
         let titles: Vec<String> = rig
             .kiosk
             .window()
@@ -86,7 +137,7 @@ fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
         for title in &titles {
             rig.tap(title);
             crate::sample_sessions::settle(&rig);
-            small.extend(small_buttons(&rig, min_px, title));
+            small.extend(misplaced_buttons(&rig, min_px, title));
             rig.tap("结束办理");
             rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
             take_card(&rig);
@@ -94,7 +145,7 @@ fn every_button_of_the_citizen_screens_is_at_least_20_mm() {
         }
         assert!(
             small.is_empty(),
-            "{} buttons under 20 mm ({min_px:.0} px):\n{}",
+            "{} buttons under 20 mm ({min_px:.0} px), under the footer or off the window:\n{}",
             small.len(),
             small.join("\n")
         );

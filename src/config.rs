@@ -492,12 +492,21 @@ pub struct DisplayConfig {
     /// touch target is at least 20 mm on it (`tests/e2e/touch.rs`).
     #[serde(default = "default_diagonal_inch")]
     pub diagonal_inch: f64,
+    /// The night, `"22:00-06:30"` (hall time; none: never): the attract screen dims to
+    /// `night_brightness` a minute after its last touch, and a touch or a card wakes it.
+    #[serde(default)]
+    pub night_hours: Option<String>,
+    /// How bright the dimmed attract screen is, 0.05–1 of full (default 0.3).
+    #[serde(default = "default_night_brightness")]
+    pub night_brightness: f64,
 }
 
 impl Default for DisplayConfig {
     fn default() -> Self {
         Self {
             diagonal_inch: default_diagonal_inch(),
+            night_hours: None,
+            night_brightness: default_night_brightness(),
         }
     }
 }
@@ -512,6 +521,18 @@ impl DisplayConfig {
 
 fn default_diagonal_inch() -> f64 {
     21.5
+}
+
+fn default_night_brightness() -> f64 {
+    0.3
+}
+
+impl DisplayConfig {
+    /// The night's hours and brightness, when the config sets them (checked at load).
+    pub fn night(&self) -> Option<(crate::clock::DailyHours, f32)> {
+        let hours = crate::clock::DailyHours::parse(self.night_hours.as_deref()?)?;
+        Some((hours, self.night_brightness as f32))
+    }
 }
 
 /// Voice guidance: the spoken prompts and their player (`src/voice.rs`).

@@ -44,6 +44,8 @@ pub enum KioskEvent {
         hall_en: String,
         /// Service areas.
         areas: Vec<Area>,
+        /// The hall's notices for the attract screen, (Chinese, English), in order.
+        notices: Vec<(String, String)>,
     },
     /// The code scanner read a code (already classified).
     CodeScanned(ScannedCode),

@@ -460,6 +460,8 @@ impl Kiosk {
         let ui = ui::connect_app(&window, router, device_faults(&health), config.demo, clock);
         // Issue 17: the help request staff and the heartbeat see; the spoken prompts.
         ui.use_help(health.help().clone());
+        // Issue 17: the attract screen dims at night.
+        ui.set_night(config.display.night());
         if let Some(voice) = crate::voice::start(&config.voice, &config.data_dir) {
             ui.set_voice(voice);
             // Staff set the volume and the quiet hours on their screen.

@@ -25,45 +25,7 @@ use crate::app::Lang;
 pub type PromptId = &'static str;
 
 /// The hours in which the kiosk stays silent (from, to; may pass midnight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuietHours {
-    /// Silent from this time on.
-    pub from: NaiveTime,
-    /// Until this time.
-    pub to: NaiveTime,
-}
-
-impl QuietHours {
-    /// `"22:00-07:00"`.
-    pub fn parse(s: &str) -> Option<QuietHours> {
-        let (from, to) = s.split_once('-')?;
-        let t = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
-        Some(QuietHours {
-            from: t(from)?,
-            to: t(to)?,
-        })
-    }
-
-    /// Whether `at` is in them.
-    pub fn contains(self, at: NaiveTime) -> bool {
-        if self.from <= self.to {
-            self.from <= at && at < self.to
-        } else {
-            at >= self.from || at < self.to
-        }
-    }
-}
-
-impl std::fmt::Display for QuietHours {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}-{}",
-            self.from.format("%H:%M"),
-            self.to.format("%H:%M")
-        )
-    }
-}
+pub use crate::clock::DailyHours as QuietHours;
 
 /// The volume and quiet hours staff set on their screen, kept in the data folder
 /// (`voice.json`) so that a restart keeps them; without the file the config's apply.

@@ -54,6 +54,24 @@ impl Chrome {
     };
 }
 
+/// Where the citizen is in a service: step `at` of `of` (the footer's "step 2 of 4"). A
+/// service counts the steps of its longest way through; a way that skips one (a card read
+/// instead of a typed number) jumps over its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// This step, from 1.
+    pub at: u8,
+    /// The steps in all.
+    pub of: u8,
+}
+
+impl Progress {
+    /// Step `at` of `of`.
+    pub const fn new(at: u8, of: u8) -> Self {
+        Self { at, of }
+    }
+}
+
 /// What a flow is handed with every call: the session and the time.
 pub struct Cx<'a> {
     /// The session (citizen, language, token).
@@ -69,6 +87,11 @@ pub trait Flow {
     type Event;
     /// What the footer shows now.
     fn chrome(&self) -> Chrome;
+    /// Which step of the service this is, if it is one of its numbered steps (a problem
+    /// page or a side way such as cancelling is not). Default: none.
+    fn progress(&self) -> Option<Progress> {
+        None
+    }
     /// How idle time counts now.
     fn idle(&self) -> IdlePolicy {
         IdlePolicy::Normal

@@ -50,6 +50,12 @@ impl IdleTimer {
         self.last_touch = now;
     }
 
+    /// How long until the session ends at `now` if nobody touches the screen: the idle
+    /// time left and the countdown's length.
+    pub fn left(&self, now: Duration) -> Duration {
+        (self.idle_after + self.countdown).saturating_sub(now.saturating_sub(self.last_touch))
+    }
+
     /// The state at `now`.
     pub fn state(&self, now: Duration) -> IdleState {
         let idle = now.saturating_sub(self.last_touch);
@@ -70,6 +76,17 @@ mod tests {
     use super::*;
 
     const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn the_time_left_runs_down_to_zero_and_a_touch_fills_it_again() {
+        let mut t = IdleTimer::new(S(60), S(10));
+        t.touch(S(100));
+        assert_eq!(t.left(S(100)), S(70));
+        assert_eq!(t.left(S(165)), S(5));
+        assert_eq!(t.left(S(200)), Duration::ZERO);
+        t.touch(S(200));
+        assert_eq!(t.left(S(201)), S(69));
+    }
 
     #[test]
     fn active_then_countdown_then_expired() {

@@ -29,7 +29,7 @@ pub mod staff;
 pub mod take_card;
 
 pub use citizen::Citizen;
-pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry};
+pub use flow::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Registry};
 pub use idle_timer::{IdleState, IdleTimer};
 pub use rating::{Level, Rated, Rating, RatingPort, RatingStep, Reason};
 pub use router::{Router, Screen};

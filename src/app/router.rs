@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use super::citizen::Citizen;
-use super::flow::{Cx, Flow, IdlePolicy, Nav, Registry};
+use super::flow::{Cx, Flow, IdlePolicy, Nav, Progress, Registry};
 use super::identify::{IdentifyFlow, IdentityEvent, IdentityPort, Outcome};
 use super::idle_timer::IdleState;
 use super::rating::{Level, Rated, Rating, RatingDone, RatingPort, Reason};
@@ -243,6 +243,43 @@ impl<R: Registry> Router<R> {
         match &self.screen {
             Screen::Service(f) => Some(f),
             _ => None,
+        }
+    }
+
+    /// The step of the service on screen, if it is a numbered one.
+    pub fn progress(&self) -> Option<Progress> {
+        self.flow().and_then(Flow::progress)
+    }
+
+    /// Whole seconds until the session ends by itself if nobody touches the screen, on
+    /// the screens where the idle timer runs (the menu, a service's step that waits for
+    /// the citizen, identifying); `None` where it does not (the attract screen, a step
+    /// waiting on a device or the platform, a done page, which ends on its own time).
+    pub fn session_left(&self, now: Duration) -> Option<u32> {
+        let runs = match &self.screen {
+            Screen::Menu => true,
+            Screen::Identify(flow) => flow.idle() != IdlePolicy::Paused,
+            Screen::Service(flow) => flow.idle() == IdlePolicy::Normal,
+            Screen::Attract | Screen::Rating(_) | Screen::TakeCard(_) => false,
+        };
+        runs.then(|| self.session.idle_left(now).as_millis().div_ceil(1000) as u32)
+    }
+
+    /// Whether "main menu" leads anywhere: a service on screen in a citizen's session,
+    /// on a step that waits for the citizen (not for a device or the platform) and with
+    /// no card on the scanner's glass (the copy's own steps take it back first).
+    pub fn can_go_home(&self) -> bool {
+        matches!(&self.screen, Screen::Service(f)
+            if f.idle() != IdlePolicy::Paused && !f.card_on_glass())
+            && self.session.citizen().is_some()
+    }
+
+    /// "Main menu" on the footer: out of the service to the menu, the session going on
+    /// (what "back" from a service's first step does, from any step).
+    pub fn home(&mut self, now: Duration) {
+        self.session.touch(now);
+        if self.can_go_home() {
+            self.screen = Screen::Menu;
         }
     }
 
@@ -759,6 +796,56 @@ mod tests {
     }
     fn citizen() -> Citizen {
         Citizen::sample()
+    }
+
+    #[test]
+    fn main_menu_leaves_a_service_for_the_menu_and_the_time_left_runs_on_waiting_screens() {
+        let mut r = router();
+        assert_eq!(
+            r.session_left(S(0)),
+            None,
+            "the attract screen has no session"
+        );
+        r.card_read(citizen(), S(0));
+        assert_eq!(
+            r.session_left(S(30)),
+            Some(40),
+            "60 s idle and a 10 s countdown"
+        );
+        r.choose((), S(40));
+        assert!(r.can_go_home());
+        assert_eq!(
+            r.session_left(S(41)),
+            Some(69),
+            "the tile's touch filled it again"
+        );
+        r.home(S(45));
+        assert!(matches!(r.screen(), Screen::Menu));
+        assert!(r.session().citizen().is_some(), "the session goes on");
+        assert!(!r.can_go_home(), "already there");
+        // With the card on the glass the copy's own steps lead out, not the footer.
+        r.choose((), S(46));
+        let token = r.session().token();
+        assert!(r.reply(
+            Reply {
+                token,
+                event: ON_GLASS
+            },
+            S(47)
+        ));
+        assert!(!r.can_go_home());
+        r.home(S(48));
+        assert!(matches!(r.screen(), Screen::Service(_)));
+        assert_eq!(
+            r.session_left(S(48)),
+            None,
+            "a done page ends on its own time"
+        );
+        // A session with no citizen (a scanned receipt) has no menu to go to.
+        r.finish();
+        r.code_scanned(ScannedCode::Case("C1".into()), S(200));
+        assert!(matches!(r.screen(), Screen::Service(_)));
+        assert!(!r.can_go_home());
     }
 
     #[test]

@@ -335,6 +335,11 @@ impl Session {
         state
     }
 
+    /// How long until the session ends by itself at `now` if nobody touches the screen.
+    pub fn idle_left(&self, now: Duration) -> Duration {
+        self.idle.left(now)
+    }
+
     /// No countdown while the step waits on a device or shows its own timer.
     pub(super) fn hide_countdown(&mut self) {
         self.countdown = None;

@@ -75,6 +75,17 @@ impl Config {
             7.0,
             120.0,
         );
+        p.float(
+            "display.night_brightness",
+            self.display.night_brightness,
+            0.05,
+            1.0,
+        );
+        if let Some(n) = &self.display.night_hours {
+            if crate::clock::DailyHours::parse(n).is_none() {
+                p.add("display.night_hours", format!("{n:?} is not HH:MM-HH:MM"));
+            }
+        }
         let s = &self.session;
         p.int("session.idle_secs", s.idle_secs, 10, 3600);
         p.int("session.countdown_secs", s.countdown_secs, 1, 300);
@@ -471,6 +482,22 @@ mod tests {
     #[test]
     fn every_bad_value_is_refused_naming_its_key() {
         let table: &[(&str, &str, &str)] = &[
+            ("display", "night_hours = \"22:00\"", "display.night_hours"),
+            (
+                "display",
+                "night_hours = \"25:00-06:00\"",
+                "display.night_hours",
+            ),
+            (
+                "display",
+                "night_brightness = 0.0",
+                "display.night_brightness",
+            ),
+            (
+                "display",
+                "night_brightness = 1.5",
+                "display.night_brightness",
+            ),
             ("sync", "backoff_base_secs = -1.0", "sync.backoff_base_secs"),
             ("sync", "backoff_base_secs = nan", "sync.backoff_base_secs"),
             ("sync", "backoff_cap_secs = inf", "sync.backoff_cap_secs"),

@@ -10,6 +10,11 @@ pub struct TicketPrint {
     pub hall_name: String,
     /// Area name (Chinese) as the staff call it.
     pub area_name: String,
+    /// Where the area is (floor, windows), Chinese and English; empty when the catalog
+    /// does not say.
+    pub location_zh: String,
+    /// Where the area is, English.
+    pub location_en: String,
     /// `A012`.
     pub display_number: String,
     /// People ahead.
@@ -24,7 +29,8 @@ pub struct TicketPrint {
     pub follow_url: String,
 }
 
-/// Lays the ticket out: hall, area, the number large, people ahead, time, masked ID, QR, cut.
+/// Lays the ticket out: hall, area and where it is, the number large, people ahead, time,
+/// masked ID, QR, "valid today only", cut.
 pub fn render(t: &TicketPrint) -> Vec<u8> {
     layout(t, None)
 }
@@ -52,10 +58,14 @@ fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
             .bold(false)
             .line(booked),
     };
+    let mut b = b.feed(1).size(2, 2).line(&t.area_name).size(1, 1);
+    if !t.location_zh.is_empty() {
+        b = b.line(&format!("请到 {} 等候叫号", t.location_zh));
+        if !t.location_en.is_empty() {
+            b = b.line(&format!("Go to {}", t.location_en));
+        }
+    }
     let mut b = b
-        .feed(1)
-        .size(2, 2)
-        .line(&t.area_name)
         .bold(true)
         .size(4, 4)
         .line(&t.display_number)
@@ -85,6 +95,7 @@ fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
         .line("微信/手机扫码查看排队进度")
         .line("Scan to follow the queue")
         .feed(1)
+        .line("本号仅限当日有效 / Valid today only")
         .line("请留意叫号，过号请重新取号")
         .feed(3)
         .cut(true)
@@ -99,6 +110,8 @@ mod tests {
         TicketPrint {
             hall_name: "示范市政务服务中心".into(),
             area_name: "综合受理".into(),
+            location_zh: "一楼 1–6 号窗口".into(),
+            location_en: "Floor 1, windows 1–6".into(),
             display_number: "A012".into(),
             people_ahead: 3,
             issued_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
@@ -154,6 +167,26 @@ mod tests {
         t.masked_id = String::new();
         let (id, _, _) = encoding_rs::GB18030.encode("身份证号");
         assert!(find(&render(&t), &id).is_none());
+    }
+
+    #[test]
+    fn the_ticket_says_where_to_go_and_that_it_is_valid_today_only() {
+        let bytes = render(&sample());
+        for want in [
+            "请到 一楼 1–6 号窗口 等候叫号",
+            "Go to Floor 1, windows 1–6",
+            "本号仅限当日有效",
+        ] {
+            let (gb, _, bad) = encoding_rs::GB18030.encode(want);
+            assert!(!bad, "{want}");
+            assert!(find(&bytes, &gb).is_some(), "{want}");
+        }
+        // An older catalog with no locations: no empty "go to" line.
+        let mut t = sample();
+        t.location_zh = String::new();
+        t.location_en = String::new();
+        let (go, _, _) = encoding_rs::GB18030.encode("请到");
+        assert!(find(&render(&t), &go).is_none());
     }
 
     #[test]

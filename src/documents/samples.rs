@@ -33,6 +33,8 @@ pub fn ticket() -> TicketPrint {
     TicketPrint {
         hall_name: SAMPLE_HALL.into(),
         area_name: "综合受理".into(),
+        location_zh: "一楼 1–6 号窗口".into(),
+        location_en: "Floor 1, windows 1–6".into(),
         display_number: "A012".into(),
         people_ahead: 3,
         issued_at: day().and_hms_opt(9, 31, 0).expect("valid time"),

@@ -96,6 +96,8 @@ fn router() -> (Router<Services>, Rc<Ports>) {
             name_en: "General".into(),
             description_zh: String::new(),
             description_en: String::new(),
+            location_zh: String::new(),
+            location_en: String::new(),
             waiting: None,
         }],
         None,
@@ -139,6 +141,8 @@ fn drive_to_wait(r: &mut Router<Services>, id: ServiceId, now: Duration) -> Serv
                     name_en: String::new(),
                     description_zh: String::new(),
                     description_en: String::new(),
+                    location_zh: String::new(),
+                    location_en: String::new(),
                     waiting: None,
                 };
                 f.choose_area(&area);

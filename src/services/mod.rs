@@ -10,7 +10,7 @@
 //! compiler then lists every `match` that lacks its arm. See docs/architecture.md.
 
 use crate::app::citizen::IdentifiedBy;
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Registry, ScannedCode};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Registry, ScannedCode};
 
 pub mod apply;
 pub mod appointment;
@@ -201,6 +201,21 @@ impl Flow for ActiveFlow {
             ActiveFlow::TrafficFine(f) => f.chrome(),
             ActiveFlow::SampleForms(f) => f.chrome(),
             ActiveFlow::Apply(f) => f.chrome(),
+        }
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.progress(),
+            ActiveFlow::CaseProgress(f) => f.progress(),
+            ActiveFlow::IdCopy(f) => f.progress(),
+            ActiveFlow::Appointment(f) => f.progress(),
+            ActiveFlow::Certificate(f) => f.progress(),
+            ActiveFlow::PersonalDocuments(f) => f.progress(),
+            ActiveFlow::MedicalInsurance(f) => f.progress(),
+            ActiveFlow::TrafficFine(f) => f.progress(),
+            ActiveFlow::SampleForms(f) => f.progress(),
+            ActiveFlow::Apply(f) => f.progress(),
         }
     }
 

@@ -784,8 +784,15 @@ fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
                 name_en: a.name_en.clone(),
                 description_zh: a.description_zh.clone(),
                 description_en: a.description_en.clone(),
+                location_zh: a.location_zh.clone(),
+                location_en: a.location_en.clone(),
                 waiting: waiting.iter().find(|(c, _)| c == &a.code).map(|(_, w)| *w),
             })
+            .collect(),
+        notices: c
+            .notices
+            .iter()
+            .map(|n| (n.text_zh.clone(), n.text_en.clone()))
             .collect(),
     }
 }

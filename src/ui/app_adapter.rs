@@ -10,9 +10,9 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::{
-    AppAdapter, AppWindow, AttractAdapter, AttractNotice, AttractService, MenuAdapter, MenuEntry,
-    OperatorAdapter, Screen as UiScreen, ServiceId as UiServiceId, TakeCardAdapter, Theme,
-    Unavailable as UiUnavailable,
+    AppAdapter, AppWindow, AttractAdapter, AttractNotice, AttractService, HallNoticeItem,
+    MenuAdapter, MenuEntry, OperatorAdapter, Screen as UiScreen, ServiceId as UiServiceId,
+    TakeCardAdapter, Theme, Unavailable as UiUnavailable,
 };
 
 /// Elderly mode's text and target scale (issue 17: at least 1.5×).
@@ -223,6 +223,35 @@ pub struct KioskUi {
     voice: RefCell<Option<crate::voice::VoicePlayer>>,
     /// "Call staff" was touched and staff have not cleared it: when (hall time).
     help: RefCell<crate::help::HelpRequest>,
+    /// The config's night (hours, brightness): the attract screen dims in it.
+    night: Cell<Option<(crate::clock::DailyHours, f32)>>,
+    /// The last touch, card or answer (session clock): the screen stays bright a while
+    /// after it.
+    active_at: Cell<Duration>,
+}
+
+/// How long the attract screen stays bright after the last touch, at night.
+pub const BRIGHT_AFTER_TOUCH: Duration = Duration::from_secs(60);
+
+/// The attract screen's notices: each shows this long.
+pub const NOTICE_EVERY: Duration = Duration::from_secs(8);
+
+/// The attract screen's drift against burn-in: a step of the orbit a minute, `DRIFT` px
+/// each way at most.
+const DRIFT: [(f32, f32); 8] = [
+    (0.0, 0.0),
+    (12.0, 0.0),
+    (12.0, 10.0),
+    (0.0, 10.0),
+    (-12.0, 10.0),
+    (-12.0, 0.0),
+    (-12.0, -10.0),
+    (0.0, -10.0),
+];
+
+/// Where the attract screen's content stands `secs` seconds into the day: (x, y) px.
+pub fn drift_at(secs: u64) -> (f32, f32) {
+    DRIFT[(secs / 60) as usize % DRIFT.len()]
 }
 
 impl KioskUi {
@@ -231,6 +260,36 @@ impl KioskUi {
         let now = (self.clock)();
         f(&mut self.router.borrow_mut(), now);
         self.render();
+    }
+
+    /// A citizen did something (a touch, a card, a code): the screen stays bright a while,
+    /// and a dimmed one wakes at once (not at the next tick). A worker's answer or a sync
+    /// round does not count.
+    fn citizen_here(&self) {
+        self.active_at.set((self.clock)());
+        if let Some(w) = self.window.upgrade() {
+            w.global::<AppAdapter>().set_dimmed(false);
+        }
+    }
+
+    /// The night from the config: the attract screen dims in it (none: never).
+    pub fn set_night(&self, night: Option<(crate::clock::DailyHours, f32)>) {
+        self.night.set(night);
+        if let (Some(w), Some((_, level))) = (self.window.upgrade(), night) {
+            w.global::<AppAdapter>().set_brightness(level);
+        }
+        self.tick();
+    }
+
+    /// A touch on the dimmed screen: bright again for a while.
+    fn wake(&self) {
+        self.citizen_here();
+    }
+
+    /// [`Self::update`] for what a citizen did (a touch, a card, a code).
+    pub fn citizen_here_then(&self, f: impl FnOnce(&mut Router<Services>, Duration)) {
+        self.citizen_here();
+        self.update(f);
     }
 
     /// Read access to the router (tests, diagnostics).
@@ -341,6 +400,11 @@ impl KioskUi {
             Screen::Rating(_) | Screen::TakeCard(_) => false,
         });
         app.set_show_back(chrome.is_some_and(|c| c.back));
+        app.set_show_home(router.can_go_home());
+        let progress = router.progress();
+        app.set_step(progress.map_or(0, |p| i32::from(p.at)));
+        app.set_steps(progress.map_or(0, |p| i32::from(p.of)));
+        app.set_session_left(session_left(&router, (self.clock)()));
 
         let mut shown = self.shown.borrow_mut();
         let active = router.flow().map(|f| f.id());
@@ -507,12 +571,14 @@ impl KioskUi {
             return;
         }
         match event {
-            KioskEvent::CardRead(citizen) => self.update(|r, now| {
+            KioskEvent::CardRead(citizen) => self.citizen_here_then(|r, now| {
                 let conditions = self.conditions();
                 r.registry_mut().set_conditions(conditions);
                 r.card_read(citizen, now)
             }),
-            KioskEvent::CardRefused(notice) => self.update(|r, now| r.card_refused(notice, now)),
+            KioskEvent::CardRefused(notice) => {
+                self.citizen_here_then(|r, now| r.card_refused(notice, now))
+            }
             KioskEvent::CardGone => self.update(|r, now| r.card_gone(now)),
             KioskEvent::Service(reply) => {
                 let now = (self.clock)();
@@ -536,10 +602,21 @@ impl KioskUi {
                 hall_zh,
                 hall_en,
                 areas,
+                notices,
             } => {
                 let app = window.global::<AppAdapter>();
                 app.set_hall_name_zh(hall_zh.into());
                 app.set_hall_name_en(hall_en.into());
+                let notices: Vec<HallNoticeItem> = notices
+                    .into_iter()
+                    .map(|(zh, en)| HallNoticeItem {
+                        zh: zh.into(),
+                        en: en.into(),
+                    })
+                    .collect();
+                window
+                    .global::<AttractAdapter>()
+                    .set_notices(ModelRc::new(VecModel::from(notices)));
                 self.update(|r, _| {
                     r.with_registry(|services, flow| {
                         let flow = match flow {
@@ -550,7 +627,9 @@ impl KioskUi {
                     })
                 });
             }
-            KioskEvent::CodeScanned(code) => self.update(|r, now| r.code_scanned(code, now)),
+            KioskEvent::CodeScanned(code) => {
+                self.citizen_here_then(|r, now| r.code_scanned(code, now))
+            }
             KioskEvent::SyncStatus(s) => {
                 window.global::<AppAdapter>().set_online(s.online);
                 if self.online.replace(s.online) != s.online {
@@ -580,7 +659,25 @@ impl KioskUi {
         app.set_date_zh(date_zh(now.date_naive()).into());
         app.set_date_en(now.format("%a %-d %b %Y").to_string().into());
         let mut router = self.router.borrow_mut();
-        let mut changed = router.tick((self.clock)());
+        let session_now = (self.clock)();
+        let mut changed = router.tick(session_now);
+        // The footer's time left counts down between renders.
+        app.set_session_left(session_left(&router, session_now));
+        // The attract screen: its notices in turn, its drift, the night.
+        use chrono::Timelike;
+        let day_secs = u64::from(now.time().num_seconds_from_midnight());
+        let attract = window.global::<AttractAdapter>();
+        attract.set_notice_at((day_secs / NOTICE_EVERY.as_secs()) as i32);
+        let (dx, dy) = drift_at(day_secs);
+        attract.set_drift_x(dx);
+        attract.set_drift_y(dy);
+        let dimmed = self
+            .night
+            .get()
+            .is_some_and(|(hours, _)| hours.contains(now.time()))
+            && matches!(router.screen(), Screen::Attract)
+            && session_now.saturating_sub(self.active_at.get()) >= BRIGHT_AFTER_TOUCH;
+        app.set_dimmed(dimmed);
         if matches!(router.screen(), Screen::Menu) {
             // A device that failed or came back shows on the tiles within a tick.
             let conditions = self.conditions();
@@ -637,6 +734,13 @@ fn attract_notice(n: Notice) -> AttractNotice {
     }
 }
 
+/// The seconds the footer says the session has left, or -1 where none runs down.
+fn session_left(router: &Router<Services>, now: Duration) -> i32 {
+    router
+        .session_left(now)
+        .map_or(-1, |s| i32::try_from(s).unwrap_or(i32::MAX))
+}
+
 /// `2026年11月24日 星期二`.
 fn date_zh(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
@@ -658,7 +762,7 @@ pub fn on_router(
     let weak = Rc::downgrade(ui);
     move || {
         if let Some(ui) = weak.upgrade() {
-            ui.update(&f);
+            ui.citizen_here_then(&f);
         }
     }
 }
@@ -671,7 +775,7 @@ pub fn on_router_with<A: 'static>(
     let weak = Rc::downgrade(ui);
     move |a| {
         if let Some(ui) = weak.upgrade() {
-            ui.update(|r, now| f(r, now, a));
+            ui.citizen_here_then(|r, now| f(r, now, a));
         }
     }
 }
@@ -698,6 +802,8 @@ pub fn connect(
         adapters: ServiceAdapters::default(),
         voice: RefCell::new(None),
         help: RefCell::new(crate::help::HelpRequest::default()),
+        night: Cell::new(None),
+        active_at: Cell::new(Duration::ZERO),
     });
 
     let app = window.global::<AppAdapter>();
@@ -719,6 +825,13 @@ pub fn connect(
         }
     });
     app.on_back(on_router(&ui, |r, now| r.back(now)));
+    app.on_home(on_router(&ui, |r, now| r.home(now)));
+    let weak = Rc::downgrade(&ui);
+    app.on_wake(move || {
+        if let Some(ui) = weak.upgrade() {
+            ui.wake();
+        }
+    });
     app.on_toggle_elderly(on_router(&ui, |r, now| r.toggle_elderly(now)));
     let weak = Rc::downgrade(&ui);
     app.on_toggle_voice(move || {
@@ -811,6 +924,25 @@ pub fn connect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_attract_screen_drifts_a_step_a_minute_round_a_small_orbit() {
+        assert_eq!(drift_at(0), (0.0, 0.0));
+        assert_eq!(drift_at(59), (0.0, 0.0));
+        assert_eq!(drift_at(60), (12.0, 0.0));
+        // Every step of the orbit is used, and it comes round again.
+        let steps: std::collections::BTreeSet<_> = (0..8)
+            .map(|m| {
+                let (x, y) = drift_at(m * 60);
+                (x as i32, y as i32)
+            })
+            .collect();
+        assert_eq!(steps.len(), 8);
+        assert_eq!(drift_at(8 * 60), drift_at(0));
+        assert!(DRIFT
+            .iter()
+            .all(|(x, y)| x.abs() <= 12.0 && y.abs() <= 12.0));
+    }
 
     #[test]
     fn chinese_date() {

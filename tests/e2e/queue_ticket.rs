@@ -29,8 +29,19 @@ mod take_ticket {
 
             rig.tap("取号");
             assert_eq!(rig.page(), Page::AreaSelect);
+            // Where am I: the footer says the step and the time the session has left.
+            assert_eq!(
+                rig.find("办理步骤").accessible_value().unwrap(),
+                "第 1 步，共 3 步"
+            );
             rig.tap("A  综合受理");
             assert_eq!(rig.page(), Page::Phone);
+            assert_eq!(
+                rig.find("办理步骤").accessible_value().unwrap(),
+                "第 2 步，共 3 步"
+            );
+            let left = rig.find("本次办理剩余时间").accessible_value().unwrap();
+            assert!(left.starts_with("无操作 "), "{left}");
             for d in "13800138000".chars() {
                 rig.tap(&d.to_string());
             }
@@ -39,6 +50,12 @@ mod take_ticket {
             rig.find("请取走您的号票");
             let number = rig.find("号码").accessible_value().unwrap().to_string();
             assert!(number.starts_with('A') && number.len() == 4, "{number}");
+            // Where to go, from the catalog, and for how long the number holds.
+            assert_eq!(
+                rig.find("办理地点").accessible_value().unwrap(),
+                "请到 一楼 1–6 号窗口 等候叫号"
+            );
+            rig.find("本号仅限当日有效");
 
             // The virtual printer received one ticket with the number, the area and the QR.
             assert!(rig.printer().wait_for_receipts(1, crate::rig::PATIENCE));
@@ -48,6 +65,8 @@ mod take_ticket {
             assert!(text.contains(&number), "{text}");
             assert!(text.contains("综合受理"), "{text}");
             assert!(text.contains("138****8000"), "{text}");
+            assert!(text.contains("请到 一楼 1–6 号窗口 等候叫号"), "{text}");
+            assert!(text.contains("本号仅限当日有效"), "{text}");
             assert!(
                 !text.contains(&card.id_number),
                 "full ID number printed: {text}"

@@ -27,6 +27,23 @@ pub struct ServiceArea {
     pub description_zh: String,
     /// Short English description of what the area handles.
     pub description_en: String,
+    /// Where the area is in the hall, Chinese (`二楼 7–10 号窗口`): the ticket and the done
+    /// page send the citizen there. Absent from an older platform: empty, not said.
+    #[serde(default)]
+    pub location_zh: String,
+    /// Where the area is, English (`Floor 2, windows 7–10`).
+    #[serde(default)]
+    pub location_en: String,
+}
+
+/// A notice of the hall the attract screen shows in turn (opening hours, a closed window,
+/// a holiday), in both languages.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HallNotice {
+    /// Chinese text, one or two lines.
+    pub text_zh: String,
+    /// English text.
+    pub text_en: String,
 }
 
 /// `GET /v1/catalog` response: what the kiosk offers.
@@ -50,6 +67,10 @@ pub struct Catalog {
     /// from an older platform: none).
     #[serde(default)]
     pub apply_matters: Vec<super::apply::ApplyMatter>,
+    /// The hall's notices, in the order the attract screen shows them (absent from an
+    /// older platform: none).
+    #[serde(default)]
+    pub notices: Vec<HallNotice>,
 }
 
 /// A matter (事项) of the hall, as the appointment service offers it.

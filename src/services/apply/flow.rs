@@ -14,7 +14,7 @@ use kiosk_platform::api::apply::{
 
 use super::{ApplyPort, Event, Order, Receipt, Scan, ScanProblem, Side, Submission, SubmitProblem};
 use crate::app::citizen::is_mobile_number;
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 use crate::pinyin::{self, Key};
 
 /// A side of the card, or a page, while scanning.
@@ -976,6 +976,24 @@ pub fn check_field(kind: &FieldKind, typed: &str) -> Result<String, FieldProblem
 
 impl Flow for ApplyFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        // The matter, what to bring, the card, the form, the materials, delivery, the
+        // check, the receipt.
+        Some(match self.step {
+            Step::Loading | Step::Matters { .. } | Step::NotEligible { .. } => Progress::new(1, 8),
+            Step::Instructions(_) => Progress::new(2, 8),
+            Step::Card { .. } => Progress::new(3, 8),
+            Step::Form(_) | Step::Field { .. } => Progress::new(4, 8),
+            Step::Material { .. } => Progress::new(5, 8),
+            Step::Delivery { .. } | Step::GazetteerLoading(_) | Step::Address { .. } => {
+                Progress::new(6, 8)
+            }
+            Step::Check(_) => Progress::new(7, 8),
+            Step::Submitting | Step::Done { .. } => Progress::new(8, 8),
+            Step::Problem(_) => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

@@ -10,7 +10,7 @@ use super::{
     Problem, SlipView, TicketOut, UpcomingView,
 };
 use crate::app::citizen::is_mobile_number;
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply, ScannedCode};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply, ScannedCode};
 
 /// Longest phone number accepted on the keypad.
 const PHONE_LEN: usize = 11;
@@ -398,6 +398,19 @@ impl AppointmentFlow {
 
 impl Flow for AppointmentFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        // Booking: matter, day, time, phone, the slip. Cancelling and checking in are side
+        // ways with no numbers.
+        Some(match self.step {
+            Step::LoadingMatters | Step::ChooseMatter => Progress::new(1, 5),
+            Step::LoadingSlots { .. } | Step::ChooseDay { .. } => Progress::new(2, 5),
+            Step::ChooseSlot { .. } => Progress::new(3, 5),
+            Step::Phone { .. } => Progress::new(4, 5),
+            Step::Booking { .. } | Step::Done { .. } => Progress::new(5, 5),
+            _ => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

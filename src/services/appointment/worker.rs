@@ -167,6 +167,14 @@ fn matter_names(catalog: Option<&Catalog>, code: &str) -> (String, String) {
 
 /// An area's names from the catalog; with no code, the catalog's first area (where the
 /// hall takes any matter).
+/// Where area `code` is (Chinese, English), as the catalog says; empty when it does not.
+fn area_location(catalog: Option<&Catalog>, code: &str) -> (String, String) {
+    catalog
+        .and_then(|c| c.areas.iter().find(|a| a.code == code))
+        .map(|a| (a.location_zh.clone(), a.location_en.clone()))
+        .unwrap_or_default()
+}
+
 fn area_view(catalog: Option<&Catalog>, code: Option<&str>) -> AreaView {
     let area = catalog.and_then(|c| match code {
         Some(code) => c.areas.iter().find(|a| a.code == code),
@@ -244,8 +252,11 @@ fn check_in(
         return Err(refused(CheckInRefusal::Unknown, Some(booked), area));
     };
     let area = area_view(catalog.as_ref(), Some(&ticket.area_code));
+    let (location_zh, location_en) = area_location(catalog.as_ref(), &ticket.area_code);
     let local = Utc::now().with_timezone(&crate::clock::hall_offset());
     let print = TicketPrint {
+        location_zh,
+        location_en,
         hall_name: catalog
             .as_ref()
             .map(|c| c.hall.name_zh.clone())
@@ -328,7 +339,10 @@ fn ordinary_ticket(
     deps.kick.kick();
     let catalog = cached_catalog(store);
     let area = area_view(catalog.as_ref(), Some(area_code));
+    let (location_zh, location_en) = area_location(catalog.as_ref(), area_code);
     let bytes = queue_ticket::render(&TicketPrint {
+        location_zh,
+        location_en,
         hall_name: catalog.map(|c| c.hall.name_zh).unwrap_or_default(),
         area_name: area.zh.clone(),
         display_number: ticket.display_number.clone(),

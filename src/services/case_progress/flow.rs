@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::{CaseEntry, CaseOutcome, CasePort, CaseProblem, CaseQuery, Event};
-use crate::app::{Chrome, Cx, Flow, Nav, Reply, ScannedCode};
+use crate::app::{Chrome, Cx, Flow, Nav, Progress, Reply, ScannedCode};
 
 /// Where the citizen is in following a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,15 @@ impl Flow for CaseProgressFlow {
             Step::Answered(Ok(cases)) if cases.len() == 1 => Some(cases[0].case_number.clone()),
             _ => None,
         }
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        // How to find the case, the number (skipped with a card or a receipt), the answer.
+        Some(match self.step {
+            Step::Start => Progress::new(1, 3),
+            Step::Entry(_) => Progress::new(2, 3),
+            Step::Asking | Step::Answered(_) => Progress::new(3, 3),
+        })
     }
 
     fn chrome(&self) -> Chrome {

@@ -9,7 +9,7 @@ use super::{
     CertificatePort, Event, KindView, Order, PrepareOrder, Prepared, PrintFailure, PrintedView,
     Problem,
 };
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// Where the citizen is.
 #[derive(Clone, PartialEq, Eq)]
@@ -175,6 +175,15 @@ impl Flow for CertificateFlow {
             Step::Problem { case_number, .. } => case_number.clone(),
             _ => None,
         }
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(match self.step {
+            Step::LoadingKinds | Step::ChooseKind => Progress::new(1, 3),
+            Step::Preparing { .. } | Step::Preview { .. } => Progress::new(2, 3),
+            Step::Printing { .. } | Step::Done { .. } => Progress::new(3, 3),
+            Step::Problem { .. } => return None,
+        })
     }
 
     fn chrome(&self) -> Chrome {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{
     CardSide, CopyOrder, CopyPort, CopyPrintProblem, Event, Job, ScanProblem, COPY_PURPOSES,
 };
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply, RgbaImage};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply, RgbaImage};
 
 /// One side of the card while scanning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +181,19 @@ impl Flow for IdCopyFlow {
 
     fn card_on_glass(&self) -> bool {
         !matches!(self.step, Step::Purpose)
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(match &self.step {
+            Step::Purpose => Progress::new(1, 5),
+            Step::Scan {
+                side: CardSide::Front,
+                ..
+            } => Progress::new(2, 5),
+            Step::Scan { .. } => Progress::new(3, 5),
+            Step::Preview { .. } => Progress::new(4, 5),
+            Step::Done(_) => Progress::new(5, 5),
+        })
     }
 
     fn chrome(&self) -> Chrome {

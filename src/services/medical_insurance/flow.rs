@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Event, Holder, MedicalPort, Order, PrintState, Problem, Statement};
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// The three parts of the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +134,14 @@ impl MedicalInsuranceFlow {
 
 impl Flow for MedicalInsuranceFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        Some(match self.step {
+            Step::Asking | Step::Showing { .. } => Progress::new(1, 2),
+            Step::Printing { .. } | Step::Printed { .. } => Progress::new(2, 2),
+            Step::Problem(_) => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::{DocumentItem, DocumentsPort, Event, Order, PagePreview, Problem, PURPOSES};
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// Where the citizen is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +185,15 @@ impl PersonalDocumentsFlow {
 
 impl Flow for PersonalDocumentsFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        Some(match self.step {
+            Step::Loading | Step::List | Step::Empty => Progress::new(1, 3),
+            Step::Preview { .. } => Progress::new(2, 3),
+            Step::Printing | Step::Done { .. } => Progress::new(3, 3),
+            Step::Problem(_) => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

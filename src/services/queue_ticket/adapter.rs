@@ -146,11 +146,19 @@ impl Adapter {
             a.set_number(SharedString::new());
             a.set_people_ahead(0);
             a.set_ticket_area(SharedString::new());
+            a.set_ticket_location(SharedString::new());
             return;
         };
         a.set_number(t.display_number.as_str().into());
         a.set_people_ahead(t.people_ahead as i32);
         a.set_ticket_area(area_name(service, &t.area_code, lang).into());
+        a.set_ticket_location(
+            service
+                .area(&t.area_code)
+                .map(|a| lang.pick(&a.location_zh, &a.location_en).to_owned())
+                .unwrap_or_default()
+                .into(),
+        );
         if self.follow_qr.borrow().as_deref() != Some(t.follow_url.as_str()) {
             a.set_follow_qr(crate::ui::qr_image(&t.follow_url));
             *self.follow_qr.borrow_mut() = Some(t.follow_url.clone());
@@ -163,6 +171,7 @@ impl Adapter {
         a.set_phone(SharedString::new());
         a.set_number(SharedString::new());
         a.set_ticket_area(SharedString::new());
+        a.set_ticket_location(SharedString::new());
         a.set_people_ahead(0);
         a.set_problem(TicketProblemKind::None);
         a.set_follow_qr(slint::Image::default());

@@ -4,7 +4,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::{Area, Event, TicketFailure, TicketOrder, TicketPort, TicketProblem, TicketView};
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// Longest phone number accepted on the keypad.
 const PHONE_LEN: usize = 11;
@@ -149,6 +149,15 @@ impl QueueTicketFlow {
 impl Flow for QueueTicketFlow {
     type Event = Event;
 
+    fn progress(&self) -> Option<Progress> {
+        Some(match self.step {
+            Step::ChooseArea => Progress::new(1, 3),
+            Step::Phone { .. } => Progress::new(2, 3),
+            Step::Printing { .. } | Step::Done { .. } => Progress::new(3, 3),
+            Step::Problem(_) => return None,
+        })
+    }
+
     fn chrome(&self) -> Chrome {
         match self.step {
             Step::ChooseArea | Step::Phone { .. } => Chrome::FULL,
@@ -227,6 +236,8 @@ mod tests {
             name_en: "General".into(),
             description_zh: String::new(),
             description_en: String::new(),
+            location_zh: String::new(),
+            location_en: String::new(),
             waiting: Some(2),
         }
     }

@@ -30,6 +30,11 @@ pub struct Area {
     pub description_zh: String,
     /// English description.
     pub description_en: String,
+    /// Where it is in the hall (floor, windows), Chinese; empty when the catalog does not
+    /// say.
+    pub location_zh: String,
+    /// Where it is, English.
+    pub location_en: String,
     /// People waiting, if known.
     pub waiting: Option<u32>,
 }

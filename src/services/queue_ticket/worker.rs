@@ -48,24 +48,34 @@ pub fn spawn(deps: TicketWorkerDeps) -> anyhow::Result<Spawned<Reply<TicketOrder
     )?)
 }
 
-/// Names from the cached catalog: (hall, area), Chinese, falling back to the code.
-fn names(store: &Store, area_code: &str) -> (String, String) {
+/// What the ticket says of the hall and the area, from the cached catalog.
+struct Names {
+    /// The hall, Chinese.
+    hall: String,
+    /// The area, Chinese (its code when the catalog has none).
+    area: String,
+    /// Where the area is, Chinese and English (empty when the catalog does not say).
+    location: (String, String),
+}
+
+fn names(store: &Store, area_code: &str) -> Names {
     let catalog: Option<kiosk_platform::api::Catalog> = store
         .cached_catalog()
         .ok()
         .flatten()
         .and_then(|(body, _)| serde_json::from_str(&body).ok());
-    match catalog {
-        Some(c) => {
-            let area = c
-                .areas
-                .iter()
-                .find(|a| a.code == area_code)
-                .map(|a| a.name_zh.clone())
-                .unwrap_or_else(|| area_code.to_owned());
-            (c.hall.name_zh, area)
-        }
-        None => (String::new(), area_code.to_owned()),
+    let area = catalog
+        .as_ref()
+        .and_then(|c| c.areas.iter().find(|a| a.code == area_code));
+    Names {
+        hall: catalog
+            .as_ref()
+            .map(|c| c.hall.name_zh.clone())
+            .unwrap_or_default(),
+        area: area.map_or_else(|| area_code.to_owned(), |a| a.name_zh.clone()),
+        location: area
+            .map(|a| (a.location_zh.clone(), a.location_en.clone()))
+            .unwrap_or_default(),
     }
 }
 
@@ -107,10 +117,12 @@ fn issue(store: &mut Store, deps: &TicketWorkerDeps, order: &TicketOrder) -> Tic
         people_ahead: ticket.people_ahead,
         follow_url: follow_url.clone(),
     };
-    let (hall_name, area_name) = names(store, &ticket.area_code);
+    let names = names(store, &ticket.area_code);
     let bytes = queue_ticket::render(&TicketPrint {
-        hall_name,
-        area_name,
+        hall_name: names.hall,
+        area_name: names.area,
+        location_zh: names.location.0,
+        location_en: names.location.1,
         display_number: ticket.display_number.clone(),
         people_ahead: ticket.people_ahead,
         issued_at: local.naive_local(),

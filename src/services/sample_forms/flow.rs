@@ -13,7 +13,7 @@ use super::{
     SampleFormsPort,
 };
 use crate::app::citizen::CardDetails;
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 use crate::documents::form::FormFill;
 
 /// Most keys the search line takes (the longest name has 12 characters).
@@ -468,6 +468,15 @@ pub fn field_key(c: CardField) -> &'static str {
 
 impl Flow for SampleFormsFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        Some(match self.step {
+            Step::Loading | Step::Browse(_) => Progress::new(1, 3),
+            Step::Viewing(_) => Progress::new(2, 3),
+            Step::Printing(_) | Step::Printed { .. } => Progress::new(3, 3),
+            Step::NoLibrary => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

@@ -13,7 +13,7 @@ use kiosk_platform::api::traffic_fine::{
 
 use super::VehicleType;
 use super::{Ended, Event, Fine, FinePort, FineQuery, Order, OrderView, PaidView, Problem};
-use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Reply, SessionToken};
+use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply, SessionToken};
 
 /// How the citizen looks fines up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +311,20 @@ impl Drop for TrafficFineFlow {
 
 impl Flow for TrafficFineFlow {
     type Event = Event;
+
+    fn progress(&self) -> Option<Progress> {
+        // How to look up, the plate (skipped with the card), the fines, paying, paid.
+        Some(match self.step {
+            Step::Choose => Progress::new(1, 5),
+            Step::Typing { .. } => Progress::new(2, 5),
+            Step::Searching | Step::List { .. } => Progress::new(3, 5),
+            Step::Ordering { .. } | Step::Paying { .. } | Step::Cancelling { .. } => {
+                Progress::new(4, 5)
+            }
+            Step::Paid { .. } => Progress::new(5, 5),
+            Step::Problem(_) => return None,
+        })
+    }
 
     fn chrome(&self) -> Chrome {
         match self.step {

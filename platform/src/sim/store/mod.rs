@@ -236,6 +236,8 @@ const MIGRATIONS: &[&str] = &[
     apply::MIGRATION_19,
     // 20: the diagnostic bundles kiosks uploaded for `upload_bundle` commands.
     commands::MIGRATION_BUNDLES,
+    // 21: where each area is (floor, windows) and the hall's notices.
+    catalog::MIGRATION_21,
 ];
 
 /// Schema version this code knows.

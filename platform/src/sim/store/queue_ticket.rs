@@ -445,6 +445,8 @@ pub(crate) fn follow(conn: &Connection, ticket_id: &str) -> Result<Option<Follow
             name_en: String::new(),
             description_zh: String::new(),
             description_en: String::new(),
+            location_zh: String::new(),
+            location_en: String::new(),
         });
     Ok(Some(FollowInfo {
         display_number,

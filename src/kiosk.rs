@@ -619,6 +619,33 @@ impl Kiosk {
         is_idle(&self.ui, &self.staff, &self.technician)
     }
 
+    /// Each time the kiosk has gone idle (after start-up, after each citizen), hands the
+    /// kernel back the file pages it mapped and no longer uses ([`crate::memory`]). Keep the
+    /// timer while the kiosk runs.
+    pub fn release_pages_when_idle(&self) -> slint::Timer {
+        let (ui, staff, technician) =
+            (self.ui.clone(), self.staff.clone(), self.technician.clone());
+        let mut when = crate::memory::IdleRelease::default();
+        let timer = slint::Timer::default();
+        timer.start(
+            slint::TimerMode::Repeated,
+            crate::memory::CHECK_EVERY,
+            move || {
+                if when.check(is_idle(&ui, &staff, &technician)) {
+                    match crate::memory::release_file_pages() {
+                        Ok(r) => tracing::debug!(
+                            mappings = r.mappings,
+                            kib = r.kib,
+                            "idle: file pages handed back"
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "idle: reading /proc/self/smaps"),
+                    }
+                }
+            },
+        );
+        timer
+    }
+
     /// Watches for `flag` (the package's maintainer script writes it after an upgrade) and,
     /// at the first moment the kiosk is idle, removes it and calls `restart` (which ends the
     /// event loop: the process exits 0 and systemd starts the new version). A citizen's
@@ -664,6 +691,7 @@ impl Kiosk {
                 let _ = slint::quit_event_loop();
             })
         });
+        let _release = self.release_pages_when_idle();
         if fullscreen {
             self.window.window().set_fullscreen(true);
         } else {

@@ -35,6 +35,7 @@
 //!   anything is leased or created.
 //! - [`service_manager`]: systemd's notifications (ready, watchdog pings while every thread
 //!   lives).
+//! - [`memory`]: handing back the file pages an idle kiosk does not use.
 //!
 //! The platform contract, client and simulator live in the `kiosk-platform` crate; the
 //! device drivers in `drivers/*`. See `docs/architecture.md` for who may touch what.
@@ -54,6 +55,7 @@ pub mod help;
 pub mod identity_worker;
 pub mod kiosk;
 pub mod logging;
+pub mod memory;
 pub mod pinyin;
 pub mod preflight;
 pub mod rating_worker;

@@ -92,6 +92,11 @@ pub trait Flow {
     fn progress(&self) -> Option<Progress> {
         None
     }
+    /// The error on screen, if this step is one: its name for the log (a variant name, never
+    /// the citizen's data). The shell gives each error shown a reference code. Default: none.
+    fn problem(&self) -> Option<&'static str> {
+        None
+    }
     /// How idle time counts now.
     fn idle(&self) -> IdlePolicy {
         IdlePolicy::Normal

@@ -23,6 +23,7 @@ pub mod identify;
 pub mod idle_timer;
 pub mod masking;
 pub mod rating;
+pub mod reference;
 pub mod router;
 pub mod session;
 pub mod staff;

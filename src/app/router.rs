@@ -246,6 +246,12 @@ impl<R: Registry> Router<R> {
         }
     }
 
+    /// The error on screen, if the service's step is one: the service and the error's name.
+    pub fn problem(&self) -> Option<(R::Id, &'static str)> {
+        let flow = self.flow()?;
+        Some((R::id_of(flow), flow.problem()?))
+    }
+
     /// The step of the service on screen, if it is a numbered one.
     pub fn progress(&self) -> Option<Progress> {
         self.flow().and_then(Flow::progress)

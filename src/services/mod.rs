@@ -62,6 +62,22 @@ impl ServiceId {
         ServiceId::SampleForms,
         ServiceId::Apply,
     ];
+
+    /// The two letters that start the reference code of an error this service shows.
+    pub fn reference_prefix(self) -> &'static str {
+        match self {
+            ServiceId::QueueTicket => "QT",
+            ServiceId::CaseProgress => "CP",
+            ServiceId::IdCopy => "IC",
+            ServiceId::Appointment => "AP",
+            ServiceId::Certificate => "CE",
+            ServiceId::PersonalDocuments => "PD",
+            ServiceId::MedicalInsurance => "MI",
+            ServiceId::TrafficFine => "TF",
+            ServiceId::SampleForms => "SF",
+            ServiceId::Apply => "AA",
+        }
+    }
 }
 
 /// A device a service needs: the health model's own id (`crate::devices::health`).
@@ -201,6 +217,21 @@ impl Flow for ActiveFlow {
             ActiveFlow::TrafficFine(f) => f.chrome(),
             ActiveFlow::SampleForms(f) => f.chrome(),
             ActiveFlow::Apply(f) => f.chrome(),
+        }
+    }
+
+    fn problem(&self) -> Option<&'static str> {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.problem(),
+            ActiveFlow::CaseProgress(f) => f.problem(),
+            ActiveFlow::IdCopy(f) => f.problem(),
+            ActiveFlow::Appointment(f) => f.problem(),
+            ActiveFlow::Certificate(f) => f.problem(),
+            ActiveFlow::PersonalDocuments(f) => f.problem(),
+            ActiveFlow::MedicalInsurance(f) => f.problem(),
+            ActiveFlow::TrafficFine(f) => f.problem(),
+            ActiveFlow::SampleForms(f) => f.problem(),
+            ActiveFlow::Apply(f) => f.problem(),
         }
     }
 

@@ -206,6 +206,8 @@ struct Shown {
     identify: bool,
     /// The prompt last spoken for the screen, in that language.
     prompt: Option<(crate::voice::PromptId, Lang)>,
+    /// The error on screen: its service, its name and the reference code it was given.
+    problem: Option<(ServiceId, &'static str, String)>,
 }
 
 /// The UI's state on the UI thread: the window, the router over the services, the language.
@@ -407,6 +409,26 @@ impl KioskUi {
         app.set_session_left(session_left(&router, (self.clock)()));
 
         let mut shown = self.shown.borrow_mut();
+        // Each error shown gets its reference code once, written to the log with what it
+        // was: the citizen reads it out at the desk, staff find it in the journal.
+        shown.problem = match (router.problem(), shown.problem.take()) {
+            (None, _) => None,
+            (Some((id, name)), Some(same)) if same.0 == id && same.1 == name => Some(same),
+            (Some((id, name)), _) => {
+                let code = crate::app::reference::new_reference(id.reference_prefix());
+                tracing::warn!(reference = %code, service = ?id, problem = name,
+                    "a citizen was shown an error");
+                Some((id, name, code))
+            }
+        };
+        app.set_problem_reference(
+            shown
+                .problem
+                .as_ref()
+                .map(|p| p.2.as_str())
+                .unwrap_or_default()
+                .into(),
+        );
         let active = router.flow().map(|f| f.id());
         let prompt = crate::voice::screen_prompt(
             router.screen(),

@@ -136,10 +136,7 @@ fn by_card_and_by_typed_number(rig: &crate::rig::Rig) {
             c.case_outcome() == Some(&Err(kiosk::services::case_progress::CaseProblem::NotFound))
         })
     });
-    assert_eq!(
-        rig.find("查询结果").accessible_value().unwrap(),
-        "未找到该编号的办件"
-    );
+    rig.find("未找到该编号的办件");
 }
 
 fn platform_down(rig: &mut crate::rig::Rig) {
@@ -155,8 +152,5 @@ fn platform_down(rig: &mut crate::rig::Rig) {
                 ))
         })
     });
-    assert_eq!(
-        rig.find("查询结果").accessible_value().unwrap(),
-        "暂时无法连接政务服务平台"
-    );
+    rig.find("暂时无法连接政务服务平台");
 }

@@ -36,6 +36,7 @@ mod data_pii;
 mod deployment;
 mod documents;
 mod elderly;
+mod errors;
 mod id_copy;
 mod idcard;
 mod identify;

@@ -977,6 +977,18 @@ pub fn check_field(kind: &FieldKind, typed: &str) -> Result<String, FieldProblem
 impl Flow for ApplyFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(p) => Some(match p {
+                Problem::NoMatters => "no_matters",
+                Problem::NoCard => "no_card",
+                Problem::NotSaved => "not_saved",
+                Problem::Refused(_) => "refused",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         // The matter, what to bring, the card, the form, the materials, delivery, the
         // check, the receipt.

@@ -399,6 +399,15 @@ impl AppointmentFlow {
 impl Flow for AppointmentFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(f) => Some(f.problem.name()),
+            Step::TicketIssued { ticket: Err(p), .. } => Some(p.name()),
+            Step::CheckInRefused(r) => Some(r.refusal.name()),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         // Booking: matter, day, time, phone, the slip. Cancelling and checking in are side
         // ways with no numbers.

@@ -267,6 +267,20 @@ pub enum CheckInRefusal {
     Unreachable,
 }
 
+impl CheckInRefusal {
+    /// Its name in the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckInRefusal::TooEarly(_) => "check_in_too_early",
+            CheckInRefusal::TooLate(_) => "check_in_too_late",
+            CheckInRefusal::Cancelled => "check_in_cancelled",
+            CheckInRefusal::NotToday => "check_in_not_today",
+            CheckInRefusal::Unknown => "check_in_unknown",
+            CheckInRefusal::Unreachable => "check_in_unreachable",
+        }
+    }
+}
+
 /// A check-in that gave no priority ticket: why, and where an ordinary one would be for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInRefused {
@@ -380,6 +394,23 @@ pub enum Problem {
     Store,
     /// No queue numbers are left for the area (the kiosk has been offline too long).
     NoNumbers,
+}
+
+impl Problem {
+    /// Its name in the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Problem::NoMatters => "no_matters",
+            Problem::Unreachable => "unreachable",
+            Problem::NoDays => "no_days",
+            Problem::SlotTaken => "slot_taken",
+            Problem::AlreadyBooked => "already_booked",
+            Problem::PaperOut => "paper_out",
+            Problem::PrinterFault => "printer_fault",
+            Problem::Store => "store",
+            Problem::NoNumbers => "no_numbers",
+        }
+    }
 }
 
 /// A booking that did not end with a slip in hand.

@@ -111,6 +111,21 @@ impl Flow for CaseProgressFlow {
         }
     }
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Answered(Err(p)) => Some(match p {
+                CaseProblem::NotFound => "not_found",
+                CaseProblem::NoneForHolder => "none_for_holder",
+                CaseProblem::Unreachable => "unreachable",
+                CaseProblem::ForgedCode => "forged_code",
+                CaseProblem::ForeignCode => "foreign_code",
+                CaseProblem::QueueTicketCode => "queue_ticket_code",
+                CaseProblem::UnreadableCode => "unreadable_code",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         // How to find the case, the number (skipped with a card or a receipt), the answer.
         Some(match self.step {

@@ -177,6 +177,21 @@ impl Flow for CertificateFlow {
         }
     }
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem { problem, .. } => Some(match problem {
+                Problem::NoKinds => "no_kinds",
+                Problem::NoRecord => "no_record",
+                Problem::Unreachable => "unreachable",
+                Problem::PaperOut => "paper_out",
+                Problem::TonerOut => "toner_out",
+                Problem::A4Fault => "a4_fault",
+                Problem::Document => "document",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::LoadingKinds | Step::ChooseKind => Progress::new(1, 3),

@@ -183,6 +183,13 @@ impl Flow for IdCopyFlow {
         !matches!(self.step, Step::Purpose)
     }
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Done(PrintState::Failed(_)) => Some("print_failed"),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match &self.step {
             Step::Purpose => Progress::new(1, 5),

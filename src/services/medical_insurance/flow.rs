@@ -135,6 +135,17 @@ impl MedicalInsuranceFlow {
 impl Flow for MedicalInsuranceFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(p) => Some(match p {
+                Problem::NoRecord => "no_record",
+                Problem::Unreachable => "unreachable",
+                Problem::NoCard => "no_card",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::Asking | Step::Showing { .. } => Progress::new(1, 2),

@@ -186,6 +186,19 @@ impl PersonalDocumentsFlow {
 impl Flow for PersonalDocumentsFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(p) => Some(match p {
+                Problem::NoCard => "no_card",
+                Problem::Unreachable => "unreachable",
+                Problem::NotFound => "not_found",
+                Problem::Layout => "layout",
+                Problem::Print(_) => "a4_printer",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::Loading | Step::List | Step::Empty => Progress::new(1, 3),

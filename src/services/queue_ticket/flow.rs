@@ -149,6 +149,18 @@ impl QueueTicketFlow {
 impl Flow for QueueTicketFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(f) => Some(match f.problem {
+                TicketProblem::NoNumbers => "no_numbers",
+                TicketProblem::PaperOut => "paper_out",
+                TicketProblem::PrinterFault => "printer_fault",
+                TicketProblem::Store => "store",
+            }),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::ChooseArea => Progress::new(1, 3),

@@ -312,6 +312,13 @@ impl Drop for TrafficFineFlow {
 impl Flow for TrafficFineFlow {
     type Event = Event;
 
+    fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            Step::Problem(p) => Some(p.name()),
+            _ => None,
+        }
+    }
+
     fn progress(&self) -> Option<Progress> {
         // How to look up, the plate (skipped with the card), the fines, paying, paid.
         Some(match self.step {

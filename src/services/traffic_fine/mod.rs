@@ -121,6 +121,18 @@ pub enum Problem {
     NoCard,
 }
 
+impl Problem {
+    /// Its name in the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Problem::Unreachable => "unreachable",
+            Problem::AlreadyPaid => "already_paid",
+            Problem::AmountChanged => "amount_changed",
+            Problem::NoCard => "no_card",
+        }
+    }
+}
+
 /// How an order ended without a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {

@@ -25,10 +25,10 @@ tap 960 847; sleep 0.8                               # finish
 # 阿依古丽 in English: her refused request on the menu, then too early to check in.
 appt_lang; card 4; shot 49-appointment-notice-en 1.2
 tile 3; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
-tap 1285 709; sleep 0.8                              # finish
+tap 1286 800; sleep 0.8                              # finish
 # In Chinese: too early, and the ordinary ticket taken instead in one touch.
 card 4; tile 3; sleep 1.5; tap 1233 241; shot 48-appointment-too-early 2
-tap 744 709; shot 48-appointment-ordinary-ticket 2.5
+tap 744 800; shot 48-appointment-ordinary-ticket 2.5
 tap 960 815; sleep 0.8                               # finish
 # 赵秀英: her offline booking was confirmed.
 card 3; shot 49-appointment-notice 1.2

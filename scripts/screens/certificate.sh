@@ -8,7 +8,7 @@ cert_kind() { case $1 in 1) tap 484 377;; 2) tap 1399 377;; 3) tap 484 629;; esa
 cert_back() { tap 1315 777; }          # "Back" beside the preview
 cert_print() { tap 1315 629; }         # "Print the certificate" beside the preview
 cert_finish() { tap 960 763; }         # "Finish" on the done page
-cert_refused_finish() { tap 1215 690; } # "Finish" on the problem page
+cert_refused_finish() { tap 1216 768; } # "Finish" on the problem page
 
 sleep 10                                                  # any earlier session has ended
 card 0; cert_tile; shot 50-certificate-kind 1.2

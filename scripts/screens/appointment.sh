@@ -23,7 +23,7 @@ appt_slip 47-printed-priority-ticket
 tap 960 847; sleep 0.8                               # finish
 
 # 阿依古丽 in English: her refused request on the menu, then too early to check in.
-appt_lang; card 4; shot 49-appointment-notice-en 1.2
+card 4; appt_lang; shot 49-appointment-notice-en 1.2
 tile 3; sleep 1.5; tap 1233 241; shot 48-appointment-too-early-en 2
 tap 1286 800; sleep 0.8                              # finish
 # In Chinese: too early, and the ordinary ticket taken instead in one touch.

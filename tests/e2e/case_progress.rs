@@ -125,18 +125,23 @@ fn by_card_and_by_typed_number(rig: &crate::rig::Rig) {
 
     // A number the platform does not know.
     rig.tap("返回");
-    rig.tap("输入办件编号");
-    rig.tap("GS");
-    for d in "20261101999999".chars() {
-        rig.tap(&d.to_string());
-    }
-    rig.tap("查询");
+    ask_for_an_unknown_case(rig);
     rig.wait_for("not found", |r| {
         r.kiosk.ui().with_controller(|c| {
             c.case_outcome() == Some(&Err(kiosk::services::case_progress::CaseProblem::NotFound))
         })
     });
     rig.find("未找到该编号的办件");
+}
+
+/// On the service's first page: types a case number the platform does not know and asks.
+pub fn ask_for_an_unknown_case(rig: &crate::rig::Rig) {
+    rig.tap("输入办件编号");
+    rig.tap("GS");
+    for d in "20261101999999".chars() {
+        rig.tap(&d.to_string());
+    }
+    rig.tap("查询");
 }
 
 fn platform_down(rig: &mut crate::rig::Rig) {

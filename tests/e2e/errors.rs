@@ -461,12 +461,7 @@ fn an_error_reached_the_real_way_shows_the_reference_the_log_holds() {
         rig.wait_until_ready();
         rig.swipe_sample_card();
         rig.tap("办件进度查询");
-        rig.tap("输入办件编号");
-        rig.tap("GS");
-        for d in "20261101999999".chars() {
-            rig.tap(&d.to_string());
-        }
-        rig.tap("查询");
+        crate::case_progress::ask_for_an_unknown_case(&rig);
         rig.wait_for("not found", |r| {
             r.kiosk
                 .ui()

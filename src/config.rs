@@ -499,6 +499,31 @@ pub struct DisplayConfig {
     /// How bright the dimmed attract screen is, 0.05–1 of full (default 0.3).
     #[serde(default = "default_night_brightness")]
     pub night_brightness: f64,
+    /// How the panel stands: `"landscape"` (1920×1080, the default) or `"portrait"`
+    /// (1080×1920); every page lays itself out for it.
+    #[serde(default)]
+    pub orientation: Orientation,
+}
+
+/// How the kiosk's panel stands in the hall.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// Wider than high: 1920×1080.
+    #[default]
+    Landscape,
+    /// Higher than wide: 1080×1920.
+    Portrait,
+}
+
+impl Orientation {
+    /// The window's size in logical pixels, width then height.
+    pub fn window_size(self) -> (f32, f32) {
+        match self {
+            Orientation::Landscape => (1920.0, 1080.0),
+            Orientation::Portrait => (1080.0, 1920.0),
+        }
+    }
 }
 
 impl Default for DisplayConfig {
@@ -507,6 +532,7 @@ impl Default for DisplayConfig {
             diagonal_inch: default_diagonal_inch(),
             night_hours: None,
             night_brightness: default_night_brightness(),
+            orientation: Orientation::default(),
         }
     }
 }
@@ -954,6 +980,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("fax"), "{e}");
+    }
+
+    #[test]
+    fn the_panel_stands_landscape_unless_the_config_says_portrait() {
+        let base = "[platform]\nbase_url = \"https://p.example\"\nkiosk_id = \"k\"\nkey_file = \"/k\"\n\n[devices]\nidcard = { kind = \"simulated\" }\nprinter = { kind = \"simulated\" }\n";
+        let plain: Config = toml::from_str(base).unwrap();
+        assert_eq!(plain.display.orientation, Orientation::Landscape);
+        assert_eq!(plain.display.orientation.window_size(), (1920.0, 1080.0));
+        let tall: Config =
+            toml::from_str(&format!("{base}\n[display]\norientation = \"portrait\"\n")).unwrap();
+        assert_eq!(tall.display.orientation.window_size(), (1080.0, 1920.0));
+        let e = toml::from_str::<Config>(&format!("{base}\n[display]\norientation = \"upside\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("landscape") && e.contains("portrait"), "{e}");
     }
 
     #[test]

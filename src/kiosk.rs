@@ -163,6 +163,7 @@ impl Kiosk {
 
         let window = AppWindow::new().context("creating the window")?;
         ui::guard_window(&window);
+        ui::stand(&window, config.display.orientation);
         let sink_ui = ui::UiSink::from_window(&window);
         let sink: Arc<dyn EventSink> = Arc::new(sink_ui);
         // This kiosk's devices: written by the device threads, read by staff and the heartbeat.
@@ -699,9 +700,10 @@ impl Kiosk {
             if self.window.global::<ui::AppAdapter>().get_demo() {
                 ui::allow_close(&self.window);
             }
+            let (width, height) = ui::orientation(&self.window).window_size();
             self.window
                 .window()
-                .set_size(slint::LogicalSize::new(1920.0, 1080.0));
+                .set_size(slint::LogicalSize::new(width, height));
         }
         self.window.run().context("running the UI")
     }

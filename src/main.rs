@@ -33,6 +33,10 @@ struct Cli {
     /// Demo: no on-screen DEMO button (F2 still opens the panel); for scripts/screenshots.
     #[arg(long, hide = true)]
     no_demo_button: bool,
+    /// Lays the window out portrait (1080x1920) whatever `[display] orientation` says: to
+    /// see a portrait panel's pages on a landscape desk.
+    #[arg(long)]
+    portrait: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -97,7 +101,15 @@ fn main() -> std::process::ExitCode {
         Some(Command::Staff(c)) => kiosk::cli::staff::run(c),
         Some(Command::Manpage) => manpage(),
         None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
-            .and_then(|what| run_kiosk(what, cli.data_dir, cli.fullscreen, cli.no_demo_button)),
+            .and_then(|what| {
+                run_kiosk(
+                    what,
+                    cli.data_dir,
+                    cli.fullscreen,
+                    cli.no_demo_button,
+                    cli.portrait,
+                )
+            }),
     };
     match result {
         Ok(()) => std::process::ExitCode::from(kiosk::cli::exit::OK),
@@ -171,8 +183,9 @@ fn run_kiosk(
     data_dir: Option<PathBuf>,
     fullscreen: bool,
     no_demo_button: bool,
+    portrait: bool,
 ) -> anyhow::Result<()> {
-    let config = match &what {
+    let mut config = match &what {
         Run::Installed(path) => Config::load(path)?,
         #[cfg(feature = "demo")]
         Run::Demo => Config::demo(data_dir.unwrap_or_else(|| PathBuf::from("kiosk-data"))),
@@ -185,6 +198,9 @@ fn run_kiosk(
             .into());
         }
     };
+    if portrait {
+        config.display.orientation = kiosk::config::Orientation::Portrait;
+    }
     // The whole config and the data folder's files, before anything is leased or created.
     let notes = kiosk::preflight::check(&config)?;
     std::fs::create_dir_all(&config.data_dir)

@@ -48,6 +48,26 @@ thread_local! {
 /// manager's close) keeps it shown, and the mouse cursor is hidden whenever the pointer
 /// enters it or it gets the focus (winit creates the window when the event loop starts, so
 /// the cursor is set from winit's own events). Call [`allow_close`] for a developer's window.
+/// Lays the window out for how its panel stands (`[display] orientation`): the pages read
+/// `Theme.portrait`, and the window takes the orientation's size.
+pub fn stand(window: &AppWindow, orientation: crate::config::Orientation) {
+    let portrait = orientation == crate::config::Orientation::Portrait;
+    window.global::<Theme>().set_portrait(portrait);
+    let (width, height) = orientation.window_size();
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(width, height));
+}
+
+/// How the window was stood by [`stand`].
+pub fn orientation(window: &AppWindow) -> crate::config::Orientation {
+    if window.global::<Theme>().get_portrait() {
+        crate::config::Orientation::Portrait
+    } else {
+        crate::config::Orientation::Landscape
+    }
+}
+
 pub fn guard_window(window: &AppWindow) {
     use slint::winit_030::{winit::event::WindowEvent, EventResult, WinitWindowAccessor};
     let w = window.window();

@@ -205,6 +205,16 @@ impl Statement {
 
 /// `¥1,234.56` (a minus sign before the ¥ for a negative amount).
 pub fn yuan(fen: i64) -> String {
+    money(fen, true)
+}
+
+/// `¥1,235`: rounded to the yuan (half up), for the labels over a chart's bars.
+pub fn whole_yuan(fen: i64) -> String {
+    let rounded = (fen.unsigned_abs() + 50) / 100 * 100;
+    money(fen.signum() * rounded as i64, false)
+}
+
+fn money(fen: i64, cents: bool) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let fen = fen.unsigned_abs();
     let whole = (fen / 100).to_string();
@@ -215,7 +225,11 @@ pub fn yuan(fen: i64) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}¥{grouped}.{:02}", fen % 100)
+    if cents {
+        format!("{sign}¥{grouped}.{:02}", fen % 100)
+    } else {
+        format!("{sign}¥{grouped}")
+    }
 }
 
 const TITLE: &str = "医保个人账户对账单";
@@ -557,6 +571,11 @@ mod tests {
         assert_eq!(yuan(123_456), "¥1,234.56");
         assert_eq!(yuan(100_000_000), "¥1,000,000.00");
         assert_eq!(yuan(-12_345), "-¥123.45");
+        assert_eq!(whole_yuan(46_820), "¥468");
+        assert_eq!(whole_yuan(6_850), "¥69");
+        assert_eq!(whole_yuan(123_450), "¥1,235");
+        assert_eq!(whole_yuan(49), "¥0");
+        assert_eq!(whole_yuan(-12_350), "-¥124");
     }
 
     #[test]

@@ -27,15 +27,15 @@ const PARTS: [(&str, &str); 4] = [
 ];
 
 /// The reference the walk shows (the real one is drawn per error).
-const REFERENCE: &str = "QT-7K3F";
+pub const REFERENCE: &str = "QT-7K3F";
 
 /// Puts the window on an error page, in English or not.
-type Show = Box<dyn Fn(&kiosk::ui::AppWindow, bool)>;
+pub type Show = Box<dyn Fn(&kiosk::ui::AppWindow, bool)>;
 
 /// One error page: its name, and how to put the window on it.
-struct ErrorPage {
-    name: String,
-    show: Show,
+pub struct ErrorPage {
+    pub name: String,
+    pub show: Show,
 }
 
 fn page(name: String, show: impl Fn(&kiosk::ui::AppWindow, bool) + 'static) -> ErrorPage {
@@ -47,7 +47,7 @@ fn page(name: String, show: impl Fn(&kiosk::ui::AppWindow, bool) + 'static) -> E
 
 /// Every error page of every service. Each list of kinds is checked complete by a `match`
 /// the compiler holds to every variant: a new kind of error fails to build until it is here.
-fn error_pages() -> Vec<ErrorPage> {
+pub fn error_pages() -> Vec<ErrorPage> {
     let mut pages = Vec::new();
     let on = |w: &kiosk::ui::AppWindow, s: ServiceId| {
         let app = w.global::<AppAdapter>();

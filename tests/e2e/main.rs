@@ -41,6 +41,7 @@ mod id_copy;
 mod idcard;
 mod identify;
 mod keys;
+mod layout;
 mod link_security;
 mod medical_insurance;
 mod menu;

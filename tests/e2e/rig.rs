@@ -48,7 +48,19 @@ pub fn on_ui_thread(body: impl FnOnce() + Send + 'static) {
         std::thread::Builder::new()
             .name("slint-ui".into())
             .spawn(move || {
-                i_slint_backend_testing::init_integration_test_with_mock_time();
+                // The testing backend with mock time and Slint's software renderer, the
+                // kiosk's own: pages are laid out with the real fonts and can be drawn
+                // (`Rig::snapshot`).
+                slint::platform::set_platform(Box::new(
+                    i_slint_backend_testing::TestingBackend::new(
+                        i_slint_backend_testing::TestingBackendOptions {
+                            mock_time: true,
+                            threading: true,
+                            renderer_name: Some("software".into()),
+                        },
+                    ),
+                ))
+                .expect("the UI thread's platform is set once");
                 IS_UI_THREAD.with(|u| u.set(true));
                 for job in rx {
                     job();
@@ -228,6 +240,22 @@ impl Rig {
 
     pub fn page(&self) -> Page {
         self.kiosk.ui().with_controller(|c| c.page())
+    }
+
+    /// Draws the window as it stands now (Slint's software renderer, as the kiosk draws it)
+    /// into a PNG at `path`.
+    pub fn snapshot(&self, path: &std::path::Path) {
+        let shot = slint::ComponentHandle::window(self.kiosk.window())
+            .take_snapshot()
+            .expect("drawing the window");
+        let file = std::fs::File::create(path).unwrap();
+        let mut png = png::Encoder::new(std::io::BufWriter::new(file), shot.width(), shot.height());
+        png.set_color(png::ColorType::Rgba);
+        png.set_depth(png::BitDepth::Eight);
+        png.write_header()
+            .unwrap()
+            .write_image_data(shot.as_bytes())
+            .unwrap();
     }
 
     /// Runs every event background threads have posted to the UI thread so far.

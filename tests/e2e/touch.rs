@@ -42,12 +42,7 @@ fn misplaced_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
     };
     let w = rig.kiosk.window().window();
     let window = w.size().to_logical(w.scale_factor());
-    // The footer's top: its Finish button sits 20 px (the footer's padding) below it.
-    let footer_top = buttons
-        .iter()
-        .filter(|e| e.accessible_label().is_some_and(|l| l == "结束办理"))
-        .map(|e| e.absolute_position().y - 20.0)
-        .fold(window.height, f32::min);
+    let footer_top = crate::layout::footer_top(rig).unwrap_or(window.height);
     let cut_lists = lists
         .iter()
         .filter(|&&(_, t, _, b)| t < footer_top && b > footer_top + 0.5)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::{
-    yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind, Statement, Step, Tab,
+    whole_yuan, yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind, Statement, Step, Tab,
 };
 use crate::app::{Cx, Lang, Router};
 use crate::services::{ActiveFlow, Services};
@@ -166,6 +166,7 @@ impl Adapter {
                 fund: share(m.fund_fen),
                 own: share(m.own_fen),
                 amount: yuan(m.amount_fen).into(),
+                short: whole_yuan(m.amount_fen).into(),
                 tall: m.amount_fen >= tall_from,
             })
             .collect();

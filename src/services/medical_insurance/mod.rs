@@ -20,7 +20,7 @@ pub mod flow;
 pub mod worker;
 
 pub use crate::documents::medical_statement::{
-    yuan, MonthRow, MonthSpend, Paid, SpendKind, SpendRow, Statement, Totals,
+    whole_yuan, yuan, MonthRow, MonthSpend, Paid, SpendKind, SpendRow, Statement, Totals,
 };
 pub use flow::{MedicalInsuranceFlow, Step, Tab};
 

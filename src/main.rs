@@ -100,16 +100,15 @@ fn main() -> std::process::ExitCode {
         Some(Command::Config(c)) => kiosk::cli::config_cmd::run(c),
         Some(Command::Staff(c)) => kiosk::cli::staff::run(c),
         Some(Command::Manpage) => manpage(),
-        None => resolve(cli.config, cli.demo, |k| std::env::var_os(k))
-            .and_then(|what| {
-                run_kiosk(
-                    what,
-                    cli.data_dir,
-                    cli.fullscreen,
-                    cli.no_demo_button,
-                    cli.portrait,
-                )
-            }),
+        None => resolve(cli.config, cli.demo, |k| std::env::var_os(k)).and_then(|what| {
+            run_kiosk(
+                what,
+                cli.data_dir,
+                cli.fullscreen,
+                cli.no_demo_button,
+                cli.portrait,
+            )
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::from(kiosk::cli::exit::OK),

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::{
-    whole_yuan, yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind, Statement, Step, Tab,
+    whole_yuan, yuan, MedicalInsuranceFlow, PrintProblem, PrintState, Problem, SpendKind,
+    Statement, Step, Tab,
 };
 use crate::app::{Cx, Lang, Router};
 use crate::services::{ActiveFlow, Services};

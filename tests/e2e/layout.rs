@@ -144,6 +144,45 @@ pub fn misplaced_texts(rig: &Rig, page: &str) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// The header's and the footer's buttons (the shell's, on every citizen page).
+const SHELL_BUTTONS: [&str; 13] = [
+    "再听一遍语音提示",
+    "Hear the instructions again",
+    "语音提示开关",
+    "Voice guidance on or off",
+    "呼叫工作人员",
+    "Call staff",
+    "中文 / English",
+    "返回",
+    "Back",
+    "主菜单",
+    "Main menu",
+    "结束办理",
+    "Finish and exit",
+];
+
+/// The page's own buttons on screen, whole in the window (a page whose choices did not lay
+/// out has none).
+fn page_buttons(rig: &Rig) -> usize {
+    let w = rig.kiosk.window().window();
+    let s = w.size().to_logical(w.scale_factor());
+    ElementQuery::from_root(rig.kiosk.window())
+        .match_descendants()
+        .match_predicate(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .find_all()
+        .iter()
+        .filter(|e| {
+            let a = area(e);
+            a.2 > a.0
+                && a.3 > a.1
+                && inside(a, (0.0, 0.0, s.width, s.height))
+                && !e
+                    .accessible_label()
+                    .is_some_and(|l| SHELL_BUTTONS.contains(&l.as_str()))
+        })
+        .count()
+}
+
 /// Where the walk's pictures go, when they are wanted.
 fn screens_out() -> Option<std::path::PathBuf> {
     std::env::var_os("SCREENS_OUT").map(std::path::PathBuf::from)
@@ -282,6 +321,12 @@ fn walk_services(rig: &Rig, o: Orientation, english: bool, mode: Mode, faults: &
         rig.tap(title);
         crate::sample_sessions::settle(rig);
         look(rig, o, english, &format!("service-{id}{m}"), true, faults);
+        if page_buttons(rig) == 0 {
+            faults.push(format!(
+                "{}-service-{id}{m}: no button of the page on screen",
+                orientation_name(o)
+            ));
+        }
         rig.tap(finish);
         rig.wait_for("the attract screen", |r| r.page() == Page::Attract);
         take_card(rig);

@@ -122,7 +122,7 @@ pub fn misplaced_texts(rig: &Rig, page: &str) -> Vec<String> {
         let scrolled = lists
             .iter()
             .any(|l| a.0 + 0.5 >= l.0 && a.2 <= l.2 + 0.5 && a.1 + 0.5 >= l.1);
-        let why = if scrolled && !button.is_some_and(|&b| !inside(a, b)) {
+        let why = if scrolled && button.is_none_or(|&b| inside(a, b)) {
             continue;
         } else if !inside(a, window) {
             "leaves the window"

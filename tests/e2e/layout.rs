@@ -216,19 +216,7 @@ fn look(
     }
 }
 
-fn place_card(rig: &Rig) {
-    let card = idcard::sim::sample_cards().remove(0);
-    rig.reader().place_card(card);
-    rig.wait_for("the menu", |r| r.page() == Page::Menu);
-}
-
-fn take_card(rig: &Rig) {
-    rig.reader().remove_card();
-    let polled = rig.reader().commands_received();
-    rig.wait_for("the reader to see the card gone", |r| {
-        r.reader().commands_received() >= polled + 2
-    });
-}
+use crate::touch::{place_card, take_card};
 
 /// How the session is seen: as it starts, in elderly mode, or in high contrast.
 #[derive(Clone, Copy, PartialEq)]

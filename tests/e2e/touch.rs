@@ -91,13 +91,13 @@ fn misplaced_buttons(rig: &Rig, min: f32, page: &str) -> Vec<String> {
         .collect()
 }
 
-fn place_card(rig: &Rig) {
+pub(crate) fn place_card(rig: &Rig) {
     let card = idcard::sim::sample_cards().remove(0);
     rig.reader().place_card(card);
     rig.wait_for("the menu", |r| r.page() == Page::Menu);
 }
 
-fn take_card(rig: &Rig) {
+pub(crate) fn take_card(rig: &Rig) {
     rig.reader().remove_card();
     let polled = rig.reader().commands_received();
     rig.wait_for("the reader to see the card gone", |r| {

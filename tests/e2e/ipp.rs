@@ -9,6 +9,12 @@
 //! One at a time in this process: avahi-daemon keeps one pid file for the machine
 //! (`/run/avahi-daemon/pid`) and refuses to start while another is running, and both would
 //! answer on the mDNS port. [`IppRig`] holds a process-wide lock while it lives.
+//!
+//! That pid file outlives the test run when a daemon is killed hard (a run stopped midway):
+//! on the same machine later, another process may have that pid, and avahi-daemon would
+//! refuse with "Daemon already running on PID n". So avahi is stopped with SIGTERM (it removes
+//! its file), and a file naming a process that is not avahi-daemon is removed before a start.
+//! When an avahi-daemon really runs on the machine, ippeveprinter uses it on the system bus.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -47,6 +53,51 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// avahi-daemon's pid file, fixed at its build (`--no-chroot`).
+const AVAHI_PID_FILE: &str = "/run/avahi-daemon/pid";
+
+/// Whether an avahi-daemon runs on this machine; a pid file left by one that is gone (its pid
+/// free or now another program's) is removed.
+fn machine_avahi_running() -> bool {
+    let Ok(text) = std::fs::read_to_string(AVAHI_PID_FILE) else {
+        return false;
+    };
+    let running = text.trim().parse::<u32>().is_ok_and(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim() == "avahi-daemon")
+    });
+    if !running {
+        let _ = std::fs::remove_file(AVAHI_PID_FILE);
+    }
+    running
+}
+
+/// avahi-daemon started by the rig: stopped with SIGTERM so that it removes its pid file,
+/// killed if it has not ended within a few seconds.
+struct Avahi(Child);
+
+impl Drop for Avahi {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid])
+            .stderr(Stdio::null())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        if std::fs::read_to_string(AVAHI_PID_FILE).is_ok_and(|p| p.trim() == pid) {
+            let _ = std::fs::remove_file(AVAHI_PID_FILE);
+        }
+    }
+}
+
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
@@ -62,8 +113,9 @@ pub struct IppRig {
     _dir: tempfile::TempDir,
     // Dropped in reverse order of start: printer, avahi, bus; then the turn is given up.
     _printer: Kill,
-    _avahi: Kill,
-    _bus: Kill,
+    // None when the machine's own avahi-daemon (on the system bus) serves the printer.
+    _avahi: Option<Avahi>,
+    _bus: Option<Kill>,
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -73,12 +125,59 @@ impl IppRig {
         static TURN: Mutex<()> = Mutex::new(());
         let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
-        let bus_path = dir.path().join("bus");
-        let bus_conf = dir.path().join("bus.conf");
-        std::fs::write(
-            &bus_conf,
-            format!(
-                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+        let (bus, avahi, bus_addr) = if machine_avahi_running() {
+            (None, None, None)
+        } else {
+            let (bus, avahi, bus_addr) = private_avahi(dir.path());
+            (Some(bus), Some(avahi), Some(bus_addr))
+        };
+        let spool = dir.path().join("spool");
+        std::fs::create_dir(&spool).unwrap();
+        let port = free_port();
+        // `-n localhost`: it listens on IPv4 and IPv6 for that name (with 127.0.0.1 it finds
+        // no IPv6 address and gives up); `-k` keeps each job's file in the spool directory.
+        let printer_log = dir.path().join("ippeveprinter.log");
+        let mut command = Command::new(binary("ippeveprinter"));
+        command
+            .args(["-n", "localhost", "-p", &port.to_string(), "-k", "-d"])
+            .arg(&spool)
+            .args(["-f", "application/pdf", "-s", "60", "CitizenWindowA4"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&printer_log).unwrap());
+        if let Some(bus_addr) = &bus_addr {
+            command.env("DBUS_SYSTEM_BUS_ADDRESS", bus_addr);
+        }
+        let mut printer = Kill(command.spawn().unwrap());
+        wait_until("ippeveprinter to listen", || {
+            if let Ok(Some(status)) = printer.0.try_wait() {
+                panic!(
+                    "ippeveprinter exited ({status}): {}",
+                    std::fs::read_to_string(&printer_log).unwrap_or_default()
+                );
+            }
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        IppRig {
+            uri: format!("ipp://127.0.0.1:{port}/ipp/print"),
+            spool,
+            _dir: dir,
+            _printer: printer,
+            _avahi: avahi,
+            _bus: bus,
+            _turn: turn,
+        }
+    }
+}
+
+/// A private D-Bus "system" bus in `dir` and avahi-daemon on it, bound to loopback; gives
+/// the bus's address.
+fn private_avahi(dir: &Path) -> (Kill, Avahi, String) {
+    let bus_path = dir.join("bus");
+    let bus_conf = dir.join("bus.conf");
+    std::fs::write(
+        &bus_conf,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
@@ -92,81 +191,53 @@ impl IppRig {
     <allow receive_type="method_return"/><allow receive_type="error"/>
   </policy>
 </busconfig>"#,
-                bus_path.display()
-            ),
-        )
-        .unwrap();
-        let bus = Kill(
-            Command::new(binary("dbus-daemon"))
-                .arg(format!("--config-file={}", bus_conf.display()))
-                .arg("--nofork")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        wait_until("the private bus", || bus_path.exists());
-        let bus_addr = format!("unix:path={}", bus_path.display());
+            bus_path.display()
+        ),
+    )
+    .unwrap();
+    let bus = Kill(
+        Command::new(binary("dbus-daemon"))
+            .arg(format!("--config-file={}", bus_conf.display()))
+            .arg("--nofork")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until("the private bus", || bus_path.exists());
+    let bus_addr = format!("unix:path={}", bus_path.display());
 
-        let avahi_conf = dir.path().join("avahi.conf");
-        std::fs::write(
-            &avahi_conf,
-            "[server]\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=lo\n\
+    let avahi_conf = dir.join("avahi.conf");
+    std::fs::write(
+        &avahi_conf,
+        "[server]\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=lo\n\
              [publish]\npublish-addresses=no\npublish-hinfo=no\npublish-workstation=no\n\
              [wide-area]\nenable-wide-area=no\n",
-        )
-        .unwrap();
-        let avahi_log = dir.path().join("avahi.log");
-        let avahi = Kill(
-            Command::new(binary("avahi-daemon"))
-                .args(["--no-drop-root", "--no-chroot", "--no-rlimits", "-f"])
-                .arg(&avahi_conf)
-                .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_addr)
-                .stdout(Stdio::null())
-                // avahi-daemon logs to stderr when not daemonised.
-                .stderr(std::fs::File::create(&avahi_log).unwrap())
-                .spawn()
-                .unwrap(),
-        );
-        let mut avahi = avahi;
-        wait_until("avahi-daemon to start", || {
-            if let Ok(Some(status)) = avahi.0.try_wait() {
-                panic!(
-                    "avahi-daemon exited ({status}): {}",
-                    std::fs::read_to_string(&avahi_log).unwrap_or_default()
-                );
-            }
-            std::fs::read_to_string(&avahi_log).is_ok_and(|l| l.contains("Server startup complete"))
-        });
-
-        let spool = dir.path().join("spool");
-        std::fs::create_dir(&spool).unwrap();
-        let port = free_port();
-        // `-n localhost`: it listens on IPv4 and IPv6 for that name (with 127.0.0.1 it finds
-        // no IPv6 address and gives up); `-k` keeps each job's file in the spool directory.
-        let printer = Kill(
-            Command::new(binary("ippeveprinter"))
-                .args(["-n", "localhost", "-p", &port.to_string(), "-k", "-d"])
-                .arg(&spool)
-                .args(["-f", "application/pdf", "-s", "60", "CitizenWindowA4"])
-                .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_addr)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        wait_until("ippeveprinter to listen", || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        IppRig {
-            uri: format!("ipp://127.0.0.1:{port}/ipp/print"),
-            spool,
-            _dir: dir,
-            _printer: printer,
-            _avahi: avahi,
-            _bus: bus,
-            _turn: turn,
+    )
+    .unwrap();
+    let avahi_log = dir.join("avahi.log");
+    let avahi = Avahi(
+        Command::new(binary("avahi-daemon"))
+            .args(["--no-drop-root", "--no-chroot", "--no-rlimits", "-f"])
+            .arg(&avahi_conf)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_addr)
+            .stdout(Stdio::null())
+            // avahi-daemon logs to stderr when not daemonised.
+            .stderr(std::fs::File::create(&avahi_log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let mut avahi = avahi;
+    wait_until("avahi-daemon to start", || {
+        if let Ok(Some(status)) = avahi.0.try_wait() {
+            panic!(
+                "avahi-daemon exited ({status}): {}",
+                std::fs::read_to_string(&avahi_log).unwrap_or_default()
+            );
         }
-    }
+        std::fs::read_to_string(&avahi_log).is_ok_and(|l| l.contains("Server startup complete"))
+    });
+
+    (bus, avahi, bus_addr)
 }
 
 impl IppRig {

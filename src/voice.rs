@@ -453,8 +453,9 @@ pub fn start(config: &crate::config::VoiceConfig, data_dir: &Path) -> Option<Voi
     }
 }
 
-/// The prompt of what is on screen: an error's own prompt while it shows, the countdown
-/// while it runs, else the screen's (a service's on its pages).
+/// The prompt of what is on screen: the countdown while it runs, else the screen's: on a
+/// service's pages the step's or error's own ([`crate::app::Flow::prompt`]), or the
+/// service's.
 pub fn screen_prompt<F: crate::app::Flow, I>(
     screen: &crate::app::Screen<F, I>,
     notice: crate::app::Notice,
@@ -474,7 +475,9 @@ pub fn screen_prompt<F: crate::app::Flow, I>(
             CardPlace::Reader => "take-card",
             CardPlace::Glass => "take-card-glass",
         },
-        Screen::Service(_) => service.map_or("service", service_prompt),
+        Screen::Service(flow) => flow
+            .prompt()
+            .unwrap_or_else(|| service.map_or("service", service_prompt)),
     }
 }
 
@@ -493,8 +496,8 @@ pub fn notice_prompt(notice: crate::app::Notice) -> Option<PromptId> {
     })
 }
 
-/// What a service's pages say as it starts (its steps have no prompts of their own yet:
-/// the service's names the service and its first choice).
+/// What a service's pages say as it starts, and on a step without a prompt of its own: it
+/// names the service and its first choice.
 pub fn service_prompt(id: crate::services::ServiceId) -> PromptId {
     use crate::services::ServiceId;
     match id {
@@ -510,6 +513,20 @@ pub fn service_prompt(id: crate::services::ServiceId) -> PromptId {
         ServiceId::Apply => "service-apply",
     }
 }
+
+/// Prompts several services' steps share (their `PROMPTS` list those they say).
+pub const SHARED_PROMPTS: [PromptId; 10] = [
+    "wait-printing",
+    "wait-asking",
+    "wait-sending",
+    "take-printout",
+    "paper-out",
+    "toner-out",
+    "printer-fault",
+    "unreachable",
+    "needs-card",
+    "store-fault",
+];
 
 /// The shell's own prompts (the screens that are no service's).
 pub const SHELL_PROMPTS: [PromptId; 9] = [
@@ -568,7 +585,32 @@ mod tests {
                 .iter()
                 .map(|s| service_prompt(*s)),
         );
+        for s in crate::services::ServiceId::ALL {
+            ids.extend(s.prompts());
+        }
+        ids.sort_unstable();
+        ids.dedup();
         ids
+    }
+
+    #[test]
+    fn every_service_has_prompts_of_its_own_steps_and_the_table_no_unused_one() {
+        use crate::services::ServiceId;
+        for s in ServiceId::ALL {
+            assert!(
+                s.prompts().len() >= 2,
+                "{s:?} says nothing of its own beyond its first page"
+            );
+        }
+        let table: toml::Table =
+            toml::from_str(&std::fs::read_to_string(voice_dir().join("prompts.toml")).unwrap())
+                .unwrap();
+        let said = every_prompt();
+        let unused: Vec<&String> = table
+            .keys()
+            .filter(|k| !said.contains(&k.as_str()))
+            .collect();
+        assert!(unused.is_empty(), "prompts no screen says: {unused:?}");
     }
 
     #[test]

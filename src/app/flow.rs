@@ -97,6 +97,13 @@ pub trait Flow {
     fn problem(&self) -> Option<&'static str> {
         None
     }
+    /// What this step says aloud: an id of `assets/voice/prompts.toml`, one the service
+    /// lists in its `PROMPTS` (the voice test checks each has both languages' files). A new
+    /// step or error speaks its prompt once as it shows; the header's button replays it.
+    /// Default: none, the service's own prompt (it names the service and its first choice).
+    fn prompt(&self) -> Option<&'static str> {
+        None
+    }
     /// How idle time counts now.
     fn idle(&self) -> IdlePolicy {
         IdlePolicy::Normal

@@ -78,6 +78,23 @@ impl ServiceId {
             ServiceId::Apply => "AA",
         }
     }
+
+    /// Every prompt this service's steps and errors can say ([`Flow::prompt`]); each is in
+    /// `assets/voice/prompts.toml` in both languages (src/voice.rs's test).
+    pub fn prompts(self) -> &'static [&'static str] {
+        match self {
+            ServiceId::QueueTicket => queue_ticket::PROMPTS,
+            ServiceId::CaseProgress => case_progress::PROMPTS,
+            ServiceId::IdCopy => id_copy::PROMPTS,
+            ServiceId::Appointment => appointment::PROMPTS,
+            ServiceId::Certificate => certificate::PROMPTS,
+            ServiceId::PersonalDocuments => personal_documents::PROMPTS,
+            ServiceId::MedicalInsurance => medical_insurance::PROMPTS,
+            ServiceId::TrafficFine => traffic_fine::PROMPTS,
+            ServiceId::SampleForms => sample_forms::PROMPTS,
+            ServiceId::Apply => apply::PROMPTS,
+        }
+    }
 }
 
 /// A device a service needs: the health model's own id (`crate::devices::health`).
@@ -232,6 +249,21 @@ impl Flow for ActiveFlow {
             ActiveFlow::TrafficFine(f) => f.problem(),
             ActiveFlow::SampleForms(f) => f.problem(),
             ActiveFlow::Apply(f) => f.problem(),
+        }
+    }
+
+    fn prompt(&self) -> Option<&'static str> {
+        match self {
+            ActiveFlow::QueueTicket(f) => f.prompt(),
+            ActiveFlow::CaseProgress(f) => f.prompt(),
+            ActiveFlow::IdCopy(f) => f.prompt(),
+            ActiveFlow::Appointment(f) => f.prompt(),
+            ActiveFlow::Certificate(f) => f.prompt(),
+            ActiveFlow::PersonalDocuments(f) => f.prompt(),
+            ActiveFlow::MedicalInsurance(f) => f.prompt(),
+            ActiveFlow::TrafficFine(f) => f.prompt(),
+            ActiveFlow::SampleForms(f) => f.prompt(),
+            ActiveFlow::Apply(f) => f.prompt(),
         }
     }
 

@@ -267,6 +267,11 @@ impl Rig {
         slint::run_event_loop().unwrap();
         // Lets Slint instantiate the page the new state shows.
         i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+        // Every step any test reaches says a prompt its service lists (the voice test
+        // checks each listed one has both languages' files).
+        if let Some(unlisted) = self.kiosk.ui().with_controller(|c| c.unlisted_prompt()) {
+            panic!("{unlisted}");
+        }
     }
 
     /// Pumps events until `cond` holds; panics after [`PATIENCE`] with `what`.
@@ -511,6 +516,14 @@ impl View<'_> {
             Screen::Rating(_) => Page::Rating,
             Screen::TakeCard(_) => Page::TakeCard,
         }
+    }
+    /// A prompt the step on screen says that its service does not list in its `PROMPTS`.
+    pub fn unlisted_prompt(&self) -> Option<String> {
+        use kiosk::app::Flow;
+        let flow = self.0.flow()?;
+        let prompt = flow.prompt()?;
+        (!flow.id().prompts().contains(&prompt))
+            .then(|| format!("{:?} says {prompt:?}, not in its PROMPTS", flow.id()))
     }
     /// The identifying page's step, when it is on screen.
     pub fn identify_step(&self) -> Option<&kiosk::app::identify::IdentifyStep> {

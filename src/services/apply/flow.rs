@@ -989,6 +989,119 @@ impl Flow for ApplyFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        // What the scanner's page says when a scan gave nothing (a card side or a page).
+        fn scan(p: &ScanProblem) -> &'static str {
+            match p {
+                ScanProblem::NoCard => "apply-scan-nothing",
+                ScanProblem::NotACard => "apply-scan-not-a-card",
+                ScanProblem::CoverOpen => "apply-scan-cover-open",
+                ScanProblem::ScannerFault => "apply-scanner-fault",
+            }
+        }
+        // A refused key or "next" of the typed address.
+        fn address(p: &AddressProblem) -> &'static str {
+            match p {
+                AddressProblem::NoStreet(_) => "apply-address-no-street",
+                AddressProblem::KeysFull => "apply-address-keys-full",
+                AddressProblem::EmptyNumber => "apply-address-empty-number",
+                AddressProblem::NumberTooLong => "apply-address-number-too-long",
+                AddressProblem::NotAMobile => "apply-not-a-mobile",
+            }
+        }
+        Some(match &self.step {
+            // The service's own prompt names the first choice (the matters come at once).
+            Step::Loading | Step::Matters { .. } => return None,
+            Step::NotEligible { .. } => "apply-not-eligible",
+            Step::Instructions(_) => "apply-instructions",
+            Step::Card { draft, side } => {
+                let state = match side {
+                    Side::Front => &draft.front,
+                    Side::Back => &draft.back,
+                };
+                match state {
+                    SideState::Waiting => match side {
+                        Side::Front => "apply-card-front",
+                        Side::Back => "apply-card-back",
+                    },
+                    SideState::Scanning => "apply-scanning",
+                    SideState::Done(_) => "apply-card-scanned",
+                    SideState::Failed(p) => scan(p),
+                }
+            }
+            Step::Form(_) => "apply-form",
+            Step::Field {
+                problem: Some(p), ..
+            } => match p {
+                FieldProblem::NotAMobile => "apply-not-a-mobile",
+                FieldProblem::NothingChosen => "apply-field-nothing-chosen",
+                FieldProblem::TooLong => "apply-field-too-long",
+            },
+            Step::Field {
+                draft,
+                index,
+                problem: None,
+                ..
+            } => match draft.matter.fields.get(*index).map(|f| &f.kind) {
+                Some(FieldKind::Mobile) => "apply-field-mobile",
+                Some(FieldKind::Choice { .. }) => "apply-field-choice",
+                Some(FieldKind::Text { .. }) | None => "apply-field-text",
+            },
+            Step::Material {
+                scanning: Some(_), ..
+            } => "apply-scanning",
+            Step::Material {
+                problem: Some(p), ..
+            } => scan(p),
+            Step::Material {
+                draft,
+                index,
+                scanning: None,
+                problem: None,
+            } => match draft.materials.get(*index) {
+                Some(m) if m.at_window => "apply-material-at-window",
+                Some(m) if !m.pages.is_empty() => "apply-material-scanned",
+                _ => "apply-material",
+            },
+            Step::Delivery { problem: None, .. } => "apply-delivery",
+            Step::Delivery {
+                problem: Some(DeliveryProblem::NoGazetteer),
+                ..
+            } => "apply-no-gazetteer",
+            Step::GazetteerLoading(_) => "apply-gazetteer-loading",
+            Step::Address { at, .. } => match at {
+                AddressStep::Street {
+                    problem: Some(p), ..
+                }
+                | AddressStep::Number {
+                    problem: Some(p), ..
+                }
+                | AddressStep::Mobile {
+                    problem: Some(p), ..
+                } => address(p),
+                AddressStep::District => "apply-address-district",
+                AddressStep::Street { problem: None, .. } => "apply-address-street",
+                AddressStep::Number { problem: None, .. } => "apply-address-number",
+                AddressStep::Mobile { problem: None, .. } => "apply-address-mobile",
+                AddressStep::Check { .. } => "apply-address-check",
+            },
+            Step::Check(_) => "apply-check",
+            Step::Submitting => "wait-sending",
+            Step::Done { receipt, .. } => match (&receipt.case_number, receipt.printed) {
+                (Some(_), true) => "apply-done",
+                (Some(_), false) => "apply-done-no-receipt",
+                (None, true) => "apply-done-sms",
+                (None, false) => "apply-done-sms-no-receipt",
+            },
+            Step::Problem(p) => match p {
+                Problem::NoMatters => "apply-no-matters",
+                Problem::NoCard => "apply-no-card",
+                Problem::NotSaved => "apply-not-saved",
+                Problem::Refused(_) => "apply-refused",
+            },
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         // The matter, what to bring, the card, the form, the materials, delivery, the
         // check, the receipt.

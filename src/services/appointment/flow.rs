@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    AppointmentPort, BookFailure, BookOrder, CheckInRefused, DayView, Event, MatterView, Order,
-    Problem, SlipView, TicketOut, UpcomingView,
+    AppointmentPort, BookFailure, BookOrder, CheckInRefusal, CheckInRefused, DayView, Event,
+    MatterView, Order, Problem, SlipView, TicketOut, UpcomingView,
 };
 use crate::app::citizen::is_mobile_number;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply, ScannedCode};
@@ -406,6 +406,105 @@ impl Flow for AppointmentFlow {
             Step::CheckInRefused(r) => Some(r.refusal.name()),
             _ => None,
         }
+    }
+
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice (the matters load first).
+            Step::LoadingMatters | Step::ChooseMatter => return None,
+            Step::LoadingSlots { .. } => "wait-asking",
+            Step::ChooseDay { .. } => "appointment-day",
+            Step::ChooseSlot { .. } => "appointment-slot",
+            Step::Phone { invalid: false, .. } => "appointment-phone",
+            Step::Phone { invalid: true, .. } => "appointment-phone-invalid",
+            Step::Booking { .. } => "appointment-booking",
+            Step::ConfirmCancel { .. } => "appointment-confirm-cancel",
+            Step::Cancelling => "wait-sending",
+            Step::Cancelled {
+                confirmed: true, ..
+            } => "appointment-cancelled",
+            Step::Cancelled {
+                confirmed: false, ..
+            } => "appointment-cancel-queued",
+            Step::Done {
+                slip: SlipView {
+                    confirmed: true, ..
+                },
+                ..
+            } => "appointment-booked",
+            Step::Done {
+                slip: SlipView {
+                    confirmed: false, ..
+                },
+                ..
+            } => "appointment-pending",
+            // The slip's printer problems come with the booking standing (it is on screen).
+            Step::Problem(f) => match f.problem {
+                Problem::NoMatters => "appointment-no-matters",
+                Problem::Unreachable => "unreachable",
+                Problem::NoDays => "appointment-no-days",
+                Problem::SlotTaken => "appointment-slot-taken",
+                Problem::AlreadyBooked => "appointment-already-booked",
+                Problem::PaperOut => "appointment-paper-out",
+                Problem::PrinterFault => "appointment-printer-fault",
+                Problem::Store => "store-fault",
+                Problem::NoNumbers => "appointment-no-numbers",
+            },
+            Step::CheckingIn => "appointment-checking-in",
+            Step::CheckedIn {
+                ticket:
+                    TicketOut {
+                        print_problem: None,
+                        ..
+                    },
+                ..
+            } => "appointment-checked-in",
+            Step::CheckedIn {
+                ticket:
+                    TicketOut {
+                        print_problem: Some(_),
+                        ..
+                    },
+                ..
+            } => "appointment-checked-in-unprinted",
+            Step::CheckInRefused(r) => match r.refusal {
+                CheckInRefusal::TooEarly(_) => "appointment-too-early",
+                CheckInRefusal::TooLate(_) => "appointment-too-late",
+                CheckInRefusal::Cancelled => "appointment-check-in-cancelled",
+                CheckInRefusal::NotToday => "appointment-not-today",
+                CheckInRefusal::Unknown => "appointment-check-in-unknown",
+                CheckInRefusal::Unreachable => "appointment-check-in-unreachable",
+            },
+            Step::IssuingTicket => "wait-printing",
+            Step::TicketIssued {
+                ticket:
+                    Ok(TicketOut {
+                        print_problem: None,
+                        ..
+                    }),
+                ..
+            } => "appointment-ticket-issued",
+            Step::TicketIssued {
+                ticket:
+                    Ok(TicketOut {
+                        print_problem: Some(_),
+                        ..
+                    }),
+                ..
+            } => "appointment-ticket-unprinted",
+            // The page sends the citizen to the desk or another kiosk for a ticket.
+            Step::TicketIssued { ticket: Err(p), .. } => match p {
+                Problem::NoNumbers => "appointment-no-numbers",
+                Problem::NoMatters
+                | Problem::Unreachable
+                | Problem::NoDays
+                | Problem::SlotTaken
+                | Problem::AlreadyBooked
+                | Problem::PaperOut
+                | Problem::PrinterFault
+                | Problem::Store => "appointment-ticket-fault",
+            },
+        })
     }
 
     fn progress(&self) -> Option<Progress> {

@@ -517,6 +517,45 @@ impl Service {
     }
 }
 
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "wait-asking",
+    "appointment-day",
+    "appointment-slot",
+    "appointment-phone",
+    "appointment-phone-invalid",
+    "appointment-booking",
+    "appointment-confirm-cancel",
+    "wait-sending",
+    "appointment-cancelled",
+    "appointment-cancel-queued",
+    "appointment-booked",
+    "appointment-pending",
+    "appointment-no-matters",
+    "unreachable",
+    "appointment-no-days",
+    "appointment-slot-taken",
+    "appointment-already-booked",
+    "appointment-paper-out",
+    "appointment-printer-fault",
+    "store-fault",
+    "appointment-no-numbers",
+    "appointment-checking-in",
+    "appointment-checked-in",
+    "appointment-checked-in-unprinted",
+    "appointment-too-early",
+    "appointment-too-late",
+    "appointment-check-in-cancelled",
+    "appointment-not-today",
+    "appointment-check-in-unknown",
+    "appointment-check-in-unreachable",
+    "wait-printing",
+    "appointment-ticket-issued",
+    "appointment-ticket-unprinted",
+    "appointment-ticket-fault",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

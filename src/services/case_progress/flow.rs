@@ -126,6 +126,25 @@ impl Flow for CaseProgressFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice.
+            Step::Start => return None,
+            Step::Entry(_) => "case-progress-entry",
+            Step::Asking => "wait-asking",
+            Step::Answered(Ok(_)) => "case-progress-found",
+            Step::Answered(Err(p)) => match p {
+                CaseProblem::NotFound => "case-progress-not-found",
+                CaseProblem::NoneForHolder => "case-progress-none-for-holder",
+                CaseProblem::Unreachable => "unreachable",
+                CaseProblem::ForgedCode => "case-progress-forged-code",
+                CaseProblem::ForeignCode => "case-progress-foreign-code",
+                CaseProblem::QueueTicketCode => "case-progress-queue-ticket-code",
+                CaseProblem::UnreadableCode => "case-progress-unreadable-code",
+            },
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         // How to find the case, the number (skipped with a card or a receipt), the answer.
         Some(match self.step {

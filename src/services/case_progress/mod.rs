@@ -233,6 +233,21 @@ impl CaseEntry {
     }
 }
 
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "case-progress-entry",
+    "wait-asking",
+    "case-progress-found",
+    "case-progress-not-found",
+    "case-progress-none-for-holder",
+    "unreachable",
+    "case-progress-forged-code",
+    "case-progress-foreign-code",
+    "case-progress-queue-ticket-code",
+    "case-progress-unreadable-code",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

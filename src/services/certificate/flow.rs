@@ -192,6 +192,46 @@ impl Flow for CertificateFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice (the kinds load first).
+            Step::LoadingKinds | Step::ChooseKind => return None,
+            Step::Preparing { .. } => "certificate-preparing",
+            Step::Preview { .. } => "certificate-preview",
+            Step::Printing { .. } => "wait-printing",
+            Step::Done {
+                printed: PrintedView { slip: true, .. },
+                ..
+            } => "certificate-done",
+            Step::Done {
+                printed: PrintedView { slip: false, .. },
+                ..
+            } => "certificate-done-no-slip",
+            // A certificate kept for a reprint (its case number on the page) is printed at
+            // the service desk; one not kept (the printer failed before it was issued, or it
+            // could not be kept) is not.
+            Step::Problem {
+                problem,
+                case_number,
+                ..
+            } => {
+                let kept = case_number.is_some();
+                match problem {
+                    Problem::NoKinds => "certificate-no-kinds",
+                    Problem::NoRecord => "certificate-no-record",
+                    Problem::Unreachable => "unreachable",
+                    Problem::PaperOut if kept => "certificate-paper-out",
+                    Problem::PaperOut => "paper-out",
+                    Problem::TonerOut if kept => "certificate-toner-out",
+                    Problem::TonerOut => "toner-out",
+                    Problem::A4Fault if kept => "certificate-printer-fault",
+                    Problem::A4Fault => "printer-fault",
+                    Problem::Document => "certificate-document",
+                }
+            }
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::LoadingKinds | Step::ChooseKind => Progress::new(1, 3),

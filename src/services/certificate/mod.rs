@@ -212,3 +212,23 @@ impl Service {
         CertificateFlow::new(self.port.clone(), cx)
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "certificate-preparing",
+    "certificate-preview",
+    "wait-printing",
+    "certificate-done",
+    "certificate-done-no-slip",
+    "certificate-no-kinds",
+    "certificate-no-record",
+    "unreachable",
+    "certificate-paper-out",
+    "paper-out",
+    "certificate-toner-out",
+    "toner-out",
+    "certificate-printer-fault",
+    "printer-fault",
+    "certificate-document",
+];

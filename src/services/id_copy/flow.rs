@@ -190,6 +190,41 @@ impl Flow for IdCopyFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice.
+            Step::Purpose => return None,
+            Step::Scan {
+                side, front, back, ..
+            } => {
+                let state = match side {
+                    CardSide::Front => front,
+                    CardSide::Back => back,
+                };
+                match (side, state) {
+                    (CardSide::Front, SideState::Waiting) => "id-copy-scan-front",
+                    (CardSide::Back, SideState::Waiting) => "id-copy-scan-back",
+                    (_, SideState::Scanning) => "id-copy-scanning",
+                    (_, SideState::Done(_)) => "id-copy-scanned",
+                    (_, SideState::Failed(p)) => match p {
+                        ScanProblem::NoCard => "id-copy-no-card",
+                        ScanProblem::NotACard => "id-copy-not-a-card",
+                        ScanProblem::CoverOpen => "id-copy-cover-open",
+                        ScanProblem::ScannerFault => "id-copy-scanner-fault",
+                    },
+                }
+            }
+            Step::Preview { .. } => "id-copy-preview",
+            Step::Done(PrintState::Printing) => "wait-printing",
+            Step::Done(PrintState::Printed(_)) => "id-copy-printed",
+            Step::Done(PrintState::Failed(p)) => match p {
+                CopyPrintProblem::PaperOut => "paper-out",
+                CopyPrintProblem::PrinterFault => "printer-fault",
+                CopyPrintProblem::NoPrinter => "id-copy-no-printer",
+            },
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match &self.step {
             Step::Purpose => Progress::new(1, 5),

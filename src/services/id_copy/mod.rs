@@ -125,3 +125,22 @@ impl Service {
         IdCopyFlow::new(self.port.clone())
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "id-copy-scan-front",
+    "id-copy-scan-back",
+    "id-copy-scanning",
+    "id-copy-scanned",
+    "id-copy-no-card",
+    "id-copy-not-a-card",
+    "id-copy-cover-open",
+    "id-copy-scanner-fault",
+    "id-copy-preview",
+    "wait-printing",
+    "id-copy-printed",
+    "paper-out",
+    "printer-fault",
+    "id-copy-no-printer",
+];

@@ -4,7 +4,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Event, Holder, MedicalPort, Order, PrintState, Problem, Statement};
+use super::{Event, Holder, MedicalPort, Order, PrintProblem, PrintState, Problem, Statement};
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// The three parts of the account.
@@ -144,6 +144,35 @@ impl Flow for MedicalInsuranceFlow {
             }),
             _ => None,
         }
+    }
+
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt: the account comes at once. A printer found not ready
+            // before any print is said on the button only.
+            Step::Asking => return None,
+            Step::Showing {
+                failed: true,
+                print: PrintState::Unavailable(p),
+                ..
+            } => match p {
+                PrintProblem::PaperOut => "paper-out",
+                PrintProblem::TonerOut => "toner-out",
+                PrintProblem::Jam
+                | PrintProblem::CoverOpen
+                | PrintProblem::Offline
+                | PrintProblem::Fault => "printer-fault",
+                PrintProblem::NoPrinter => "medical-insurance-no-printer",
+            },
+            Step::Showing { .. } => return None,
+            Step::Printing { .. } => "wait-printing",
+            Step::Printed { .. } => "take-printout",
+            Step::Problem(p) => match p {
+                Problem::NoRecord => "medical-insurance-no-record",
+                Problem::Unreachable => "unreachable",
+                Problem::NoCard => "needs-card",
+            },
+        })
     }
 
     fn progress(&self) -> Option<Progress> {

@@ -137,3 +137,17 @@ impl Service {
         MedicalInsuranceFlow::new(self.port.clone(), cx)
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "paper-out",
+    "toner-out",
+    "printer-fault",
+    "medical-insurance-no-printer",
+    "wait-printing",
+    "take-printout",
+    "medical-insurance-no-record",
+    "unreachable",
+    "needs-card",
+];

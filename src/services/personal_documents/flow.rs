@@ -5,7 +5,9 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::{DocumentItem, DocumentsPort, Event, Order, PagePreview, Problem, PURPOSES};
+use super::{
+    DocumentItem, DocumentsPort, Event, Order, PagePreview, PrintProblem, Problem, PURPOSES,
+};
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
 
 /// Where the citizen is.
@@ -197,6 +199,33 @@ impl Flow for PersonalDocumentsFlow {
             }),
             _ => None,
         }
+    }
+
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice (the list comes at once).
+            Step::Loading | Step::List => return None,
+            Step::Empty => "personal-documents-empty",
+            Step::Preview {
+                need_purpose: false,
+                ..
+            } => "personal-documents-purpose",
+            Step::Preview {
+                need_purpose: true, ..
+            } => "personal-documents-purpose-missing",
+            Step::Printing => "wait-printing",
+            Step::Done { .. } => "take-printout",
+            Step::Problem(p) => match p {
+                Problem::NoCard => "personal-documents-no-card",
+                Problem::Unreachable => "unreachable",
+                Problem::NotFound => "personal-documents-not-found",
+                Problem::Layout => "personal-documents-layout",
+                Problem::Print(PrintProblem::PaperOut) => "paper-out",
+                Problem::Print(PrintProblem::TonerOut) => "toner-out",
+                Problem::Print(PrintProblem::PrinterFault) => "printer-fault",
+                Problem::Print(PrintProblem::NoPrinter) => "personal-documents-no-printer",
+            },
+        })
     }
 
     fn progress(&self) -> Option<Progress> {

@@ -204,3 +204,21 @@ impl Service {
         PersonalDocumentsFlow::new(self.port.clone(), cx)
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "personal-documents-empty",
+    "personal-documents-purpose",
+    "personal-documents-purpose-missing",
+    "wait-printing",
+    "take-printout",
+    "personal-documents-no-card",
+    "unreachable",
+    "personal-documents-not-found",
+    "personal-documents-layout",
+    "paper-out",
+    "toner-out",
+    "printer-fault",
+    "personal-documents-no-printer",
+];

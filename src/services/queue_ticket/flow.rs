@@ -161,6 +161,23 @@ impl Flow for QueueTicketFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice.
+            Step::ChooseArea => return None,
+            Step::Phone { invalid: false, .. } => "queue-ticket-phone",
+            Step::Phone { invalid: true, .. } => "queue-ticket-phone-invalid",
+            Step::Printing { .. } => "wait-printing",
+            Step::Done { .. } => "queue-ticket-done",
+            Step::Problem(f) => match f.problem {
+                TicketProblem::NoNumbers => "queue-ticket-no-numbers",
+                TicketProblem::PaperOut => "queue-ticket-paper-out",
+                TicketProblem::PrinterFault => "queue-ticket-printer-fault",
+                TicketProblem::Store => "store-fault",
+            },
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {
             Step::ChooseArea => Progress::new(1, 3),

@@ -164,3 +164,16 @@ impl Service {
         QueueTicketFlow::new(self.port.clone())
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "queue-ticket-phone",
+    "queue-ticket-phone-invalid",
+    "wait-printing",
+    "queue-ticket-done",
+    "queue-ticket-no-numbers",
+    "queue-ticket-paper-out",
+    "queue-ticket-printer-fault",
+    "store-fault",
+];

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::app::citizen::CardDetails;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
+use crate::devices::a4_printer::A4Problem;
 use crate::documents::form::FormFill;
 
 /// Most keys the search line takes (the longest name has 12 characters).
@@ -468,6 +469,44 @@ pub fn field_key(c: CardField) -> &'static str {
 
 impl Flow for SampleFormsFlow {
     type Event = Event;
+
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice (the library comes at once).
+            Step::Loading => return None,
+            Step::Browse(b) => match b.notice {
+                Some(KeyProblem::TooLong) => "sample-forms-keys-full",
+                Some(KeyProblem::NoMatch(_)) => "sample-forms-no-match",
+                None if b.results.is_empty() => "sample-forms-none",
+                None => return None,
+            },
+            // A print that did not come out first, then a page that cannot show; a printer
+            // found not ready before any print is said on the page only.
+            Step::Viewing(v) => match (&v.failed, &v.image) {
+                (Some(f), _) => match f {
+                    PrintProblem::Printer(p) => match p {
+                        A4Problem::PaperOut => "paper-out",
+                        A4Problem::TonerOut => "toner-out",
+                        A4Problem::Jam
+                        | A4Problem::CoverOpen
+                        | A4Problem::Offline
+                        | A4Problem::JobFailed => "printer-fault",
+                        A4Problem::NoPrinter => "sample-forms-no-printer",
+                    },
+                    PrintProblem::PagesMissing => "sample-forms-pages-missing",
+                    PrintProblem::Layout => "sample-forms-layout",
+                },
+                (None, PageState::Missing(p)) => match p {
+                    PageProblem::NotCached => "sample-forms-page-not-cached",
+                    PageProblem::Broken => "sample-forms-page-broken",
+                },
+                (None, PageState::Loading | PageState::Shown(_)) => "sample-forms-viewing",
+            },
+            Step::Printing(_) => "wait-printing",
+            Step::Printed { .. } => "sample-forms-printed",
+            Step::NoLibrary => "sample-forms-no-library",
+        })
+    }
 
     fn progress(&self) -> Option<Progress> {
         Some(match self.step {

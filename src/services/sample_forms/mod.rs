@@ -196,3 +196,23 @@ impl Service {
         SampleFormsFlow::new(self.port.clone(), &self.phone_base, cx)
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "sample-forms-keys-full",
+    "sample-forms-no-match",
+    "sample-forms-none",
+    "paper-out",
+    "toner-out",
+    "printer-fault",
+    "sample-forms-no-printer",
+    "sample-forms-pages-missing",
+    "sample-forms-layout",
+    "sample-forms-page-not-cached",
+    "sample-forms-page-broken",
+    "sample-forms-viewing",
+    "wait-printing",
+    "sample-forms-printed",
+    "sample-forms-no-library",
+];

@@ -319,6 +319,74 @@ impl Flow for TrafficFineFlow {
         }
     }
 
+    fn prompt(&self) -> Option<&'static str> {
+        Some(match &self.step {
+            // The service's own prompt names the first choice.
+            Step::Choose => return None,
+            Step::Typing {
+                entry: Entry::Decision,
+                error: None,
+                ..
+            } => "traffic-fine-decision",
+            Step::Typing {
+                entry: Entry::Plate,
+                error: None,
+                ..
+            } => "traffic-fine-plate",
+            Step::Typing { error: Some(e), .. } => match e {
+                InputError::DecisionLength => "traffic-fine-decision-invalid",
+                InputError::Plate(p) => match p {
+                    PlateError::Province => "traffic-fine-plate-province",
+                    PlateError::Office => "traffic-fine-plate-office",
+                    PlateError::Character => "traffic-fine-plate-character",
+                    PlateError::Length => "traffic-fine-plate-length",
+                    PlateError::NewEnergyMark => "traffic-fine-plate-new-energy",
+                },
+            },
+            Step::Searching => "wait-asking",
+            Step::List {
+                notice: Some(n), ..
+            } => match n {
+                ListNotice::Ended(e) => match e {
+                    Ended::Failed => "traffic-fine-pay-failed",
+                    Ended::Expired => "traffic-fine-pay-expired",
+                    Ended::Cancelled => "traffic-fine-pay-cancelled",
+                    Ended::Unknown => "traffic-fine-pay-unknown",
+                },
+                ListNotice::Refused(p) => match p {
+                    Problem::AlreadyPaid => "traffic-fine-already-paid",
+                    Problem::AmountChanged => "traffic-fine-amount-changed",
+                    // The page says it as it says an unknown end.
+                    Problem::Unreachable | Problem::NoCard => "traffic-fine-pay-unknown",
+                },
+            },
+            Step::List {
+                fines,
+                notice: None,
+            } => {
+                if fines.is_empty() {
+                    "traffic-fine-none-found"
+                } else if fines.iter().all(|f| f.paid.is_some()) {
+                    "traffic-fine-all-paid"
+                } else {
+                    "traffic-fine-list"
+                }
+            }
+            Step::Ordering { .. } => "traffic-fine-ordering",
+            Step::Paying { .. } => "traffic-fine-scan",
+            Step::Cancelling { .. } => "traffic-fine-cancelling",
+            Step::Paid { printed: true, .. } => "traffic-fine-paid",
+            Step::Paid { printed: false, .. } => "traffic-fine-paid-no-receipt",
+            Step::Problem(p) => match p {
+                Problem::NoCard => "needs-card",
+                // The page says "cannot be reached, nothing was paid" for all of these.
+                Problem::Unreachable | Problem::AlreadyPaid | Problem::AmountChanged => {
+                    "traffic-fine-unreachable"
+                }
+            },
+        })
+    }
+
     fn progress(&self) -> Option<Progress> {
         // How to look up, the plate (skipped with the card), the fines, paying, paid.
         Some(match self.step {

@@ -192,3 +192,33 @@ impl Service {
         TrafficFineFlow::new(self.port.clone(), cx)
     }
 }
+
+/// Every prompt this service's steps and errors say (`Flow::prompt`; ids of
+/// assets/voice/prompts.toml).
+pub const PROMPTS: &[&str] = &[
+    "traffic-fine-decision",
+    "traffic-fine-plate",
+    "traffic-fine-decision-invalid",
+    "traffic-fine-plate-province",
+    "traffic-fine-plate-office",
+    "traffic-fine-plate-character",
+    "traffic-fine-plate-length",
+    "traffic-fine-plate-new-energy",
+    "wait-asking",
+    "traffic-fine-pay-failed",
+    "traffic-fine-pay-expired",
+    "traffic-fine-pay-cancelled",
+    "traffic-fine-pay-unknown",
+    "traffic-fine-already-paid",
+    "traffic-fine-amount-changed",
+    "traffic-fine-none-found",
+    "traffic-fine-all-paid",
+    "traffic-fine-list",
+    "traffic-fine-ordering",
+    "traffic-fine-scan",
+    "traffic-fine-cancelling",
+    "traffic-fine-paid",
+    "traffic-fine-paid-no-receipt",
+    "needs-card",
+    "traffic-fine-unreachable",
+];

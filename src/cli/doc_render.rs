@@ -3,13 +3,24 @@
 
 use crate::assets::RECEIPT_FONT;
 use crate::documents::certificate::{self, CertificateKind};
-use crate::documents::{form, id_copy, queue_ticket, samples};
+use crate::documents::{
+    apply_receipt, appointment_slip, certificate_slip, fine_receipt, form, id_copy, queue_ticket,
+    samples,
+};
 
 /// The documents `kiosk doc render` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DocKind {
     /// Queue ticket (receipt, PNG).
     QueueTicket,
+    /// Appointment slip (receipt, PNG).
+    AppointmentSlip,
+    /// An application's acceptance receipt (receipt, PNG).
+    AcceptanceReceipt,
+    /// The slip printed with a certificate (receipt, PNG).
+    CertificateSlip,
+    /// A paid traffic fine's receipt (receipt, PNG).
+    FineReceipt,
     /// Social-insurance contribution proof (A4 PDF).
     SocialInsuranceProof,
     /// No-housing-property proof (A4 PDF).
@@ -26,7 +37,11 @@ impl DocKind {
     /// `png` for receipts, `pdf` for A4.
     pub fn extension(self) -> &'static str {
         match self {
-            DocKind::QueueTicket => "png",
+            DocKind::QueueTicket
+            | DocKind::AppointmentSlip
+            | DocKind::AcceptanceReceipt
+            | DocKind::CertificateSlip
+            | DocKind::FineReceipt => "png",
             _ => "pdf",
         }
     }
@@ -37,6 +52,16 @@ impl DocKind {
 pub fn render_sample(kind: DocKind) -> anyhow::Result<Vec<u8>> {
     Ok(match kind {
         DocKind::QueueTicket => receipt_png(&queue_ticket::render(&samples::ticket()))?,
+        DocKind::AppointmentSlip => {
+            receipt_png(&appointment_slip::render(&samples::appointment_slip(true)))?
+        }
+        DocKind::AcceptanceReceipt => receipt_png(&apply_receipt::render(
+            &samples::acceptance_receipt(Some("LR-20261201-000101")),
+        ))?,
+        DocKind::CertificateSlip => {
+            receipt_png(&certificate_slip::render(&samples::certificate_slip()))?
+        }
+        DocKind::FineReceipt => receipt_png(&fine_receipt::render(&samples::fine_receipt()))?,
         DocKind::SocialInsuranceProof => certificate::render(
             &samples::certificate(CertificateKind::SocialInsuranceContribution),
             RECEIPT_FONT,

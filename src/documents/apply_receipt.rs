@@ -13,11 +13,26 @@ pub const OFFLINE_ZH: &str = "已提交，受理编号将以短信通知";
 /// The same in English.
 pub const OFFLINE_EN: &str = "Submitted; the case number follows by SMS";
 
+/// One material of the application as the receipt lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMaterial {
+    /// Its name, Chinese.
+    pub name_zh: String,
+    /// Its name, English.
+    pub name_en: String,
+    /// Pages scanned.
+    pub pages: usize,
+    /// Brought to the window instead.
+    pub at_window: bool,
+}
+
 /// Everything printed. Personal data arrives already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptanceReceipt {
-    /// Hall name (Chinese).
+    /// Hall name, Chinese.
     pub hall_name: String,
+    /// Hall name, English (empty when the catalog does not say).
+    pub hall_name_en: String,
     /// The matter, Chinese.
     pub matter_zh: String,
     /// The matter, English.
@@ -30,22 +45,26 @@ pub struct AcceptanceReceipt {
     pub submitted_on: NaiveDate,
     /// ID number, first 6 and last 4 shown.
     pub masked_id: String,
-    /// Each material: name (Chinese), pages scanned, brought to the window instead.
-    pub materials: Vec<(String, usize, bool)>,
+    /// Each material of the matter.
+    pub materials: Vec<ReceivedMaterial>,
     /// How the result reaches the citizen.
     pub delivery: Delivery,
     /// By post: the address, masked to its district (`app::masking::address`).
     pub post_to: Option<String>,
 }
 
-/// Lays the receipt out.
+/// Lays the receipt out, every line in Chinese and in English.
 pub fn render(r: &AcceptanceReceipt) -> Vec<u8> {
     let mut b = EscPosBuilder::new()
         .init()
         .align(Align::Center)
         .bold(true)
         .line(&r.hall_name)
-        .bold(false)
+        .bold(false);
+    if !r.hall_name_en.is_empty() {
+        b = b.line(&r.hall_name_en);
+    }
+    let mut b = b
         .size(2, 2)
         .line("受理回执")
         .size(1, 1)
@@ -76,13 +95,27 @@ pub fn render(r: &AcceptanceReceipt) -> Vec<u8> {
         .line(&format!("身份证号 ID: {}", r.masked_id))
         .line("已收材料 Materials:")
         .line("  身份证正反面扫描件 ID card, both sides");
-    for (name, pages, at_window) in &r.materials {
-        b = if *at_window {
-            b.line(&format!("  {name}：窗口补交 at the window"))
-        } else if *pages == 0 {
-            b.line(&format!("  {name}：未提交 none"))
+    for m in &r.materials {
+        let (name, pages) = (&m.name_zh, m.pages);
+        b = if m.at_window {
+            b.line(&format!("  {name}：窗口补交"))
+        } else if pages == 0 {
+            b.line(&format!("  {name}：未提交"))
         } else {
-            b.line(&format!("  {name}：扫描 {pages} 页 pages"))
+            b.line(&format!("  {name}：扫描 {pages} 页"))
+        };
+        let en = if m.name_en.is_empty() {
+            "Material"
+        } else {
+            &m.name_en
+        };
+        b = if m.at_window {
+            b.line(&format!("    {en}: at the window"))
+        } else if pages == 0 {
+            b.line(&format!("    {en}: none"))
+        } else {
+            let s = if pages == 1 { "" } else { "s" };
+            b.line(&format!("    {en}: {pages} page{s} scanned"))
         };
     }
     b = match (r.delivery, &r.post_to) {
@@ -92,8 +125,11 @@ pub fn render(r: &AcceptanceReceipt) -> Vec<u8> {
             .line(&format!("  邮寄地址 To：{to}")),
         (Delivery::Post, None) => b.line("领取方式：邮寄 By post"),
     };
-    if r.materials.iter().any(|m| m.2) {
-        b = b.line("请携带窗口补交的材料到综合受理窗口。");
+    if r.materials.iter().any(|m| m.at_window) {
+        b = b
+            .line("请携带窗口补交的材料到综合受理窗口。")
+            .line("Bring the materials marked 'at the")
+            .line("window' to the general affairs counter.");
     }
     if let Some(qr) = &r.qr {
         b = b
@@ -121,21 +157,7 @@ mod tests {
     }
 
     fn receipt(case: Option<&str>) -> AcceptanceReceipt {
-        AcceptanceReceipt {
-            hall_name: "示范市政务服务中心".into(),
-            matter_zh: "老人卡申办".into(),
-            matter_en: "Senior citizen's card".into(),
-            case_number: case.map(str::to_owned),
-            qr: case.map(str::to_owned),
-            submitted_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            masked_id: "510107********4228".into(),
-            materials: vec![
-                ("一寸免冠照片".into(), 0, true),
-                ("户口簿".into(), 2, false),
-            ],
-            delivery: Delivery::Window,
-            post_to: None,
-        }
+        crate::documents::samples::acceptance_receipt(case)
     }
 
     #[test]

@@ -6,8 +6,10 @@ use printer::escpos::{Align, EscPosBuilder};
 /// Everything printed on a slip. Personal data arrives already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlipPrint {
-    /// Hall name (Chinese).
+    /// Hall name, Chinese.
     pub hall_name: String,
+    /// Hall name, English (empty when the catalog does not say).
+    pub hall_name_en: String,
     /// The platform confirmed the booking; `false` when it is queued (offline).
     pub confirmed: bool,
     /// Matter, Chinese.
@@ -22,8 +24,12 @@ pub struct SlipPrint {
     pub end: NaiveTime,
     /// Where to go: area code and Chinese name, `C 户籍证照`.
     pub area: String,
+    /// The same in English, `C Household & ID`.
+    pub area_en: String,
     /// What to bring, Chinese, one item each.
     pub bring_zh: Vec<String>,
+    /// What to bring, English, item by item as `bring_zh`.
+    pub bring_en: Vec<String>,
     /// ID number, first 6 and last 4 shown.
     pub masked_id: String,
     /// Mobile number for the SMS, masked.
@@ -48,17 +54,24 @@ fn day_zh(d: NaiveDate) -> String {
     )
 }
 
+/// `Wednesday 2 December 2026`.
+fn day_en(d: NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
 /// Lays the slip out: hall, status, matter, date and time large, area, what to bring, masked
-/// ID and phone, QR, cut.
+/// ID and phone, QR, cut; every line in Chinese and in English.
 pub fn render(s: &SlipPrint) -> Vec<u8> {
     let mut b = EscPosBuilder::new()
         .init()
         .align(Align::Center)
         .bold(true)
         .line(&s.hall_name)
-        .bold(false)
-        .line("办事预约 Appointment")
-        .feed(1);
+        .bold(false);
+    if !s.hall_name_en.is_empty() {
+        b = b.line(&s.hall_name_en);
+    }
+    b = b.line("办事预约 Appointment").feed(1);
     b = if s.confirmed {
         b.bold(true).line("预约成功 Confirmed").bold(false)
     } else {
@@ -77,6 +90,9 @@ pub fn render(s: &SlipPrint) -> Vec<u8> {
         .feed(1)
         .size(2, 2)
         .line(&day_zh(s.date))
+        .size(1, 1)
+        .line(&day_en(s.date))
+        .size(2, 2)
         .line(&format!(
             "{}-{}",
             s.start.format("%H:%M"),
@@ -85,13 +101,19 @@ pub fn render(s: &SlipPrint) -> Vec<u8> {
         .size(1, 1)
         .feed(1)
         .align(Align::Left)
-        .line(&format!("{INDENT}办理区域 Area: {}", s.area))
-        .line(&format!("{INDENT}请携带 Please bring:"));
-    for item in &s.bring_zh {
-        b = b.line(&format!("{INDENT}  · {item}"));
+        .line(&format!("{INDENT}办理区域 Area: {}", s.area));
+    if !s.area_en.is_empty() && s.area_en != s.area {
+        b = b.line(&format!("{INDENT}  {}", s.area_en));
     }
-    b.line(&format!("{INDENT}身份证号: {}", s.masked_id))
-        .line(&format!("{INDENT}短信通知: {}", s.masked_phone))
+    b = b.line(&format!("{INDENT}请携带 Please bring:"));
+    for (i, item) in s.bring_zh.iter().enumerate() {
+        b = b.line(&format!("{INDENT}  · {item}"));
+        if let Some(en) = s.bring_en.get(i).filter(|en| !en.is_empty()) {
+            b = b.line(&format!("{INDENT}    {en}"));
+        }
+    }
+    b.line(&format!("{INDENT}身份证号 ID: {}", s.masked_id))
+        .line(&format!("{INDENT}短信通知 SMS: {}", s.masked_phone))
         .feed(1)
         .align(Align::Center)
         .qr(&s.url, 6)
@@ -110,20 +132,7 @@ mod tests {
     use super::*;
 
     fn sample(confirmed: bool) -> SlipPrint {
-        SlipPrint {
-            hall_name: "示范市政务服务中心".into(),
-            confirmed,
-            matter_zh: "社保卡补办".into(),
-            matter_en: "Replace a social security card".into(),
-            date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
-            start: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
-            end: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
-            area: "B 社保医保".into(),
-            bring_zh: vec!["居民身份证原件".into()],
-            masked_id: "110101********0015".into(),
-            masked_phone: "138****8000".into(),
-            url: "http://127.0.0.1:1/appointment/b1".into(),
-        }
+        crate::documents::samples::appointment_slip(confirmed)
     }
 
     fn has(hay: &[u8], text: &str) -> bool {

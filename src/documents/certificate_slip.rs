@@ -9,8 +9,10 @@ use printer::escpos::{Align, EscPosBuilder};
 /// Everything printed on the slip. Personal data arrives already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateSlip {
-    /// Hall name (Chinese).
+    /// Hall name, Chinese.
     pub hall_name: String,
+    /// Hall name, English (empty when the catalog does not say).
+    pub hall_name_en: String,
     /// The certificate's name, Chinese (`个人参保证明`).
     pub kind_zh: String,
     /// The same in English.
@@ -23,15 +25,19 @@ pub struct CertificateSlip {
     pub masked_id: String,
 }
 
-/// Lays the slip out: hall, kind, case number large, date, masked ID, what to do with it.
+/// Lays the slip out: hall, kind, case number large, date, masked ID, what to do with it;
+/// every line in Chinese and in English.
 pub fn render(s: &CertificateSlip) -> Vec<u8> {
-    EscPosBuilder::new()
+    let mut b = EscPosBuilder::new()
         .init()
         .align(Align::Center)
         .bold(true)
         .line(&s.hall_name)
-        .bold(false)
-        .line("证明打印回执 Certificate receipt")
+        .bold(false);
+    if !s.hall_name_en.is_empty() {
+        b = b.line(&s.hall_name_en);
+    }
+    b.line("证明打印回执 Certificate receipt")
         .feed(1)
         .size(2, 2)
         .line(&s.kind_zh)
@@ -53,9 +59,9 @@ pub fn render(s: &CertificateSlip) -> Vec<u8> {
         .line(&format!("身份证号 ID: {}", s.masked_id))
         .feed(1)
         .line("证明已打印在A4纸上，请取走。")
+        .line("Take the A4 certificate with you.")
         .line("扫描证明上的二维码可核验真伪。")
-        .line("Take the A4 certificate; scan its QR")
-        .line("code to check that it is genuine.")
+        .line("Scan its QR code to check it is genuine.")
         .feed(3)
         .cut(true)
         .build()
@@ -72,14 +78,7 @@ mod tests {
 
     #[test]
     fn the_slip_names_the_certificate_and_its_case() {
-        let bytes = render(&CertificateSlip {
-            hall_name: "示范市政务服务中心".into(),
-            kind_zh: "个人参保证明".into(),
-            kind_en: "Social insurance contribution proof".into(),
-            case_number: "SB-20261124-000501".into(),
-            issued_on: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
-            masked_id: "110101********0017".into(),
-        });
+        let bytes = render(&crate::documents::samples::certificate_slip());
         for text in [
             "个人参保证明",
             "SB-20261124-000501",

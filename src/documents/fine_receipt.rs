@@ -13,8 +13,10 @@ use super::medical_statement::yuan;
 /// masked here, so no caller can forget.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FineReceipt {
-    /// Hall name (Chinese).
+    /// Hall name, Chinese.
     pub hall_name: String,
+    /// Hall name, English (empty when the catalog does not say).
+    pub hall_name_en: String,
     /// The payment serial.
     pub serial: String,
     /// The platform's order id.
@@ -25,6 +27,8 @@ pub struct FineReceipt {
     pub plate: String,
     /// The offence, Chinese.
     pub offence_zh: String,
+    /// The offence, English.
+    pub offence_en: String,
     /// The day of the offence.
     pub occurred_on: NaiveDate,
     /// The fine, fen.
@@ -48,7 +52,7 @@ impl std::fmt::Debug for FineReceipt {
     }
 }
 
-/// Lays the receipt out.
+/// Lays the receipt out, every line in Chinese and in English.
 pub fn render(r: &FineReceipt) -> Vec<u8> {
     let hall_time = FixedOffset::east_opt(kiosk_platform::api::HALL_UTC_OFFSET_SECS)
         .map(|o| {
@@ -63,13 +67,18 @@ pub fn render(r: &FineReceipt) -> Vec<u8> {
         .align(Align::Center)
         .bold(true)
         .line(&r.hall_name)
-        .bold(false)
+        .bold(false);
+    if !r.hall_name_en.is_empty() {
+        b = b.line(&r.hall_name_en);
+    }
+    b = b
         .line("交通违法罚款缴款凭证")
         .line("Traffic fine payment receipt");
     if r.reprint {
         b = b.bold(true).line("（补打 Reprint）").bold(false);
     }
-    b.feed(1)
+    b = b
+        .feed(1)
         .line("缴款流水号 Payment serial")
         .bold(true)
         .size(1, 2)
@@ -92,19 +101,22 @@ pub fn render(r: &FineReceipt) -> Vec<u8> {
             mask_decision_number(&r.decision_number)
         ))
         .line(&format!("号牌号码 Plate: {}", mask_plate(&r.plate)))
-        .line(&format!("违法行为: {}", r.offence_zh))
-        .line(&format!(
-            "违法日期 Date: {}",
-            r.occurred_on.format("%Y-%m-%d")
-        ))
-        .line(&format!("缴款时间 Paid: {hall_time}"))
-        .line(&format!("订单号 Order: {}", r.order_id))
-        .feed(1)
-        .line("请妥善保管本凭证。")
-        .line("Keep this receipt as proof of payment.")
-        .feed(3)
-        .cut(true)
-        .build()
+        .line(&format!("违法行为 Offence: {}", r.offence_zh));
+    if !r.offence_en.is_empty() {
+        b = b.line(&format!("  {}", r.offence_en));
+    }
+    b.line(&format!(
+        "违法日期 Date: {}",
+        r.occurred_on.format("%Y-%m-%d")
+    ))
+    .line(&format!("缴款时间 Paid: {hall_time}"))
+    .line(&format!("订单号 Order: {}", r.order_id))
+    .feed(1)
+    .line("请妥善保管本凭证。")
+    .line("Keep this receipt as proof of payment.")
+    .feed(3)
+    .cut(true)
+    .build()
 }
 
 #[cfg(test)]
@@ -118,20 +130,7 @@ mod tests {
 
     #[test]
     fn the_receipt_carries_the_serial_and_amount_and_masks_the_rest() {
-        let mut r = FineReceipt {
-            hall_name: "示范市政务服务中心".into(),
-            serial: "20261201101500A1B2C3".into(),
-            order_id: "PO20261201ABCDEF1234".into(),
-            decision_number: "1101051234567002".into(),
-            plate: "京A12345".into(),
-            offence_zh: "机动车违反规定停放".into(),
-            occurred_on: NaiveDate::from_ymd_opt(2026, 11, 6).unwrap(),
-            amount_fen: 20_000,
-            late_fee_fen: 6_000,
-            total_fen: 26_000,
-            paid_at: Utc::now(),
-            reprint: false,
-        };
+        let mut r = crate::documents::samples::fine_receipt();
         let bytes = render(&r);
         for text in [
             "20261201101500A1B2C3",

@@ -50,3 +50,119 @@ pub enum DocumentError {
     #[error("image: {0}")]
     Image(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use printer::virtual_printer::{parse_all, Element, PAPER_WIDTH};
+
+    use super::samples;
+    use super::{apply_receipt, appointment_slip, certificate_slip, fine_receipt, queue_ticket};
+
+    /// Every receipt the kiosk prints, in each of its forms, from the samples.
+    fn receipts() -> Vec<(&'static str, Vec<u8>)> {
+        let booked = queue_ticket::Booked {
+            slot: "09:30-10:00".into(),
+            matter_zh: "社保卡补办".into(),
+            matter_en: "Replace a social security card".into(),
+        };
+        let mut by_post = samples::acceptance_receipt(Some("LR-20261201-000101"));
+        by_post.delivery = kiosk_platform::api::apply::Delivery::Post;
+        by_post.post_to = Some("北京市朝阳区****".into());
+        let mut reprint = samples::fine_receipt();
+        reprint.reprint = true;
+        vec![
+            ("queue ticket", queue_ticket::render(&samples::ticket())),
+            (
+                "priority ticket",
+                queue_ticket::render_appointment(&samples::ticket(), &booked),
+            ),
+            (
+                "appointment slip",
+                appointment_slip::render(&samples::appointment_slip(true)),
+            ),
+            (
+                "pending appointment slip",
+                appointment_slip::render(&samples::appointment_slip(false)),
+            ),
+            (
+                "acceptance receipt",
+                apply_receipt::render(&samples::acceptance_receipt(Some("LR-20261201-000101"))),
+            ),
+            (
+                "offline acceptance receipt",
+                apply_receipt::render(&samples::acceptance_receipt(None)),
+            ),
+            (
+                "acceptance receipt by post",
+                apply_receipt::render(&by_post),
+            ),
+            (
+                "certificate slip",
+                certificate_slip::render(&samples::certificate_slip()),
+            ),
+            (
+                "fine receipt",
+                fine_receipt::render(&samples::fine_receipt()),
+            ),
+            ("reprinted fine receipt", fine_receipt::render(&reprint)),
+        ]
+    }
+
+    fn chinese(line: &str) -> bool {
+        line.chars().any(|c| {
+            ('\u{3400}'..='\u{9fff}').contains(&c) || ('\u{20000}'..='\u{2ffff}').contains(&c)
+        })
+    }
+
+    /// A word of two or more Latin letters (`ID` counts, `A012` does not).
+    fn english(line: &str) -> bool {
+        line.split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w.len() >= 2)
+    }
+
+    /// One printed receipt's text lines with their width multipliers.
+    fn lines(bytes: &[u8]) -> Vec<(String, u8)> {
+        let receipts = parse_all(bytes);
+        assert_eq!(receipts.len(), 1, "one receipt, cut once");
+        receipts[0]
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Text {
+                    text, width_mult, ..
+                } if !text.trim().is_empty() => Some((text.trim().to_owned(), *width_mult)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_line_of_every_receipt_is_in_chinese_and_in_english() {
+        for (name, bytes) in receipts() {
+            let lines = lines(&bytes);
+            for (i, (line, _)) in lines.iter().enumerate() {
+                if chinese(line) && !english(line) {
+                    let next = lines.get(i + 1).map(|(l, _)| l.as_str()).unwrap_or("");
+                    assert!(
+                        english(next) && !chinese(next),
+                        "{name}: {line:?} has no English on it or under it (next: {next:?})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_line_of_a_sample_receipt_wraps_at_the_paper_edge() {
+        for (name, bytes) in receipts() {
+            for (line, width) in lines(&bytes) {
+                let dots: u32 = line
+                    .chars()
+                    .map(|c| if c.is_ascii() { 12 } else { 24 })
+                    .sum::<u32>()
+                    * u32::from(width);
+                assert!(dots <= PAPER_WIDTH, "{name}: {line:?} is {dots} dots wide");
+            }
+        }
+    }
+}

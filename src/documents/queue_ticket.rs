@@ -6,10 +6,14 @@ use printer::escpos::{Align, EscPosBuilder};
 /// Everything printed on a ticket. Personal data arrives already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketPrint {
-    /// Hall name (Chinese).
+    /// Hall name, Chinese.
     pub hall_name: String,
+    /// Hall name, English (empty when the catalog does not say).
+    pub hall_name_en: String,
     /// Area name (Chinese) as the staff call it.
     pub area_name: String,
+    /// Area name, English.
+    pub area_name_en: String,
     /// Where the area is (floor, windows), Chinese and English; empty when the catalog
     /// does not say.
     pub location_zh: String,
@@ -30,19 +34,31 @@ pub struct TicketPrint {
 }
 
 /// Lays the ticket out: hall, area and where it is, the number large, people ahead, time,
-/// masked ID, QR, "valid today only", cut.
+/// masked ID, QR, "valid today only", cut. Every line in Chinese and in English: one ticket
+/// serves the citizen in either language and the staff who call the number.
 pub fn render(t: &TicketPrint) -> Vec<u8> {
     layout(t, None)
 }
 
+/// The booking an appointment's priority ticket names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booked {
+    /// The slot, `09:30-10:00`.
+    pub slot: String,
+    /// The matter, Chinese.
+    pub matter_zh: String,
+    /// The matter, English.
+    pub matter_en: String,
+}
+
 /// An appointment's priority ticket (check-in on the day): the same layout, headed
-/// "预约优先 Appointment · priority" with the booking (`booked`: time and matter) under it,
-/// so the staff calling the number see it is an appointment.
-pub fn render_appointment(t: &TicketPrint, booked: &str) -> Vec<u8> {
+/// "预约优先 Appointment · priority" with the booking (time and matter) under it, so the
+/// staff calling the number see it is an appointment.
+pub fn render_appointment(t: &TicketPrint, booked: &Booked) -> Vec<u8> {
     layout(t, Some(booked))
 }
 
-fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
+fn layout(t: &TicketPrint, appointment: Option<&Booked>) -> Vec<u8> {
     let mut b = EscPosBuilder::new()
         .init()
         .align(Align::Center)
@@ -50,19 +66,26 @@ fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
         .size(1, 1)
         .line(&t.hall_name)
         .bold(false);
+    if !t.hall_name_en.is_empty() {
+        b = b.line(&t.hall_name_en);
+    }
     b = match appointment {
         None => b.line("排队号票 Queue Ticket"),
         Some(booked) => b
             .bold(true)
             .line("预约优先 Appointment · priority")
             .bold(false)
-            .line(booked),
+            .line(&format!("{} {}", booked.slot, booked.matter_zh))
+            .line(&booked.matter_en),
     };
     let mut b = b.feed(1).size(2, 2).line(&t.area_name).size(1, 1);
+    if !t.area_name_en.is_empty() && t.area_name_en != t.area_name {
+        b = b.line(&t.area_name_en);
+    }
     if !t.location_zh.is_empty() {
         b = b.line(&format!("请到 {} 等候叫号", t.location_zh));
         if !t.location_en.is_empty() {
-            b = b.line(&format!("Go to {}", t.location_en));
+            b = b.line(&format!("Go to {} and wait", t.location_en));
         }
     }
     let mut b = b
@@ -79,15 +102,15 @@ fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
         .feed(1)
         .align(Align::Left)
         .line(&format!(
-            "取号时间: {}",
+            "取号时间 Issued: {}",
             t.issued_at.format("%Y-%m-%d %H:%M")
         ));
     // A ticket taken without a card (a scanned appointment slip) has no ID line.
     if !t.masked_id.is_empty() {
-        b = b.line(&format!("身份证号: {}", t.masked_id));
+        b = b.line(&format!("身份证号 ID: {}", t.masked_id));
     }
     if let Some(phone) = &t.masked_phone {
-        b = b.line(&format!("短信提醒: {phone}"));
+        b = b.line(&format!("短信提醒 SMS: {phone}"));
     }
     b.feed(1)
         .align(Align::Center)
@@ -97,6 +120,7 @@ fn layout(t: &TicketPrint, appointment: Option<&str>) -> Vec<u8> {
         .feed(1)
         .line("本号仅限当日有效 / Valid today only")
         .line("请留意叫号，过号请重新取号")
+        .line("Missed your number? Take a new one.")
         .feed(3)
         .cut(true)
         .build()
@@ -107,21 +131,9 @@ mod tests {
     use super::*;
 
     fn sample() -> TicketPrint {
-        TicketPrint {
-            hall_name: "示范市政务服务中心".into(),
-            area_name: "综合受理".into(),
-            location_zh: "一楼 1–6 号窗口".into(),
-            location_en: "Floor 1, windows 1–6".into(),
-            display_number: "A012".into(),
-            people_ahead: 3,
-            issued_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
-                .unwrap()
-                .and_hms_opt(9, 31, 0)
-                .unwrap(),
-            masked_id: "110101********0015".into(),
-            masked_phone: Some("138****8000".into()),
-            follow_url: "http://127.0.0.1:1/follow/abc".into(),
-        }
+        let mut t = crate::documents::samples::ticket();
+        t.follow_url = "http://127.0.0.1:1/follow/abc".into();
+        t
     }
 
     fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -157,8 +169,18 @@ mod tests {
     fn the_appointment_ticket_says_priority_and_the_booking() {
         let mut t = sample();
         t.display_number = "B-Y001".into();
-        let bytes = render_appointment(&t, "09:30-10:00 社保卡补办");
-        for want in ["预约优先", "09:30-10:00 社保卡补办", "B-Y001"] {
+        let booked = Booked {
+            slot: "09:30-10:00".into(),
+            matter_zh: "社保卡补办".into(),
+            matter_en: "Replace a social security card".into(),
+        };
+        let bytes = render_appointment(&t, &booked);
+        for want in [
+            "预约优先",
+            "09:30-10:00 社保卡补办",
+            "Replace a social security card",
+            "B-Y001",
+        ] {
             let (gb, _, _) = encoding_rs::GB18030.encode(want);
             assert!(find(&bytes, &gb).is_some(), "{want}");
         }
@@ -174,7 +196,7 @@ mod tests {
         let bytes = render(&sample());
         for want in [
             "请到 一楼 1–6 号窗口 等候叫号",
-            "Go to Floor 1, windows 1–6",
+            "Go to Floor 1, windows 1–6 and wait",
             "本号仅限当日有效",
         ] {
             let (gb, _, bad) = encoding_rs::GB18030.encode(want);

@@ -1,9 +1,14 @@
 //! Sample data for every document: `kiosk doc render KIND --sample`, the tests and the benches.
 //! The people and numbers are made up (the ID number is the GB 11643 specimen form).
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
+use kiosk_platform::api::apply::Delivery;
 
+use super::apply_receipt::{AcceptanceReceipt, ReceivedMaterial};
+use super::appointment_slip::SlipPrint;
 use super::certificate::{Certificate, CertificateKind};
+use super::certificate_slip::CertificateSlip;
+use super::fine_receipt::FineReceipt;
 use super::form::{FormField, FormFill, FormTemplate};
 use super::id_copy::IdCopy;
 use super::pdf::RgbImage;
@@ -23,6 +28,8 @@ pub const SAMPLE_MASKED_ID: &str = "110101********0015";
 pub const SAMPLE_CASE: &str = "SB-20261124-000042";
 /// The sample hall.
 pub const SAMPLE_HALL: &str = "示范市政务服务中心";
+/// The sample hall, English.
+pub const SAMPLE_HALL_EN: &str = "Demo City Government Service Center";
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).expect("valid date")
@@ -32,7 +39,9 @@ fn day() -> NaiveDate {
 pub fn ticket() -> TicketPrint {
     TicketPrint {
         hall_name: SAMPLE_HALL.into(),
+        hall_name_en: SAMPLE_HALL_EN.into(),
         area_name: "综合受理".into(),
+        area_name_en: "General services".into(),
         location_zh: "一楼 1–6 号窗口".into(),
         location_en: "Floor 1, windows 1–6".into(),
         display_number: "A012".into(),
@@ -41,6 +50,94 @@ pub fn ticket() -> TicketPrint {
         masked_id: SAMPLE_MASKED_ID.into(),
         masked_phone: Some("138****8000".into()),
         follow_url: "https://zwfw.example.gov.cn/q/follow/7f3a9c".into(),
+    }
+}
+
+/// An appointment slip, confirmed or waiting for the platform.
+pub fn appointment_slip(confirmed: bool) -> SlipPrint {
+    SlipPrint {
+        hall_name: SAMPLE_HALL.into(),
+        hall_name_en: SAMPLE_HALL_EN.into(),
+        confirmed,
+        matter_zh: "社保卡补办".into(),
+        matter_en: "Replace a social security card".into(),
+        date: NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid date"),
+        start: NaiveTime::from_hms_opt(9, 30, 0).expect("valid time"),
+        end: NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"),
+        area: "B 社保医保".into(),
+        area_en: "B Social & Medical Insurance".into(),
+        bring_zh: vec!["居民身份证原件".into(), "一寸免冠照片".into()],
+        bring_en: vec![
+            "Resident ID card (original)".into(),
+            "One-inch photo".into(),
+        ],
+        masked_id: SAMPLE_MASKED_ID.into(),
+        masked_phone: "138****8000".into(),
+        url: "http://127.0.0.1:1/appointment/b1".into(),
+    }
+}
+
+/// An application's acceptance receipt; `case` `None` is the offline one.
+pub fn acceptance_receipt(case: Option<&str>) -> AcceptanceReceipt {
+    AcceptanceReceipt {
+        hall_name: SAMPLE_HALL.into(),
+        hall_name_en: SAMPLE_HALL_EN.into(),
+        matter_zh: "老人卡申办".into(),
+        matter_en: "Senior citizen's card".into(),
+        case_number: case.map(str::to_owned),
+        qr: case.map(str::to_owned),
+        submitted_on: NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid date"),
+        masked_id: "510107********4228".into(),
+        materials: vec![
+            ReceivedMaterial {
+                name_zh: "一寸免冠照片".into(),
+                name_en: "One-inch photo".into(),
+                pages: 0,
+                at_window: true,
+            },
+            ReceivedMaterial {
+                name_zh: "户口簿".into(),
+                name_en: "Household register".into(),
+                pages: 2,
+                at_window: false,
+            },
+        ],
+        delivery: Delivery::Window,
+        post_to: None,
+    }
+}
+
+/// The slip that goes with a printed certificate.
+pub fn certificate_slip() -> CertificateSlip {
+    CertificateSlip {
+        hall_name: SAMPLE_HALL.into(),
+        hall_name_en: SAMPLE_HALL_EN.into(),
+        kind_zh: "个人参保证明".into(),
+        kind_en: "Social insurance contribution proof".into(),
+        case_number: "SB-20261124-000501".into(),
+        issued_on: day(),
+        masked_id: "110101********0017".into(),
+    }
+}
+
+/// The receipt of a paid traffic fine (the decision number and plate in full: the receipt
+/// masks them).
+pub fn fine_receipt() -> FineReceipt {
+    FineReceipt {
+        hall_name: SAMPLE_HALL.into(),
+        hall_name_en: SAMPLE_HALL_EN.into(),
+        serial: "20261201101500A1B2C3".into(),
+        order_id: "PO20261201ABCDEF1234".into(),
+        decision_number: "1101051234567002".into(),
+        plate: "京A12345".into(),
+        offence_zh: "机动车违反规定停放".into(),
+        offence_en: "Parking where it is not allowed".into(),
+        occurred_on: NaiveDate::from_ymd_opt(2026, 11, 6).expect("valid date"),
+        amount_fen: 20_000,
+        late_fee_fen: 6_000,
+        total_fen: 26_000,
+        paid_at: day().and_hms_opt(2, 15, 0).expect("valid time").and_utc(),
+        reprint: false,
     }
 }
 

@@ -153,6 +153,23 @@ impl Store {
             .optional()?)
     }
 
+    /// The cached catalog, parsed: what the services lay out (the hall's and areas' names in
+    /// both languages, the matters). `None` when none was fetched yet, or when it cannot be
+    /// read or parsed (logged: the sync fetches it again).
+    pub fn catalog(&self) -> Option<kiosk_platform::api::Catalog> {
+        let body = match self.cached_catalog() {
+            Ok(Some((body, _))) => body,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the cached catalog");
+                return None;
+            }
+        };
+        serde_json::from_str(&body)
+            .map_err(|e| tracing::warn!(error = %e, "the cached catalog does not parse"))
+            .ok()
+    }
+
     /// Replaces the cached catalog.
     pub fn save_catalog(
         &self,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The service hall a kiosk belongs to.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct Hall {
     /// Stable identifier of the hall, e.g. `demo-hall`.
     pub code: String,

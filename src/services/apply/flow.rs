@@ -15,6 +15,7 @@ use kiosk_platform::api::apply::{
 use super::{ApplyPort, Event, Order, Receipt, Scan, ScanProblem, Side, Submission, SubmitProblem};
 use crate::app::citizen::is_mobile_number;
 use crate::app::{Chrome, Cx, Flow, IdlePolicy, Nav, Progress, Reply};
+use crate::documents::apply_receipt::ReceivedMaterial;
 use crate::pinyin::{self, Key};
 
 /// A side of the card, or a page, while scanning.
@@ -679,7 +680,12 @@ impl ApplyFlow {
                 pages: (first..parts.len() as u32).collect(),
                 at_window: state.at_window,
             });
-            listed.push((m.name_zh.clone(), state.pages.len(), state.at_window));
+            listed.push(ReceivedMaterial {
+                name_zh: m.name_zh.clone(),
+                name_en: m.name_en.clone(),
+                pages: state.pages.len(),
+                at_window: state.at_window,
+            });
         }
         let fields: Vec<(String, String)> = draft
             .matter

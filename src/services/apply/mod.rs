@@ -71,7 +71,7 @@ pub struct Submission {
     /// English.
     pub matter_en: String,
     /// The materials as the receipt lists them: name, pages scanned, at the window.
-    pub materials: Vec<(String, usize, bool)>,
+    pub materials: Vec<crate::documents::apply_receipt::ReceivedMaterial>,
 }
 
 impl std::fmt::Debug for Submission {

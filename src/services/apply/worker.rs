@@ -104,10 +104,7 @@ fn handle(s: &mut State, order: Reply<Order>) {
             let matters = s
                 .store
                 .as_ref()
-                .and_then(|st| st.cached_catalog().ok().flatten())
-                .and_then(|(body, _)| {
-                    serde_json::from_str::<kiosk_platform::api::Catalog>(&body).ok()
-                })
+                .and_then(Store::catalog)
                 .map(|c| c.apply_matters)
                 .unwrap_or_default();
             Event::Matters(
@@ -320,9 +317,8 @@ fn submit(s: &mut State, mut sub: Submission) -> Result<Receipt, SubmitProblem> 
     let hall = s
         .store
         .as_ref()
-        .and_then(|st| st.cached_catalog().ok().flatten())
-        .and_then(|(body, _)| serde_json::from_str::<kiosk_platform::api::Catalog>(&body).ok())
-        .map(|c| c.hall.name_zh)
+        .and_then(Store::catalog)
+        .map(|c| c.hall)
         .unwrap_or_default();
     let today = kiosk_platform::api::hall_service_day(chrono::Utc::now());
     let qr = case_number.as_ref().map(|n| match &s.deps.codes {
@@ -330,7 +326,8 @@ fn submit(s: &mut State, mut sub: Submission) -> Result<Receipt, SubmitProblem> 
         None => n.clone(),
     });
     let bytes = apply_receipt::render(&AcceptanceReceipt {
-        hall_name: hall,
+        hall_name: hall.name_zh,
+        hall_name_en: hall.name_en,
         matter_zh: sub.matter_zh.clone(),
         matter_en: sub.matter_en.clone(),
         case_number: case_number.clone(),

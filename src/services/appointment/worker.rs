@@ -96,17 +96,9 @@ pub fn spawn(deps: AppointmentWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
     )?)
 }
 
-fn cached_catalog(store: &Store) -> Option<Catalog> {
-    store
-        .cached_catalog()
-        .ok()
-        .flatten()
-        .and_then(|(body, _)| serde_json::from_str(&body).ok())
-}
-
 /// The matters of the cached catalog, each with its area's names.
 pub fn matters(store: &Store) -> Result<Vec<Arc<MatterView>>, Problem> {
-    let Some(catalog) = cached_catalog(store) else {
+    let Some(catalog) = store.catalog() else {
         return Err(Problem::NoMatters);
     };
     Ok(catalog
@@ -138,7 +130,7 @@ pub fn upcoming(store: &Store, client: &PlatformClient, holder: &str) -> Vec<Upc
             return Vec::new();
         }
     };
-    let catalog = cached_catalog(store);
+    let catalog = store.catalog();
     let today = kiosk_platform::api::hall_service_day(Utc::now());
     list.into_iter()
         .map(|a| {
@@ -204,7 +196,7 @@ fn check_in(
     booking_id: &str,
     masked_id: &str,
 ) -> Result<TicketOut, Box<CheckInRefused>> {
-    let catalog = cached_catalog(store);
+    let catalog = store.catalog();
     let refused = |refusal, booked, area: Option<&str>| {
         Box::new(CheckInRefused {
             refusal,
@@ -254,14 +246,14 @@ fn check_in(
     let area = area_view(catalog.as_ref(), Some(&ticket.area_code));
     let (location_zh, location_en) = area_location(catalog.as_ref(), &ticket.area_code);
     let local = Utc::now().with_timezone(&crate::clock::hall_offset());
+    let hall = catalog.as_ref().map(|c| c.hall.clone()).unwrap_or_default();
     let print = TicketPrint {
         location_zh,
         location_en,
-        hall_name: catalog
-            .as_ref()
-            .map(|c| c.hall.name_zh.clone())
-            .unwrap_or_default(),
+        hall_name: hall.name_zh,
+        hall_name_en: hall.name_en,
         area_name: area.zh.clone(),
+        area_name_en: area.en.clone(),
         display_number: ticket.display_number.clone(),
         people_ahead: ticket.people_ahead,
         issued_at: local.naive_local(),
@@ -269,12 +261,15 @@ fn check_in(
         masked_phone: None,
         follow_url: kiosk_platform::api::follow_url(&deps.page_base, &ticket.ticket_id),
     };
-    let line = format!(
-        "{}-{} {}",
-        booked.start.format("%H:%M"),
-        booked.end.format("%H:%M"),
-        booked.matter_zh
-    );
+    let line = queue_ticket::Booked {
+        slot: format!(
+            "{}-{}",
+            booked.start.format("%H:%M"),
+            booked.end.format("%H:%M")
+        ),
+        matter_zh: booked.matter_zh.clone(),
+        matter_en: booked.matter_en.clone(),
+    };
     let print_problem = print_or_say(store, deps, queue_ticket::render_appointment(&print, &line));
     tracing::info!(number = %ticket.display_number, "checked in: priority ticket");
     Ok(TicketOut {
@@ -337,14 +332,17 @@ fn ordinary_ticket(
             }
         })?;
     deps.kick.kick();
-    let catalog = cached_catalog(store);
+    let catalog = store.catalog();
     let area = area_view(catalog.as_ref(), Some(area_code));
     let (location_zh, location_en) = area_location(catalog.as_ref(), area_code);
+    let hall = catalog.map(|c| c.hall).unwrap_or_default();
     let bytes = queue_ticket::render(&TicketPrint {
         location_zh,
         location_en,
-        hall_name: catalog.map(|c| c.hall.name_zh).unwrap_or_default(),
+        hall_name: hall.name_zh,
+        hall_name_en: hall.name_en,
         area_name: area.zh.clone(),
+        area_name_en: area.en.clone(),
         display_number: ticket.display_number.clone(),
         people_ahead: ticket.people_ahead,
         issued_at: local.naive_local(),
@@ -380,7 +378,7 @@ fn notices(store: &Store, client: &PlatformClient, holder: &str) -> Vec<NoticeVi
             return Vec::new();
         }
     };
-    let catalog = cached_catalog(store);
+    let catalog = store.catalog();
     list.into_iter()
         .map(|n| {
             let (matter_zh, matter_en) = matter_names(catalog.as_ref(), &n.matter_code);
@@ -584,11 +582,10 @@ fn book(
         confirmed,
         url: appointment_url(&deps.page_base, &booking.booking_id),
     };
-    let hall_name = cached_catalog(store)
-        .map(|c| c.hall.name_zh)
-        .unwrap_or_default();
+    let hall = store.catalog().map(|c| c.hall).unwrap_or_default();
     let bytes = appointment_slip::render(&SlipPrint {
-        hall_name,
+        hall_name: hall.name_zh,
+        hall_name_en: hall.name_en,
         confirmed,
         matter_zh: order.matter.name_zh.clone(),
         matter_en: order.matter.name_en.clone(),
@@ -596,7 +593,9 @@ fn book(
         start: order.slot.start,
         end: order.slot.end,
         area: format!("{} {}", order.matter.area_code, order.matter.area_zh),
+        area_en: format!("{} {}", order.matter.area_code, order.matter.area_en),
         bring_zh: order.matter.bring_zh.clone(),
+        bring_en: order.matter.bring_en.clone(),
         masked_id: order.masked_id.clone(),
         masked_phone: mask_phone(&order.phone),
         url: slip.url.clone(),

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kiosk_platform::api::certificate::{CertificateOffer, CertificateRequest, ERROR_NO_RECORD};
-use kiosk_platform::api::Catalog;
 use kiosk_platform::client::{ClientError, PlatformClient};
 
 use super::{Event, KindView, Order, PrepareOrder, Prepared, PrintFailure, PrintedView, Problem};
@@ -65,14 +64,6 @@ pub fn spawn(deps: CertificateWorkerDeps) -> anyhow::Result<Spawned<Reply<Order>
     )?)
 }
 
-fn cached_catalog(store: &Store) -> Option<Catalog> {
-    store
-        .cached_catalog()
-        .ok()
-        .flatten()
-        .and_then(|(body, _)| serde_json::from_str(&body).ok())
-}
-
 /// The kinds the kiosk offers: those of the catalog it has a layout for, in the catalog's
 /// order. A kind the catalog lists without a layout here, and a layout the catalog does not
 /// list, are both left out.
@@ -92,7 +83,7 @@ pub fn offered_kinds(offers: &[CertificateOffer]) -> Vec<Arc<KindView>> {
 }
 
 fn kinds(store: &Store) -> Result<Vec<Arc<KindView>>, Problem> {
-    let catalog = cached_catalog(store).ok_or(Problem::NoKinds)?;
+    let catalog = store.catalog().ok_or(Problem::NoKinds)?;
     Ok(offered_kinds(&catalog.certificate_kinds))
 }
 
@@ -136,9 +127,7 @@ fn prepare(
             return Err(Problem::Unreachable);
         }
     };
-    let hall_name = cached_catalog(store)
-        .map(|c| c.hall.name_zh)
-        .unwrap_or_default();
+    let hall_name = store.catalog().map(|c| c.hall.name_zh).unwrap_or_default();
     let doc = Certificate {
         kind: order.kind.kind,
         name: order.name.clone(),
@@ -204,11 +193,10 @@ fn print(
             kept,
         });
     }
-    let hall_name = cached_catalog(store)
-        .map(|c| c.hall.name_zh)
-        .unwrap_or_default();
+    let hall = store.catalog().map(|c| c.hall).unwrap_or_default();
     let slip = certificate_slip::render(&CertificateSlip {
-        hall_name,
+        hall_name: hall.name_zh,
+        hall_name_en: hall.name_en,
         kind_zh: doc.kind.name_zh.clone(),
         kind_en: doc.kind.name_en.clone(),
         case_number: doc.case_number.clone(),

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kiosk_platform::api::medical_insurance::{MedicalAccount, SpendingKind};
-use kiosk_platform::api::Catalog;
 use kiosk_platform::client::{ClientError, PlatformClient};
 
 use super::{
@@ -165,8 +164,7 @@ pub fn statement(holder: &Holder, a: &MedicalAccount) -> Statement {
 /// The hall's name from the cached catalog; a generic title when none was fetched yet.
 fn hall_name(store: Option<&Store>) -> String {
     store
-        .and_then(|s| s.cached_catalog().ok().flatten())
-        .and_then(|(body, _)| serde_json::from_str::<Catalog>(&body).ok())
+        .and_then(Store::catalog)
         .map(|c| c.hall.name_zh)
         .unwrap_or_else(|| "政务服务中心".to_owned())
 }

@@ -73,8 +73,7 @@ pub fn spawn(deps: DocumentsWorkerDeps) -> std::io::Result<Spawned<Reply<Order>>
 
 fn hall_name(store: Option<&Store>) -> String {
     store
-        .and_then(|s| s.cached_catalog().ok().flatten())
-        .and_then(|(body, _)| serde_json::from_str::<kiosk_platform::api::Catalog>(&body).ok())
+        .and_then(Store::catalog)
         .map(|c| c.hall.name_zh)
         .unwrap_or_default()
 }

@@ -50,29 +50,28 @@ pub fn spawn(deps: TicketWorkerDeps) -> anyhow::Result<Spawned<Reply<TicketOrder
 
 /// What the ticket says of the hall and the area, from the cached catalog.
 struct Names {
-    /// The hall, Chinese.
-    hall: String,
-    /// The area, Chinese (its code when the catalog has none).
-    area: String,
+    /// The hall, Chinese and English.
+    hall: (String, String),
+    /// The area, Chinese and English (its code when the catalog has none).
+    area: (String, String),
     /// Where the area is, Chinese and English (empty when the catalog does not say).
     location: (String, String),
 }
 
 fn names(store: &Store, area_code: &str) -> Names {
-    let catalog: Option<kiosk_platform::api::Catalog> = store
-        .cached_catalog()
-        .ok()
-        .flatten()
-        .and_then(|(body, _)| serde_json::from_str(&body).ok());
+    let catalog = store.catalog();
     let area = catalog
         .as_ref()
         .and_then(|c| c.areas.iter().find(|a| a.code == area_code));
     Names {
         hall: catalog
             .as_ref()
-            .map(|c| c.hall.name_zh.clone())
+            .map(|c| (c.hall.name_zh.clone(), c.hall.name_en.clone()))
             .unwrap_or_default(),
-        area: area.map_or_else(|| area_code.to_owned(), |a| a.name_zh.clone()),
+        area: area.map_or_else(
+            || (area_code.to_owned(), area_code.to_owned()),
+            |a| (a.name_zh.clone(), a.name_en.clone()),
+        ),
         location: area
             .map(|a| (a.location_zh.clone(), a.location_en.clone()))
             .unwrap_or_default(),
@@ -119,8 +118,10 @@ fn issue(store: &mut Store, deps: &TicketWorkerDeps, order: &TicketOrder) -> Tic
     };
     let names = names(store, &ticket.area_code);
     let bytes = queue_ticket::render(&TicketPrint {
-        hall_name: names.hall,
-        area_name: names.area,
+        hall_name: names.hall.0,
+        hall_name_en: names.hall.1,
+        area_name: names.area.0,
+        area_name_en: names.area.1,
         location_zh: names.location.0,
         location_en: names.location.1,
         display_number: ticket.display_number.clone(),

@@ -22,7 +22,6 @@ use chrono::Utc;
 use kiosk_platform::api::traffic_fine::{
     mask_decision_number, PaymentOrder, PaymentRequest, ALREADY_PAID, AMOUNT_CHANGED,
 };
-use kiosk_platform::api::Catalog;
 use kiosk_platform::client::{ClientError, PlatformClient};
 
 use super::{Ended, Event, Order, OrderView, PaidView, PaymentState, Problem};
@@ -447,13 +446,16 @@ pub fn print_receipt(
     row: &FinePayment,
     reprint: bool,
 ) -> bool {
+    let (hall_name, hall_name_en) = hall_name(store);
     let receipt = FineReceipt {
-        hall_name: hall_name(store),
+        hall_name,
+        hall_name_en,
         serial: row.serial.clone().unwrap_or_default(),
         order_id: row.order_id.clone().unwrap_or_default(),
         decision_number: row.fine.decision_number.clone(),
         plate: row.fine.plate.clone(),
         offence_zh: row.fine.offence_zh.clone(),
+        offence_en: row.fine.offence_en.clone(),
         occurred_on: row.fine.occurred_on,
         amount_fen: row.fine.amount_fen,
         late_fee_fen: row.fine.late_fee_fen,
@@ -471,12 +473,14 @@ pub fn print_receipt(
 }
 
 /// The hall's name from the cached catalog; a generic title when none was fetched yet.
-fn hall_name(store: &Store) -> String {
+fn hall_name(store: &Store) -> (String, String) {
     store
-        .cached_catalog()
-        .ok()
-        .flatten()
-        .and_then(|(body, _)| serde_json::from_str::<Catalog>(&body).ok())
-        .map(|c| c.hall.name_zh)
-        .unwrap_or_else(|| "政务服务中心".to_owned())
+        .catalog()
+        .map(|c| (c.hall.name_zh, c.hall.name_en))
+        .unwrap_or_else(|| {
+            (
+                "政务服务中心".to_owned(),
+                "Government Service Center".to_owned(),
+            )
+        })
 }

@@ -1,7 +1,7 @@
 # The queue ticket (sourced by scripts/screenshots): menu, area, phone number, the ticket and
 # its paper, in Chinese then in English; the idle countdown; the tile when the paper is out.
 # Starts and ends on the attract screen.
-done_ticket() { tap 770 818; sleep 0.5; }                 # the done page's own 完成 / Finish
+done_ticket() { tap 770 936; sleep 0.5; }                 # the done page's own 完成 / Finish
 card 0; shot 03-menu
 tile 0; shot 04-area-select
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone
@@ -14,7 +14,7 @@ done_ticket
 card 1; english; shot 12-menu-en
 tile 0; shot 13-area-select-en
 tap 489 359; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 05-phone-en
-tap 303 529; shot 07-ticket-done-en 1.5
+tap 327 621; shot 07-ticket-done-en 1.5             # the English title wraps: the button is lower
 done_ticket
 
 card 1; english; tile 0

@@ -170,6 +170,12 @@ impl Store {
             .ok()
     }
 
+    /// The hall the cached catalog names (its names in both languages); empty names when
+    /// no catalog was fetched yet. What every receipt heads with.
+    pub fn hall(&self) -> kiosk_platform::api::Hall {
+        self.catalog().map(|c| c.hall).unwrap_or_default()
+    }
+
     /// Replaces the cached catalog.
     pub fn save_catalog(
         &self,

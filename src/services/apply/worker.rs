@@ -314,12 +314,7 @@ fn submit(s: &mut State, mut sub: Submission) -> Result<Receipt, SubmitProblem> 
         }
         Uploaded::Refused(why) => return Err(SubmitProblem::Refused(why)),
     };
-    let hall = s
-        .store
-        .as_ref()
-        .and_then(Store::catalog)
-        .map(|c| c.hall)
-        .unwrap_or_default();
+    let hall = s.store.as_ref().map(Store::hall).unwrap_or_default();
     let today = kiosk_platform::api::hall_service_day(chrono::Utc::now());
     let qr = case_number.as_ref().map(|n| match &s.deps.codes {
         Some((base, key)) => kiosk_platform::codes::verification_url(base, n, today, key),

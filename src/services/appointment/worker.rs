@@ -582,7 +582,7 @@ fn book(
         confirmed,
         url: appointment_url(&deps.page_base, &booking.booking_id),
     };
-    let hall = store.catalog().map(|c| c.hall).unwrap_or_default();
+    let hall = store.hall();
     let bytes = appointment_slip::render(&SlipPrint {
         hall_name: hall.name_zh,
         hall_name_en: hall.name_en,

@@ -127,7 +127,7 @@ fn prepare(
             return Err(Problem::Unreachable);
         }
     };
-    let hall_name = store.catalog().map(|c| c.hall.name_zh).unwrap_or_default();
+    let hall_name = store.hall().name_zh;
     let doc = Certificate {
         kind: order.kind.kind,
         name: order.name.clone(),
@@ -193,7 +193,7 @@ fn print(
             kept,
         });
     }
-    let hall = store.catalog().map(|c| c.hall).unwrap_or_default();
+    let hall = store.hall();
     let slip = certificate_slip::render(&CertificateSlip {
         hall_name: hall.name_zh,
         hall_name_en: hall.name_en,

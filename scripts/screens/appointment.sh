@@ -42,5 +42,5 @@ tap 960 847; sleep 0.8
 card 5; appt_lang; tile 3; sleep 1.5; tap 488 359; shot 41-appointment-day-en 1.5
 tap 277 380; shot 42-appointment-slot-en 1.5
 tap 231 390; for d in 1 3 8 0 0 1 3 8 0 0 0; do digit $d; done; shot 43-appointment-phone-en
-tap 640 529; shot 44-appointment-booked-en 3
+tap 640 621; shot 44-appointment-booked-en 3       # the English title wraps: the button is lower
 tap 769 769; sleep 0.8                               # finish: the attract screen, in Chinese

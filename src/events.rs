@@ -42,6 +42,9 @@ pub enum KioskEvent {
         hall_zh: String,
         /// Hall name in English.
         hall_en: String,
+        /// Where the hall's service desk is, (Chinese, English); empty when the platform
+        /// does not say.
+        desk: (String, String),
         /// Service areas.
         areas: Vec<Area>,
         /// The hall's notices for the attract screen, (Chinese, English), in order.

@@ -105,6 +105,8 @@ fn catalog_then_not_modified_with_etag() {
     let etag = etag.expect("catalog has an ETag");
     assert_eq!(catalog.hall.code, "demo-hall");
     assert_eq!(catalog.hall.name_zh, "示范市政务服务中心");
+    assert_eq!(catalog.hall.desk_zh, "一楼大厅入口右侧服务台");
+    assert!(catalog.hall.desk_en.contains("service desk"));
     let codes: Vec<_> = catalog.areas.iter().map(|a| a.code.as_str()).collect();
     assert_eq!(codes, ["A", "B", "C", "D"]);
     assert_eq!(catalog.areas[1].name_en, "Social & Medical Insurance");

@@ -775,6 +775,7 @@ fn catalog_event(c: &Catalog, waiting: &[(String, u32)]) -> KioskEvent {
     KioskEvent::Catalog {
         hall_zh: c.hall.name_zh.clone(),
         hall_en: c.hall.name_en.clone(),
+        desk: (c.hall.desk_zh.clone(), c.hall.desk_en.clone()),
         areas: c
             .areas
             .iter()

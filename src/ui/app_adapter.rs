@@ -623,12 +623,15 @@ impl KioskUi {
             KioskEvent::Catalog {
                 hall_zh,
                 hall_en,
+                desk,
                 areas,
                 notices,
             } => {
                 let app = window.global::<AppAdapter>();
                 app.set_hall_name_zh(hall_zh.into());
                 app.set_hall_name_en(hall_en.into());
+                app.set_staff_desk_zh(desk.0.into());
+                app.set_staff_desk_en(desk.1.into());
                 let notices: Vec<HallNoticeItem> = notices
                     .into_iter()
                     .map(|(zh, en)| HallNoticeItem {

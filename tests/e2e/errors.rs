@@ -478,7 +478,17 @@ fn an_error_reached_the_real_way_shows_the_reference_the_log_holds() {
         assert!(code.starts_with("CP-") && code.len() == 7, "{code:?}");
         let shown = parts_on_screen(&rig, false)[3].1.join(" ");
         assert!(shown.contains(&code), "{shown:?}");
-        assert_eq!(parts_on_screen(&rig, false)[2].1.len(), 1);
+        // Where to get help: the service desk the platform's catalog names.
+        let help = &parts_on_screen(&rig, false)[2].1;
+        assert_eq!(help.len(), 1);
+        assert!(help[0].contains("一楼大厅入口右侧服务台"), "{help:?}");
+        // A platform that does not say where the desk is: the hall's service desk.
+        let app = rig.kiosk.window().global::<AppAdapter>();
+        app.set_staff_desk_zh("".into());
+        rig.pump();
+        let help = &parts_on_screen(&rig, false)[2].1;
+        assert!(help[0].contains("或前往大厅服务台"), "{help:?}");
+        app.set_staff_desk_zh("一楼大厅入口右侧服务台".into());
         // Staff find it in the log: the service and the error, nothing of the citizen.
         let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
         let line = text

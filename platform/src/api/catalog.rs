@@ -12,6 +12,14 @@ pub struct Hall {
     pub name_zh: String,
     /// English name.
     pub name_en: String,
+    /// Where the hall's service desk is, Chinese (`一楼大厅入口右侧服务台`): every error page
+    /// and the call for staff send a citizen who needs help there. Absent from an older
+    /// platform: empty, and the kiosk says "the hall's service desk".
+    #[serde(default)]
+    pub desk_zh: String,
+    /// Where the service desk is, English.
+    #[serde(default)]
+    pub desk_en: String,
 }
 
 /// A service area (counter group) of the hall; tickets are numbered per area.
@@ -88,4 +96,20 @@ pub struct Matter {
     pub bring_zh: Vec<String>,
     /// What to bring, English, one item per entry.
     pub bring_en: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_catalog_of_an_older_platform_reads_with_nothing_said_of_what_it_lacks() {
+        let json = r#"{"version":"v1","hall":{"code":"h","name_zh":"厅","name_en":"Hall"},
+            "areas":[{"code":"A","name_zh":"综合","name_en":"General",
+                      "description_zh":"综合","description_en":"General"}]}"#;
+        let c: Catalog = serde_json::from_str(json).unwrap();
+        assert_eq!((c.hall.desk_zh.as_str(), c.hall.desk_en.as_str()), ("", ""));
+        assert_eq!(c.areas[0].location_zh, "");
+        assert!(c.matters.is_empty() && c.notices.is_empty() && c.apply_matters.is_empty());
+    }
 }

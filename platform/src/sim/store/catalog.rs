@@ -1,5 +1,6 @@
 //! Catalog service: the hall and its service areas (seeded by migration 1), where each
-//! area is and the hall's notices (migration 21).
+//! area is and the hall's notices (migration 21), where the hall's service desk is
+//! (migration 22).
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -53,6 +54,14 @@ pub(crate) const MIGRATION_21: &str = r#"
          'For social and medical insurance, please bring your ID card');
 "#;
 
+/// Where the demo hall's service desk is.
+pub(crate) const MIGRATION_22: &str = r#"
+    ALTER TABLE hall ADD COLUMN desk_zh TEXT NOT NULL DEFAULT '';
+    ALTER TABLE hall ADD COLUMN desk_en TEXT NOT NULL DEFAULT '';
+    UPDATE hall SET desk_zh = '一楼大厅入口右侧服务台',
+                    desk_en = 'the service desk, right of the hall entrance, ground floor';
+"#;
+
 /// The hall's notices in order.
 fn notices(conn: &Connection) -> rusqlite::Result<Vec<HallNotice>> {
     let mut stmt =
@@ -81,13 +90,19 @@ pub(crate) fn catalog(conn: &Connection) -> Result<Catalog, ApiError> {
         .optional()?
         .unwrap_or_default();
     let hall = conn
-        .query_row("SELECT code, name_zh, name_en FROM hall LIMIT 1", [], |r| {
-            Ok(Hall {
-                code: r.get(0)?,
-                name_zh: r.get(1)?,
-                name_en: r.get(2)?,
-            })
-        })
+        .query_row(
+            "SELECT code, name_zh, name_en, desk_zh, desk_en FROM hall LIMIT 1",
+            [],
+            |r| {
+                Ok(Hall {
+                    code: r.get(0)?,
+                    name_zh: r.get(1)?,
+                    name_en: r.get(2)?,
+                    desk_zh: r.get(3)?,
+                    desk_en: r.get(4)?,
+                })
+            },
+        )
         .optional()?
         .ok_or_else(|| ApiError::new(500, "internal", "no hall configured"))?;
     Ok(Catalog {

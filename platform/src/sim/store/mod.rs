@@ -238,6 +238,8 @@ const MIGRATIONS: &[&str] = &[
     commands::MIGRATION_BUNDLES,
     // 21: where each area is (floor, windows) and the hall's notices.
     catalog::MIGRATION_21,
+    // 22: where the hall's service desk is.
+    catalog::MIGRATION_22,
 ];
 
 /// Schema version this code knows.

@@ -293,6 +293,31 @@ impl IdentifyFlow {
         }
     }
 
+    /// The error on screen, by name, if the step shows one that is not the citizen's typing
+    /// (a mistyped digit or a wrong code is said in place and gets no reference): what the
+    /// shell logs with the error's reference code.
+    pub fn problem(&self) -> Option<&'static str> {
+        match &self.step {
+            IdentifyStep::Stopped(p) => Some(match p {
+                IdentifyProblem::NoPhone => "no phone",
+                IdentifyProblem::Locked { .. } => "locked",
+                IdentifyProblem::Eid(EidRefusal::Expired) => "e-ID expired",
+                IdentifyProblem::Eid(EidRefusal::Used) => "e-ID used",
+                IdentifyProblem::Eid(EidRefusal::Invalid) => "e-ID invalid",
+                IdentifyProblem::Unreachable => "unreachable",
+            }),
+            IdentifyStep::TypingCode {
+                problem: Some(p), ..
+            } => match p {
+                CodeProblem::Wrong(_) => None,
+                CodeProblem::Expired => Some("code expired"),
+                CodeProblem::NoCode => Some("no code"),
+                CodeProblem::Unreachable => Some("unreachable"),
+            },
+            _ => None,
+        }
+    }
+
     /// No countdown while the platform is asked.
     pub fn idle(&self) -> IdlePolicy {
         match self.step {
@@ -672,12 +697,22 @@ mod tests {
             &IdentifyStep::Stopped(IdentifyProblem::Locked { minutes: 11 })
         );
         assert_eq!(flow.back(), Nav::Menu, "nothing to do here but leave");
+        assert_eq!(flow.problem(), Some("locked"), "an error with a reference");
         assert!(flow.start_over());
+        assert_eq!(flow.problem(), None);
         type_all(&mut flow, "110101198503120017");
         flow.confirm(&port, &mut cx);
         flow.on_event(IdentityEvent::CodeSent {
             masked_phone: "138****8000".into(),
         });
+        type_all(&mut flow, "000000");
+        flow.confirm(&port, &mut cx);
+        flow.on_event(IdentityEvent::WrongCode { tries_left: 1 });
+        assert_eq!(
+            flow.problem(),
+            None,
+            "a wrong code is said in place, no error"
+        );
         type_all(&mut flow, "000000");
         flow.confirm(&port, &mut cx);
         flow.on_event(IdentityEvent::WrongCode { tries_left: 0 });

@@ -252,6 +252,14 @@ impl<R: Registry> Router<R> {
         Some((R::id_of(flow), flow.problem()?))
     }
 
+    /// The error on the identify page, if it shows one: its name.
+    pub fn identify_problem(&self) -> Option<&'static str> {
+        match &self.screen {
+            Screen::Identify(flow) => flow.problem(),
+            _ => None,
+        }
+    }
+
     /// The step of the service on screen, if it is a numbered one.
     pub fn progress(&self) -> Option<Progress> {
         self.flow().and_then(Flow::progress)

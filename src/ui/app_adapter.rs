@@ -206,8 +206,9 @@ struct Shown {
     identify: bool,
     /// The prompt last spoken for the screen, in that language.
     prompt: Option<(crate::voice::PromptId, Lang)>,
-    /// The error on screen: its service, its name and the reference code it was given.
-    problem: Option<(ServiceId, &'static str, String)>,
+    /// The error on screen: where (its reference's prefix), its name and the reference code
+    /// it was given.
+    problem: Option<(&'static str, &'static str, String)>,
 }
 
 /// The UI's state on the UI thread: the window, the router over the services, the language.
@@ -411,14 +412,23 @@ impl KioskUi {
         let mut shown = self.shown.borrow_mut();
         // Each error shown gets its reference code once, written to the log with what it
         // was: the citizen reads it out at the desk, staff find it in the journal.
-        shown.problem = match (router.problem(), shown.problem.take()) {
+        // Where it was (a service's two letters, or ID for identifying without the card)
+        // and the error's name.
+        let on_screen = router
+            .problem()
+            .map(|(id, name)| (id.reference_prefix(), name))
+            .or_else(|| router.identify_problem().map(|name| ("ID", name)));
+        shown.problem = match (on_screen, shown.problem.take()) {
             (None, _) => None,
-            (Some((id, name)), Some(same)) if same.0 == id && same.1 == name => Some(same),
-            (Some((id, name)), _) => {
-                let code = crate::app::reference::new_reference(id.reference_prefix());
-                tracing::warn!(reference = %code, service = ?id, problem = name,
+            (Some((at, name)), Some(same)) if same.0 == at && same.1 == name => Some(same),
+            (Some((at, name)), _) => {
+                let code = crate::app::reference::new_reference(at);
+                let service = router
+                    .problem()
+                    .map_or_else(|| "Identify".to_owned(), |(id, _)| format!("{id:?}"));
+                tracing::warn!(reference = %code, service = %service, problem = name,
                     "a citizen was shown an error");
-                Some((id, name, code))
+                Some((at, name, code))
             }
         };
         app.set_problem_reference(

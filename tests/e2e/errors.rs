@@ -11,8 +11,9 @@ use kiosk::ui::{
     AppointmentStep, CaseProgressAdapter, CaseProgressStep, CaseResultKind, CertificateAdapter,
     CertificateProblemKind, CertificateStep, CheckInRefusalKind, CopyPrintStateKind,
     DocumentsAdapter, DocumentsProblemKind, DocumentsStep, FineProblem, FineStep, IdCopyAdapter,
-    IdCopyStep, MedicalInsuranceAdapter, MedicalProblemKind, MedicalStep, QueueTicketAdapter,
-    QueueTicketStep, Screen, ServiceId, TicketProblemKind, TrafficFineAdapter,
+    IdCopyStep, IdentifyAdapter, IdentifyProblem, IdentifyStep, MedicalInsuranceAdapter,
+    MedicalProblemKind, MedicalStep, QueueTicketAdapter, QueueTicketStep, Screen, ServiceId,
+    TicketProblemKind, TrafficFineAdapter,
 };
 use slint::ComponentHandle;
 
@@ -328,6 +329,29 @@ pub fn error_pages() -> Vec<ErrorPage> {
             a.set_problem(k);
             a.set_problem_text("材料不全 / materials missing".into());
         }));
+    }
+    // Identifying without the card stopped (the typed route or an e-ID code).
+    for k in [
+        IdentifyProblem::NoPhone,
+        IdentifyProblem::Locked,
+        IdentifyProblem::EidExpired,
+        IdentifyProblem::EidUsed,
+        IdentifyProblem::EidInvalid,
+        IdentifyProblem::Unreachable,
+    ] {
+        for start_over in [true, false] {
+            pages.push(page(
+                format!("identify stopped {k:?} start over {start_over}"),
+                move |w, _en| {
+                    w.global::<AppAdapter>().set_screen(Screen::Identify);
+                    let a = w.global::<IdentifyAdapter>();
+                    a.set_step(IdentifyStep::Stopped);
+                    a.set_problem(k);
+                    a.set_minutes_left(15);
+                    a.set_can_start_over(start_over);
+                },
+            ));
+        }
     }
     pages
 }

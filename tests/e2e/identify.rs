@@ -11,6 +11,7 @@ use kiosk::app::id_number::IdProblem;
 use kiosk::app::identify::{CodeProblem, EidRefusal, IdentifyProblem, IdentifyStep};
 use kiosk::services::{ServiceId, Unavailable};
 use kiosk_platform::client::PlatformClient;
+use slint::ComponentHandle;
 
 /// 张伟's card number and the phone the simulator has on file for him.
 const ZHANG: &str = "110101198503120017";
@@ -112,7 +113,6 @@ fn a_wrong_check_digit_is_caught_while_typing(rig: &Rig) {
     rig.tap("返回");
     assert_eq!(rig.page(), Page::Attract);
     let window = rig.kiosk.window();
-    use slint::ComponentHandle;
     assert_eq!(
         window.global::<kiosk::ui::IdentifyAdapter>().get_typed(),
         ""
@@ -196,7 +196,18 @@ fn five_wrong_codes_close_the_route(rig: &Rig) {
                 minutes: 15,
             }))
     });
-    rig.find("验证码错误次数过多，该号码已暂停输入核验，请 15 分钟后再试，或刷身份证。");
+    // An error page like every other: what happened, what to do, and its reference.
+    rig.find("验证码错误次数过多，该号码已暂停输入核验。");
+    rig.find("请 15 分钟后再试，或刷身份证。");
+    let reference = rig
+        .kiosk
+        .window()
+        .global::<kiosk::ui::AppAdapter>()
+        .get_problem_reference();
+    assert!(
+        reference.starts_with("ID-") && reference.len() == 7,
+        "{reference}"
+    );
     // The platform keeps the route closed: even a new request is refused, with the time.
     rig.tap("重新输入身份证号码");
     type_keys(rig, LIU);
@@ -302,7 +313,8 @@ fn an_eid_code_identifies_once_and_a_card_only_service_says_why(rig: &Rig) {
                 EidRefusal::Used,
             )))
     });
-    rig.find("该电子身份证二维码已使用过，请在应用中刷新后重新出示。");
+    rig.find("该电子身份证二维码已使用过。");
+    rig.find("请在应用中刷新后重新出示，或刷身份证。");
     assert!(rig.kiosk.ui().with_controller(|c| c.citizen().is_none()));
     rig.tap("返回");
     assert_eq!(rig.page(), Page::Attract);
@@ -317,7 +329,7 @@ fn an_eid_code_identifies_once_and_a_card_only_service_says_why(rig: &Rig) {
                 EidRefusal::Expired,
             )))
     });
-    rig.find("电子身份证二维码已过期，请在应用中刷新后重新出示。");
+    rig.find("电子身份证二维码已过期。");
     rig.tap("结束办理");
     assert_eq!(rig.page(), Page::Attract);
 }

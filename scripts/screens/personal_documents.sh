@@ -16,7 +16,7 @@ pd_walk() {   # $1: "" for Chinese, "-en" for English
   card 5                                                      # 欧阳䶮然: nothing kept
   [ -n "$en" ] && { tap 1779 55; sleep 0.5; }
   tile 5; shot "65-documents-none$en" 1.5
-  tap 960 600; sleep 1                                        # finish
+  finish                                                      # the footer's finish
 }
 pd_walk ""
 pdf=$(ls -t "$data"/a4/personal-document-*.pdf | head -1)

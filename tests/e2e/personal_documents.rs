@@ -192,7 +192,7 @@ fn documents_listed_previewed_as_printed_and_printed_with_their_purpose() {
         rig.wait_for("the refusal", |r| step(r) == "problem");
         rig.find("A4 打印机墨粉已用完");
         assert_eq!(a4.jobs().len(), 1, "no second job");
-        leave(&rig, "完成");
+        leave(&rig, "结束办理");
     });
 }
 
@@ -206,7 +206,7 @@ fn no_documents_and_the_platform_gone_are_told_with_what_to_do() {
         open_tile(&rig, 5);
         assert_eq!(step(&rig), "empty");
         rig.find("平台暂无您的电子证照");
-        leave(&rig, "完成");
+        leave(&rig, "结束办理");
 
         // 刘洋 sees his two; the platform answers errors while he looks at the list.
         open_tile(&rig, 1);
@@ -228,7 +228,7 @@ fn no_documents_and_the_platform_gone_are_told_with_what_to_do() {
         rig.wait_for("the refusal", |r| step(r) == "problem");
         rig.find("证照服务暂时无法连接。");
         control.set_sim_faults(&Default::default()).unwrap();
-        leave(&rig, "完成");
+        leave(&rig, "结束办理");
 
         // Then the platform goes altogether while he looks at the list again.
         open_tile(&rig, 1);
@@ -237,7 +237,7 @@ fn no_documents_and_the_platform_gone_are_told_with_what_to_do() {
         rig.tap("居住证");
         rig.wait_for("the refusal", |r| step(r) == "problem");
         rig.find("证照服务暂时无法连接。");
-        leave(&rig, "完成");
+        leave(&rig, "结束办理");
 
         // Offline, the tile says why and cannot be used; the copy's tile still can.
         rig.reader()

@@ -5,7 +5,7 @@ x_elderly() { tap 793 994; sleep 0.5; }        # the attract screen's "elderly m
 x_contrast() { tap 1125 994; sleep 0.5; }      # ... and "high contrast"
 x_call() { tap 1534 54; sleep 0.6; }            # the header's "call staff"
 x_close_help() { tap 960 700; sleep 0.4; }      # "close" on its panel
-x_more() { tap 1737 384; sleep 0.4; }           # elderly menu: "more services"
+x_more() { tap 1662 785; sleep 0.4; }           # elderly menu: "more services" (right of the page count)
 x_end() { tap 1679 1009; sleep 0.6; }           # the footer's finish, card left on the reader
 
 sleep 2

@@ -416,16 +416,14 @@ impl KioskUi {
         // and the error's name.
         let on_screen = router
             .problem()
-            .map(|(id, name)| (id.reference_prefix(), name))
-            .or_else(|| router.identify_problem().map(|name| ("ID", name)));
+            .map(|(id, name)| (id.reference_prefix(), Some(id), name))
+            .or_else(|| router.identify_problem().map(|name| ("ID", None, name)));
         shown.problem = match (on_screen, shown.problem.take()) {
             (None, _) => None,
-            (Some((at, name)), Some(same)) if same.0 == at && same.1 == name => Some(same),
-            (Some((at, name)), _) => {
+            (Some((at, _, name)), Some(same)) if same.0 == at && same.1 == name => Some(same),
+            (Some((at, id, name)), _) => {
                 let code = crate::app::reference::new_reference(at);
-                let service = router
-                    .problem()
-                    .map_or_else(|| "Identify".to_owned(), |(id, _)| format!("{id:?}"));
+                let service = id.map_or_else(|| "Identify".to_owned(), |id| format!("{id:?}"));
                 tracing::warn!(reference = %code, service = %service, problem = name,
                     "a citizen was shown an error");
                 Some((at, name, code))
